@@ -1,0 +1,41 @@
+using FedFace.Aggregator;
+using FedFace.Core;
+using FedFace.Learning.Evaluation;
+
+namespace FedFace.Simulator;
+
+/// <summary>
+/// Evaluates each committed global model on the held-out pairs before the next round opens, prints
+/// one line per round and keeps the rows for the report.
+/// </summary>
+public sealed class RoundTable(HeldOutVerification heldOut, TextWriter output) : IRoundObserver
+{
+    private readonly List<RoundRow> _rows = [];
+
+    public IReadOnlyList<RoundRow> Rows => _rows;
+
+    public static string Header => $"{"round",5} {"model",5} {"sites",7} {"local loss",10} {"accuracy",16} {"round s",8} {"eval s",7}";
+
+    /// <summary>Scores the starting model as round 0, the baseline every round is compared with.</summary>
+    public void EvaluateInitial(ModelState initial) =>
+        Add(new RoundSummary(0, 0, true, 0, null, [], [], new Dictionary<string, string>(), 0, null, 0, "initial model"), initial);
+
+    public Task OnRoundFinishedAsync(RoundSummary summary, ModelState globalModel, CancellationToken cancellationToken)
+    {
+        Add(summary, globalModel);
+        return Task.CompletedTask;
+    }
+
+    private void Add(RoundSummary summary, ModelState globalModel)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        VerificationResult result = heldOut.Evaluate(globalModel);
+        var row = new RoundRow(summary.Round, summary.CommittedModelVersion ?? summary.BaseModelVersion, summary.Committed,
+            summary.SampledSites.Count, summary.AcceptedSites.Count, summary.MeanLocalLoss,
+            result.MeanAccuracy, result.StdAccuracy, summary.Seconds, clock.Elapsed.TotalSeconds);
+        _rows.Add(row);
+        string loss = row.MeanLocalLoss is double l ? l.ToString("F3") : "-";
+        string committed = row.Committed ? "" : "  (not committed)";
+        output.WriteLine($"{row.Round,5} {"v" + row.ModelVersion,5} {row.SitesAnswered + "/" + row.SitesSampled,7} {loss,10} {row.Accuracy * 100,8:F2}% ± {row.AccuracyStd * 100,4:F2} {row.RoundSeconds,8:F1} {row.EvalSeconds,7:F1}{committed}");
+    }
+}

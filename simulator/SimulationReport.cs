@@ -1,0 +1,28 @@
+namespace FedFace.Simulator;
+
+/// <summary>One line of the per-round table: what the operator tunes against.</summary>
+public sealed record RoundRow(
+    long Round,
+    long ModelVersion,
+    bool Committed,
+    int SitesSampled,
+    int SitesAnswered,
+    double? MeanLocalLoss,
+    double Accuracy,
+    double AccuracyStd,
+    double RoundSeconds,
+    double EvalSeconds);
+
+public sealed record SiteRow(string SiteId, int People, int Faces, int SkippedNoFace, int Unreadable);
+
+/// <summary>The machine-readable result of a simulated federation (written as JSON).</summary>
+public sealed record SimulationReport(
+    SimulatorOptions Settings,
+    string Machine,
+    string StartedAtUtc,
+    IReadOnlyList<SiteRow> Sites,
+    int ScoringPairs,
+    int ScoringPairsDropped,
+    IReadOnlyList<RoundRow> Rounds,
+    double PreparationSeconds,
+    double TotalSeconds);

@@ -1,0 +1,80 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using FedFace.Core.Aggregation;
+using FedFace.Core.Security;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Options;
+
+namespace FedFace.Aggregator;
+
+/// <summary>Wires the aggregator: options, Kestrel with mutual TLS over HTTP/2, gRPC and the round loop.</summary>
+public static class AggregatorHost
+{
+    public static WebApplication Build(string[] args, Action<AggregatorOptions>? configure = null, Action<IServiceCollection>? configureServices = null)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+        builder.Services.AddOptions<AggregatorOptions>()
+            .Bind(builder.Configuration.GetSection(AggregatorOptions.Section))
+            .PostConfigure(options => configure?.Invoke(options))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AggregatorOptions>, AggregatorOptionsValidator>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IServerOptimizer, FedAvg>();
+        builder.Services.AddSingleton<RoundCoordinator>();
+        builder.Services.AddHostedService<RoundLoop>();
+        builder.Services.AddGrpc(grpc => grpc.EnableDetailedErrors = true);
+        configureServices?.Invoke(builder.Services);
+        builder.WebHost.ConfigureKestrel(ConfigureMutualTls);
+
+        WebApplication app = builder.Build();
+        app.MapGrpcService<FederationService>();
+        return app;
+    }
+
+    /// <summary>The https address the aggregator listens on, once started (resolves port 0).</summary>
+    public static Uri ListeningUri(WebApplication app)
+    {
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address.Replace("127.0.0.1", "localhost", StringComparison.Ordinal));
+    }
+
+    private static void ConfigureMutualTls(WebHostBuilderContext context, KestrelServerOptions kestrel)
+    {
+        AggregatorOptions options = kestrel.ApplicationServices.GetRequiredService<IOptions<AggregatorOptions>>().Value;
+        IReadOnlyList<string> problems = options.Problems();
+        if (problems.Count > 0)
+        {
+            throw new OptionsValidationException(AggregatorOptions.Section, typeof(AggregatorOptions), problems);
+        }
+        ILogger logger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("FedFace.Aggregator.Tls");
+        X509Certificate2 serverCertificate = FederationTrust.LoadCertificateWithKey(options.CertificatePath, options.KeyPath);
+        var gate = new ClientCertificateGate(FederationTrust.LoadCertificate(options.CaCertificatePath), logger);
+
+        // Model transfer is bulk data: windows larger than HTTP/2's defaults keep the loopback pipe full.
+        kestrel.Limits.Http2.InitialConnectionWindowSize = 8 << 20;
+        kestrel.Limits.Http2.InitialStreamWindowSize = 4 << 20;
+        kestrel.Limits.MaxRequestBodySize = null;
+        kestrel.Listen(IPAddress.Parse(options.ListenAddress), options.Port, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http2;
+            // The handshake callback (rather than ClientCertificateMode) lets us log why a peer without a certificate was refused.
+            listen.UseHttps(new TlsHandshakeCallbackOptions
+            {
+                OnConnection = handshake => ValueTask.FromResult(new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = serverCertificate,
+                    ClientCertificateRequired = true,
+                    EnabledSslProtocols = SslProtocols.Tls13 | SslProtocols.Tls12,
+                    ApplicationProtocols = [SslApplicationProtocol.Http2],
+                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                    RemoteCertificateValidationCallback = (_, certificate, _, _) => gate.Admit(certificate, handshake.Connection.RemoteEndPoint),
+                }),
+            });
+        });
+    }
+}

@@ -1,0 +1,379 @@
+using System.Diagnostics;
+using FedFace.Core;
+using FedFace.Core.Aggregation;
+using FedFace.Core.Storage;
+using FedFace.Core.Wire;
+using FedFace.Protos.V1;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+
+namespace FedFace.Aggregator;
+
+/// <summary>
+/// The federation's state: who joined, the global model, and the open round. Plain domain object; the
+/// gRPC service translates wire calls into calls here and <see cref="RoundLoop"/> drives the rounds.
+/// </summary>
+public sealed class RoundCoordinator
+{
+    public const uint ProtocolVersion = 1;
+
+    private readonly AggregatorOptions _options;
+    private readonly CheckpointStore _checkpoints;
+    private readonly IServerOptimizer _optimizer;
+    private readonly ILogger<RoundCoordinator> _logger;
+    private readonly TimeProvider _time;
+    private readonly Random _sampler;
+    private readonly object _gate = new();
+    private readonly SortedSet<string> _joinedSites = new(StringComparer.Ordinal);
+    private TaskCompletionSource _siteJoined = NewSignal();
+    private ModelState _global = null!;
+    private ModelHeader _globalHeader = null!;
+    private long _nextRound;
+    private OpenRound? _round;
+
+    public RoundCoordinator(IOptions<AggregatorOptions> options, IServerOptimizer optimizer, ILogger<RoundCoordinator> logger, TimeProvider time)
+    {
+        _options = options.Value;
+        _checkpoints = new CheckpointStore(_options.StateDirectory);
+        _optimizer = optimizer;
+        _logger = logger;
+        _time = time;
+        _sampler = new Random(_options.SamplingSeed);
+        LoadCommittedState();
+    }
+
+    public long ModelVersion { get; private set; }
+
+    public long CommittedRound { get; private set; }
+
+    public bool Finished => ModelVersion >= _options.TotalRounds;
+
+    public ModelState GlobalModel
+    {
+        get { lock (_gate) { return _global; } }
+    }
+
+    public int JoinedSiteCount
+    {
+        get { lock (_gate) { return _joinedSites.Count; } }
+    }
+
+    private void LoadCommittedState()
+    {
+        if (_checkpoints.HasState)
+        {
+            (CommittedState state, ModelState model) = _checkpoints.Load();
+            SetGlobal(model, state.ModelVersion);
+            CommittedRound = state.CommittedRound;
+            _logger.LogInformation("Resumed from committed round {Round}: model v{Version} sha256 {Hash}",
+                state.CommittedRound, state.ModelVersion, state.ModelSha256);
+        }
+        else
+        {
+            if (string.IsNullOrEmpty(_options.InitialModelPath))
+            {
+                throw new InvalidOperationException(
+                    $"no committed state in {_checkpoints.Directory} and no Aggregator:InitialModelPath to start from");
+            }
+            (ModelState model, _) = ModelFile.Read(_options.InitialModelPath);
+            CommittedState state = _checkpoints.Commit(round: 0, version: 0, model);
+            SetGlobal(model, 0);
+            _logger.LogInformation("Started a new federation from {Path}: {Tensors} tensors, {Parameters:N0} parameters, sha256 {Hash}",
+                _options.InitialModelPath, model.Tensors.Count, model.ParameterCount, state.ModelSha256);
+        }
+        _nextRound = CommittedRound + 1;
+    }
+
+    private void SetGlobal(ModelState model, long version)
+    {
+        _global = model;
+        _globalHeader = TensorWire.ModelHeaderOf(model, version);
+        ModelVersion = version;
+    }
+
+    public JoinReply Join(string siteId)
+    {
+        lock (_gate)
+        {
+            if (_joinedSites.Add(siteId))
+            {
+                _logger.LogInformation("Site {Site} joined ({Count} sites)", siteId, _joinedSites.Count);
+                _siteJoined.TrySetResult();
+                _siteJoined = NewSignal();
+            }
+        }
+        return new JoinReply { SiteId = siteId, FederationName = _options.FederationName, ProtocolVersion = ProtocolVersion };
+    }
+
+    public TaskReply GetTask(string siteId)
+    {
+        lock (_gate)
+        {
+            // Asking for work is joining: a site whose Join went to an earlier run of the aggregator
+            // (before a restart) is known by its certificate and needs no second handshake.
+            if (!_joinedSites.Contains(siteId))
+            {
+                Join(siteId);
+            }
+            if (Finished)
+            {
+                return new TaskReply { Finished = new FederationFinished { FinalModelVersion = ModelVersion, Reason = $"all {_options.TotalRounds} rounds are committed" } };
+            }
+            if (_round is null || _round.Closed)
+            {
+                return Wait("no round is open");
+            }
+            if (!_round.Sampled.Contains(siteId))
+            {
+                return Wait($"not sampled for round {_round.Number}");
+            }
+            if (_round.Outcomes.ContainsKey(siteId))
+            {
+                return Wait($"update for round {_round.Number} already received");
+            }
+            return new TaskReply { Task = _round.Task };
+        }
+    }
+
+    private TaskReply Wait(string reason) =>
+        new() { Wait = new WaitInstruction { RetryAfterMs = (uint)_options.WaitRetryMilliseconds, Reason = reason } };
+
+    /// <summary>The current global model, or null if <paramref name="version"/> is not the one served.</summary>
+    public (ModelHeader Header, ModelState Model)? GetModel(long version)
+    {
+        lock (_gate)
+        {
+            return version == ModelVersion ? (_globalHeader, _global) : null;
+        }
+    }
+
+    /// <summary>Round-level checks on an upload's header, before its data is read.</summary>
+    public Rejection? CheckUploadHeader(string siteId, UpdateHeader header)
+    {
+        lock (_gate)
+        {
+            return CheckAgainstRound(siteId, header)
+                ?? UpdateValidator.CheckDeclaredLayout(header.Tensors, header.DataBytes, header.ExampleCount, _global);
+        }
+    }
+
+    private Rejection? CheckAgainstRound(string siteId, UpdateHeader header)
+    {
+        if (header.ProtocolVersion != ProtocolVersion)
+        {
+            return new Rejection(RejectionCode.UnsupportedProtocol, $"protocol version {header.ProtocolVersion} is not supported (this aggregator speaks {ProtocolVersion})");
+        }
+        if (_round is null)
+        {
+            return new Rejection(RejectionCode.NoRoundOpen, $"no round is open (update was for round {header.Round})");
+        }
+        if (header.Round != _round.Number)
+        {
+            return new Rejection(RejectionCode.WrongRound, $"update is for round {header.Round}, the open round is {_round.Number}");
+        }
+        if (_round.Closed || _time.GetUtcNow() > _round.Deadline)
+        {
+            return new Rejection(RejectionCode.DeadlinePassed, $"round {_round.Number} closed at its deadline {_round.Deadline:O}");
+        }
+        if (header.BaseModelVersion != _round.BaseVersion)
+        {
+            return new Rejection(RejectionCode.WrongModelVersion, $"update was trained from model v{header.BaseModelVersion}, round {_round.Number} trains v{_round.BaseVersion}");
+        }
+        if (!_round.Sampled.Contains(siteId))
+        {
+            return new Rejection(RejectionCode.NotSampled, $"site {siteId} is not sampled for round {_round.Number}");
+        }
+        if (_round.Outcomes.TryGetValue(siteId, out string? outcome) && outcome == Accepted)
+        {
+            return new Rejection(RejectionCode.Duplicate, $"site {siteId} already delivered an update for round {_round.Number}");
+        }
+        return null;
+    }
+
+    private const string Accepted = "accepted";
+
+    /// <summary>Validates the complete update and folds it into the open round's FedAvg sum.</summary>
+    public UploadReply SubmitUpdate(string siteId, UpdateHeader header, ModelState delta)
+    {
+        lock (_gate)
+        {
+            Rejection? rejection = CheckAgainstRound(siteId, header)
+                ?? UpdateValidator.CheckDeclaredLayout(header.Tensors, header.DataBytes, header.ExampleCount, _global)
+                ?? UpdateValidator.CheckFinite(delta);
+            if (rejection is not null)
+            {
+                return Reject(siteId, header.Round, rejection);
+            }
+            OpenRound round = _round!;
+            round.Accumulator.Fold(delta, header.ExampleCount);
+            round.Outcomes[siteId] = Accepted;
+            _logger.LogInformation("Round {Round}: accepted update from {Site} ({Examples} examples, {Accepted}/{Sampled})",
+                round.Number, siteId, header.ExampleCount, round.Accumulator.UpdateCount, round.Sampled.Count);
+            round.SignalIfEveryoneAnswered();
+            return new UploadReply { Accepted = true };
+        }
+    }
+
+    /// <summary>Logs and records a refusal. Content faults count as the site's answer for this round.</summary>
+    public UploadReply Reject(string siteId, long round, Rejection rejection)
+    {
+        lock (_gate)
+        {
+            _logger.LogWarning("Rejected update from {Site} for round {Round}: {Code}: {Reason}", siteId, round, rejection.Code, rejection.Reason);
+            bool concernsOpenRound = _round is { Closed: false } open && open.Number == round && open.Sampled.Contains(siteId)
+                && rejection.Code is not (RejectionCode.WrongRound or RejectionCode.NoRoundOpen or RejectionCode.Duplicate or RejectionCode.DeadlinePassed);
+            if (concernsOpenRound && !_round!.Outcomes.ContainsKey(siteId))
+            {
+                _round.Outcomes[siteId] = $"{rejection.Code}: {rejection.Reason}";
+                _round.SignalIfEveryoneAnswered();
+            }
+            return new UploadReply { Accepted = false, Rejection = rejection.Code, Reason = rejection.Reason };
+        }
+    }
+
+    public void RecordMetrics(string siteId, RoundMetrics metrics)
+    {
+        lock (_gate)
+        {
+            if (_round is not null && metrics.Round == _round.Number && _round.Sampled.Contains(siteId)
+                && double.IsFinite(metrics.MeanLoss) && metrics.ExampleCount > 0)
+            {
+                _round.Metrics[siteId] = metrics;
+            }
+        }
+        _logger.LogInformation("Site {Site} round {Round}: loss {Loss:F4} over {Examples} examples, {Steps} steps, {Seconds:F1}s",
+            siteId, metrics.Round, metrics.MeanLoss, metrics.ExampleCount, metrics.Steps, metrics.TrainSeconds);
+    }
+
+    /// <summary>Waits until at least MinSites have joined.</summary>
+    public async Task WaitForSitesAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task joined;
+            lock (_gate)
+            {
+                if (_joinedSites.Count >= _options.MinSites)
+                {
+                    return;
+                }
+                joined = _siteJoined.Task;
+            }
+            await joined.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>One round, top to bottom: sample, open, wait for every answer or the deadline, commit or abort.</summary>
+    public async Task<RoundSummary> RunRoundAsync(CancellationToken cancellationToken)
+    {
+        await WaitForSitesAsync(cancellationToken);
+        OpenRound round = Open();
+        TimeSpan untilDeadline = round.Deadline - _time.GetUtcNow();
+        if (untilDeadline > TimeSpan.Zero)
+        {
+            await Task.WhenAny(round.EveryoneAnswered.Task, Task.Delay(untilDeadline, _time, cancellationToken));
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        return Close(round);
+    }
+
+    private OpenRound Open()
+    {
+        lock (_gate)
+        {
+            int wanted = Math.Max(_options.MinSites, (int)Math.Ceiling(_options.SampleFraction * _joinedSites.Count));
+            string[] sampled = _joinedSites.OrderBy(_ => _sampler.Next()).Take(wanted).Order(StringComparer.Ordinal).ToArray();
+            DateTimeOffset deadline = _time.GetUtcNow().AddSeconds(_options.RoundDeadlineSeconds);
+            LocalTrainingSettings training = _options.Training;
+            long number = _nextRound++;
+            var task = new RoundTask
+            {
+                Round = number,
+                ModelVersion = ModelVersion,
+                ModelSha256 = _globalHeader.Sha256,
+                DeadlineUnixMs = deadline.ToUnixTimeMilliseconds(),
+                Training = new TrainingConfig
+                {
+                    LocalEpochs = (uint)training.LocalEpochs,
+                    BatchSize = (uint)training.BatchSize,
+                    LearningRate = training.LearningRate,
+                    Momentum = training.Momentum,
+                    WeightDecay = training.WeightDecay,
+                    ArcfaceScale = training.ArcFaceScale,
+                    ArcfaceMargin = training.ArcFaceMargin,
+                    MaxSteps = (uint)training.MaxSteps,
+                    Seed = (ulong)(_options.SamplingSeed * 1_000_003L + number),
+                },
+            };
+            _round = new OpenRound(number, ModelVersion, sampled, deadline, task, new FedAvgAccumulator(_global));
+            _logger.LogInformation("Round {Round} open: model v{Version}, sampled {Sampled} of {Joined} sites ({Sites}), deadline {Deadline:O}",
+                number, ModelVersion, sampled.Length, _joinedSites.Count, string.Join(", ", sampled), deadline);
+            return _round;
+        }
+    }
+
+    private RoundSummary Close(OpenRound round)
+    {
+        lock (_gate)
+        {
+            round.Closed = true;
+            int accepted = round.Accumulator.UpdateCount;
+            var rejected = round.Outcomes.Where(o => o.Value != Accepted).ToDictionary(o => o.Key, o => o.Value);
+            double? meanLoss = MeanLoss(round);
+            bool commit = accepted >= _options.MinSites;
+            string outcome;
+            if (commit)
+            {
+                ModelState next = _optimizer.Apply(_global, round.Accumulator.WeightedMean());
+                CommittedState state = _checkpoints.Commit(round.Number, ModelVersion + 1, next);
+                SetGlobal(next, state.ModelVersion);
+                CommittedRound = round.Number;
+                outcome = $"committed model v{state.ModelVersion} from {accepted} updates ({round.Accumulator.TotalExamples} examples)";
+                _logger.LogInformation("Round {Round}: {Outcome}, sha256 {Hash}", round.Number, outcome, state.ModelSha256);
+            }
+            else
+            {
+                outcome = $"aborted: {accepted} valid updates by the deadline, {_options.MinSites} needed; nothing committed";
+                _logger.LogWarning("Round {Round} {Outcome}", round.Number, outcome);
+            }
+            return new RoundSummary(round.Number, round.BaseVersion, commit, commit ? ModelVersion : null,
+                commit ? Convert.ToHexStringLower(_globalHeader.Sha256.Span) : null,
+                round.Sampled.ToArray(), round.Outcomes.Where(o => o.Value == Accepted).Select(o => o.Key).Order(StringComparer.Ordinal).ToArray(),
+                rejected, round.Accumulator.TotalExamples, meanLoss, round.Clock.Elapsed.TotalSeconds, outcome);
+        }
+    }
+
+    /// <summary>Example-weighted mean of the local losses reported by sites whose update was accepted.</summary>
+    private static double? MeanLoss(OpenRound round)
+    {
+        var reports = round.Metrics.Where(m => round.Outcomes.GetValueOrDefault(m.Key) == Accepted).Select(m => m.Value).ToArray();
+        long examples = reports.Sum(r => r.ExampleCount);
+        return examples == 0 ? null : reports.Sum(r => r.MeanLoss * r.ExampleCount) / examples;
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed class OpenRound(long number, long baseVersion, IReadOnlyCollection<string> sampled, DateTimeOffset deadline, RoundTask task, FedAvgAccumulator accumulator)
+    {
+        public long Number { get; } = number;
+        public long BaseVersion { get; } = baseVersion;
+        public HashSet<string> Sampled { get; } = new(sampled, StringComparer.Ordinal);
+        public DateTimeOffset Deadline { get; } = deadline;
+        public RoundTask Task { get; } = task;
+        public FedAvgAccumulator Accumulator { get; } = accumulator;
+        /// <summary>Per answering site: "accepted" or the rejection.</summary>
+        public Dictionary<string, string> Outcomes { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, RoundMetrics> Metrics { get; } = new(StringComparer.Ordinal);
+        public TaskCompletionSource EveryoneAnswered { get; } = NewSignal();
+        public Stopwatch Clock { get; } = Stopwatch.StartNew();
+        public bool Closed { get; set; }
+
+        public void SignalIfEveryoneAnswered()
+        {
+            if (Sampled.All(Outcomes.ContainsKey))
+            {
+                EveryoneAnswered.TrySetResult();
+            }
+        }
+    }
+}

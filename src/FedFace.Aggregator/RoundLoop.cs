@@ -1,0 +1,29 @@
+namespace FedFace.Aggregator;
+
+/// <summary>Drives rounds one after another until the configured number is committed.</summary>
+public sealed class RoundLoop(RoundCoordinator coordinator, IEnumerable<IRoundObserver> observers, ILogger<RoundLoop> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested && !coordinator.Finished)
+        {
+            RoundSummary summary;
+            try
+            {
+                summary = await coordinator.RunRoundAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            foreach (IRoundObserver observer in observers)
+            {
+                await observer.OnRoundFinishedAsync(summary, coordinator.GlobalModel, stoppingToken);
+            }
+        }
+        if (coordinator.Finished)
+        {
+            logger.LogInformation("Federation finished: model v{Version} after round {Round}", coordinator.ModelVersion, coordinator.CommittedRound);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+namespace FedFace.Aggregator;
+
+/// <summary>What happened in one round, for logs, observers and reports. Aggregate figures only.</summary>
+public sealed record RoundSummary(
+    long Round,
+    long BaseModelVersion,
+    bool Committed,
+    long? CommittedModelVersion,
+    string? CommittedModelSha256,
+    IReadOnlyList<string> SampledSites,
+    IReadOnlyList<string> AcceptedSites,
+    IReadOnlyDictionary<string, string> RejectedSites,
+    long TotalExamples,
+    double? MeanLocalLoss,
+    double Seconds,
+    string Outcome);
+
+/// <summary>
+/// Told about every finished round before the next one opens; the simulator evaluates the new global
+/// model here. Observers see the aggregate only, like the aggregator itself.
+/// </summary>
+public interface IRoundObserver
+{
+    Task OnRoundFinishedAsync(RoundSummary summary, FedFace.Core.ModelState globalModel, CancellationToken cancellationToken);
+}

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using FedFace.Core;
+using FedFace.Core.Wire;
+using FedFace.Learning;
+using FedFace.Learning.Training;
+using FedFace.Protos.V1;
+using FedFace.Transport;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Polly;
+
+namespace FedFace.Client;
+
+/// <summary>Sees every update just before it is sent (tests use it to check what crosses the wire).</summary>
+public interface IUploadAudit
+{
+    void BeforeUpload(string siteId, UpdateHeader header, ModelState delta);
+}
+
+/// <summary>
+/// The edge site's work loop: join, ask for work, fetch and verify the global model, train locally, send
+/// the backbone delta. The ArcFace head and every face stay here; only the delta and counts leave.
+/// </summary>
+public sealed class SiteAgent : IDisposable
+{
+    private const uint ProtocolVersion = 1;
+
+    private readonly AggregatorConnection _connection;
+    private readonly Func<CancellationToken, SiteData> _loadData;
+    private readonly SiteOptions _options;
+    private readonly ILogger _logger;
+    private readonly ResiliencePipeline _retry;
+    private readonly SemaphoreSlim? _trainingGate;
+    private readonly IUploadAudit? _audit;
+    private SiteData? _data;
+    private SiteModel? _model;
+    private (long Version, ModelState Model)? _global;
+
+    /// <param name="trainingGate">Optional: lets a simulator run one site's training at a time on few cores.</param>
+    public SiteAgent(SiteOptions options, Func<CancellationToken, SiteData> loadData, ILoggerFactory loggerFactory,
+        SemaphoreSlim? trainingGate = null, IUploadAudit? audit = null)
+    {
+        _options = options;
+        _loadData = loadData;
+        _connection = new AggregatorConnection(options.Endpoint, loggerFactory);
+        _logger = loggerFactory.CreateLogger($"FedFace.Site.{_connection.SiteId}");
+        _retry = TransientFaults.CreatePipeline(options.Retry, _logger);
+        _trainingGate = trainingGate;
+        _audit = audit;
+    }
+
+    public string SiteId => _connection.SiteId;
+
+    public int RoundsAccepted { get; private set; }
+
+    /// <summary>Runs until the federation finishes or <paramref name="cancellationToken"/> fires.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        Federation.FederationClient client = _connection.Client;
+        JoinReply joined = await _retry.ExecuteAsync(async ct =>
+            await client.JoinAsync(new JoinRequest { ProtocolVersion = ProtocolVersion, ClientVersion = "fedface-site/1" }, cancellationToken: ct), cancellationToken);
+        _logger.LogInformation("Joined federation {Federation} as {Site}", joined.FederationName, joined.SiteId);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            TaskReply reply = await _retry.ExecuteAsync(async ct =>
+                await client.GetTaskAsync(new TaskRequest { ProtocolVersion = ProtocolVersion }, cancellationToken: ct), cancellationToken);
+            switch (reply.OutcomeCase)
+            {
+                case TaskReply.OutcomeOneofCase.Task:
+                    await RunRoundAsync(reply.Task, cancellationToken);
+                    break;
+                case TaskReply.OutcomeOneofCase.Finished:
+                    _logger.LogInformation("Federation finished at model v{Version}: {Reason}", reply.Finished.FinalModelVersion, reply.Finished.Reason);
+                    return;
+                default:
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(50, reply.Wait?.RetryAfterMs ?? 1000)), cancellationToken);
+                    break;
+            }
+        }
+    }
+
+    private async Task RunRoundAsync(RoundTask task, CancellationToken cancellationToken)
+    {
+        ModelState global = await GetGlobalModelAsync(task, cancellationToken);
+        _data ??= _loadData(cancellationToken);
+        _model ??= new SiteModel(_data.Faces.ClassCount, _options.Seed);
+
+        // Training that cannot finish by the deadline is wasted work: stop it there.
+        using var untilDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        TimeSpan remaining = DateTimeOffset.FromUnixTimeMilliseconds(task.DeadlineUnixMs) - DateTimeOffset.UtcNow;
+        untilDeadline.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+        LocalTrainingReport report;
+        try
+        {
+            report = await TrainAsync(global, task, untilDeadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogWarning("Round {Round}: the deadline passed during local training; no update sent", task.Round);
+            return;
+        }
+
+        ModelState delta = _model.ExportBackbone().Minus(global);
+        var header = new UpdateHeader
+        {
+            ProtocolVersion = ProtocolVersion,
+            Round = task.Round,
+            BaseModelVersion = task.ModelVersion,
+            ExampleCount = report.Examples,
+            Tensors = { TensorWire.Specs(delta) },
+            DataBytes = delta.DataBytes,
+        };
+        Federation.FederationClient client = _connection.Client;
+        await _retry.ExecuteAsync(async ct => await client.ReportMetricsAsync(new RoundMetrics
+        {
+            ProtocolVersion = ProtocolVersion,
+            Round = task.Round,
+            ExampleCount = report.Examples,
+            MeanLoss = report.MeanLoss,
+            TrainSeconds = report.Seconds,
+            Steps = (uint)report.Steps,
+        }, cancellationToken: ct), cancellationToken);
+        _audit?.BeforeUpload(SiteId, header, delta);
+        UploadReply verdict = await _retry.ExecuteAsync(ct => UploadAsync(header, delta, ct), cancellationToken);
+        if (verdict.Accepted)
+        {
+            RoundsAccepted++;
+            _logger.LogInformation("Round {Round}: update accepted ({Examples} examples, loss {Loss:F3})", task.Round, report.Examples, report.MeanLoss);
+        }
+        else
+        {
+            // A refusal is a verdict, not a fault: log it and ask for the next task instead of resending.
+            _logger.LogWarning("Round {Round}: update rejected: {Code}: {Reason}", task.Round, verdict.Rejection, verdict.Reason);
+        }
+    }
+
+    private async Task<LocalTrainingReport> TrainAsync(ModelState global, RoundTask task, CancellationToken cancellationToken)
+    {
+        TrainingConfig config = task.Training;
+        var options = new LocalTrainingOptions((int)config.LocalEpochs, (int)config.BatchSize, config.LearningRate, config.Momentum,
+            config.WeightDecay, config.ArcfaceScale, config.ArcfaceMargin, (int)config.MaxSteps, config.Seed ^ (ulong)_options.Seed);
+        if (_trainingGate is not null)
+        {
+            await _trainingGate.WaitAsync(cancellationToken);
+        }
+        try
+        {
+            return await Task.Run(() =>
+            {
+                _model!.LoadGlobal(global);
+                return _model.Train(_data!.Faces, options, cancellationToken);
+            }, cancellationToken);
+        }
+        finally
+        {
+            _trainingGate?.Release();
+        }
+    }
+
+    /// <summary>The round's global model: from memory if we have that version, else downloaded and hash-checked.</summary>
+    private async Task<ModelState> GetGlobalModelAsync(RoundTask task, CancellationToken cancellationToken)
+    {
+        if (_global is { } cached && cached.Version == task.ModelVersion)
+        {
+            return cached.Model;
+        }
+        var clock = Stopwatch.StartNew();
+        ModelState model = await _retry.ExecuteAsync(ct => DownloadAsync(task, ct), cancellationToken);
+        _global = (task.ModelVersion, model);
+        _logger.LogInformation("Downloaded model v{Version} ({Megabytes:F1} MB, sha256 verified) in {Seconds:F2}s",
+            task.ModelVersion, model.DataBytes / 1e6, clock.Elapsed.TotalSeconds);
+        return model;
+    }
+
+    private async ValueTask<ModelState> DownloadAsync(RoundTask task, CancellationToken cancellationToken)
+    {
+        using AsyncServerStreamingCall<ModelChunk> call = _connection.Client.DownloadModel(
+            new DownloadModelRequest { ProtocolVersion = ProtocolVersion, ModelVersion = task.ModelVersion }, cancellationToken: cancellationToken);
+        IAsyncStreamReader<ModelChunk> stream = call.ResponseStream;
+        if (!await stream.MoveNext(cancellationToken) || stream.Current.PartCase != ModelChunk.PartOneofCase.Header)
+        {
+            throw new InvalidDataException($"model v{task.ModelVersion} download did not start with a header");
+        }
+        ModelHeader header = stream.Current.Header;
+        if (header.ModelVersion != task.ModelVersion || !header.Sha256.Equals(task.ModelSha256))
+        {
+            throw new InvalidDataException($"the aggregator sent model v{header.ModelVersion} with another hash than round {task.Round} announced");
+        }
+        if (header.DataBytes > _options.MaxModelBytes)
+        {
+            throw new InvalidDataException($"model v{header.ModelVersion} declares {header.DataBytes} bytes, more than Site:MaxModelBytes {_options.MaxModelBytes}");
+        }
+        var assembler = new TensorAssembler(header.Tensors);
+        while (await stream.MoveNext(cancellationToken))
+        {
+            assembler.Append(stream.Current.Data.Span);
+        }
+        ModelState model = assembler.Complete();
+        if (!model.ComputeSha256().AsSpan().SequenceEqual(task.ModelSha256.Span))
+        {
+            throw new InvalidDataException($"model v{task.ModelVersion} does not match the SHA-256 the round announced; refusing to load it");
+        }
+        return model;
+    }
+
+    private async ValueTask<UploadReply> UploadAsync(UpdateHeader header, ModelState delta, CancellationToken cancellationToken)
+    {
+        using AsyncClientStreamingCall<UpdateChunk, UploadReply> call = _connection.Client.UploadUpdate(cancellationToken: cancellationToken);
+        try
+        {
+            await call.RequestStream.WriteAsync(new UpdateChunk { Header = header }, cancellationToken);
+            foreach (var chunk in TensorWire.DataChunks(delta))
+            {
+                await call.RequestStream.WriteAsync(new UpdateChunk { Data = chunk }, cancellationToken);
+            }
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (Exception e) when (e is InvalidOperationException or RpcException)
+        {
+            // Either the aggregator answered before reading everything (it refused the header) and its reply
+            // says why, or the transport failed and awaiting the reply raises that fault for the retry policy.
+        }
+        return await call.ResponseAsync;
+    }
+
+    public void Dispose()
+    {
+        _model?.Dispose();
+        _connection.Dispose();
+    }
+}

@@ -1,0 +1,56 @@
+using FedFace.Transport;
+
+namespace FedFace.Client;
+
+/// <summary>A site's settings (section "Site"), validated at start-up.</summary>
+public sealed class SiteOptions
+{
+    public const string Section = "Site";
+
+    public string AggregatorUrl { get; set; } = "https://localhost:7443";
+    public string CertificatePath { get; set; } = "";
+    public string KeyPath { get; set; } = "";
+    public string CaCertificatePath { get; set; } = "certs/generated/ca.crt";
+    /// <summary>A folder per person holding that person's photos.</summary>
+    public string DataDirectory { get; set; } = "";
+    public string DetectorModelPath { get; set; } = "";
+    public int Seed { get; set; } = 1;
+    /// <summary>Refuse a global model larger than this (a guard against a runaway header).</summary>
+    public long MaxModelBytes { get; set; } = 1L << 30;
+    public int MaxRetryAttempts { get; set; } = 8;
+    public int RetryBaseDelayMilliseconds { get; set; } = 500;
+    public int RetryMaxDelayMilliseconds { get; set; } = 10_000;
+
+    public AggregatorEndpoint Endpoint => new(AggregatorUrl, CertificatePath, KeyPath, CaCertificatePath);
+
+    public RetrySettings Retry => new(MaxRetryAttempts, RetryBaseDelayMilliseconds, RetryMaxDelayMilliseconds);
+
+    public IReadOnlyList<string> Problems(bool requireDataDirectory)
+    {
+        var problems = new List<string>();
+        if (!Uri.TryCreate(AggregatorUrl, UriKind.Absolute, out Uri? url) || url.Scheme != Uri.UriSchemeHttps)
+        {
+            problems.Add($"Site:AggregatorUrl must be an https URL, got '{AggregatorUrl}'");
+        }
+        foreach ((string name, string path) in new[] { ("CertificatePath", CertificatePath), ("KeyPath", KeyPath), ("CaCertificatePath", CaCertificatePath) })
+        {
+            if (!File.Exists(path))
+            {
+                problems.Add($"Site:{name} '{path}' does not exist");
+            }
+        }
+        if (requireDataDirectory && !Directory.Exists(DataDirectory))
+        {
+            problems.Add($"Site:DataDirectory '{DataDirectory}' does not exist (a folder per person with their photos)");
+        }
+        if (requireDataDirectory && !File.Exists(DetectorModelPath))
+        {
+            problems.Add($"Site:DetectorModelPath '{DetectorModelPath}' does not exist (the YuNet ONNX model)");
+        }
+        if (MaxRetryAttempts < 0 || RetryBaseDelayMilliseconds <= 0 || RetryMaxDelayMilliseconds < RetryBaseDelayMilliseconds)
+        {
+            problems.Add("Site: retry settings must have MaxRetryAttempts ≥ 0 and 0 < RetryBaseDelayMilliseconds ≤ RetryMaxDelayMilliseconds");
+        }
+        return problems;
+    }
+}

@@ -1,0 +1,134 @@
+using System.Runtime.InteropServices;
+using FedFace.Protos.V1;
+using Google.Protobuf;
+
+namespace FedFace.Core.Wire;
+
+/// <summary>
+/// Moves named tensors over gRPC streams: the header names the tensors, then their little-endian float32
+/// data follows in chunks of at most <see cref="MaxChunkBytes"/> (gRPC's default 4 MB message limit
+/// would otherwise break model transfer).
+/// </summary>
+public static class TensorWire
+{
+    public const int MaxChunkBytes = 1 << 20;
+
+    public static IEnumerable<TensorSpec> Specs(ModelState state) =>
+        state.Tensors.Select(t => new TensorSpec { Name = t.Name, Shape = { t.Shape }, DataType = DataType.Float32 });
+
+    /// <summary>The tensors' data cut into chunks, crossing tensor boundaries so every chunk but the last is full.</summary>
+    public static IEnumerable<ByteString> DataChunks(ModelState state, int chunkBytes = MaxChunkBytes)
+    {
+        // Chunks hold whole floats: a size below 4 would never fit one (an endless run of empty chunks) and
+        // a size that is not a multiple of 4 could not be filled, breaking "every chunk but the last is full".
+        if (chunkBytes is < sizeof(float) or > MaxChunkBytes || chunkBytes % sizeof(float) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(chunkBytes),
+                $"chunk size must be a multiple of {sizeof(float)} in {sizeof(float)}..{MaxChunkBytes} bytes, got {chunkBytes}");
+        }
+        byte[] buffer = new byte[chunkBytes];
+        int filled = 0;
+        foreach (NamedTensor tensor in state.Tensors)
+        {
+            ReadOnlyMemory<float> remaining = tensor.Values;
+            while (!remaining.IsEmpty)
+            {
+                ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(remaining.Span);
+                int take = Math.Min(bytes.Length, buffer.Length - filled) / sizeof(float) * sizeof(float);
+                if (take == 0)
+                {
+                    yield return ByteString.CopyFrom(buffer, 0, filled);
+                    filled = 0;
+                    continue;
+                }
+                bytes[..take].CopyTo(buffer.AsSpan(filled));
+                filled += take;
+                remaining = remaining[(take / sizeof(float))..];
+            }
+        }
+        if (filled > 0)
+        {
+            yield return ByteString.CopyFrom(buffer, 0, filled);
+        }
+    }
+
+    public static ModelHeader ModelHeaderOf(ModelState model, long version) => new()
+    {
+        ModelVersion = version,
+        Sha256 = ByteString.CopyFrom(model.ComputeSha256()),
+        Tensors = { Specs(model) },
+        DataBytes = model.DataBytes,
+    };
+}
+
+/// <summary>
+/// Fills tensors declared by a header from a sequence of data chunks. The caller validates the declared
+/// layout before constructing one, so the allocation here is bounded by the model's size.
+/// </summary>
+public sealed class TensorAssembler
+{
+    private readonly NamedTensor[] _tensors;
+    private int _tensorIndex;
+    private int _byteOffset;
+    private long _received;
+
+    public TensorAssembler(IEnumerable<TensorSpec> specs)
+    {
+        _tensors = specs.Select(s =>
+        {
+            if (s.DataType != DataType.Float32)
+            {
+                throw new InvalidDataException($"tensor '{s.Name}' has data type {s.DataType}; only float32 is supported");
+            }
+            return NamedTensor.Zeros(s.Name, s.Shape.ToArray());
+        }).ToArray();
+        ExpectedBytes = _tensors.Sum(t => (long)t.Values.Length * sizeof(float));
+        SkipEmptyTensors();
+    }
+
+    public long ExpectedBytes { get; }
+
+    public long ReceivedBytes => _received;
+
+    public bool IsComplete => _received == ExpectedBytes;
+
+    public void Append(ReadOnlySpan<byte> chunk)
+    {
+        if (_received + chunk.Length > ExpectedBytes)
+        {
+            throw new InvalidDataException($"more data than declared: {_received + chunk.Length} bytes for {ExpectedBytes} declared");
+        }
+        while (!chunk.IsEmpty)
+        {
+            Span<byte> tensorBytes = MemoryMarshal.AsBytes(_tensors[_tensorIndex].Values.AsSpan());
+            int take = Math.Min(tensorBytes.Length - _byteOffset, chunk.Length);
+            chunk[..take].CopyTo(tensorBytes[_byteOffset..]);
+            chunk = chunk[take..];
+            _byteOffset += take;
+            _received += take;
+            if (_byteOffset == tensorBytes.Length)
+            {
+                _tensorIndex++;
+                _byteOffset = 0;
+                SkipEmptyTensors();
+            }
+        }
+    }
+
+    private void SkipEmptyTensors()
+    {
+        while (_tensorIndex < _tensors.Length && _tensors[_tensorIndex].Values.Length == 0)
+        {
+            _tensorIndex++;
+        }
+    }
+
+    public ModelState Complete()
+    {
+        if (!IsComplete)
+        {
+            throw new InvalidDataException($"stream ended after {_received} of {ExpectedBytes} declared bytes");
+        }
+        return new ModelState(_tensors);
+    }
+}

@@ -1,0 +1,71 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using FedFace.Core.Security;
+using FedFace.Protos.V1;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
+
+namespace FedFace.Transport;
+
+/// <summary>A gRPC channel to the aggregator over mutual TLS: we show our site certificate, and accept only
+/// an aggregator certificate issued by the federation CA for the host we dialled.</summary>
+public sealed class AggregatorConnection : IDisposable
+{
+    private readonly GrpcChannel _channel;
+
+    public AggregatorConnection(AggregatorEndpoint endpoint, ILoggerFactory loggerFactory)
+    {
+        X509Certificate2 siteCertificate = FederationTrust.LoadCertificateWithKey(endpoint.CertificatePath, endpoint.KeyPath);
+        X509Certificate2 federationCa = FederationTrust.LoadCertificate(endpoint.CaCertificatePath);
+        SiteId = FederationTrust.SiteIdOf(siteCertificate);
+        ILogger logger = loggerFactory.CreateLogger<AggregatorConnection>();
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificates = [siteCertificate],
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                    AdmitAggregator(certificate, errors, federationCa, logger),
+            },
+            EnableMultipleHttp2Connections = true,
+            // Bulk model transfer: a larger stream window than HTTP/2's 64 KiB default.
+            InitialHttp2StreamWindowSize = 4 << 20,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
+        };
+        _channel = GrpcChannel.ForAddress(endpoint.Url, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            LoggerFactory = loggerFactory,
+        });
+        Client = new Federation.FederationClient(_channel);
+    }
+
+    public string SiteId { get; }
+
+    public Federation.FederationClient Client { get; }
+
+    private static bool AdmitAggregator(X509Certificate? presented, SslPolicyErrors errors, X509Certificate2 federationCa, ILogger logger)
+    {
+        if (presented is null)
+        {
+            logger.LogError("The aggregator presented no certificate");
+            return false;
+        }
+        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+        {
+            logger.LogError("The aggregator's certificate '{Subject}' does not name the host we dialled", presented.Subject);
+            return false;
+        }
+        using X509Certificate2 certificate = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
+        if (!FederationTrust.TryValidateAggregatorCertificate(certificate, federationCa, out string reason))
+        {
+            logger.LogError("Refusing the aggregator: {Reason}", reason);
+            return false;
+        }
+        return true;
+    }
+
+    public void Dispose() => _channel.Dispose();
+}
