@@ -1,0 +1,14 @@
+namespace FedFace.Certs;
+
+/// <summary>Where the files of one federation PKI live inside <paramref name="Directory"/>.</summary>
+public sealed record PkiLayout(string Directory)
+{
+    public string CaCertificate => Path.Combine(Directory, "ca.crt");
+    public string CaKey => Path.Combine(Directory, "ca.key");
+    public string AggregatorCertificate => Path.Combine(Directory, "aggregator.crt");
+    public string AggregatorKey => Path.Combine(Directory, "aggregator.key");
+    public string SitesDirectory => Path.Combine(Directory, "sites");
+
+    public string SiteCertificate(string siteId) => Path.Combine(SitesDirectory, SiteIds.Validate(siteId) + ".crt");
+    public string SiteKey(string siteId) => Path.Combine(SitesDirectory, SiteIds.Validate(siteId) + ".key");
+}

@@ -1,0 +1,1 @@
+return FedFace.Certs.Cli.Run(args, Console.Out, Console.Error);
