@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Checks (and where we are root, installs) what a fresh Debian machine lacks for FedFace:
+# the .NET 10 SDK must be there; OpenCV's native runtime needs libgtk-3-0; the shared data must be found.
+# Sourced by run-demo.sh and run-tests.sh.
+set -euo pipefail
+
+fedface_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "error: the .NET SDK (dotnet) is not on PATH; install the .NET 10 SDK first" >&2
+  exit 1
+fi
+
+missing_packages=()
+# OpenCvSharp's native runtime links against GTK 3 (for highgui) even though we never open a window.
+ldconfig -p 2>/dev/null | grep -q 'libgtk-3.so.0' || missing_packages+=(libgtk-3-0)
+if [ ${#missing_packages[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian packages: ${missing_packages[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_packages[@]}" >/dev/null
+  else
+    echo "error: missing Debian packages: ${missing_packages[*]}; run: sudo apt-get install -y ${missing_packages[*]}" >&2
+    exit 1
+  fi
+fi
+
+# The faces and models live next to the checkout (../shared) unless FEDFACE_SHARED_DIR says otherwise.
+if [ -z "${FEDFACE_SHARED_DIR:-}" ]; then
+  if [ -f "$fedface_root/../shared/data/lfw-pairs.txt" ]; then
+    export FEDFACE_SHARED_DIR="$(cd "$fedface_root/../shared" && pwd)"
+  else
+    echo "error: shared data not found at $fedface_root/../shared; set FEDFACE_SHARED_DIR to the folder holding data/ and models/" >&2
+    exit 1
+  fi
+fi
