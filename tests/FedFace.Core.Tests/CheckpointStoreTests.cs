@@ -1,0 +1,156 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FedFace.Core.Storage;
+
+namespace FedFace.Core.Tests;
+
+public class CheckpointStoreTests
+{
+    private static ModelState ModelV(int seed) => Models.Random(seed, 1f, ("conv.weight", [8, 3, 3, 3]), ("bn.bias", [8]));
+
+    [Fact]
+    public void A_new_store_over_the_same_directory_loads_what_was_committed()
+    {
+        using var temp = new TempDirectory();
+        ModelState model = ModelV(1);
+        CommittedState committed = new CheckpointStore(temp.Path).Commit(round: 3, version: 4, model);
+
+        var reopened = new CheckpointStore(temp.Path);
+        Assert.True(reopened.HasState);
+        (CommittedState state, ModelState loaded) = reopened.Load();
+
+        Assert.Equal(committed, state);
+        Assert.Equal(3, state.CommittedRound);
+        Assert.Equal(4, state.ModelVersion);
+        Assert.Equal(model.ComputeSha256Hex(), state.ModelSha256);
+        Models.AssertIdentical(model, loaded);
+    }
+
+    [Fact]
+    public void A_fresh_directory_has_no_state()
+    {
+        using var temp = new TempDirectory();
+        var store = new CheckpointStore(Path.Combine(temp.Path, "new"));
+        Assert.False(store.HasState);
+        Assert.True(Directory.Exists(Path.Combine(temp.Path, "new", "models")));
+        Assert.True(Path.IsPathFullyQualified(store.Directory));
+        Assert.Throws<FileNotFoundException>(() => store.Load());
+    }
+
+    [Fact]
+    public void Committing_v1_then_v2_leaves_the_state_at_v2()
+    {
+        using var temp = new TempDirectory();
+        var store = new CheckpointStore(temp.Path);
+        store.Commit(1, 1, ModelV(1));
+        ModelState v2 = ModelV(2);
+        store.Commit(2, 2, v2);
+
+        (CommittedState state, ModelState loaded) = new CheckpointStore(temp.Path).Load();
+        Assert.Equal(2, state.CommittedRound);
+        Assert.Equal(2, state.ModelVersion);
+        Models.AssertIdentical(v2, loaded);
+    }
+
+    [Fact]
+    public void Commits_leave_no_temporary_files()
+    {
+        using var temp = new TempDirectory();
+        var store = new CheckpointStore(temp.Path);
+        store.Commit(1, 1, ModelV(1));
+        store.Commit(2, 2, ModelV(2));
+        Assert.All(temp.AllFiles(), f => Assert.DoesNotContain(".tmp", f));
+        Assert.Contains("state.json", temp.AllFiles());
+    }
+
+    [Fact]
+    public void A_state_naming_a_model_with_another_hash_is_refused_clearly()
+    {
+        using var temp = new TempDirectory();
+        var store = new CheckpointStore(temp.Path);
+        CommittedState v1 = store.Commit(1, 1, ModelV(1));
+        CommittedState v2 = store.Commit(2, 2, ModelV(2));
+        // The state records v2's version and hash but points at v1's file.
+        File.WriteAllText(store.StatePath, JsonSerializer.Serialize(v2 with { ModelFileName = v1.ModelFileName }));
+
+        var error = Assert.Throws<InvalidDataException>(() => new CheckpointStore(temp.Path).Load());
+        Assert.Contains(v1.ModelFileName, error.Message);
+        Assert.Contains(v1.ModelSha256, error.Message);
+        Assert.Contains(v2.ModelSha256, error.Message);
+        Assert.Contains(store.StatePath, error.Message);
+    }
+
+    [Fact]
+    public void A_state_recording_a_different_hash_for_the_same_file_is_refused()
+    {
+        using var temp = new TempDirectory();
+        var store = new CheckpointStore(temp.Path);
+        CommittedState v1 = store.Commit(1, 1, ModelV(1));
+        string forged = new string('0', 64);
+        File.WriteAllText(store.StatePath, JsonSerializer.Serialize(v1 with { ModelSha256 = forged }));
+
+        var error = Assert.Throws<InvalidDataException>(() => store.Load());
+        Assert.Contains(forged, error.Message);
+        Assert.Contains(v1.ModelSha256, error.Message);
+    }
+
+    [Fact]
+    public void A_state_recording_a_different_version_is_refused()
+    {
+        using var temp = new TempDirectory();
+        var store = new CheckpointStore(temp.Path);
+        CommittedState v1 = store.Commit(1, 1, ModelV(1));
+        File.WriteAllText(store.StatePath, JsonSerializer.Serialize(v1 with { ModelVersion = 9 }));
+
+        var error = Assert.Throws<InvalidDataException>(() => store.Load());
+        Assert.Contains("version 9", error.Message);
+    }
+
+    [Fact]
+    public void A_damaged_model_file_is_refused_on_load()
+    {
+        using var temp = new TempDirectory();
+        var store = new CheckpointStore(temp.Path);
+        CommittedState v1 = store.Commit(1, 1, ModelV(1));
+        string modelPath = Path.Combine(temp.Path, v1.ModelFileName);
+        byte[] bytes = File.ReadAllBytes(modelPath);
+        bytes[^1] ^= 0x10;
+        File.WriteAllBytes(modelPath, bytes);
+
+        Assert.Throws<InvalidDataException>(() => store.Load());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not json at all")]
+    [InlineData("{\"CommittedRound\": ")]
+    [InlineData("[1, 2, 3]")]
+    [InlineData("{\"CommittedRound\": \"three\"}")]
+    [InlineData("null")]
+    [InlineData("{}")]
+    [InlineData("{\"CommittedRound\": 1, \"ModelVersion\": 1}")]
+    public void Garbage_state_is_refused_naming_the_file(string content)
+    {
+        using var temp = new TempDirectory();
+        var store = new CheckpointStore(temp.Path);
+        store.Commit(1, 1, ModelV(1));
+        File.WriteAllText(store.StatePath, content);
+
+        var error = Assert.Throws<InvalidDataException>(() => store.Load());
+        Assert.Contains(store.StatePath, error.Message);
+    }
+
+    [Fact]
+    public void The_state_file_is_readable_json_naming_the_model_file()
+    {
+        using var temp = new TempDirectory();
+        var store = new CheckpointStore(temp.Path);
+        CommittedState state = store.Commit(5, 6, ModelV(1));
+
+        JsonNode json = JsonNode.Parse(File.ReadAllText(store.StatePath))!;
+        Assert.Equal(5, (long)json["CommittedRound"]!);
+        Assert.Equal(6, (long)json["ModelVersion"]!);
+        Assert.Equal(state.ModelFileName, (string)json["ModelFileName"]!);
+        Assert.True(File.Exists(Path.Combine(temp.Path, state.ModelFileName)));
+    }
+}
