@@ -127,9 +127,12 @@ public sealed class RoundCoordinator
             {
                 return Wait($"not sampled for round {_round.Number}");
             }
-            if (_round.Outcomes.ContainsKey(siteId))
+            // No second task in a round: a refused site is told why, and may still send a corrected update.
+            if (_round.Outcomes.TryGetValue(siteId, out string? outcome))
             {
-                return Wait($"update for round {_round.Number} already received");
+                return Wait(outcome == Accepted
+                    ? $"update for round {_round.Number} already received"
+                    : $"update for round {_round.Number} was rejected ({outcome})");
             }
             return new TaskReply { Task = _round.Task };
         }
@@ -171,9 +174,13 @@ public sealed class RoundCoordinator
         {
             return new Rejection(RejectionCode.WrongRound, $"update is for round {header.Round}, the open round is {_round.Number}");
         }
-        if (_round.Closed || _time.GetUtcNow() > _round.Deadline)
+        if (_time.GetUtcNow() > _round.Deadline)
         {
-            return new Rejection(RejectionCode.DeadlinePassed, $"round {_round.Number} closed at its deadline {_round.Deadline:O}");
+            return new Rejection(RejectionCode.DeadlinePassed, $"round {_round.Number} passed its deadline {_round.Deadline:O}");
+        }
+        if (_round.Closed)
+        {
+            return new Rejection(RejectionCode.DeadlinePassed, $"round {_round.Number} is closed: every sampled site had answered");
         }
         if (header.BaseModelVersion != _round.BaseVersion)
         {

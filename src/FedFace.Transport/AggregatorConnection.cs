@@ -17,7 +17,13 @@ public sealed class AggregatorConnection : IDisposable
     {
         X509Certificate2 siteCertificate = FederationTrust.LoadCertificateWithKey(endpoint.CertificatePath, endpoint.KeyPath);
         X509Certificate2 federationCa = FederationTrust.LoadCertificate(endpoint.CaCertificatePath);
-        SiteId = FederationTrust.SiteIdOf(siteCertificate);
+        // With TLS 1.3 a refused client certificate shows up on our side only as a closed connection, which
+        // looks transient. Check our own certificate first so a wrong one fails now, with the reason.
+        if (!FederationTrust.TryValidateSiteCertificate(siteCertificate, federationCa, out string siteId, out string problem))
+        {
+            throw new InvalidOperationException($"this site's certificate {endpoint.CertificatePath} would be refused by the aggregator: {problem}");
+        }
+        SiteId = siteId;
         ILogger logger = loggerFactory.CreateLogger<AggregatorConnection>();
         var handler = new SocketsHttpHandler
         {

@@ -1,0 +1,122 @@
+using FedFace.Certs;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FedFace.Aggregator.Tests.Kit;
+
+/// <summary>How to start one aggregator for a test; short deadlines and quick "wait" answers by default.</summary>
+public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, string InitialModelPath)
+{
+    /// <summary>0 picks a free port; a restart passes the port of the previous run to come back on the same address.</summary>
+    public int Port { get; init; }
+    public int MinSites { get; init; } = 2;
+    public double SampleFraction { get; init; } = 1.0;
+    public int RoundDeadlineSeconds { get; init; } = 20;
+    public int TotalRounds { get; init; } = 10;
+    public int WaitRetryMilliseconds { get; init; } = 100;
+
+    /// <summary>
+    /// Sites registered with the coordinator before the round loop starts. A round samples the sites joined
+    /// when it opens, and round 1 opens as soon as MinSites have joined; tests that want every site in
+    /// round 1 with fewer MinSites than sites register them here. (Sites still call Join over the wire.)
+    /// </summary>
+    public IReadOnlyList<string> PreJoinedSites { get; init; } = [];
+}
+
+/// <summary>
+/// The real aggregator (<see cref="AggregatorHost.Build"/>: Kestrel, HTTP/2, mutual TLS, gRPC, round loop)
+/// on 127.0.0.1, with a log that tests can read and an observer that tells them when rounds finish.
+/// </summary>
+public sealed class RunningAggregator : IAsyncDisposable
+{
+    private bool _stopped;
+
+    private RunningAggregator(WebApplication app, AggregatorSetup setup, CapturedLog log, RoundRecorder rounds)
+    {
+        App = app;
+        Setup = setup;
+        Log = log;
+        Rounds = rounds;
+        Coordinator = app.Services.GetRequiredService<RoundCoordinator>();
+    }
+
+    public WebApplication App { get; }
+    public AggregatorSetup Setup { get; }
+    public CapturedLog Log { get; }
+    public RoundRecorder Rounds { get; }
+
+    /// <summary>The domain object behind the service: model version, committed round, global model.</summary>
+    public RoundCoordinator Coordinator { get; }
+
+    /// <summary>The https address, once started.</summary>
+    public Uri Uri { get; private set; } = null!;
+
+    public int Port => Uri.Port;
+
+    /// <summary>Builds the aggregator and loads its state (the coordinator is created) without listening yet.</summary>
+    public static RunningAggregator Create(AggregatorSetup setup, CapturedLog log)
+    {
+        var rounds = new RoundRecorder();
+        WebApplication app = AggregatorHost.Build([], options =>
+        {
+            options.FederationName = "FedFace-Test";
+            options.ListenAddress = "127.0.0.1";
+            options.Port = setup.Port;
+            options.CertificatePath = setup.Pki.AggregatorCertificate;
+            options.KeyPath = setup.Pki.AggregatorKey;
+            options.CaCertificatePath = setup.Pki.CaCertificate;
+            options.StateDirectory = setup.StateDirectory;
+            options.InitialModelPath = setup.InitialModelPath;
+            options.MinSites = setup.MinSites;
+            options.SampleFraction = setup.SampleFraction;
+            options.RoundDeadlineSeconds = setup.RoundDeadlineSeconds;
+            options.TotalRounds = setup.TotalRounds;
+            options.WaitRetryMilliseconds = setup.WaitRetryMilliseconds;
+        }, services =>
+        {
+            services.AddSingleton<IRoundObserver>(rounds);
+            services.AddLogging(logging =>
+            {
+                logging.ClearProviders();
+                logging.AddProvider(log);
+                // Our provider picks what it keeps; configuration (appsettings.json) must not filter before it.
+                logging.AddFilter<CapturedLog>(category: null, LogLevel.Trace);
+            });
+        });
+        var aggregator = new RunningAggregator(app, setup, log, rounds);
+        foreach (string site in setup.PreJoinedSites)
+        {
+            aggregator.Coordinator.Join(site);
+        }
+        return aggregator;
+    }
+
+    public static async Task<RunningAggregator> StartAsync(AggregatorSetup setup, CapturedLog log)
+    {
+        RunningAggregator aggregator = Create(setup, log);
+        await aggregator.StartAsync();
+        return aggregator;
+    }
+
+    public async Task StartAsync()
+    {
+        await App.StartAsync();
+        Uri = AggregatorHost.ListeningUri(App);
+    }
+
+    /// <summary>Stops listening and the round loop, as a crash would (an open round is simply gone), and frees the port.</summary>
+    public async Task StopAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+        _stopped = true;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await App.StopAsync(timeout.Token);
+        await App.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+}

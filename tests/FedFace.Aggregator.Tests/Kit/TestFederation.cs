@@ -1,0 +1,58 @@
+using FedFace.Certs;
+using FedFace.Core;
+using FedFace.Core.Storage;
+
+namespace FedFace.Aggregator.Tests.Kit;
+
+/// <summary>
+/// The throwaway PKIs every test shares (made once: key generation is the slow part): the federation's
+/// CA with its aggregator and four sites, and a second, unrelated CA ("another federation") whose site
+/// certificates must never be admitted. Each test works in its own <see cref="Workspace"/>.
+/// </summary>
+public sealed class TestFederation : IDisposable
+{
+    public static readonly string[] SiteIds = ["site-01", "site-02", "site-03", "site-04"];
+
+    private readonly string _root = Directory.CreateTempSubdirectory("fedface-aggregator-tests-").FullName;
+
+    public TestFederation()
+    {
+        Pki = FederationPki.Create(Path.Combine(_root, "pki"), SiteIds, federationName: "FedFace-Test", validityDays: 2);
+        OtherPki = FederationPki.Create(Path.Combine(_root, "other-pki"), ["site-01"], federationName: "Elsewhere", validityDays: 2);
+    }
+
+    public PkiLayout Pki { get; }
+
+    /// <summary>Another CA: its "site-01" has the right name and the wrong issuer.</summary>
+    public PkiLayout OtherPki { get; }
+
+    /// <summary>A fresh directory for one test (state directory, model files), under the shared root.</summary>
+    public string Workspace(string name) => Directory.CreateDirectory(Path.Combine(_root, $"{name}-{Guid.NewGuid():N}")).FullName;
+
+    /// <summary>Writes <paramref name="model"/> as a version-0 model file and returns its path.</summary>
+    public static string WriteInitialModel(string workspace, ModelState model, string fileName = "initial.ffm")
+    {
+        string path = Path.Combine(workspace, fileName);
+        ModelFile.Write(path, model, version: 0);
+        return path;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp folder left behind is not a test failure.
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AggregatorCollection : ICollectionFixture<TestFederation>
+{
+    /// <summary>One collection: the tests run one after another, so deadlines are not fighting for 2 cores.</summary>
+    public const string Name = "Aggregator over loopback";
+}

@@ -1,0 +1,85 @@
+using FedFace.Aggregator.Tests.Kit;
+using FedFace.Core;
+using FedFace.Core.Wire;
+using FedFace.Protos.V1;
+using Grpc.Core;
+using Xunit.Abstractions;
+
+namespace FedFace.Aggregator.Tests;
+
+/// <summary>Models and updates larger than gRPC's 4 MiB message limit cross the wire in chunks of at most 1 MiB.</summary>
+[Collection(AggregatorCollection.Name)]
+public sealed class ModelTransferTests(TestFederation federation, ITestOutputHelper output)
+{
+    private const int MiB = 1 << 20;
+
+    [Fact]
+    public async Task A_model_larger_than_4_MiB_downloads_in_chunks_of_at_most_1_MiB_and_matches_its_hash()
+    {
+        var log = new CapturedLog(output);
+        string workspace = federation.Workspace("download");
+        ModelState initial = TestModels.Large(seed: 8);
+        Assert.True(initial.DataBytes > 4 * MiB);
+        await using RunningAggregator aggregator = await RunningAggregator.StartAsync(
+            new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, initial)) { MinSites = 4 }, log);
+        using var site = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, log.Factory(), exampleCount: 1);
+
+        Download download = await site.DownloadAsync(version: 0).WaitAsync(Eventually.Patience);
+
+        Assert.Equal(0, download.Header.ModelVersion);
+        Assert.Equal(initial.DataBytes, download.Header.DataBytes);
+        Assert.Equal(initial.ComputeSha256(), download.Header.Sha256.ToByteArray());
+        Assert.Equal(initial.DataBytes, download.DataChunkBytes.Sum(b => (long)b));
+        Assert.All(download.DataChunkBytes, bytes => Assert.InRange(bytes, 1, MiB));
+        Assert.All(download.DataChunkBytes.SkipLast(1), bytes => Assert.Equal(MiB, bytes)); // full chunks, fewest messages
+        Assert.Equal((int)Math.Ceiling(initial.DataBytes / (double)MiB), download.DataChunkBytes.Count);
+        TestModels.AssertSameValues(initial, download.Model);
+        Assert.Equal(TestModels.LargeLayout.Select(t => t.Name), download.Header.Tensors.Select(t => t.Name));
+    }
+
+    [Fact]
+    public async Task Asking_for_a_model_version_that_is_not_served_gives_NotFound_naming_the_current_version()
+    {
+        var log = new CapturedLog(output);
+        string workspace = federation.Workspace("not-found");
+        await using RunningAggregator aggregator = await RunningAggregator.StartAsync(
+            new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, TestModels.Small(seed: 9))) { MinSites = 4 }, log);
+        using var site = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, log.Factory(), exampleCount: 1);
+
+        RpcException notFound = await Assert.ThrowsAsync<RpcException>(() => site.DownloadAsync(version: 7).WaitAsync(Eventually.Patience));
+
+        Assert.Equal(StatusCode.NotFound, notFound.StatusCode);
+        Assert.Contains("model v7 is not served", notFound.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("the current global model is v0", notFound.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_update_larger_than_4_MiB_uploads_in_chunks_commits_and_the_previous_version_is_then_NotFound()
+    {
+        var log = new CapturedLog(output);
+        string workspace = federation.Workspace("upload");
+        ModelState initial = TestModels.Large(seed: 10);
+        await using RunningAggregator aggregator = await RunningAggregator.StartAsync(
+            new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, initial))
+            {
+                MinSites = 1,
+                TotalRounds = 1,
+            }, log);
+        using var site = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, log.Factory(), exampleCount: 12);
+        await site.JoinAsync().WaitAsync(Eventually.Patience);
+
+        (RoundTask task, UploadReply reply) = await site.TakePartAsync().WaitAsync(Eventually.Patience);
+
+        Assert.True(reply.Accepted, $"{reply.Rejection}: {reply.Reason}");
+        SentUpdate sent = Assert.Single(site.Sent);
+        Assert.True(TensorWire.DataChunks(sent.Delta).Count() > 4, "the update went in several chunks");
+        FinishedRound finished = await aggregator.Rounds.WaitForRoundAsync(task.Round);
+        Assert.True(finished.Summary.Committed, finished.Summary.Outcome);
+        TestModels.AssertPreviousPlusWeightedMean(initial, [(sent.Delta, 12L)], finished.GlobalModel);
+        Download v1 = await site.DownloadAsync(version: 1).WaitAsync(Eventually.Patience);
+        TestModels.AssertSameValues(finished.GlobalModel, v1.Model);
+        RpcException stale = await Assert.ThrowsAsync<RpcException>(() => site.DownloadAsync(version: 0).WaitAsync(Eventually.Patience));
+        Assert.Equal(StatusCode.NotFound, stale.StatusCode);
+        Assert.Contains("the current global model is v1", stale.Status.Detail, StringComparison.Ordinal);
+    }
+}
