@@ -1,0 +1,109 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace FedFace.Learning.Backbones;
+
+/// <summary>
+/// MobileFaceNet (Chen et al. 2018) in the ReLU6 variant of foamliu/MobileFaceNet, laid out and named like that
+/// network's PyTorch modules so that the weights of <c>mobilefacenet_foamliu.onnx</c> map one-to-one:
+/// 3x112x112 face → 128-d embedding (not normalised here; the ArcFace head and the embedder normalise).
+/// Forward passes do not dispose their intermediates: callers run them inside <c>torch.NewDisposeScope()</c>.
+/// </summary>
+public sealed class MobileFaceNet : Module<Tensor, Tensor>
+{
+    public const int InputSize = 112;
+    public const int EmbeddingSize = 128;
+
+    /// <summary>Bottleneck stages: expansion t, output channels c, repeats n, first stride s.</summary>
+    private static readonly (int T, int C, int N, int S)[] s_bottlenecks =
+    [
+        (2, 64, 5, 2),
+        (4, 128, 1, 2),
+        (2, 128, 6, 1),
+        (4, 128, 1, 2),
+        (2, 128, 2, 1),
+    ];
+
+    // Declared in forward order (the order of the ONNX graph), which is also the state order.
+    [ComponentName(Name = "conv1")] private readonly ConvBnReLU6 _conv1;               // 3→64, 3x3 s2: 112→56
+    [ComponentName(Name = "dw_conv")] private readonly DepthwiseSeparableConv _dwConv; // 64→64, ReLU
+    [ComponentName(Name = "features")] private readonly Sequential _features;          // 15 bottlenecks: 56→7
+    [ComponentName(Name = "conv2")] private readonly ConvBnReLU6 _conv2;               // 1x1 128→512
+    [ComponentName(Name = "gdconv")] private readonly GDConv _gdconv;                  // 7x7 depthwise: 7→1
+    [ComponentName(Name = "conv3")] private readonly Conv2d _conv3;                    // 1x1 linear 512→128
+    [ComponentName(Name = "bn")] private readonly BatchNorm2d _bn;
+
+    /// <summary>A network initialised as foamliu's (Kaiming-normal fan-out convolutions, BN γ=1 β=0) from <paramref name="seed"/>.</summary>
+    public MobileFaceNet(long seed = 0) : base(nameof(MobileFaceNet))
+    {
+        _conv1 = new ConvBnReLU6(3, 64, kernelSize: 3, stride: 2);
+        _dwConv = new DepthwiseSeparableConv(64, 64);
+        _features = Sequential(BuildBottlenecks(inChannels: 64, out long channels));
+        _conv2 = new ConvBnReLU6(channels, 512, kernelSize: 1);
+        _gdconv = new GDConv(512, kernelSize: 7);
+        _conv3 = Conv2d(512, EmbeddingSize, 1, bias: true); // foamliu keeps this bias although a BN follows
+        _bn = BatchNorm2d(EmbeddingSize);
+        RegisterComponents();
+        InitializeParameters(seed);
+    }
+
+    public override Tensor forward(Tensor faces)
+    {
+        Tensor x = _conv1.call(faces);
+        x = _dwConv.call(x);
+        x = _features.call(x);
+        x = _conv2.call(x);
+        x = _gdconv.call(x);
+        x = _bn.call(_conv3.call(x));
+        return x.flatten(1);
+    }
+
+    private static (string, Module<Tensor, Tensor>)[] BuildBottlenecks(long inChannels, out long outChannels)
+    {
+        var blocks = new List<(string, Module<Tensor, Tensor>)>();
+        foreach ((int t, int c, int n, int s) in s_bottlenecks)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                blocks.Add((blocks.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    new InvertedResidual(inChannels, c, stride: i == 0 ? s : 1, expandRatio: t)));
+                inChannels = c;
+            }
+        }
+        outChannels = inChannels;
+        return blocks.ToArray();
+    }
+
+    /// <summary>
+    /// Re-draws every weight from a private generator, so the result depends on the seed only (not on the
+    /// global torch RNG that the layer constructors used, nor on other threads).
+    /// </summary>
+    private void InitializeParameters(long seed)
+    {
+        using var generator = new Generator(unchecked((ulong)seed));
+        using var noGrad = no_grad();
+        foreach ((string _, Module module) in named_modules())
+        {
+            switch (module)
+            {
+                case Conv2d conv:
+                    // Kaiming normal, fan-out mode, ReLU gain: std = sqrt(2 / (out_channels · k · k)).
+                    // (Tensor.normal_, not init.normal_: TorchSharp 0.107's init.normal_ ignores its generator.)
+                    (long _, long fanOut) = init.CalculateFanInAndFanOut(conv.weight!);
+                    conv.weight!.normal_(0.0, Math.Sqrt(2.0 / fanOut), generator);
+                    if (conv.bias is not null)
+                    {
+                        init.zeros_(conv.bias);
+                    }
+                    break;
+                case BatchNorm2d bn:
+                    init.ones_(bn.weight!);
+                    init.zeros_(bn.bias!);
+                    break;
+            }
+        }
+    }
+}

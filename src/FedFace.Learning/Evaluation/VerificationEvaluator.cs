@@ -1,0 +1,88 @@
+namespace FedFace.Learning.Evaluation;
+
+/// <summary>
+/// The LFW protocol's accuracy for similarity scores (higher = more alike; a pair is called "same person" when its
+/// score is above the threshold). For each fold the threshold that maximises accuracy on all other folds is chosen,
+/// then applied to the held-out fold, so no fold is scored with a threshold it helped pick.
+/// </summary>
+public static class VerificationEvaluator
+{
+    public static VerificationResult KFoldAccuracy(IReadOnlyList<double> scores, IReadOnlyList<bool> samePerson, IReadOnlyList<int> folds)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        ArgumentNullException.ThrowIfNull(samePerson);
+        ArgumentNullException.ThrowIfNull(folds);
+        if (scores.Count != samePerson.Count || scores.Count != folds.Count)
+        {
+            throw new ArgumentException($"{scores.Count} scores, {samePerson.Count} labels and {folds.Count} fold numbers: they must match");
+        }
+        for (int i = 0; i < scores.Count; i++)
+        {
+            if (!double.IsFinite(scores[i]))
+            {
+                throw new ArgumentException($"score {i} is {scores[i]}; scores must be finite", nameof(scores));
+            }
+        }
+        int[] foldIds = folds.Distinct().Order().ToArray();
+        if (foldIds.Length < 2)
+        {
+            throw new ArgumentException($"k-fold evaluation needs at least 2 folds, got {foldIds.Length}", nameof(folds));
+        }
+
+        var accuracies = new double[foldIds.Length];
+        var thresholds = new double[foldIds.Length];
+        for (int k = 0; k < foldIds.Length; k++)
+        {
+            int heldOut = foldIds[k];
+            var train = Enumerable.Range(0, scores.Count).Where(i => folds[i] != heldOut).Select(i => (scores[i], samePerson[i]));
+            thresholds[k] = BestThreshold(train.ToArray());
+            int[] test = Enumerable.Range(0, scores.Count).Where(i => folds[i] == heldOut).ToArray();
+            accuracies[k] = (double)test.Count(i => scores[i] > thresholds[k] == samePerson[i]) / test.Length;
+        }
+        double mean = accuracies.Average();
+        double std = Math.Sqrt(accuracies.Sum(a => (a - mean) * (a - mean)) / accuracies.Length);
+        return new VerificationResult(mean, std, accuracies, thresholds);
+    }
+
+    /// <summary>
+    /// The threshold with the most correct calls, in O(n log n): sort by score; a threshold between sorted
+    /// positions i−1 and i calls the first i pairs "different" and the rest "same", so its correct count is the
+    /// different pairs among the first i plus the same pairs among the rest, updated in O(1) per step.
+    /// Candidates are the midpoints between distinct neighbouring scores and just below the lowest / just above
+    /// the highest score (everything "same" / everything "different"). Ties go to the lowest threshold.
+    /// </summary>
+    internal static double BestThreshold((double Score, bool Same)[] pairs)
+    {
+        if (pairs.Length == 0)
+        {
+            throw new ArgumentException("no pairs to choose a threshold on");
+        }
+        Array.Sort(pairs, (a, b) => a.Score.CompareTo(b.Score));
+        int correct = pairs.Count(p => p.Same); // threshold below every score: all called "same"
+        int bestCorrect = correct;
+        double best = Math.BitDecrement(pairs[0].Score);
+        for (int i = 1; i <= pairs.Length; i++)
+        {
+            // Pair i−1 moves from "same" to "different".
+            correct += pairs[i - 1].Same ? -1 : 1;
+            bool atEnd = i == pairs.Length;
+            if (!atEnd && pairs[i].Score == pairs[i - 1].Score)
+            {
+                continue; // no threshold separates equal scores
+            }
+            if (correct > bestCorrect)
+            {
+                bestCorrect = correct;
+                best = atEnd ? Math.BitIncrement(pairs[i - 1].Score) : Midpoint(pairs[i - 1].Score, pairs[i].Score);
+            }
+        }
+        return best;
+    }
+
+    /// <summary>A threshold t with low ≤ t &lt; high, so "score > t" separates them even for neighbouring doubles.</summary>
+    private static double Midpoint(double low, double high)
+    {
+        double middle = low + (high - low) / 2;
+        return middle < high ? middle : low;
+    }
+}

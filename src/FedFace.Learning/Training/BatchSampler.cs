@@ -1,0 +1,62 @@
+using FedFace.Learning.Backbones;
+
+namespace FedFace.Learning.Training;
+
+/// <summary>
+/// Cuts a training set into shuffled mini-batches, flipping each image left-right with probability ½.
+/// One seeded generator drives both, so a seed fixes the whole sequence of batches across epochs.
+/// </summary>
+internal sealed class BatchSampler
+{
+    private const int Side = MobileFaceNet.InputSize;
+
+    private readonly FaceTrainingSet _data;
+    private readonly int _batchSize;
+    private readonly Random _random;
+    private readonly int[] _order;
+
+    public BatchSampler(FaceTrainingSet data, int batchSize, ulong seed)
+    {
+        _data = data;
+        _batchSize = batchSize;
+        _random = new Random(unchecked((int)(seed ^ (seed >> 32))));
+        _order = Enumerable.Range(0, data.ImageCount).ToArray();
+    }
+
+    /// <summary>One pass in a fresh random order; a last batch of a single image is dropped (BatchNorm needs two).</summary>
+    public IEnumerable<(float[] Pixels, long[] Labels)> NextEpoch()
+    {
+        _random.Shuffle(_order);
+        for (int start = 0; _order.Length - start >= 2; start += _batchSize)
+        {
+            int count = Math.Min(_batchSize, _order.Length - start);
+            // A fresh array per batch: the tensor made from it may share its memory.
+            float[] pixels = new float[count * FaceTrainingSet.ValuesPerImage];
+            long[] labels = new long[count];
+            for (int i = 0; i < count; i++)
+            {
+                int image = _order[start + i];
+                labels[i] = _data.Labels[image];
+                CopyImage(image, pixels.AsSpan(i * FaceTrainingSet.ValuesPerImage, FaceTrainingSet.ValuesPerImage), flip: _random.Next(2) == 1);
+            }
+            yield return (pixels, labels);
+        }
+    }
+
+    private void CopyImage(int image, Span<float> destination, bool flip)
+    {
+        ReadOnlySpan<float> source = _data.Pixels.AsSpan(image * FaceTrainingSet.ValuesPerImage, FaceTrainingSet.ValuesPerImage);
+        if (!flip)
+        {
+            source.CopyTo(destination);
+            return;
+        }
+        // CHW layout: a horizontal flip reverses every row of every channel.
+        for (int row = 0; row < source.Length; row += Side)
+        {
+            Span<float> target = destination.Slice(row, Side);
+            source.Slice(row, Side).CopyTo(target);
+            target.Reverse();
+        }
+    }
+}

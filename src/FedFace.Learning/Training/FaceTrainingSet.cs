@@ -1,0 +1,37 @@
+using FedFace.Learning.Backbones;
+
+namespace FedFace.Learning.Training;
+
+/// <summary>
+/// A site's aligned faces, ready for the network: <see cref="Pixels"/> holds N images of 3x112x112 floats, RGB, CHW,
+/// already normalised as (x − 127.5) / 127.5; <see cref="Labels"/> holds each image's identity in [0, ClassCount).
+/// </summary>
+public sealed record FaceTrainingSet(float[] Pixels, int[] Labels, int ClassCount)
+{
+    public const int ValuesPerImage = 3 * MobileFaceNet.InputSize * MobileFaceNet.InputSize;
+
+    public int ImageCount => Labels.Length;
+
+    /// <summary>Throws with a clear message unless the pixel count, labels and class count agree.</summary>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Pixels);
+        ArgumentNullException.ThrowIfNull(Labels);
+        if (ClassCount < 2)
+        {
+            throw new ArgumentException($"a training set needs at least 2 classes, got {ClassCount}");
+        }
+        if (Pixels.LongLength != (long)Labels.Length * ValuesPerImage)
+        {
+            throw new ArgumentException(
+                $"{Labels.Length} labels need {(long)Labels.Length * ValuesPerImage} pixel values (3x112x112 each), got {Pixels.LongLength}");
+        }
+        for (int i = 0; i < Labels.Length; i++)
+        {
+            if ((uint)Labels[i] >= (uint)ClassCount)
+            {
+                throw new ArgumentException($"label {Labels[i]} of image {i} is outside [0, {ClassCount})");
+            }
+        }
+    }
+}

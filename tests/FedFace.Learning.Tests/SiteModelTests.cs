@@ -1,0 +1,85 @@
+using FedFace.Core;
+using FedFace.Learning.Training;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace FedFace.Learning.Tests;
+
+public sealed class SiteModelTests(ITestOutputHelper output)
+{
+    private static readonly LocalTrainingOptions s_options = LocalTrainingOptions.Default with
+    {
+        Epochs = 4, BatchSize = 16, LearningRate = 0.1f, Momentum = 0.9f, WeightDecay = 5e-4f, Seed = 42,
+    };
+
+    [Fact]
+    public void A_short_run_on_real_faces_lowers_the_loss()
+    {
+        FaceTrainingSet faces = OrlFaces.Load(people: 8, imagesPerPerson: 8);
+        using var site = new SiteModel(faces.ClassCount, seed: 1);
+        site.LoadGlobal(GlobalModelFactory.CreateInitial(seed: 7));
+
+        LocalTrainingReport report = site.Train(faces, s_options);
+
+        output.WriteLine($"{report} → {report.ImagesPerSecond:F1} images/s, {get_num_threads()} torch threads");
+        Assert.Equal(16, report.Steps);          // 64 faces in batches of 16, 4 epochs
+        Assert.Equal(256, report.Examples);
+        Assert.True(report.LastEpochLoss < report.FirstEpochLoss, $"loss went from {report.FirstEpochLoss} to {report.LastEpochLoss}");
+    }
+
+    [Fact]
+    public void The_exported_backbone_carries_no_head_tensor()
+    {
+        const int classes = 37; // a count no backbone layer has, so a head-shaped tensor would stand out
+        using var site = new SiteModel(classes, seed: 1);
+        ModelState exported = site.ExportBackbone();
+        ModelState backboneOnly = GlobalModelFactory.CreateInitial(seed: 1);
+
+        Assert.Equal(backboneOnly.Tensors.Select(t => t.Name), exported.Tensors.Select(t => t.Name));
+        Assert.DoesNotContain(exported.Tensors, t => t.Shape.Contains(classes));
+        Assert.DoesNotContain(exported.Tensors, t => t.Name.Contains("head", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void LoadGlobal_replaces_the_backbone_exactly_and_keeps_the_head()
+    {
+        using var site = new SiteModel(classCount: 5, seed: 1);
+        float[] headBefore = site.Head.Weight.data<float>().ToArray();
+        ModelState global = GlobalModelFactory.CreateInitial(seed: 99);
+
+        site.LoadGlobal(global);
+
+        Assert.Equal(global.ComputeSha256Hex(), site.ExportBackbone().ComputeSha256Hex());
+        Assert.Equal(headBefore, site.Head.Weight.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void MaxSteps_caps_the_run_and_a_last_batch_of_one_image_is_skipped()
+    {
+        FaceTrainingSet faces = OrlFaces.Load(people: 2, imagesPerPerson: 3); // 6 faces, batches of 5: 5 + (1, skipped)
+        using var site = new SiteModel(faces.ClassCount, seed: 1);
+
+        LocalTrainingReport capped = site.Train(faces, s_options with { Epochs = 3, BatchSize = 5, MaxSteps = 2 });
+
+        Assert.Equal(2, capped.Steps);
+        Assert.Equal(10, capped.Examples); // two batches of 5; the single leftover image never trained alone
+    }
+
+    [Fact]
+    public void Train_refuses_a_data_set_with_another_class_count_and_honours_cancellation()
+    {
+        FaceTrainingSet faces = OrlFaces.Load(people: 2, imagesPerPerson: 2);
+        using var site = new SiteModel(classCount: 3, seed: 1);
+        Assert.Throws<ArgumentException>(() => site.Train(faces, s_options));
+
+        using var matching = new SiteModel(classCount: 2, seed: 1);
+        Assert.Throws<OperationCanceledException>(() => matching.Train(faces, s_options, new CancellationToken(canceled: true)));
+    }
+
+    [Fact]
+    public void The_initial_global_model_depends_on_the_seed_only()
+    {
+        Assert.Equal(GlobalModelFactory.CreateInitial(3).ComputeSha256Hex(), GlobalModelFactory.CreateInitial(3).ComputeSha256Hex());
+        Assert.NotEqual(GlobalModelFactory.CreateInitial(3).ComputeSha256Hex(), GlobalModelFactory.CreateInitial(4).ComputeSha256Hex());
+    }
+}
