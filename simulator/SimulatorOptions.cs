@@ -7,9 +7,9 @@ public sealed class SimulatorOptions
     public int Rounds { get; set; } = 3;
     /// <summary>Training people: those of lfw-pairs.txt folds 1–5 with at least this many LFW images.</summary>
     public int MinImagesPerPerson { get; set; } = 5;
-    public int MaxImagesPerPerson { get; set; } = 12;
+    public int MaxImagesPerPerson { get; set; } = 8;
     /// <summary>0 = every eligible person.</summary>
-    public int MaxPeople { get; set; } = 0;
+    public int MaxPeople { get; set; } = 48;
     public int LocalEpochs { get; set; } = 1;
     public int BatchSize { get; set; } = 32;
     public float LearningRate { get; set; } = 0.1f;
@@ -18,8 +18,8 @@ public sealed class SimulatorOptions
     public int MaxStepsPerRound { get; set; } = 0;
     public double SampleFraction { get; set; } = 1.0;
     public int RoundDeadlineSeconds { get; set; } = 900;
-    /// <summary>0 = all pairs of folds 6–10; otherwise this many pairs per held-out fold (faster, noisier).</summary>
-    public int EvalPairsPerFold { get; set; } = 0;
+    /// <summary>Pairs scored per held-out fold (half matched, half not); 0 = all 600 of each of folds 6–10 (slower, exact protocol).</summary>
+    public int EvalPairsPerFold { get; set; } = 100;
     public int Seed { get; set; } = 7;
     public string OutputDirectory { get; set; } = "runs/demo";
     /// <summary>The shared data folder; empty = FEDFACE_SHARED_DIR or the "shared" folder next to the checkout.</summary>

@@ -46,7 +46,22 @@ public sealed class RoundCoordinator
 
     public long CommittedRound { get; private set; }
 
-    public bool Finished => ModelVersion >= _options.TotalRounds;
+    /// <summary>Every configured round is committed.</summary>
+    public bool AllRoundsCommitted => ModelVersion >= _options.TotalRounds;
+
+    /// <summary>
+    /// The round loop is done, observers included; only then are sites told the federation finished, so a
+    /// simulator that stops when its sites stop never cuts the last round's evaluation short.
+    /// </summary>
+    public bool Finished { get; private set; }
+
+    public void MarkFinished()
+    {
+        lock (_gate)
+        {
+            Finished = AllRoundsCommitted;
+        }
+    }
 
     public ModelState GlobalModel
     {

@@ -5,7 +5,7 @@ public sealed class RoundLoop(RoundCoordinator coordinator, IEnumerable<IRoundOb
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested && !coordinator.Finished)
+        while (!stoppingToken.IsCancellationRequested && !coordinator.AllRoundsCommitted)
         {
             RoundSummary summary;
             try
@@ -21,6 +21,7 @@ public sealed class RoundLoop(RoundCoordinator coordinator, IEnumerable<IRoundOb
                 await observer.OnRoundFinishedAsync(summary, coordinator.GlobalModel, stoppingToken);
             }
         }
+        coordinator.MarkFinished();
         if (coordinator.Finished)
         {
             logger.LogInformation("Federation finished: model v{Version} after round {Round}", coordinator.ModelVersion, coordinator.CommittedRound);
