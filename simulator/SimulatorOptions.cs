@@ -4,13 +4,13 @@ namespace FedFace.Simulator;
 public sealed class SimulatorOptions
 {
     public int Sites { get; set; } = 4;
-    public int Rounds { get; set; } = 3;
+    public int Rounds { get; set; } = 5;
     /// <summary>Training people: those of lfw-pairs.txt folds 1–5 with at least this many LFW images.</summary>
     public int MinImagesPerPerson { get; set; } = 5;
     public int MaxImagesPerPerson { get; set; } = 8;
     /// <summary>0 = every eligible person.</summary>
     public int MaxPeople { get; set; } = 48;
-    public int LocalEpochs { get; set; } = 1;
+    public int LocalEpochs { get; set; } = 2;
     public int BatchSize { get; set; } = 32;
     public float LearningRate { get; set; } = 0.1f;
     public float ArcFaceScale { get; set; } = 64f;

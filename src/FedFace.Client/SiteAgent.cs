@@ -23,7 +23,7 @@ public interface IUploadAudit
 /// </summary>
 public sealed class SiteAgent : IDisposable
 {
-    private const uint ProtocolVersion = 1;
+    private const uint ProtocolVersion = ModelTransfer.ProtocolVersion;
 
     private readonly AggregatorConnection _connection;
     private readonly Func<CancellationToken, SiteData> _loadData;
@@ -101,15 +101,7 @@ public sealed class SiteAgent : IDisposable
         }
 
         ModelState delta = _model.ExportBackbone().Minus(global);
-        var header = new UpdateHeader
-        {
-            ProtocolVersion = ProtocolVersion,
-            Round = task.Round,
-            BaseModelVersion = task.ModelVersion,
-            ExampleCount = report.Examples,
-            Tensors = { TensorWire.Specs(delta) },
-            DataBytes = delta.DataBytes,
-        };
+        UpdateHeader header = ModelTransfer.HeaderFor(task, delta, report.Examples);
         Federation.FederationClient client = _connection.Client;
         await _retry.ExecuteAsync(async ct => await client.ReportMetricsAsync(new RoundMetrics
         {
@@ -121,7 +113,7 @@ public sealed class SiteAgent : IDisposable
             Steps = (uint)report.Steps,
         }, cancellationToken: ct), cancellationToken);
         _audit?.BeforeUpload(SiteId, header, delta);
-        UploadReply verdict = await _retry.ExecuteAsync(ct => UploadAsync(header, delta, ct), cancellationToken);
+        UploadReply verdict = await _retry.ExecuteAsync(ct => ModelTransfer.UploadAsync(client, header, delta, ct), cancellationToken);
         if (verdict.Accepted)
         {
             RoundsAccepted++;
@@ -165,62 +157,11 @@ public sealed class SiteAgent : IDisposable
             return cached.Model;
         }
         var clock = Stopwatch.StartNew();
-        ModelState model = await _retry.ExecuteAsync(ct => DownloadAsync(task, ct), cancellationToken);
+        ModelState model = await _retry.ExecuteAsync(ct => ModelTransfer.DownloadAsync(_connection.Client, task, _options.MaxModelBytes, ct), cancellationToken);
         _global = (task.ModelVersion, model);
         _logger.LogInformation("Downloaded model v{Version} ({Megabytes:F1} MB, sha256 verified) in {Seconds:F2}s",
             task.ModelVersion, model.DataBytes / 1e6, clock.Elapsed.TotalSeconds);
         return model;
-    }
-
-    private async ValueTask<ModelState> DownloadAsync(RoundTask task, CancellationToken cancellationToken)
-    {
-        using AsyncServerStreamingCall<ModelChunk> call = _connection.Client.DownloadModel(
-            new DownloadModelRequest { ProtocolVersion = ProtocolVersion, ModelVersion = task.ModelVersion }, cancellationToken: cancellationToken);
-        IAsyncStreamReader<ModelChunk> stream = call.ResponseStream;
-        if (!await stream.MoveNext(cancellationToken) || stream.Current.PartCase != ModelChunk.PartOneofCase.Header)
-        {
-            throw new InvalidDataException($"model v{task.ModelVersion} download did not start with a header");
-        }
-        ModelHeader header = stream.Current.Header;
-        if (header.ModelVersion != task.ModelVersion || !header.Sha256.Equals(task.ModelSha256))
-        {
-            throw new InvalidDataException($"the aggregator sent model v{header.ModelVersion} with another hash than round {task.Round} announced");
-        }
-        if (header.DataBytes > _options.MaxModelBytes)
-        {
-            throw new InvalidDataException($"model v{header.ModelVersion} declares {header.DataBytes} bytes, more than Site:MaxModelBytes {_options.MaxModelBytes}");
-        }
-        var assembler = new TensorAssembler(header.Tensors);
-        while (await stream.MoveNext(cancellationToken))
-        {
-            assembler.Append(stream.Current.Data.Span);
-        }
-        ModelState model = assembler.Complete();
-        if (!model.ComputeSha256().AsSpan().SequenceEqual(task.ModelSha256.Span))
-        {
-            throw new InvalidDataException($"model v{task.ModelVersion} does not match the SHA-256 the round announced; refusing to load it");
-        }
-        return model;
-    }
-
-    private async ValueTask<UploadReply> UploadAsync(UpdateHeader header, ModelState delta, CancellationToken cancellationToken)
-    {
-        using AsyncClientStreamingCall<UpdateChunk, UploadReply> call = _connection.Client.UploadUpdate(cancellationToken: cancellationToken);
-        try
-        {
-            await call.RequestStream.WriteAsync(new UpdateChunk { Header = header }, cancellationToken);
-            foreach (var chunk in TensorWire.DataChunks(delta))
-            {
-                await call.RequestStream.WriteAsync(new UpdateChunk { Data = chunk }, cancellationToken);
-            }
-            await call.RequestStream.CompleteAsync();
-        }
-        catch (Exception e) when (e is InvalidOperationException or RpcException)
-        {
-            // Either the aggregator answered before reading everything (it refused the header) and its reply
-            // says why, or the transport failed and awaiting the reply raises that fault for the retry policy.
-        }
-        return await call.ResponseAsync;
     }
 
     public void Dispose()

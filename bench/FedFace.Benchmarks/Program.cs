@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FedFace.Benchmarks;
+
+// fedface-bench spine [--demo-report PATH] [--out PATH]
+if (args.Length == 0 || args[0] != "spine" || args.Length % 2 != 1)
+{
+    Console.Error.WriteLine("usage: fedface-bench spine [--demo-report simulation-report.json] [--out bench/results/spine.json]");
+    return 2;
+}
+string? demoPath = null, outPath = null;
+for (int i = 1; i < args.Length; i += 2)
+{
+    switch (args[i])
+    {
+        case "--demo-report": demoPath = args[i + 1]; break;
+        case "--out": outPath = args[i + 1]; break;
+        default:
+            Console.Error.WriteLine($"unknown option {args[i]}");
+            return 2;
+    }
+}
+string root = RunInfo.RepositoryRoot(AppContext.BaseDirectory) ?? Directory.GetCurrentDirectory();
+outPath ??= Path.Combine(root, "bench", "results", "spine.json");
+// Read the demo report first: a wrong path should fail before minutes of measuring, not after.
+JsonObject? demo = demoPath is null ? null : DemoReport.Read(demoPath);
+
+// 15 pairs each: medians that hold still on a shared machine, in about a minute of measuring.
+const int FoldPairs = 15, TransferPairs = 15, SitesPerRound = 8;
+MachineInfo machine = RunInfo.Machine();
+Console.WriteLine($"{machine.Cpu}, {machine.Cores} cores, {machine.Dotnet}, load {machine.LoadAverageAtStart}");
+
+(Comparison fold, Steadiness foldSteadiness) = await FoldBenchmark.RunAsync(FoldPairs);
+Console.WriteLine(fold.Summary());
+GC.Collect(); // the 480 MB of fold updates are garbage now; do not let the transfer pay for them
+TransferRun transfer = await TransferBenchmark.RunAsync(SitesPerRound, TransferPairs, CancellationToken.None);
+Console.WriteLine(transfer.Download.Summary());
+Console.WriteLine(transfer.Upload.Summary());
+
+(string commit, bool dirty) = RunInfo.Commit(root);
+double transferRatio = Math.Min(transfer.Download.Ratio, transfer.Upload.Ratio);
+const double FoldTarget = 0.5, TransferTarget = 0.7;
+var report = new SpineReport(
+    Date: DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+    Commit: commit,
+    Dirty: dirty,
+    Machine: machine,
+    Method: "Each figure is the median over interleaved pairs (peer, then subject, repeated) taken after warm-up passes that run until "
+        + "the JIT has settled. Ratios are subject throughput / peer throughput within a pair, then the median, so load from other "
+        + "work on the shared machine largely cancels; absolute MB/s and GB/s move with that load.",
+    FoldGbPerS: Round(fold.SubjectThroughput, 2),
+    MemcpyGbPerS: Round(fold.PeerThroughput, 2),
+    FoldRatioVsMemcpy: Round(fold.Ratio, 3),
+    Fold: new FoldDetails(FoldBenchmark.Updates, BenchModel.Parameters, fold.BytesPerRun,
+        "Span<float>.CopyTo of the same 100 update arrays into one model-sized destination", fold.Count, foldSteadiness,
+        [.. fold.Ratios.Select(r => Round(r, 3))]),
+    DownloadMbPerS: Round(transfer.Download.SubjectThroughput, 1),
+    UploadMbPerS: Round(transfer.Upload.SubjectThroughput, 1),
+    RawTlsDownloadMbPerS: Round(transfer.Download.PeerThroughput, 1),
+    RawTlsUploadMbPerS: Round(transfer.Upload.PeerThroughput, 1),
+    DownloadRatioVsRawTls: Round(transfer.Download.Ratio, 3),
+    UploadRatioVsRawTls: Round(transfer.Upload.Ratio, 3),
+    TransferRatioVsRawTls: Round(transferRatio, 3),
+    TransferRatioDefinition: "the lower of download_ratio_vs_raw_tls and upload_ratio_vs_raw_tls (each the median of per-pair gRPC MB/s / raw TLS MB/s)",
+    Transfer: new TransferDetails(transfer.Sites, transfer.ModelBytes, transfer.Download.BytesPerRun,
+        "AggregatorHost (Kestrel, HTTP/2, mutual TLS) on 127.0.0.1; sites download (DownloadModel, SHA-256 checked) then upload (UploadUpdate, "
+            + "validated and folded by the coordinator) one after another; MB/s counts tensor data bytes",
+        "one SslStream connection on loopback with the same certificates, 1 MiB writes, the reader consuming every byte",
+        transfer.TlsProtocol, transfer.TlsCipherSuite, transfer.Download.Count, transfer.Steadiness,
+        [.. transfer.Download.Ratios.Select(r => Round(r, 3))], [.. transfer.Upload.Ratios.Select(r => Round(r, 3))]),
+    Targets: new Targets(FoldTarget, TransferTarget, fold.Ratio >= FoldTarget, transferRatio >= TransferTarget),
+    Demo: demo,
+    DemoNote: demo is null ? "no --demo-report given: run the README demo and pass its simulation-report.json to embed its figures" : null);
+
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+var json = new JsonSerializerOptions
+{
+    WriteIndented = true,
+    PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+};
+await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(report, json) + "\n");
+Console.WriteLine($"fold {report.FoldGbPerS} GB/s (x{report.FoldRatioVsMemcpy} memcpy, target {FoldTarget}); "
+    + $"download {report.DownloadMbPerS} MB/s, upload {report.UploadMbPerS} MB/s (x{report.TransferRatioVsRawTls} raw TLS, target {TransferTarget})");
+Console.WriteLine($"wrote {outPath}");
+return 0;
+
+static double Round(double value, int digits) => Math.Round(value, digits);

@@ -1,0 +1,81 @@
+using FedFace.Core;
+using FedFace.Core.Wire;
+using FedFace.Protos.V1;
+using Grpc.Core;
+
+namespace FedFace.Transport;
+
+/// <summary>
+/// A site's two bulk transfers: the global model down (chunked, hash-checked) and its update up (chunked).
+/// The edge client and the benchmarks both use this, so the benchmark measures the path sites use.
+/// </summary>
+public static class ModelTransfer
+{
+    public const uint ProtocolVersion = 1;
+
+    /// <summary>Downloads the round's global model and refuses it unless it hashes to what the round announced.</summary>
+    public static async ValueTask<ModelState> DownloadAsync(Federation.FederationClient client, RoundTask task, long maxModelBytes,
+        CancellationToken cancellationToken)
+    {
+        using AsyncServerStreamingCall<ModelChunk> call = client.DownloadModel(
+            new DownloadModelRequest { ProtocolVersion = ProtocolVersion, ModelVersion = task.ModelVersion }, cancellationToken: cancellationToken);
+        IAsyncStreamReader<ModelChunk> stream = call.ResponseStream;
+        if (!await stream.MoveNext(cancellationToken) || stream.Current.PartCase != ModelChunk.PartOneofCase.Header)
+        {
+            throw new InvalidDataException($"model v{task.ModelVersion} download did not start with a header");
+        }
+        ModelHeader header = stream.Current.Header;
+        if (header.ModelVersion != task.ModelVersion || !header.Sha256.Equals(task.ModelSha256))
+        {
+            throw new InvalidDataException($"the aggregator sent model v{header.ModelVersion} with another hash than round {task.Round} announced");
+        }
+        if (header.DataBytes > maxModelBytes)
+        {
+            throw new InvalidDataException($"model v{header.ModelVersion} declares {header.DataBytes} bytes, more than the limit {maxModelBytes}");
+        }
+        var assembler = new TensorAssembler(header.Tensors);
+        while (await stream.MoveNext(cancellationToken))
+        {
+            assembler.Append(stream.Current.Data.Span);
+        }
+
+        ModelState model = assembler.Complete();
+        if (!model.ComputeSha256().AsSpan().SequenceEqual(task.ModelSha256.Span))
+        {
+            throw new InvalidDataException($"model v{task.ModelVersion} does not match the SHA-256 the round announced; refusing to load it");
+        }
+        return model;
+    }
+
+    /// <summary>Streams the header, then the delta's data in chunks of at most 1 MiB; returns the aggregator's verdict.</summary>
+    public static async ValueTask<UploadReply> UploadAsync(Federation.FederationClient client, UpdateHeader header, ModelState delta,
+        CancellationToken cancellationToken)
+    {
+        using AsyncClientStreamingCall<UpdateChunk, UploadReply> call = client.UploadUpdate(cancellationToken: cancellationToken);
+        try
+        {
+            await call.RequestStream.WriteAsync(new UpdateChunk { Header = header }, cancellationToken);
+            foreach (var chunk in TensorWire.DataChunks(delta))
+            {
+                await call.RequestStream.WriteAsync(new UpdateChunk { Data = chunk }, cancellationToken);
+            }
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (Exception e) when (e is InvalidOperationException or RpcException)
+        {
+            // Either the aggregator answered before reading everything (it refused the header) and its reply
+            // says why, or the transport failed and awaiting the reply raises that fault.
+        }
+        return await call.ResponseAsync;
+    }
+
+    public static UpdateHeader HeaderFor(RoundTask task, ModelState delta, long exampleCount) => new()
+    {
+        ProtocolVersion = ProtocolVersion,
+        Round = task.Round,
+        BaseModelVersion = task.ModelVersion,
+        ExampleCount = exampleCount,
+        Tensors = { TensorWire.Specs(delta) },
+        DataBytes = delta.DataBytes,
+    };
+}
