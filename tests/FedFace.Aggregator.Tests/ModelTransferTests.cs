@@ -31,8 +31,9 @@ public sealed class ModelTransferTests(TestFederation federation, ITestOutputHel
         Assert.Equal(initial.ComputeSha256(), download.Header.Sha256.ToByteArray());
         Assert.Equal(initial.DataBytes, download.DataChunkBytes.Sum(b => (long)b));
         Assert.All(download.DataChunkBytes, bytes => Assert.InRange(bytes, 1, MiB));
-        Assert.All(download.DataChunkBytes.SkipLast(1), bytes => Assert.Equal(MiB, bytes)); // full chunks, fewest messages
-        Assert.Equal((int)Math.Ceiling(initial.DataBytes / (double)MiB), download.DataChunkBytes.Count);
+        int chunk = FedFace.Core.Wire.TensorWire.DefaultChunkBytes;
+        Assert.All(download.DataChunkBytes.SkipLast(1), bytes => Assert.Equal(chunk, bytes)); // full chunks, fewest messages
+        Assert.Equal((int)Math.Ceiling(initial.DataBytes / (double)chunk), download.DataChunkBytes.Count);
         TestModels.AssertSameValues(initial, download.Model);
         Assert.Equal(TestModels.LargeLayout.Select(t => t.Name), download.Header.Tensors.Select(t => t.Name));
     }

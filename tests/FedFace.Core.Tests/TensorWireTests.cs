@@ -30,16 +30,17 @@ public class TensorWireTests
     }
 
     [Fact]
-    public void Default_chunks_are_at_most_one_mebibyte_and_all_but_the_last_are_full()
+    public void Default_chunks_are_64_KiB_within_the_1_MiB_limit_and_all_but_the_last_are_full()
     {
         Assert.Equal(1 << 20, TensorWire.MaxChunkBytes);
-        // 600k floats = 2.4 MB across three tensors: two full chunks and a partial one.
+        Assert.Equal(64 << 10, TensorWire.DefaultChunkBytes);
+        // 600k floats = 2.4 MB across three tensors: 36 full 64 KiB chunks and a partial one.
         ModelState model = Models.Random(5, 1f, ("a", [300_000]), ("b", [200_000]), ("c", [100_000]));
         ByteString[] chunks = TensorWire.DataChunks(model).ToArray();
 
-        Assert.Equal(3, chunks.Length);
-        Assert.All(chunks[..^1], c => Assert.Equal(TensorWire.MaxChunkBytes, c.Length));
-        Assert.InRange(chunks[^1].Length, 1, TensorWire.MaxChunkBytes);
+        Assert.Equal((int)Math.Ceiling(model.DataBytes / (double)TensorWire.DefaultChunkBytes), chunks.Length);
+        Assert.All(chunks[..^1], c => Assert.Equal(TensorWire.DefaultChunkBytes, c.Length));
+        Assert.InRange(chunks[^1].Length, 1, TensorWire.DefaultChunkBytes);
         Assert.Equal(model.DataBytes, chunks.Sum(c => (long)c.Length));
     }
 

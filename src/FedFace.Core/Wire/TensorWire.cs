@@ -14,6 +14,13 @@ public static class TensorWire
 {
     public const int MaxChunkBytes = 1 << 20;
 
+    /// <summary>
+    /// What we send: 64 KiB stays below .NET's large-object threshold, so each received chunk is a cheap
+    /// gen-0 allocation instead of a fresh, page-faulting 1 MiB large-object array (measured: upload/download
+    /// ratio to raw TLS 0.24 with 1 MiB chunks, 0.31 with 64 KiB, same run conditions).
+    /// </summary>
+    public const int DefaultChunkBytes = 64 << 10;
+
     public static IEnumerable<TensorSpec> Specs(ModelState state) =>
         state.Tensors.Select(t => new TensorSpec { Name = t.Name, Shape = { t.Shape }, DataType = DataType.Float32 });
 
@@ -26,7 +33,7 @@ public static class TensorWire
     /// change while they are in use (models are never changed in place once built; gRPC copies a chunk into
     /// its frame buffer before WriteAsync returns).
     /// </remarks>
-    public static IEnumerable<ByteString> DataChunks(ModelState state, int chunkBytes = MaxChunkBytes)
+    public static IEnumerable<ByteString> DataChunks(ModelState state, int chunkBytes = DefaultChunkBytes)
     {
         // Chunks hold whole floats: a size below 4 would never fit one (an endless run of empty chunks) and
         // a size that is not a multiple of 4 could not be filled, breaking "every chunk but the last is full".
