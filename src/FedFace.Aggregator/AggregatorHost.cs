@@ -17,7 +17,8 @@ public static class AggregatorHost
 {
     public static WebApplication Build(string[] args, Action<AggregatorOptions>? configure = null, Action<IServiceCollection>? configureServices = null)
     {
-        WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+        // appsettings.json ships next to the binary; relative paths in settings still resolve from the working directory.
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddOptions<AggregatorOptions>()
             .Bind(builder.Configuration.GetSection(AggregatorOptions.Section))
             .PostConfigure(options => configure?.Invoke(options))
@@ -45,12 +46,8 @@ public static class AggregatorHost
 
     private static void ConfigureMutualTls(WebHostBuilderContext context, KestrelServerOptions kestrel)
     {
+        // Resolving the options runs AggregatorOptionsValidator: every problem is reported by name before we listen.
         AggregatorOptions options = kestrel.ApplicationServices.GetRequiredService<IOptions<AggregatorOptions>>().Value;
-        IReadOnlyList<string> problems = options.Problems();
-        if (problems.Count > 0)
-        {
-            throw new OptionsValidationException(AggregatorOptions.Section, typeof(AggregatorOptions), problems);
-        }
         ILogger logger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("FedFace.Aggregator.Tls");
         X509Certificate2 serverCertificate = FederationTrust.LoadCertificateWithKey(options.CertificatePath, options.KeyPath);
         var gate = new ClientCertificateGate(FederationTrust.LoadCertificate(options.CaCertificatePath), logger);

@@ -17,7 +17,8 @@ if (args.Length > 0 && args[0] == "init-model")
     return 0;
 }
 
-HostApplicationBuilder builder = Host.CreateApplicationBuilder(args);
+// appsettings.json ships next to the binary; relative paths in settings still resolve from the working directory.
+HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddOptions<SiteOptions>()
     .Bind(builder.Configuration.GetSection(SiteOptions.Section))
     .ValidateOnStart();
