@@ -134,15 +134,7 @@ public sealed class SyntheticSite : IDisposable
     public ModelState DeltaFor(long round, ModelState global) => TestModels.DeltaFor(SiteId, round, global);
 
     /// <summary>The header a well-behaved site sends with <paramref name="delta"/>.</summary>
-    public UpdateHeader HeaderFor(RoundTask task, ModelState delta) => new()
-    {
-        ProtocolVersion = Protocol,
-        Round = task.Round,
-        BaseModelVersion = task.ModelVersion,
-        ExampleCount = ExampleCount,
-        Tensors = { TensorWire.Specs(delta) },
-        DataBytes = delta.DataBytes,
-    };
+    public UpdateHeader HeaderFor(RoundTask task, ModelState delta) => ModelTransfer.HeaderFor(task, delta, ExampleCount);
 
     /// <summary>Uploads through the retry pipeline, as the edge client does, and records the answer.</summary>
     public async Task<UploadReply> UploadAsync(UpdateHeader header, ModelState delta, CancellationToken cancellationToken = default)
