@@ -13,7 +13,8 @@ fi
 
 missing_packages=()
 # OpenCvSharp's native runtime links against GTK 3 (for highgui) even though we never open a window.
-ldconfig -p 2>/dev/null | grep -q 'libgtk-3.so.0' || missing_packages+=(libgtk-3-0)
+shared_libraries="$(ldconfig -p 2>/dev/null || true)"  # captured first: grep -q closing the pipe early would trip pipefail
+grep -q 'libgtk-3.so.0' <<<"$shared_libraries" || missing_packages+=(libgtk-3-0)
 if [ ${#missing_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing Debian packages: ${missing_packages[*]}"
