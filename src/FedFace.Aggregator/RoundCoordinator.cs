@@ -214,14 +214,14 @@ public sealed class RoundCoordinator
 
     private const string Accepted = "accepted";
 
-    /// <summary>Validates the complete update and folds it into the open round's FedAvg sum.</summary>
+    /// <summary>Folds a complete update, whose header passed <see cref="CheckUploadHeader"/>, into the open round's FedAvg sum.</summary>
     public UploadReply SubmitUpdate(string siteId, UpdateHeader header, ModelState delta)
     {
         lock (_gate)
         {
-            Rejection? rejection = CheckAgainstRound(siteId, header)
-                ?? UpdateValidator.CheckDeclaredLayout(header.Tensors, header.DataBytes, header.ExampleCount, _global)
-                ?? UpdateValidator.CheckFinite(delta);
+            // The layout was checked with the header; the round is checked again because it may have closed
+            // while the data streamed in (and an open round means the global model, hence the layout, is unchanged).
+            Rejection? rejection = CheckAgainstRound(siteId, header) ?? UpdateValidator.CheckFinite(delta);
             if (rejection is not null)
             {
                 return Reject(siteId, header.Round, rejection);
