@@ -25,7 +25,8 @@ public static class AggregatorHost
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AggregatorOptions>, AggregatorOptionsValidator>();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<IServerOptimizer, FedAvg>();
+        builder.Services.AddSingleton<IServerOptimizer>(services =>
+            services.GetRequiredService<IOptions<AggregatorOptions>>().Value.ServerOptimizer.Create());
         builder.Services.AddSingleton<RoundCoordinator>();
         builder.Services.AddHostedService<RoundLoop>();
         builder.Services.AddGrpc(grpc => grpc.EnableDetailedErrors = true);
@@ -56,6 +57,10 @@ public static class AggregatorHost
         kestrel.Limits.Http2.InitialConnectionWindowSize = 8 << 20;
         kestrel.Limits.Http2.InitialStreamWindowSize = 4 << 20;
         kestrel.Limits.MaxRequestBodySize = null;
+        // Kestrel's defaults (64 KiB buffered response, 16 KiB frames) make every chunk wait for the socket;
+        // measured with bench/spine.sh: upload 0.25 -> 0.35 of raw TLS with the larger frames.
+        kestrel.Limits.MaxResponseBufferSize = 4 << 20;
+        kestrel.Limits.Http2.MaxFrameSize = (1 << 24) - 1;
         kestrel.Listen(IPAddress.Parse(options.ListenAddress), options.Port, listen =>
         {
             listen.Protocols = HttpProtocols.Http2;

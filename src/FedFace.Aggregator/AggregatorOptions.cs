@@ -1,3 +1,5 @@
+using FedFace.Core.Aggregation;
+
 namespace FedFace.Aggregator;
 
 /// <summary>What a site is asked to do in a round; sent to it in the round task.</summary>
@@ -39,6 +41,8 @@ public sealed class AggregatorOptions
     public int WaitRetryMilliseconds { get; set; } = 1000;
     public int SamplingSeed { get; set; } = 1;
     public LocalTrainingSettings Training { get; set; } = new();
+    /// <summary>How the round's mean delta becomes the next global model (section Aggregator:ServerOptimizer).</summary>
+    public ServerOptimizerSettings ServerOptimizer { get; set; } = new();
 
     /// <summary>Every problem with the settings, as sentences; empty when they are usable.</summary>
     public IReadOnlyList<string> Problems()
@@ -60,6 +64,7 @@ public sealed class AggregatorOptions
         Require(Training.LocalEpochs >= 1, $"Aggregator:Training:LocalEpochs must be at least 1, got {Training.LocalEpochs}");
         Require(Training.BatchSize >= 2, $"Aggregator:Training:BatchSize must be at least 2 (BatchNorm), got {Training.BatchSize}");
         Require(Training.LearningRate > 0, $"Aggregator:Training:LearningRate must be positive, got {Training.LearningRate}");
+        problems.AddRange(ServerOptimizer.Problems("Aggregator:ServerOptimizer"));
         foreach ((string name, string path) in new[] { ("CertificatePath", CertificatePath), ("KeyPath", KeyPath), ("CaCertificatePath", CaCertificatePath) })
         {
             Require(File.Exists(path), $"Aggregator:{name} '{path}' does not exist (make the PKI with: dotnet run --project certs -- --out certs/generated)");

@@ -73,12 +73,32 @@ public sealed class RoundCoordinator
         get { lock (_gate) { return _joinedSites.Count; } }
     }
 
+    private OptimizerCheckpoint? OptimizerCheckpoint() =>
+        _optimizer.ExportState() is { } state ? new OptimizerCheckpoint(_optimizer.Name, state) : null;
+
+    /// <summary>A server optimiser continues with its committed momentum; a changed optimiser starts afresh, said loudly.</summary>
+    private void RestoreOptimizer(OptimizerCheckpoint? committed)
+    {
+        if (committed is null)
+        {
+            return;
+        }
+        if (committed.Name != _optimizer.Name)
+        {
+            _logger.LogWarning("The committed rounds used server optimiser {Committed}; continuing with {Configured} from fresh state",
+                committed.Name, _optimizer.Name);
+            return;
+        }
+        _optimizer.RestoreState(committed.State);
+    }
+
     private void LoadCommittedState()
     {
         if (_checkpoints.HasState)
         {
-            (CommittedState state, ModelState model) = _checkpoints.Load();
+            (CommittedState state, ModelState model, OptimizerCheckpoint? optimizer) = _checkpoints.Load();
             SetGlobal(model, state.ModelVersion);
+            RestoreOptimizer(optimizer);
             CommittedRound = state.CommittedRound;
             _logger.LogInformation("Resumed from committed round {Round}: model v{Version} sha256 {Hash}",
                 state.CommittedRound, state.ModelVersion, state.ModelSha256);
@@ -347,7 +367,7 @@ public sealed class RoundCoordinator
             if (commit)
             {
                 ModelState next = _optimizer.Apply(_global, round.Accumulator.WeightedMean());
-                CommittedState state = _checkpoints.Commit(round.Number, ModelVersion + 1, next);
+                CommittedState state = _checkpoints.Commit(round.Number, ModelVersion + 1, next, OptimizerCheckpoint());
                 SetGlobal(next, state.ModelVersion);
                 CommittedRound = round.Number;
                 outcome = $"committed model v{state.ModelVersion} from {accepted} updates ({round.Accumulator.TotalExamples} examples)";

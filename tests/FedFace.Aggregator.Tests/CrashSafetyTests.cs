@@ -59,7 +59,7 @@ public sealed class CrashSafetyTests(TestFederation federation, ITestOutputHelpe
         Assert.True(finished.Summary.Committed, finished.Summary.Outcome);
         Assert.Equal((1L, 2L), (finished.Summary.BaseModelVersion, finished.Summary.CommittedModelVersion));
         TestModels.AssertPreviousPlusWeightedMean(committed, [.. again1.Sent.Concat(again2.Sent).Select(u => (u.Delta, u.Header.ExampleCount))], finished.GlobalModel);
-        (CommittedState state, ModelState onDisk) = new CheckpointStore(stateDirectory).Load();
+        (CommittedState state, ModelState onDisk, _) = new CheckpointStore(stateDirectory).Load();
         Assert.Equal((2L, 2L), (state.CommittedRound, state.ModelVersion));
         TestModels.AssertSameValues(finished.GlobalModel, onDisk);
     }
@@ -129,7 +129,7 @@ public sealed class CrashSafetyTests(TestFederation federation, ITestOutputHelpe
             // What round 2 committed is v1 + the weighted mean of the deltas the two sites sent for it.
             ModelState[] deltas = [TestModels.DeltaFor("site-01", 2, round1.GlobalModel), TestModels.DeltaFor("site-02", 2, round1.GlobalModel)];
             TestModels.AssertPreviousPlusWeightedMean(round1.GlobalModel, [(deltas[0], 70L), (deltas[1], 30L)], round2.GlobalModel);
-            (CommittedState state, _) = new CheckpointStore(stateDirectory).Load();
+            (CommittedState state, _, _) = new CheckpointStore(stateDirectory).Load();
             Assert.Equal((2L, 2L, round2.Summary.CommittedModelSha256), (state.CommittedRound, state.ModelVersion, state.ModelSha256));
         }
         finally

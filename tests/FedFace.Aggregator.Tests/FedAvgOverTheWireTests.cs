@@ -56,7 +56,7 @@ public sealed class FedAvgOverTheWireTests(TestFederation federation, ITestOutpu
             Assert.Equal(committedHash, aggregator.Coordinator.GlobalModel.ComputeSha256Hex());
 
             // The checkpoint on disk holds the same model.
-            (CommittedState state, ModelState onDisk) = new CheckpointStore(stateDirectory).Load();
+            (CommittedState state, ModelState onDisk, _) = new CheckpointStore(stateDirectory).Load();
             Assert.Equal((1L, 1L, committedHash), (state.CommittedRound, state.ModelVersion, state.ModelSha256));
             Assert.Equal(committedHash, onDisk.ComputeSha256Hex());
 

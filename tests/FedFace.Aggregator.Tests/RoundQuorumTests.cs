@@ -65,7 +65,7 @@ public sealed class RoundQuorumTests(TestFederation federation, ITestOutputHelpe
             SentUpdate[] round2Updates = [.. sites.SelectMany(s => s.Sent).Where(u => u.Header.Round == 2)];
             Assert.Equal(3, round2Updates.Length);
             TestModels.AssertPreviousPlusWeightedMean(initial, [.. round2Updates.Select(u => (u.Delta, u.Header.ExampleCount))], committed.GlobalModel);
-            (CommittedState state, ModelState onDisk) = checkpoints.Load();
+            (CommittedState state, ModelState onDisk, _) = checkpoints.Load();
             Assert.Equal((2L, 1L), (state.CommittedRound, state.ModelVersion));
             TestModels.AssertSameValues(committed.GlobalModel, onDisk);
         }

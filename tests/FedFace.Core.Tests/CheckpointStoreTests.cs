@@ -17,13 +17,30 @@ public class CheckpointStoreTests
 
         var reopened = new CheckpointStore(temp.Path);
         Assert.True(reopened.HasState);
-        (CommittedState state, ModelState loaded) = reopened.Load();
+        (CommittedState state, ModelState loaded, _) = reopened.Load();
 
         Assert.Equal(committed, state);
         Assert.Equal(3, state.CommittedRound);
         Assert.Equal(4, state.ModelVersion);
         Assert.Equal(model.ComputeSha256Hex(), state.ModelSha256);
         Models.AssertIdentical(model, loaded);
+    }
+
+    [Fact]
+    public void The_server_optimiser_state_is_committed_with_the_model_and_hash_checked()
+    {
+        using var temp = new TempDirectory();
+        ModelState momentum = Models.Random(5, 1f, ("velocity/conv.weight", [216]));
+        new CheckpointStore(temp.Path).Commit(round: 1, version: 1, ModelV(1), new OptimizerCheckpoint("fedavgm", momentum));
+
+        (CommittedState state, _, OptimizerCheckpoint? optimizer) = new CheckpointStore(temp.Path).Load();
+        Assert.Equal("fedavgm", state.OptimizerName);
+        Assert.NotNull(optimizer);
+        Assert.Equal("fedavgm", optimizer.Name);
+        Models.AssertIdentical(momentum, optimizer.State);
+
+        File.WriteAllBytes(Path.Combine(temp.Path, state.OptimizerFileName!), [1, 2, 3]);
+        Assert.ThrowsAny<InvalidDataException>(() => new CheckpointStore(temp.Path).Load());
     }
 
     [Fact]
@@ -46,7 +63,7 @@ public class CheckpointStoreTests
         ModelState v2 = ModelV(2);
         store.Commit(2, 2, v2);
 
-        (CommittedState state, ModelState loaded) = new CheckpointStore(temp.Path).Load();
+        (CommittedState state, ModelState loaded, _) = new CheckpointStore(temp.Path).Load();
         Assert.Equal(2, state.CommittedRound);
         Assert.Equal(2, state.ModelVersion);
         Models.AssertIdentical(v2, loaded);

@@ -7,13 +7,19 @@ public sealed class FedAvg : IServerOptimizer
 {
     public string Name => "fedavg";
 
-    public ModelState Apply(ModelState global, ModelState weightedMeanDelta)
+    public ModelState Apply(ModelState global, ModelState weightedMeanDelta) =>
+        new(global.Tensors.Select(g => AddDelta(g, weightedMeanDelta[g.Name])));
+
+    public ModelState? ExportState() => null;
+
+    public void RestoreState(ModelState state) =>
+        throw new InvalidOperationException("FedAvg keeps no state between rounds; there is nothing to restore");
+
+    /// <summary>global + delta, as a new tensor.</summary>
+    internal static NamedTensor AddDelta(NamedTensor global, NamedTensor delta)
     {
-        return new ModelState(global.Tensors.Select(g =>
-        {
-            float[] next = new float[g.Values.Length];
-            TensorPrimitives.Add(g.Values, weightedMeanDelta[g.Name].Values, next);
-            return new NamedTensor(g.Name, (long[])g.Shape.Clone(), next);
-        }));
+        float[] next = new float[global.Values.Length];
+        TensorPrimitives.Add(global.Values, delta.Values, next);
+        return new NamedTensor(global.Name, (long[])global.Shape.Clone(), next);
     }
 }

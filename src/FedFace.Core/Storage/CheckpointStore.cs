@@ -2,12 +2,20 @@ using System.Text.Json;
 
 namespace FedFace.Core.Storage;
 
-/// <summary>What the aggregator has committed: the last round, the model version it produced and its hash.</summary>
-public sealed record CommittedState(long CommittedRound, long ModelVersion, string ModelSha256, string ModelFileName, DateTimeOffset CommittedAtUtc);
+/// <summary>
+/// What the aggregator has committed: the last round, the model version it produced and its hash, and the server
+/// optimiser's state after that round (absent for FedAvg, which keeps none).
+/// </summary>
+public sealed record CommittedState(long CommittedRound, long ModelVersion, string ModelSha256, string ModelFileName, DateTimeOffset CommittedAtUtc,
+    string? OptimizerName = null, string? OptimizerFileName = null, string? OptimizerSha256 = null);
+
+/// <summary>A server optimiser's state as committed with a model.</summary>
+public sealed record OptimizerCheckpoint(string Name, ModelState State);
 
 /// <summary>
 /// The aggregator's durable state. A commit writes the model file first, then the state file that names
 /// it, each atomically; a crash between the two leaves the previous state pointing at the previous model.
+/// The optimiser's state is written like the model, before the state file that names both.
 /// </summary>
 public sealed class CheckpointStore
 {
@@ -26,17 +34,27 @@ public sealed class CheckpointStore
 
     public bool HasState => File.Exists(StatePath);
 
-    public CommittedState Commit(long round, long version, ModelState model)
+    public CommittedState Commit(long round, long version, ModelState model, OptimizerCheckpoint? optimizer = null)
     {
         string fileName = Path.Combine("models", $"global-v{version:D6}.ffm");
         ModelFile.Write(Path.Combine(Directory, fileName), model, version);
-        var state = new CommittedState(round, version, model.ComputeSha256Hex(), fileName, DateTimeOffset.UtcNow);
+        string? optimizerFile = null;
+        if (optimizer is not null)
+        {
+            optimizerFile = Path.Combine("models", $"optimizer-v{version:D6}.ffm");
+            ModelFile.Write(Path.Combine(Directory, optimizerFile), optimizer.State, version);
+        }
+        var state = new CommittedState(round, version, model.ComputeSha256Hex(), fileName, DateTimeOffset.UtcNow,
+            optimizer?.Name, optimizerFile, optimizer?.State.ComputeSha256Hex());
         AtomicFile.Write(StatePath, stream => JsonSerializer.Serialize(stream, state, s_json));
         return state;
     }
 
-    /// <summary>Loads the last committed state and model, checking that the model matches the recorded hash.</summary>
-    public (CommittedState State, ModelState Model) Load()
+    /// <summary>
+    /// Loads the last committed state, model and optimiser state (null when none was committed), checking each file
+    /// against the recorded version and hash.
+    /// </summary>
+    public (CommittedState State, ModelState Model, OptimizerCheckpoint? Optimizer) Load()
     {
         CommittedState state;
         try
@@ -52,12 +70,27 @@ public sealed class CheckpointStore
         {
             throw new InvalidDataException($"{StatePath} is not valid checkpoint state: {e.Message}", e);
         }
-        (ModelState model, long version) = ModelFile.Read(Path.Combine(Directory, state.ModelFileName));
-        if (version != state.ModelVersion || model.ComputeSha256Hex() != state.ModelSha256)
+        ModelState model = ReadChecked(state.ModelFileName, state.ModelVersion, state.ModelSha256);
+        OptimizerCheckpoint? optimizer = null;
+        if (state.OptimizerFileName is not null)
+        {
+            if (state.OptimizerName is null || state.OptimizerSha256 is null)
+            {
+                throw new InvalidDataException($"{StatePath} names an optimiser state file but not its optimiser or hash");
+            }
+            optimizer = new OptimizerCheckpoint(state.OptimizerName, ReadChecked(state.OptimizerFileName, state.ModelVersion, state.OptimizerSha256));
+        }
+        return (state, model, optimizer);
+    }
+
+    private ModelState ReadChecked(string fileName, long expectedVersion, string expectedSha256)
+    {
+        (ModelState model, long version) = ModelFile.Read(Path.Combine(Directory, fileName));
+        if (version != expectedVersion || model.ComputeSha256Hex() != expectedSha256)
         {
             throw new InvalidDataException(
-                $"{state.ModelFileName} holds version {version} with hash {model.ComputeSha256Hex()}, but {StatePath} records version {state.ModelVersion} with {state.ModelSha256}");
+                $"{fileName} holds version {version} with hash {model.ComputeSha256Hex()}, but {StatePath} records version {expectedVersion} with {expectedSha256}");
         }
-        return (state, model);
+        return model;
     }
 }
