@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks (and where we are root, installs) what a fresh Debian machine lacks for FedFace:
-# the .NET 10 SDK must be there; OpenCV's native runtime needs libgtk-3-0; the shared data must be found.
+# the .NET 10 SDK must be there; OpenCV's native runtime needs libgtk-3-0; the Haar cascades come from
+# opencv-data; the shared data must be found.
 # Sourced by run-demo.sh and run-tests.sh.
 set -euo pipefail
 
@@ -15,6 +16,8 @@ missing_packages=()
 # OpenCvSharp's native runtime links against GTK 3 (for highgui) even though we never open a window.
 shared_libraries="$(ldconfig -p 2>/dev/null || true)"  # captured first: grep -q closing the pipe early would trip pipefail
 grep -q 'libgtk-3.so.0' <<<"$shared_libraries" || missing_packages+=(libgtk-3-0)
+# The Haar-cascade face detector (the fallback for sites without the YuNet model) reads its cascades from here.
+[ -f /usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml ] || missing_packages+=(opencv-data)
 if [ ${#missing_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing Debian packages: ${missing_packages[*]}"

@@ -1,6 +1,6 @@
 using FedFace.Core;
+using FedFace.Evaluation;
 using FedFace.Learning;
-using FedFace.Learning.Evaluation;
 using FedFace.Vision;
 
 namespace FedFace.Simulator;
@@ -40,7 +40,7 @@ public sealed class HeldOutVerification
         {
             if (batch.Results[i].Outcome == AlignmentOutcome.Aligned)
             {
-                batch.Results[i].Pixels!.CopyTo(pixels, faceIndex.Count * FaceTensor.Length);
+                batch.Results[i].ToTensor().CopyTo(pixels, faceIndex.Count * FaceTensor.Length);
                 faceIndex[paths[i]] = faceIndex.Count;
             }
         }

@@ -1,6 +1,7 @@
 using FedFace.Client;
 using FedFace.Core;
-using FedFace.Learning.Evaluation;
+using FedFace.Evaluation;
+using FedFace.Vision;
 
 namespace FedFace.Simulator;
 

@@ -1,6 +1,6 @@
 using FedFace.Aggregator;
 using FedFace.Core;
-using FedFace.Learning.Evaluation;
+using FedFace.Evaluation;
 
 namespace FedFace.Simulator;
 

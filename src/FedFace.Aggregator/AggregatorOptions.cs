@@ -1,4 +1,5 @@
 using FedFace.Core.Aggregation;
+using FedFace.Protos.V1;
 
 namespace FedFace.Aggregator;
 
@@ -14,6 +15,72 @@ public sealed class LocalTrainingSettings
     public float ArcFaceMargin { get; set; } = 0.5f;
     /// <summary>0 means no cap beyond <see cref="LocalEpochs"/>.</summary>
     public int MaxSteps { get; set; }
+    /// <summary>Sgd (with <see cref="Momentum"/>) or AdamW.</summary>
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.Sgd;
+    /// <summary>Steps of linear ramp up to <see cref="LearningRate"/> at the start of each round's local training.</summary>
+    public int WarmupSteps { get; set; }
+    /// <summary>Where the cosine decay ends at a round's last step; equal to <see cref="LearningRate"/> for a constant rate.</summary>
+    public float LearningRateFloor { get; set; } = 1e-6f;
+    /// <summary>ArcFace (uses <see cref="ArcFaceMargin"/>) or CosFace (uses <see cref="CosFaceMargin"/>); <see cref="ArcFaceScale"/> is s for both.</summary>
+    public MarginKind MarginKind { get; set; } = MarginKind.ArcFace;
+    public float CosFaceMargin { get; set; } = 0.35f;
+    /// <summary>Sites start each round with class centres at their people's mean embeddings under the new global model.</summary>
+    public bool InitializeHeadFromMeans { get; set; } = true;
+    /// <summary>Leading backbone stages sites keep fixed (conv1, dw_conv, features.0, …).</summary>
+    public int FrozenStages { get; set; }
+    /// <summary>Share of each person's images a site holds out for validation (0 = none).</summary>
+    public float ValidationFraction { get; set; }
+    /// <summary>Epochs without a lower validation loss before a site stops early (0 = never).</summary>
+    public int EarlyStoppingPatience { get; set; }
+    /// <summary>FedProx μ (0 = plain local SGD).</summary>
+    public float FedProxMu { get; set; }
+    /// <summary>
+    /// FedBN: sites keep their BatchNorm tensors and send zero deltas for them. The wire still carries every tensor, so
+    /// the global BatchNorm stays untouched only when every site uses it, as this one setting for all of them ensures.
+    /// </summary>
+    public bool KeepBatchNormLocal { get; set; }
+
+    /// <summary>The round task's hyper-parameters.</summary>
+    public TrainingConfig ToTrainingConfig(ulong seed) => new()
+    {
+        LocalEpochs = (uint)LocalEpochs,
+        BatchSize = (uint)BatchSize,
+        LearningRate = LearningRate,
+        Momentum = Momentum,
+        WeightDecay = WeightDecay,
+        ArcfaceScale = ArcFaceScale,
+        ArcfaceMargin = ArcFaceMargin,
+        MaxSteps = (uint)MaxSteps,
+        Seed = seed,
+        Optimizer = Optimizer,
+        WarmupSteps = (uint)WarmupSteps,
+        LearningRateFloor = LearningRateFloor,
+        MarginKind = MarginKind,
+        CosfaceMargin = CosFaceMargin,
+        InitHeadFromMeans = InitializeHeadFromMeans,
+        FrozenStages = (uint)FrozenStages,
+        ValidationFraction = ValidationFraction,
+        EarlyStoppingPatience = (uint)EarlyStoppingPatience,
+        FedproxMu = FedProxMu,
+        KeepBatchNormLocal = KeepBatchNormLocal,
+    };
+
+    /// <summary>Every problem with the settings, as sentences naming them under <paramref name="section"/>.</summary>
+    public IEnumerable<string> Problems(string section)
+    {
+        if (LocalEpochs < 1) yield return $"{section}:LocalEpochs must be at least 1, got {LocalEpochs}";
+        if (BatchSize < 2) yield return $"{section}:BatchSize must be at least 2 (BatchNorm), got {BatchSize}";
+        if (!(LearningRate > 0)) yield return $"{section}:LearningRate must be positive, got {LearningRate}";
+        if (!(LearningRateFloor >= 0 && LearningRateFloor <= LearningRate)) yield return $"{section}:LearningRateFloor must be in [0, LearningRate], got {LearningRateFloor}";
+        if (WarmupSteps < 0) yield return $"{section}:WarmupSteps must be zero or positive, got {WarmupSteps}";
+        if (Optimizer is not (OptimizerKind.Sgd or OptimizerKind.AdamW)) yield return $"{section}:Optimizer must be Sgd or AdamW, got {Optimizer}";
+        if (MarginKind is not (MarginKind.ArcFace or MarginKind.CosFace)) yield return $"{section}:MarginKind must be ArcFace or CosFace, got {MarginKind}";
+        if (!(CosFaceMargin is >= 0 and < 1)) yield return $"{section}:CosFaceMargin must be in [0, 1), got {CosFaceMargin}";
+        if (FrozenStages < 0) yield return $"{section}:FrozenStages must be zero or positive, got {FrozenStages}";
+        if (!(ValidationFraction is >= 0 and < 1)) yield return $"{section}:ValidationFraction must be in [0, 1), got {ValidationFraction}";
+        if (EarlyStoppingPatience < 0) yield return $"{section}:EarlyStoppingPatience must be zero or positive, got {EarlyStoppingPatience}";
+        if (!(FedProxMu >= 0)) yield return $"{section}:FedProxMu must be zero or positive, got {FedProxMu}";
+    }
 }
 
 /// <summary>The aggregator's settings (section "Aggregator"), validated at start-up.</summary>
@@ -61,9 +128,7 @@ public sealed class AggregatorOptions
         Require(RoundDeadlineSeconds > 0, $"Aggregator:RoundDeadlineSeconds must be positive, got {RoundDeadlineSeconds}");
         Require(TotalRounds >= 1, $"Aggregator:TotalRounds must be at least 1, got {TotalRounds}");
         Require(WaitRetryMilliseconds > 0, $"Aggregator:WaitRetryMilliseconds must be positive, got {WaitRetryMilliseconds}");
-        Require(Training.LocalEpochs >= 1, $"Aggregator:Training:LocalEpochs must be at least 1, got {Training.LocalEpochs}");
-        Require(Training.BatchSize >= 2, $"Aggregator:Training:BatchSize must be at least 2 (BatchNorm), got {Training.BatchSize}");
-        Require(Training.LearningRate > 0, $"Aggregator:Training:LearningRate must be positive, got {Training.LearningRate}");
+        problems.AddRange(Training.Problems("Aggregator:Training"));
         problems.AddRange(ServerOptimizer.Problems("Aggregator:ServerOptimizer"));
         foreach ((string name, string path) in new[] { ("CertificatePath", CertificatePath), ("KeyPath", KeyPath), ("CaCertificatePath", CaCertificatePath) })
         {

@@ -334,18 +334,7 @@ public sealed class RoundCoordinator
                 ModelVersion = ModelVersion,
                 ModelSha256 = _globalHeader.Sha256,
                 DeadlineUnixMs = deadline.ToUnixTimeMilliseconds(),
-                Training = new TrainingConfig
-                {
-                    LocalEpochs = (uint)training.LocalEpochs,
-                    BatchSize = (uint)training.BatchSize,
-                    LearningRate = training.LearningRate,
-                    Momentum = training.Momentum,
-                    WeightDecay = training.WeightDecay,
-                    ArcfaceScale = training.ArcFaceScale,
-                    ArcfaceMargin = training.ArcFaceMargin,
-                    MaxSteps = (uint)training.MaxSteps,
-                    Seed = (ulong)(_options.SamplingSeed * 1_000_003L + number),
-                },
+                Training = training.ToTrainingConfig(seed: (ulong)(_options.SamplingSeed * 1_000_003L + number)),
             };
             _round = new OpenRound(number, ModelVersion, sampled, deadline, task, new FedAvgAccumulator(_global));
             _logger.LogInformation("Round {Round} open: model v{Version}, sampled {Sampled} of {Joined} sites ({Sites}), deadline {Deadline:O}",

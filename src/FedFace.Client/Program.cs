@@ -1,19 +1,38 @@
 using FedFace.Client;
 using FedFace.Core.Storage;
 using FedFace.Learning;
+using FedFace.Learning.Onnx;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-// fedface-site init-model --out FILE [--seed N]: writes a randomly initialised global model (version 0)
-// for an aggregator's Aggregator:InitialModelPath. Otherwise: run the site worker.
+// fedface-site init-model --out FILE [--seed N | --from-onnx MODEL.onnx]: writes the version-0 global model for an
+//   aggregator's Aggregator:InitialModelPath, randomly initialised or imported from a BN-folded MobileFaceNet ONNX file
+//   (e.g. the pretrained mobilefacenet_foamliu.onnx).
+// fedface-site export-onnx --model FILE.ffm --out FILE.onnx: a global model as ONNX, for serving with ONNX Runtime.
+// Otherwise: run the site worker.
 if (args.Length > 0 && args[0] == "init-model")
 {
     string output = ArgumentAfter(args, "--out") ?? "initial-model.ffm";
+    string? onnx = ArgumentAfter(args, "--from-onnx");
     int seed = int.Parse(ArgumentAfter(args, "--seed") ?? "1", System.Globalization.CultureInfo.InvariantCulture);
-    var model = GlobalModelFactory.CreateInitial(seed);
+    var model = onnx is null ? GlobalModelFactory.CreateInitial(seed) : MobileFaceNetOnnx.Import(onnx);
     ModelFile.Write(output, model, version: 0);
     Console.WriteLine($"wrote {output}: {model.Tensors.Count} tensors, {model.ParameterCount:N0} parameters, sha256 {model.ComputeSha256Hex()}");
+    return 0;
+}
+if (args.Length > 0 && args[0] == "export-onnx")
+{
+    string? input = ArgumentAfter(args, "--model");
+    string? output = ArgumentAfter(args, "--out");
+    if (input is null || output is null)
+    {
+        Console.Error.WriteLine("usage: fedface-site export-onnx --model global-v000005.ffm --out model.onnx");
+        return 2;
+    }
+    (var model, long version) = ModelFile.Read(input);
+    MobileFaceNetOnnx.Export(model, output, $"FedFace global model v{version} from {Path.GetFileName(input)}");
+    Console.WriteLine($"wrote {output}: global model v{version}, BatchNorm folded, sha256 of the backbone {model.ComputeSha256Hex()}");
     return 0;
 }
 

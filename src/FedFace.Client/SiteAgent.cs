@@ -100,7 +100,7 @@ public sealed class SiteAgent : IDisposable
             return;
         }
 
-        ModelState delta = _model.ExportBackbone().Minus(global);
+        ModelState delta = _model.ComputeDelta(global);
         UpdateHeader header = ModelTransfer.HeaderFor(task, delta, report.Examples);
         Federation.FederationClient client = _connection.Client;
         await _retry.ExecuteAsync(async ct => await client.ReportMetricsAsync(new RoundMetrics
@@ -128,9 +128,7 @@ public sealed class SiteAgent : IDisposable
 
     private async Task<LocalTrainingReport> TrainAsync(ModelState global, RoundTask task, CancellationToken cancellationToken)
     {
-        TrainingConfig config = task.Training;
-        var options = new LocalTrainingOptions((int)config.LocalEpochs, (int)config.BatchSize, config.LearningRate, config.Momentum,
-            config.WeightDecay, config.ArcfaceScale, config.ArcfaceMargin, (int)config.MaxSteps, config.Seed ^ (ulong)_options.Seed);
+        LocalTrainingOptions options = TrainingOptionsFor(task.Training, _options.Seed);
         if (_trainingGate is not null)
         {
             await _trainingGate.WaitAsync(cancellationToken);
@@ -139,7 +137,7 @@ public sealed class SiteAgent : IDisposable
         {
             return await Task.Run(() =>
             {
-                _model!.LoadGlobal(global);
+                _model!.LoadGlobal(global, options.KeepBatchNormLocal);
                 return _model.Train(_data!.Faces, options, cancellationToken);
             }, cancellationToken);
         }
@@ -147,6 +145,38 @@ public sealed class SiteAgent : IDisposable
         {
             _trainingGate?.Release();
         }
+    }
+
+    /// <summary>
+    /// The round task's hyper-parameters as local training options. Unset enums and absent optional fields (a task
+    /// from an older aggregator) fall back to the site's defaults; the seed mixes the round's with the site's.
+    /// </summary>
+    internal static LocalTrainingOptions TrainingOptionsFor(TrainingConfig config, int siteSeed)
+    {
+        LocalTrainingOptions defaults = LocalTrainingOptions.Default;
+        return new LocalTrainingOptions
+        {
+            Epochs = (int)config.LocalEpochs,
+            BatchSize = (int)config.BatchSize,
+            MaxSteps = (int)config.MaxSteps,
+            Seed = config.Seed ^ (ulong)siteSeed,
+            Optimizer = config.Optimizer == Protos.V1.OptimizerKind.AdamW ? Learning.Training.OptimizerKind.AdamW : Learning.Training.OptimizerKind.Sgd,
+            LearningRate = config.LearningRate,
+            LearningRateFloor = config.HasLearningRateFloor ? config.LearningRateFloor : Math.Min(defaults.LearningRateFloor, config.LearningRate),
+            WarmupSteps = (int)config.WarmupSteps,
+            Momentum = config.Momentum,
+            WeightDecay = config.WeightDecay,
+            MarginKind = config.MarginKind == Protos.V1.MarginKind.CosFace ? Learning.Heads.MarginKind.CosFace : Learning.Heads.MarginKind.ArcFace,
+            LogitScale = config.ArcfaceScale,
+            ArcFaceMargin = config.ArcfaceMargin,
+            CosFaceMargin = config.HasCosfaceMargin ? config.CosfaceMargin : defaults.CosFaceMargin,
+            InitializeHeadFromMeans = config.HasInitHeadFromMeans ? config.InitHeadFromMeans : defaults.InitializeHeadFromMeans,
+            FrozenStages = (int)config.FrozenStages,
+            ValidationFraction = config.ValidationFraction,
+            EarlyStoppingPatience = (int)config.EarlyStoppingPatience,
+            FedProxMu = config.FedproxMu,
+            KeepBatchNormLocal = config.KeepBatchNormLocal,
+        };
     }
 
     /// <summary>The round's global model: from memory if we have that version, else downloaded and hash-checked.</summary>

@@ -1,49 +1,57 @@
-using FedFace.Learning;
 using FedFace.Learning.Training;
 using FedFace.Vision;
 using Microsoft.Extensions.Logging;
 
 namespace FedFace.Client;
 
-/// <summary>A photo at the site and whose it is.</summary>
-public sealed record LabelledImage(string Path, string Person);
-
 /// <summary>
-/// The site's training faces: every photo detected and aligned once, then kept in memory for all rounds.
-/// Photos with no face or that cannot be read are skipped, counted and logged by name; the run goes on.
+/// The site's training faces: every photo detected, aligned and quality-checked once (from the on-disk
+/// cache when the pipeline has one), then kept in memory for all rounds. Photos with no face, faces the
+/// quality gate rejects and files that cannot be read are skipped, counted by reason and logged by name;
+/// the run goes on.
 /// </summary>
 public sealed class SiteData
 {
-    private SiteData(FaceTrainingSet faces, int people, int skippedNoFace, int unreadable)
+    private SiteData(FaceTrainingSet faces, int people, AlignedFaceBatch batch)
     {
         Faces = faces;
         People = people;
-        SkippedNoFace = skippedNoFace;
-        Unreadable = unreadable;
+        SkippedNoFace = batch.NoFaceCount;
+        Rejected = batch.RejectedCount;
+        Unreadable = batch.UnreadableCount;
+        RejectedBy = batch.RejectedBy;
+        UnreadableBy = batch.UnreadableBy;
+        CacheHits = batch.CacheHits;
     }
 
     public FaceTrainingSet Faces { get; }
     public int People { get; }
     public int SkippedNoFace { get; }
+    /// <summary>Faces found but turned away by the quality gate (<see cref="RejectedBy"/> says why).</summary>
+    public int Rejected { get; }
     public int Unreadable { get; }
+    public IReadOnlyDictionary<RejectionReason, int> RejectedBy { get; }
+    public IReadOnlyDictionary<UnreadableReason, int> UnreadableBy { get; }
+    public int CacheHits { get; }
     public int Examples => Faces.Labels.Length;
 
-    /// <summary>Lists a folder per person (jpg, jpeg, png, pgm, bmp, webp).</summary>
-    public static IReadOnlyList<LabelledImage> ScanFolderPerPerson(string root)
+    /// <summary>
+    /// The pipeline a site runs from its settings: YuNet, the default face choice and quality gate, the
+    /// aligned-crop cache under <see cref="SiteOptions.AlignedCacheDirectory"/> when set, a worker per core.
+    /// </summary>
+    public static FaceAlignmentPipeline CreatePipeline(SiteOptions site)
     {
-        string[] extensions = [".jpg", ".jpeg", ".png", ".pgm", ".bmp", ".webp"];
-        return Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal)
-            .SelectMany(person => Directory.EnumerateFiles(person).Order(StringComparer.Ordinal)
-                .Where(file => extensions.Contains(Path.GetExtension(file).ToLowerInvariant()))
-                .Select(file => new LabelledImage(file, Path.GetFileName(person))))
-            .ToArray();
+        ArgumentNullException.ThrowIfNull(site);
+        var detector = new DetectorOptions { Kind = DetectorKind.YuNet, YuNetModelPath = site.DetectorModelPath };
+        return FaceAlignmentPipeline.Create(detector, new FacePipelineSettings(),
+            string.IsNullOrWhiteSpace(site.AlignedCacheDirectory) ? null : site.AlignedCacheDirectory, Environment.ProcessorCount);
     }
 
     public static SiteData Align(IReadOnlyList<LabelledImage> images, FaceAlignmentPipeline pipeline, ILogger logger, CancellationToken cancellationToken = default)
     {
         AlignedFaceBatch batch = pipeline.ProcessMany(images.Select(i => i.Path).ToArray(), cancellationToken: cancellationToken);
         var labelOf = new Dictionary<string, int>(StringComparer.Ordinal);
-        var pixels = new List<float[]>();
+        var kept = new List<int>();
         var labels = new List<int>();
         for (int i = 0; i < images.Count; i++)
         {
@@ -59,17 +67,21 @@ public sealed class SiteData
                 label = labelOf.Count;
                 labelOf.Add(images[i].Person, label);
             }
-            pixels.Add(result.Pixels!);
+            kept.Add(i);
             labels.Add(label);
         }
-        float[] all = new float[pixels.Count * FaceTensor.Length];
-        for (int i = 0; i < pixels.Count; i++)
+        float[] all = new float[kept.Count * FaceTensor.Length];
+        for (int k = 0; k < kept.Count; k++)
         {
-            pixels[i].CopyTo(all, i * FaceTensor.Length);
+            batch.Results[kept[k]].ToTensor().CopyTo(all, k * FaceTensor.Length);
         }
-        var data = new SiteData(new FaceTrainingSet(all, labels.ToArray(), labelOf.Count), labelOf.Count, batch.NoFaceCount, batch.UnreadableCount);
-        logger.LogInformation("Site data: {Faces} faces of {People} people ({NoFace} photos without a face, {Unreadable} unreadable)",
-            data.Examples, data.People, data.SkippedNoFace, data.Unreadable);
+        var data = new SiteData(new FaceTrainingSet(all, labels.ToArray(), labelOf.Count), labelOf.Count, batch);
+        logger.LogInformation(
+            "Site data: {Faces} faces of {People} people ({NoFace} photos without a face, {Rejected} faces rejected [{RejectedBy}], {Unreadable} unreadable [{UnreadableBy}], {CacheHits} from the cache)",
+            data.Examples, data.People, data.SkippedNoFace, data.Rejected, Describe(data.RejectedBy), data.Unreadable, Describe(data.UnreadableBy), data.CacheHits);
         return data;
     }
+
+    private static string Describe<TReason>(IReadOnlyDictionary<TReason, int> counts) where TReason : struct, Enum =>
+        string.Join(", ", counts.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}"));
 }

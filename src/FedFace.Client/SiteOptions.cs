@@ -14,6 +14,8 @@ public sealed class SiteOptions
     /// <summary>A folder per person holding that person's photos.</summary>
     public string DataDirectory { get; set; } = "";
     public string DetectorModelPath { get; set; } = "";
+    /// <summary>Where aligned crops are kept between runs (empty: no cache, every start detects again).</summary>
+    public string AlignedCacheDirectory { get; set; } = "";
     public int Seed { get; set; } = 1;
     /// <summary>Refuse a global model larger than this (a guard against a runaway header).</summary>
     public long MaxModelBytes { get; set; } = 1L << 30;

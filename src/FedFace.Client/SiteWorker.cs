@@ -14,8 +14,13 @@ public sealed class SiteWorker(IOptions<SiteOptions> options, ILoggerFactory log
         ILogger logger = loggerFactory.CreateLogger<SiteWorker>();
         using var agent = new SiteAgent(site, cancellationToken =>
         {
-            using var pipeline = new FaceAlignmentPipeline(() => new YuNetFaceDetector(site.DetectorModelPath), degreeOfParallelism: Environment.ProcessorCount);
-            return SiteData.Align(SiteData.ScanFolderPerPerson(site.DataDirectory), pipeline, logger, cancellationToken);
+            using FaceAlignmentPipeline pipeline = SiteData.CreatePipeline(site);
+            SiteDataset dataset = SiteDataset.Scan(site.DataDirectory);
+            if (dataset.IgnoredFiles.Count > 0)
+            {
+                logger.LogInformation("Ignored {Count} files in {Folder} that are not photos in a person's folder", dataset.IgnoredFiles.Count, dataset.Root);
+            }
+            return SiteData.Align(dataset.Images, pipeline, logger, cancellationToken);
         }, loggerFactory);
         try
         {

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace FedFace.Learning.Evaluation;
+namespace FedFace.Evaluation;
 
 /// <summary>
 /// Reads <c>lfw-pairs.txt</c> (LFW View 2): a header "folds pairsPerFold" (10 300), then per fold pairsPerFold

@@ -1,13 +1,63 @@
-namespace FedFace.Learning.Evaluation;
+namespace FedFace.Evaluation;
 
 /// <summary>
-/// The LFW protocol's accuracy for similarity scores (higher = more alike; a pair is called "same person" when its
-/// score is above the threshold). For each fold the threshold that maximises accuracy on all other folds is chosen,
-/// then applied to the held-out fold, so no fold is scored with a threshold it helped pick.
+/// The LFW protocol's figures for similarity scores (higher = more alike; a pair is called "same person" when its
+/// score is above the threshold). Accuracy: for each fold the threshold that maximises accuracy on all other folds
+/// is chosen, then applied to the held-out fold, so no fold is scored with a threshold it helped pick.
+/// TAR@FAR: see <see cref="KFoldTarAtFar"/>.
 /// </summary>
 public static class VerificationEvaluator
 {
     public static VerificationResult KFoldAccuracy(IReadOnlyList<double> scores, IReadOnlyList<bool> samePerson, IReadOnlyList<int> folds)
+    {
+        int[] foldIds = CheckFoldedScores(scores, samePerson, folds);
+        var accuracies = new double[foldIds.Length];
+        var thresholds = new double[foldIds.Length];
+        for (int k = 0; k < foldIds.Length; k++)
+        {
+            int heldOut = foldIds[k];
+            var train = Enumerable.Range(0, scores.Count).Where(i => folds[i] != heldOut).Select(i => (scores[i], samePerson[i]));
+            thresholds[k] = BestThreshold(train.ToArray());
+            int[] test = Enumerable.Range(0, scores.Count).Where(i => folds[i] == heldOut).ToArray();
+            accuracies[k] = (double)test.Count(i => scores[i] > thresholds[k] == samePerson[i]) / test.Length;
+        }
+        (double mean, double std) = MeanAndStd(accuracies);
+        return new VerificationResult(mean, std, accuracies, thresholds);
+    }
+
+    /// <summary>
+    /// TAR at a target FAR, per fold and with no training: each fold's threshold comes from that fold's own impostor
+    /// scores by <see cref="FarThreshold"/> (accept when score &gt; threshold; at most ⌊FAR·impostors⌋ of them above it),
+    /// and the fold's TAR is the fraction of its genuine pairs above that threshold. Reported: per-fold TAR, threshold
+    /// and achieved FAR, and the mean and population standard deviation of the TARs. With LFW's 300 impostors per
+    /// fold a FAR of 1e-3 allows no false accept, so the threshold is the fold's highest impostor score.
+    /// </summary>
+    public static TarAtFarResult KFoldTarAtFar(IReadOnlyList<double> scores, IReadOnlyList<bool> samePerson, IReadOnlyList<int> folds, double targetFar)
+    {
+        int[] foldIds = CheckFoldedScores(scores, samePerson, folds);
+        FarThreshold.CheckTargetFar(targetFar);
+        var tars = new double[foldIds.Length];
+        var fars = new double[foldIds.Length];
+        var thresholds = new double[foldIds.Length];
+        for (int k = 0; k < foldIds.Length; k++)
+        {
+            int[] fold = Enumerable.Range(0, scores.Count).Where(i => folds[i] == foldIds[k]).ToArray();
+            double[] genuine = fold.Where(i => samePerson[i]).Select(i => scores[i]).ToArray();
+            double[] impostors = fold.Where(i => !samePerson[i]).Select(i => scores[i]).ToArray();
+            if (genuine.Length == 0 || impostors.Length == 0)
+            {
+                throw new ArgumentException($"fold {foldIds[k]} has {genuine.Length} genuine and {impostors.Length} impostor pairs; TAR@FAR needs both");
+            }
+            thresholds[k] = FarThreshold.ForImpostorScores(impostors, targetFar);
+            tars[k] = (double)genuine.Count(s => s > thresholds[k]) / genuine.Length;
+            fars[k] = (double)impostors.Count(s => s > thresholds[k]) / impostors.Length;
+        }
+        (double mean, double std) = MeanAndStd(tars);
+        return new TarAtFarResult(targetFar, mean, std, tars, thresholds, fars);
+    }
+
+    /// <summary>Checks the three parallel lists and returns the distinct fold numbers in order.</summary>
+    private static int[] CheckFoldedScores(IReadOnlyList<double> scores, IReadOnlyList<bool> samePerson, IReadOnlyList<int> folds)
     {
         ArgumentNullException.ThrowIfNull(scores);
         ArgumentNullException.ThrowIfNull(samePerson);
@@ -28,20 +78,13 @@ public static class VerificationEvaluator
         {
             throw new ArgumentException($"k-fold evaluation needs at least 2 folds, got {foldIds.Length}", nameof(folds));
         }
+        return foldIds;
+    }
 
-        var accuracies = new double[foldIds.Length];
-        var thresholds = new double[foldIds.Length];
-        for (int k = 0; k < foldIds.Length; k++)
-        {
-            int heldOut = foldIds[k];
-            var train = Enumerable.Range(0, scores.Count).Where(i => folds[i] != heldOut).Select(i => (scores[i], samePerson[i]));
-            thresholds[k] = BestThreshold(train.ToArray());
-            int[] test = Enumerable.Range(0, scores.Count).Where(i => folds[i] == heldOut).ToArray();
-            accuracies[k] = (double)test.Count(i => scores[i] > thresholds[k] == samePerson[i]) / test.Length;
-        }
-        double mean = accuracies.Average();
-        double std = Math.Sqrt(accuracies.Sum(a => (a - mean) * (a - mean)) / accuracies.Length);
-        return new VerificationResult(mean, std, accuracies, thresholds);
+    private static (double Mean, double Std) MeanAndStd(double[] values)
+    {
+        double mean = values.Average();
+        return (mean, Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / values.Length));
     }
 
     /// <summary>

@@ -1,4 +1,4 @@
-namespace FedFace.Learning.Evaluation;
+namespace FedFace.Evaluation;
 
 /// <summary>
 /// K-fold verification accuracy: per fold the accuracy on that fold with the threshold chosen on the others;

@@ -5,26 +5,75 @@ using OpenCvSharp;
 namespace FedFace.Vision;
 
 /// <summary>
-/// Image file → largest face → aligned 112x112 → network tensor. A bad file never throws: it becomes
-/// an <see cref="AlignmentResult"/> with a reason. Safe to call from several threads; do not dispose
-/// while a call is running.
+/// Image file → header check → decode → detect → choose a face → align → quality gate. A bad file never
+/// throws: it becomes an <see cref="AlignmentResult"/> with a named reason. With an
+/// <see cref="AlignedFaceCache"/>, images seen before (by content) skip decoding and detection entirely.
+/// Safe to call from several threads; do not dispose while a call is running.
 /// </summary>
 public sealed class FaceAlignmentPipeline : IDisposable
 {
     private readonly Func<IFaceDetector> _detectorFactory;
+    private readonly FacePipelineSettings _settings;
+    private readonly AlignedFaceCache? _cache;
     private readonly int _degreeOfParallelism;
     // Detectors are not thread-safe: each call borrows one, so at most one per concurrent worker is made.
     private readonly ConcurrentBag<IFaceDetector> _idleDetectors = [];
     private readonly ConcurrentBag<IFaceDetector> _allDetectors = [];
     private bool _disposed;
 
+    /// <summary>Largest face of any size, no quality gate, no cache (<see cref="FacePipelineSettings.Ungated"/>).</summary>
     public FaceAlignmentPipeline(Func<IFaceDetector> detectorFactory, int degreeOfParallelism = 1)
+        : this(detectorFactory, FacePipelineSettings.Ungated, cache: null, degreeOfParallelism)
+    {
+    }
+
+    /// <param name="detectorFactory">makes one detector per concurrent worker.</param>
+    /// <param name="settings">face choice, crop size and quality gate.</param>
+    /// <param name="cache">
+    /// where aligned crops are kept between runs; it must have been opened for this detector and these
+    /// settings (<see cref="Create"/> does that).
+    /// </param>
+    /// <param name="degreeOfParallelism">workers used by <see cref="ProcessMany"/>.</param>
+    public FaceAlignmentPipeline(Func<IFaceDetector> detectorFactory, FacePipelineSettings settings, AlignedFaceCache? cache = null, int degreeOfParallelism = 1)
     {
         ArgumentNullException.ThrowIfNull(detectorFactory);
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentOutOfRangeException.ThrowIfLessThan(degreeOfParallelism, 1);
+        IReadOnlyList<string> problems = settings.Problems();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", problems), nameof(settings));
+        }
         _detectorFactory = detectorFactory;
+        _settings = settings;
+        _cache = cache;
         _degreeOfParallelism = degreeOfParallelism;
     }
+
+    /// <summary>
+    /// A pipeline with detectors made from <paramref name="detector"/> and, when
+    /// <paramref name="cacheDirectory"/> is given, a cache opened under it for exactly these settings.
+    /// </summary>
+    /// <exception cref="ArgumentException">when the detector options or settings have problems (all are named).</exception>
+    public static FaceAlignmentPipeline Create(DetectorOptions detector, FacePipelineSettings settings, string? cacheDirectory = null, int degreeOfParallelism = 1)
+    {
+        ArgumentNullException.ThrowIfNull(detector);
+        ArgumentNullException.ThrowIfNull(settings);
+        IReadOnlyList<string> problems = [.. detector.Problems(), .. settings.Problems()];
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", problems), nameof(detector));
+        }
+        AlignedFaceCache? cache = string.IsNullOrWhiteSpace(cacheDirectory)
+            ? null
+            : new AlignedFaceCache(cacheDirectory, settings.CacheFingerprint(detector.Fingerprint()));
+        return new FaceAlignmentPipeline(() => FaceDetectorFactory.Create(detector), settings, cache, degreeOfParallelism);
+    }
+
+    public FacePipelineSettings Settings => _settings;
+
+    /// <summary>The cache in use, if any (its counters tell of damaged entries and failed writes).</summary>
+    public AlignedFaceCache? Cache => _cache;
 
     public AlignmentResult Process(string imagePath)
     {
@@ -95,40 +144,101 @@ public sealed class FaceAlignmentPipeline : IDisposable
         return new AlignedFaceBatch(results);
     }
 
-    private static AlignmentResult Process(string imagePath, IFaceDetector detector)
+    private AlignmentResult Process(string imagePath, IFaceDetector detector)
     {
+        byte[] bytes;
         try
         {
             var file = new FileInfo(imagePath);
             if (!file.Exists)
             {
-                return AlignmentResult.Unreadable("file not found");
+                return AlignmentResult.UnreadableFile(UnreadableReason.FileNotFound, "file not found");
             }
-            if (file.Length == 0)
+            if (file.Length > ImageFileInspector.MaxFileBytes)
             {
-                return AlignmentResult.Unreadable("file is empty");
+                return AlignmentResult.UnreadableFile(UnreadableReason.FileTooLarge, $"file is {file.Length / (1 << 20)} MiB (limit {ImageFileInspector.MaxFileBytes / (1 << 20)} MiB)");
             }
+            bytes = File.ReadAllBytes(imagePath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            // ArgumentException/NotSupportedException: a path string the OS cannot use; about this file only.
+            return AlignmentResult.UnreadableFile(UnreadableReason.ReadFailed, $"{e.GetType().Name}: {e.Message}");
+        }
+
+        ImageFileInfo header = ImageFileInspector.Inspect(bytes);
+        if (header.Problem is UnreadableReason problem)
+        {
+            return AlignmentResult.UnreadableFile(problem, header.Detail!);
+        }
+        byte[]? contentHash = _cache is null ? null : AlignedFaceCache.ContentHash(bytes);
+        if (contentHash is not null && _cache!.TryRead(contentHash) is DetectionOutcome cached)
+        {
+            return Judge(cached, fromCache: true);
+        }
+
+        string format = ImageFileInspector.DisplayName(header.Format.GetValueOrDefault());
+        Mat image;
+        try
+        {
             // Color mode also turns grey images (ORL .pgm) into 3-channel BGR and applies EXIF orientation.
-            using Mat image = Cv2.ImRead(imagePath, ImreadModes.Color);
+            image = Cv2.ImDecode(bytes, ImreadModes.Color);
+        }
+        catch (OpenCVException e)
+        {
+            return AlignmentResult.UnreadableFile(UnreadableReason.NotDecodable, $"{format} could not be decoded: {e.Message}");
+        }
+        DetectionOutcome outcome;
+        using (image)
+        {
             if (image.Empty())
             {
-                return AlignmentResult.Unreadable("not a decodable image");
+                return AlignmentResult.UnreadableFile(UnreadableReason.NotDecodable, $"{format} could not be decoded");
             }
-            FaceDetection? largest = detector.Detect(image).MaxBy(face => face.Area);
-            if (largest is null)
+            try
             {
-                return AlignmentResult.NoFace("no face found");
+                outcome = Detect(image, detector);
             }
-            using Mat aligned = FaceAligner.Align(image, largest.Landmarks);
-            var pixels = new float[FaceTensor.Length];
-            FaceTensor.WriteNormalizedRgbChw(aligned, pixels);
-            return AlignmentResult.Aligned(pixels);
+            catch (OpenCVException e)
+            {
+                // OpenCV refusing this one image (an odd size or layout) must not end the whole run.
+                return AlignmentResult.UnreadableFile(UnreadableReason.DetectionFailed, $"OpenCV failed on this {image.Width}x{image.Height} {format}: {e.Message}");
+            }
         }
-        catch (Exception e) when (e is OpenCVException or IOException or UnauthorizedAccessException or ArgumentException)
+        if (contentHash is not null)
         {
-            // ArgumentException covers bad path strings and degenerate landmarks; both are about this file only.
-            return AlignmentResult.Unreadable($"{e.GetType().Name}: {e.Message}");
+            _cache!.Write(contentHash, outcome);
         }
+        return Judge(outcome, fromCache: false);
+    }
+
+    private DetectionOutcome Detect(Mat image, IFaceDetector detector)
+    {
+        // A face whose landmarks cannot define a similarity (non-finite, eyes on one spot) cannot be aligned.
+        FaceDetection[] usable = [.. detector.Detect(image).Where(f =>
+            f.Landmarks.All(p => float.IsFinite(p.X) && float.IsFinite(p.Y))
+            && Math.Abs(f.Landmarks[1].X - f.Landmarks[0].X) + Math.Abs(f.Landmarks[1].Y - f.Landmarks[0].Y) >= 1)];
+        FaceSelection? selection = FaceSelector.Select(usable, image.Width, image.Height, _settings.Policy, _settings.MinFaceSidePixels);
+        if (selection is not FaceSelection chosen)
+        {
+            return DetectionOutcome.NoFace;
+        }
+        using Mat aligned = FaceAligner.Align(image, chosen.Face.Landmarks, _settings.Template);
+        QualityMeasures measures = FaceQuality.Measure(chosen.Face, aligned, _settings.Template);
+        return new DetectionOutcome(AlignedFace.FromMat(aligned, chosen.Face, measures), chosen.TooSmall);
+    }
+
+    private AlignmentResult Judge(DetectionOutcome outcome, bool fromCache)
+    {
+        if (outcome.Face is not AlignedFace face)
+        {
+            return AlignmentResult.NoFace(fromCache);
+        }
+        QualityOptions quality = _settings.Quality;
+        RejectionReason? reason = outcome.TooSmall ? RejectionReason.TooSmall : quality.Judge(face.Measures);
+        return reason is RejectionReason rejection
+            ? AlignmentResult.Rejected(face, rejection, quality.Explain(rejection, face.Measures, _settings.MinFaceSidePixels), fromCache)
+            : AlignmentResult.Aligned(face, fromCache);
     }
 
     private IFaceDetector RentDetector()

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using OpenCvSharp;
 
 namespace FedFace.Vision;
@@ -23,22 +24,43 @@ public static class FaceTensor
         {
             throw new ArgumentException($"destination must hold exactly {Length} floats, has {destination.Length}", nameof(destination));
         }
-
-        const int plane = Height * Width;
-        Span<float> red = destination[..plane], green = destination.Slice(plane, plane), blue = destination[(2 * plane)..];
         // Row access honours the row step, so ROIs (non-continuous Mats) work too.
         var rows = alignedBgr.AsRows<Vec3b>();
         for (int y = 0; y < Height; y++)
         {
-            Span<Vec3b> row = rows[y];
-            for (int x = 0; x < Width; x++)
-            {
-                Vec3b bgr = row[x];
-                int i = y * Width + x;
-                red[i] = (bgr.Item2 - Mean) / Mean;
-                green[i] = (bgr.Item1 - Mean) / Mean;
-                blue[i] = (bgr.Item0 - Mean) / Mean;
-            }
+            WriteRow(MemoryMarshal.AsBytes(rows[y]), y, Width, Height, destination);
+        }
+    }
+
+    /// <summary>
+    /// The same normalisation for a crop of any size held as packed BGR bytes (row-major, no padding):
+    /// <paramref name="destination"/> gets 3 planes of <paramref name="width"/> x <paramref name="height"/>.
+    /// </summary>
+    public static void WriteNormalizedRgbChw(ReadOnlySpan<byte> bgr, int width, int height, Span<float> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        if (bgr.Length != width * height * Channels || destination.Length != width * height * Channels)
+        {
+            throw new ArgumentException($"a {width}x{height} crop needs {width * height * Channels} bytes and floats; got {bgr.Length} and {destination.Length}");
+        }
+        for (int y = 0; y < height; y++)
+        {
+            WriteRow(bgr.Slice(y * width * Channels, width * Channels), y, width, height, destination);
+        }
+    }
+
+    private static void WriteRow(ReadOnlySpan<byte> rowBgr, int y, int width, int height, Span<float> destination)
+    {
+        int plane = width * height;
+        Span<float> red = destination.Slice(y * width, width);
+        Span<float> green = destination.Slice(plane + y * width, width);
+        Span<float> blue = destination.Slice(2 * plane + y * width, width);
+        for (int x = 0; x < width; x++)
+        {
+            blue[x] = (rowBgr[3 * x] - Mean) / Mean;
+            green[x] = (rowBgr[3 * x + 1] - Mean) / Mean;
+            red[x] = (rowBgr[3 * x + 2] - Mean) / Mean;
         }
     }
 }

@@ -1,7 +1,7 @@
 using FedFace.Core;
-using FedFace.Learning.Evaluation;
+using FedFace.Evaluation;
 
-namespace FedFace.Learning.Tests;
+namespace FedFace.Evaluation.Tests;
 
 public sealed class LfwPairsFileTests : IDisposable
 {

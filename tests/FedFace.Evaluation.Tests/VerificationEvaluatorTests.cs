@@ -1,6 +1,6 @@
-using FedFace.Learning.Evaluation;
+using FedFace.Evaluation;
 
-namespace FedFace.Learning.Tests;
+namespace FedFace.Evaluation.Tests;
 
 public sealed class VerificationEvaluatorTests
 {
@@ -67,10 +67,42 @@ public sealed class VerificationEvaluatorTests
     }
 
     [Fact]
+    public void Tar_at_far_takes_each_fold_threshold_from_that_fold_impostors()
+    {
+        // Fold 1: ten impostors 0.1 … 1.0; FAR 0.2 allows two false accepts, so the threshold is the third highest
+        // impostor, 0.8, and two of the four genuine pairs (0.95, 0.85) are above it. Fold 2: the three highest
+        // impostors tie at 0.5, so the threshold is 0.5, no impostor is above it, and one genuine pair (0.6) of four is.
+        var scores = new List<double>();
+        var same = new List<bool>();
+        var folds = new List<int>();
+        void Add(int fold, bool isSame, params double[] values)
+        {
+            scores.AddRange(values);
+            same.AddRange(values.Select(_ => isSame));
+            folds.AddRange(values.Select(_ => fold));
+        }
+        Add(1, false, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0);
+        Add(1, true, 0.95, 0.85, 0.75, 0.65);
+        Add(2, false, 0.5, 0.5, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0, -0.1, -0.2);
+        Add(2, true, 0.6, 0.5, 0.45, 0.3);
+
+        TarAtFarResult result = VerificationEvaluator.KFoldTarAtFar(scores, same, folds, targetFar: 0.2);
+
+        Assert.Equal([0.8, 0.5], result.FoldThresholds);
+        Assert.Equal([0.5, 0.25], result.FoldTars);
+        Assert.Equal([0.2, 0.0], result.FoldFars);
+        Assert.Equal(0.375, result.MeanTar, 12);
+        Assert.Equal(0.125, result.StdTar, 12);
+        Assert.Equal(0.2, result.TargetFar);
+    }
+
+    [Fact]
     public void Rejects_mismatched_lengths_and_a_single_fold()
     {
         Assert.Throws<ArgumentException>(() => VerificationEvaluator.KFoldAccuracy([0.1, 0.2], [true], [1, 2]));
         Assert.Throws<ArgumentException>(() => VerificationEvaluator.KFoldAccuracy([0.1, 0.2], [true, false], [1, 1]));
         Assert.Throws<ArgumentException>(() => VerificationEvaluator.KFoldAccuracy([double.NaN, 0.2], [true, false], [1, 2]));
+        Assert.Throws<ArgumentException>(() => VerificationEvaluator.KFoldTarAtFar([0.1, 0.2], [true, true], [1, 2], 1e-3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => VerificationEvaluator.KFoldTarAtFar([0.1, 0.2, 0.3, 0.4], [true, false, true, false], [1, 1, 2, 2], 0));
     }
 }

@@ -56,22 +56,77 @@ public sealed class ArcFaceHeadTests
     {
         using var head = new ArcFaceHead(classCount: 10, seed: 1);
         using var twin = new ArcFaceHead(classCount: 10, seed: 1);
-        Assert.Equal((64.0, 0.5), (head.Scale, head.Margin));
+        Assert.Equal((MarginKind.ArcFace, 64.0, 0.5), (head.Kind, head.Scale, head.Margin));
+        Assert.Equal(0.35, ArcFaceHead.DefaultMarginFor(MarginKind.CosFace));
         Assert.Equal(new long[] { 10, 128 }, head.Weight.shape);
         Assert.Equal(head.Weight.data<float>().ToArray(), twin.Weight.data<float>().ToArray());
     }
 
-    private static ArcFaceHead NewHead()
+    [Fact]
+    public void CosFace_loss_equals_the_hand_computed_cross_entropy_of_s_times_cos_theta_minus_m()
     {
-        var head = new ArcFaceHead(classCount: 3, seed: 1, embeddingSize: 2, scale: Scale, margin: Margin);
+        const double cosFaceMargin = 0.35;
+        using var head = NewHead(MarginKind.CosFace, cosFaceMargin);
+        using var scope = NewDisposeScope();
+        double loss = head.Loss(tensor(s_embeddings), tensor(s_labels)).item<float>();
+        float[] logits = head.call(tensor(s_embeddings), tensor(s_labels)).data<float>().ToArray();
+
+        Assert.Equal(ExpectedLoss(TrueClassCosFace), loss, 1e-4);
+        // No special case past π − m for CosFace: the sample at about 174° gets s·(cos θ − m) like the others.
+        Assert.Equal(Scale * (Cosine(2, 2) - cosFaceMargin), logits[2 * 3 + 2], 1e-4);
+        Assert.Equal(Scale * (1 - cosFaceMargin), logits[0], 1e-4);
+        Assert.Equal(Scale * Cosine(0, 1), logits[1], 1e-4);
+
+        double TrueClassCosFace(double cosine) => cosine - cosFaceMargin;
+    }
+
+    [Fact]
+    public void A_margin_outside_its_kinds_range_is_refused()
+    {
+        using var head = NewHead();
+        Assert.Throws<ArgumentOutOfRangeException>(() => head.SetMargin(MarginKind.ArcFace, 64, Math.PI / 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => head.SetMargin(MarginKind.CosFace, 64, 1.0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => head.SetMargin(MarginKind.CosFace, 0, 0.35));
+        head.SetMargin(MarginKind.CosFace, 30, 0.35);
+        Assert.Equal((MarginKind.CosFace, 30.0, 0.35), (head.Kind, head.Scale, head.Margin));
+    }
+
+    [Fact]
+    public void Mean_embedding_initialisation_points_each_present_class_at_its_mean_unit_embedding()
+    {
+        using var head = NewHead();
+        using var scope = NewDisposeScope();
+        // Class 0: two embeddings at 0° and 90° (lengths differ; each is normalised first) → centre at 45°.
+        // Class 1: one embedding along −x. Class 2: none, so it keeps its centre (−3, 0).
+        Tensor embeddings = tensor(new float[,] { { 5, 0 }, { 0, 0.5f }, { -2, 0 } });
+        Tensor labels = tensor(new long[] { 0, 0, 1 });
+
+        head.InitializeFromMeanEmbeddings(embeddings, labels);
+
+        float[] centres = head.Weight.data<float>().ToArray();
+        float half = MathF.Sqrt(0.5f);
+        Assert.Equal(new[] { half, half, -1f, 0f, -3f, 0f }, centres, (a, b) => Math.Abs(a - b) < 1e-6);
+    }
+
+    private static ArcFaceHead NewHead(MarginKind kind = MarginKind.ArcFace, double margin = Margin)
+    {
+        var head = new ArcFaceHead(classCount: 3, seed: 1, embeddingSize: 2, scale: Scale, margin: margin, kind: kind);
         using var noGrad = no_grad();
         head.Weight.copy_(tensor(s_centres));
         return head;
     }
 
-    /// <summary>The textbook definition, with angles from acos (the head uses the cos/sin identity instead).</summary>
-    private static double ExpectedLoss()
+    /// <summary>The textbook ArcFace target logit, with the angle from acos (the head uses the cos/sin identity instead).</summary>
+    private static double TrueClassArcFace(double cosine)
     {
+        double theta = Math.Acos(cosine);
+        return theta + Margin <= Math.PI ? Math.Cos(theta + Margin) : cosine - Math.Sin(Math.PI - Margin) * Margin;
+    }
+
+    /// <summary>Mean cross-entropy with s·cos θ for the other classes and s·<paramref name="trueClass"/>(cos θ) for the label.</summary>
+    private static double ExpectedLoss(Func<double, double>? trueClass = null)
+    {
+        trueClass ??= TrueClassArcFace;
         double total = 0;
         for (int i = 0; i < 3; i++)
         {
@@ -79,10 +134,7 @@ public sealed class ArcFaceHeadTests
             for (int c = 0; c < 3; c++)
             {
                 double cosine = Cosine(i, c);
-                double theta = Math.Acos(cosine);
-                logits[c] = Scale * (c != s_labels[i] ? cosine
-                    : theta + Margin <= Math.PI ? Math.Cos(theta + Margin)
-                    : cosine - Math.Sin(Math.PI - Margin) * Margin);
+                logits[c] = Scale * (c != s_labels[i] ? cosine : trueClass(cosine));
             }
             double logSumExp = Math.Log(logits.Sum(Math.Exp));
             total += logSumExp - logits[s_labels[i]];

@@ -1,5 +1,7 @@
 using FedFace.Core;
 using FedFace.Learning.Backbones;
+using FedFace.Learning.Onnx;
+using FedFace.Learning.Onnx.Ir;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -8,7 +10,13 @@ namespace FedFace.Learning.Tests;
 
 public sealed class MobileFaceNetTests
 {
-    private static readonly Lazy<OnnxGraph> s_onnx = new(() => OnnxGraph.Load(SharedData.MobileFaceNetOnnx));
+    private static readonly Lazy<GraphProto> s_onnx = new(() => OnnxModelFile.Read(SharedData.MobileFaceNetOnnx).Graph);
+
+    private static Dictionary<string, TensorProto> Initializers(GraphProto graph) => graph.Initializer.ToDictionary(t => t.Name);
+
+    private static long[] Ints(NodeProto node, string attribute) => [.. node.Attribute.Single(a => a.Name == attribute).Ints];
+
+    private static string PathOf(NodeProto node) => MobileFaceNetOnnx.ModulePath(node.Name)!;
 
     [Fact]
     public void Forward_maps_a_batch_of_faces_to_128_d_embeddings()
@@ -24,10 +32,10 @@ public sealed class MobileFaceNetTests
     [Fact]
     public void Every_onnx_convolution_has_our_convolution_of_the_same_shape_and_geometry_in_the_same_order()
     {
-        OnnxGraph onnx = s_onnx.Value;
+        GraphProto onnx = s_onnx.Value;
         using var net = new MobileFaceNet();
         Dictionary<string, Conv2d> ours = Modules<Conv2d>(net);
-        var onnxConvs = onnx.Nodes.Where(n => n.Op == "Conv").ToList();
+        var onnxConvs = onnx.Node.Where(n => n.OpType == "Conv").ToList();
         // Our state order (TorchSharp's named_parameters: depth-first, fields in declaration order) follows the graph.
         string[] oursInStateOrder = net.named_parameters()
             .Select(p => p.name[..p.name.LastIndexOf('.')])
@@ -35,28 +43,50 @@ public sealed class MobileFaceNetTests
             .Where(ours.ContainsKey)
             .ToArray();
 
-        Assert.Equal(onnxConvs.Select(n => MobileFaceNetLayout.ModulePath(n.Name)), oursInStateOrder);
-        foreach (OnnxGraph.Node node in onnxConvs)
+        Assert.Equal(onnxConvs.Select(PathOf), oursInStateOrder);
+        foreach (NodeProto node in onnxConvs)
         {
-            Conv2d conv = ours[MobileFaceNetLayout.ModulePath(node.Name)];
-            Assert.Equal(onnx.Initializers[node.Inputs[1]].Dims, conv.weight!.shape);
-            Assert.Equal(node.Attributes["strides"], conv.stride);
-            Assert.Equal(node.Attributes["group"][0], conv.groups);
-            Assert.Equal(node.Attributes["pads"][..2], conv.padding);
+            Conv2d conv = ours[PathOf(node)];
+            Assert.Equal(Initializers(onnx)[node.Input[1]].Dims, conv.weight!.shape);
+            Assert.Equal(Ints(node, "strides"), conv.stride);
+            Assert.Equal(node.Attribute.Single(a => a.Name == "group").I, conv.groups);
+            Assert.Equal(Ints(node, "pads")[..2], conv.padding);
         }
+    }
+
+    [Fact]
+    public void The_inference_steps_describe_our_convolutions_as_they_are()
+    {
+        using var net = new MobileFaceNet();
+        Dictionary<string, Conv2d> ours = Modules<Conv2d>(net);
+        Dictionary<string, BatchNorm2d> norms = Modules<BatchNorm2d>(net);
+        var steps = net.InferenceSteps().SelectMany(s => s is ResidualStep r ? r.Body : [(ConvolutionStep)s]).ToList();
+
+        Assert.Equal(ours.Keys.Order(), steps.Select(s => s.Convolution).Order());
+        Assert.Equal(norms.Keys.Order(), steps.Select(s => s.BatchNorm).Order());
+        foreach (ConvolutionStep step in steps)
+        {
+            Conv2d conv = ours[step.Convolution];
+            Assert.Equal([step.Stride, step.Stride], conv.stride);
+            Assert.Equal([step.Padding, step.Padding], conv.padding!);
+            Assert.Equal(step.Groups, conv.groups);
+        }
+        Assert.Equal(12, net.InferenceSteps().OfType<ResidualStep>().Count());
     }
 
     [Fact]
     public void Each_folded_onnx_bias_is_our_BatchNorm_after_that_convolution()
     {
-        OnnxGraph onnx = s_onnx.Value;
+        GraphProto onnx = s_onnx.Value;
         using var net = new MobileFaceNet();
         Dictionary<string, BatchNorm2d> norms = Modules<BatchNorm2d>(net);
+        var batchNormAfter = net.InferenceSteps().SelectMany(s => s is ResidualStep r ? r.Body : [(ConvolutionStep)s])
+            .ToDictionary(s => s.Convolution, s => s.BatchNorm);
         var folded = new List<string>();
-        foreach (OnnxGraph.Node node in onnx.Nodes.Where(n => n.Op == "Conv"))
+        foreach (NodeProto node in onnx.Node.Where(n => n.OpType == "Conv"))
         {
-            string bn = MobileFaceNetLayout.BatchNormAfter(MobileFaceNetLayout.ModulePath(node.Name));
-            Assert.Equal(onnx.Initializers[node.Inputs[2]].Dims, norms[bn].weight!.shape);
+            string bn = batchNormAfter[PathOf(node)];
+            Assert.Equal(Initializers(onnx)[node.Input[2]].Dims, norms[bn].weight!.shape);
             folded.Add(bn);
         }
         Assert.Equal(norms.Keys.Order(), folded.Order()); // every BatchNorm is accounted for, once
@@ -65,27 +95,28 @@ public sealed class MobileFaceNetTests
     [Fact]
     public void Activations_and_residual_adds_sit_where_the_onnx_graph_has_them()
     {
-        OnnxGraph onnx = s_onnx.Value;
+        GraphProto onnx = s_onnx.Value;
         using var net = new MobileFaceNet();
-        string[] PathsOf(string op) => onnx.Nodes.Where(n => n.Op == op).Select(n => MobileFaceNetLayout.ModulePath(n.Name)).Distinct().ToArray();
+        string[] PathsOf(string op) => onnx.Node.Where(n => n.OpType == op).Select(PathOf).Distinct().ToArray();
 
         Assert.Equal(PathsOf("Clip").Order(), Modules<ReLU6>(net).Keys.Order());  // Clip(0, 6) is ReLU6
         Assert.Equal(PathsOf("Relu").Order(), Modules<ReLU>(net).Keys.Order());   // only dw_conv uses a plain ReLU (twice)
         Assert.Equal(["dw_conv.relu"], PathsOf("Relu"));
         Assert.Equal(PathsOf("Add").Order(), Modules<InvertedResidual>(net).Where(m => m.Value.UsesResidual).Select(m => m.Key).Order());
         Assert.Equal(12, PathsOf("Add").Length); // 15 bottlenecks, the 3 that downsample have no shortcut
-        Dictionary<string, float> constants = onnx.Nodes
-            .Where(n => n.Op == "Constant" && n.TensorAttributes.TryGetValue("value", out var v) && v.Values.Length == 1)
-            .ToDictionary(n => n.Outputs[0], n => n.TensorAttributes["value"].Values[0]);
-        Assert.All(onnx.Nodes.Where(n => n.Op == "Clip"), clip => Assert.Equal([0f, 6f], clip.Inputs.Skip(1).Select(i => constants[i])));
+        Dictionary<string, float> constants = onnx.Node
+            .Where(n => n.OpType == "Constant" && n.Attribute.Any(a => a.Name == "value" && a.T?.DataType == 1))
+            .ToDictionary(n => n.Output[0], n => OnnxModelFile.Floats(n.Attribute.Single(a => a.Name == "value").T).Single());
+        Assert.All(onnx.Node.Where(n => n.OpType == "Clip"), clip => Assert.Equal([0f, 6f], clip.Input.Skip(1).Select(i => constants[i])));
     }
 
     [Fact]
     public void Parameter_count_reconciles_with_the_folded_onnx_weights()
     {
-        OnnxGraph onnx = s_onnx.Value;
-        long onnxConvWeights = onnx.Initializers.Values.Where(i => i.Dims.Length == 4).Sum(i => i.Values.LongLength);
-        long onnxBiases = onnx.Initializers.Values.Where(i => i.Dims.Length == 1).Sum(i => i.Values.LongLength);
+        GraphProto onnx = s_onnx.Value;
+        var floats = onnx.Initializer.Where(i => i.DataType == 1).ToList();
+        long onnxConvWeights = floats.Where(i => i.Dims.Count == 4).Sum(i => OnnxModelFile.Floats(i).LongLength);
+        long onnxBiases = floats.Where(i => i.Dims.Count == 1).Sum(i => OnnxModelFile.Floats(i).LongLength);
         Assert.Equal(989_952, onnxConvWeights + onnxBiases);
         Assert.Equal(980_096, onnxConvWeights);
         Assert.Equal(9_856, onnxBiases); // one bias per BatchNorm channel: 9,856 BN channels in all

@@ -9,7 +9,7 @@ public sealed class PretrainedWeightsTests(ITestOutputHelper output)
     [Fact]
     public void The_onnx_weights_in_our_network_tell_orl_people_apart()
     {
-        ModelState pretrained = FoldedOnnxWeights.ToBackboneState(OnnxGraph.Load(SharedData.MobileFaceNetOnnx));
+        ModelState pretrained = Onnx.MobileFaceNetOnnx.Import(SharedData.MobileFaceNetOnnx);
         Training.FaceTrainingSet faces = OrlFaces.Load(people: 10, imagesPerPerson: 4);
         using var embedder = new FaceEmbedder(pretrained);
         float[] embeddings = embedder.Embed(faces.Pixels, faces.ImageCount);

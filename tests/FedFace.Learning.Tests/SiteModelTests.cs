@@ -15,15 +15,15 @@ public sealed class SiteModelTests(ITestOutputHelper output)
     [Fact]
     public void A_short_run_on_real_faces_lowers_the_loss()
     {
-        FaceTrainingSet faces = OrlFaces.Load(people: 8, imagesPerPerson: 8);
+        FaceTrainingSet faces = OrlFaces.Load(people: 8, imagesPerPerson: 4);
         using var site = new SiteModel(faces.ClassCount, seed: 1);
         site.LoadGlobal(GlobalModelFactory.CreateInitial(seed: 7));
 
         LocalTrainingReport report = site.Train(faces, s_options);
 
         output.WriteLine($"{report} → {report.ImagesPerSecond:F1} images/s, {get_num_threads()} torch threads");
-        Assert.Equal(16, report.Steps);          // 64 faces in batches of 16, 4 epochs
-        Assert.Equal(256, report.Examples);
+        Assert.Equal(8, report.Steps);           // 32 faces in batches of 16, 4 epochs
+        Assert.Equal(128, report.Examples);
         Assert.True(report.LastEpochLoss < report.FirstEpochLoss, $"loss went from {report.FirstEpochLoss} to {report.LastEpochLoss}");
     }
 
@@ -35,9 +35,36 @@ public sealed class SiteModelTests(ITestOutputHelper output)
         ModelState exported = site.ExportBackbone();
         ModelState backboneOnly = GlobalModelFactory.CreateInitial(seed: 1);
 
-        Assert.Equal(backboneOnly.Tensors.Select(t => t.Name), exported.Tensors.Select(t => t.Name));
-        Assert.DoesNotContain(exported.Tensors, t => t.Shape.Contains(classes));
-        Assert.DoesNotContain(exported.Tensors, t => t.Name.Contains("head", StringComparison.OrdinalIgnoreCase));
+        ModelState delta = site.ComputeDelta(backboneOnly); // what SiteAgent uploads
+        foreach (ModelState upload in new[] { exported, delta })
+        {
+            Assert.Equal(backboneOnly.Tensors.Select(t => t.Name), upload.Tensors.Select(t => t.Name));
+            Assert.DoesNotContain(upload.Tensors, t => t.Shape.Contains(classes));
+            Assert.DoesNotContain(upload.Tensors, t => t.Name.Contains("head", StringComparison.OrdinalIgnoreCase));
+        }
+    }
+
+    [Fact]
+    public void FedProx_keeps_the_trained_backbone_closer_to_the_global_model()
+    {
+        FaceTrainingSet faces = OrlFaces.Load(people: 2, imagesPerPerson: 2);
+        ModelState global = GlobalModelFactory.CreateInitial(seed: 7);
+        // Two steps: the proximal gradient is zero at the first (w = w_global) and acts at the second.
+        var options = s_options with { Epochs = 2, BatchSize = 4, LearningRateFloor = 0.1f };
+
+        double Drift(float mu)
+        {
+            using var site = new SiteModel(faces.ClassCount, seed: 1);
+            site.LoadGlobal(global);
+            site.Train(faces, options with { FedProxMu = mu });
+            // Over the parameters FedProx acts on; the BatchNorm running statistics are not trained by gradients.
+            return site.ComputeDelta(global).Tensors.Where(t => !t.Name.Contains(".running_", StringComparison.Ordinal))
+                .Sum(t => t.Values.Sum(v => (double)v * v));
+        }
+
+        double plain = Drift(0), proximal = Drift(2);
+        output.WriteLine($"squared distance from the global model after 2 steps: plain {plain:G4}, FedProx μ = 2: {proximal:G4}");
+        Assert.True(proximal < plain, $"FedProx {proximal} vs plain {plain}");
     }
 
     [Fact]

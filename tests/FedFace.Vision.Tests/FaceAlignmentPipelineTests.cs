@@ -45,10 +45,10 @@ public sealed class FaceAlignmentPipelineTests : IDisposable
 
         Assert.Equal(AlignmentOutcome.Aligned, result.Outcome);
         Assert.Null(result.Reason);
-        Assert.NotNull(result.Pixels);
-        Assert.Equal(FaceTensor.Length, result.Pixels.Length);
-        Assert.All(result.Pixels, v => Assert.InRange(v, -1f, 1f));
-        Assert.True(result.Pixels.Max() - result.Pixels.Min() > 1, "an aligned face should not be flat");
+        float[] pixels = result.ToTensor();
+        Assert.Equal(FaceTensor.Length, pixels.Length);
+        Assert.All(pixels, v => Assert.InRange(v, -1f, 1f));
+        Assert.True(pixels.Max() - pixels.Min() > 1, "an aligned face should not be flat");
     }
 
     [Fact]
@@ -61,7 +61,8 @@ public sealed class FaceAlignmentPipelineTests : IDisposable
         Assert.Equal(AlignmentOutcome.Aligned, result.Outcome);
         // Grey in, so the three planes are equal.
         const int plane = FaceTensor.Height * FaceTensor.Width;
-        Assert.Equal(result.Pixels.AsSpan(0, plane).ToArray(), result.Pixels.AsSpan(plane, plane).ToArray());
+        float[] pixels = result.ToTensor();
+        Assert.Equal(pixels.AsSpan(0, plane).ToArray(), pixels.AsSpan(plane, plane).ToArray());
     }
 
     [Fact]
@@ -81,8 +82,8 @@ public sealed class FaceAlignmentPipelineTests : IDisposable
         Cv2.ImWrite(both, canvas);
         using var pipeline = NewPipeline();
 
-        float[] fromBoth = pipeline.Process(both).Pixels!;
-        float[] fromBigAlone = pipeline.Process(SharedData.LfwImage("George_W_Bush", 1)).Pixels!;
+        float[] fromBoth = pipeline.Process(both).ToTensor();
+        float[] fromBigAlone = pipeline.Process(SharedData.LfwImage("George_W_Bush", 1)).ToTensor();
 
         using var detector = new YuNetFaceDetector(SharedData.YuNetModel);
         Assert.Equal(2, detector.Detect(canvas).Count);
@@ -97,7 +98,8 @@ public sealed class FaceAlignmentPipelineTests : IDisposable
 
         AlignmentResult result = pipeline.Process(BlankImage());
 
-        Assert.Equal(new AlignmentResult(AlignmentOutcome.NoFace, null, "no face found"), result);
+        Assert.Equal((AlignmentOutcome.NoFace, "no face found"), (result.Outcome, result.Reason));
+        Assert.Null(result.Face);
     }
 
     [Fact]
@@ -105,10 +107,10 @@ public sealed class FaceAlignmentPipelineTests : IDisposable
     {
         using var pipeline = NewPipeline();
 
-        Assert.Equal(new AlignmentResult(AlignmentOutcome.Unreadable, null, "file is empty"), pipeline.Process(EmptyFile()));
-        Assert.Equal(new AlignmentResult(AlignmentOutcome.Unreadable, null, "not a decodable image"), pipeline.Process(TextFile()));
-        Assert.Equal(new AlignmentResult(AlignmentOutcome.Unreadable, null, "file not found"), pipeline.Process(Path.Combine(_folder, "gone.jpg")));
-        Assert.Equal(AlignmentOutcome.Unreadable, pipeline.Process("").Outcome);
+        Assert.Equal((AlignmentOutcome.Unreadable, UnreadableReason.EmptyFile, "file is empty"), Summary(pipeline.Process(EmptyFile())));
+        Assert.Equal(UnreadableReason.NotAnImage, pipeline.Process(TextFile()).Unreadable);
+        Assert.Equal((AlignmentOutcome.Unreadable, UnreadableReason.FileNotFound, "file not found"), Summary(pipeline.Process(Path.Combine(_folder, "gone.jpg"))));
+        Assert.Equal(UnreadableReason.ReadFailed, pipeline.Process("").Unreadable);
     }
 
     [Theory]
@@ -142,10 +144,11 @@ public sealed class FaceAlignmentPipelineTests : IDisposable
              AlignmentOutcome.Unreadable, AlignmentOutcome.Aligned, AlignmentOutcome.Aligned],
             batch.Results.Select(r => r.Outcome));
         Assert.Equal((4, 1, 2), (batch.AlignedCount, batch.NoFaceCount, batch.UnreadableCount));
-        Assert.Equal("file is empty", batch.Results[1].Reason);
-        Assert.Equal("not a decodable image", batch.Results[4].Reason);
+        Assert.Equal(UnreadableReason.EmptyFile, batch.Results[1].Unreadable);
+        Assert.Equal(UnreadableReason.NotAnImage, batch.Results[4].Unreadable);
+        Assert.Equal(new Dictionary<UnreadableReason, int> { [UnreadableReason.EmptyFile] = 1, [UnreadableReason.NotAnImage] = 1 }, batch.UnreadableBy);
         // Same input, same output, whatever worker handled it.
-        Assert.Equal(pipeline.Process(paths[2]).Pixels, batch.Results[2].Pixels);
+        Assert.Equal(pipeline.Process(paths[2]).ToTensor(), batch.Results[2].ToTensor());
         Assert.Equal(Enumerable.Range(1, paths.Length), reported.Order());
         Assert.InRange(factoryCalls, 1, degreeOfParallelism);
     }
@@ -197,6 +200,8 @@ public sealed class FaceAlignmentPipelineTests : IDisposable
         Assert.Throws<InvalidOperationException>(() =>
             pipeline.ProcessMany([SharedData.LfwImage("Aaron_Peirsol", 1), SharedData.LfwImage("George_W_Bush", 1)]));
     }
+
+    private static (AlignmentOutcome, UnreadableReason?, string?) Summary(AlignmentResult r) => (r.Outcome, r.Unreadable, r.Reason);
 
     /// <summary><see cref="Progress{T}"/> posts to the thread pool; tests want every report before the call returns.</summary>
     private sealed class SynchronousProgress(List<int> reported) : IProgress<int>

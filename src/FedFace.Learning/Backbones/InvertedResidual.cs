@@ -21,6 +21,7 @@ internal sealed class InvertedResidual : Module<Tensor, Tensor>
         // Sequential indices match foamliu's (which drops the layer, and renumbers, only for t = 1).
         ArgumentOutOfRangeException.ThrowIfLessThan(expandRatio, 2);
         long hidden = inChannels * expandRatio;
+        (Stride, HiddenChannels) = (stride, hidden);
         _conv = Sequential(
             ("0", new ConvBnReLU6(inChannels, hidden, kernelSize: 1)),
             ("1", new ConvBnReLU6(hidden, hidden, kernelSize: 3, stride: stride, groups: hidden)),
@@ -32,6 +33,22 @@ internal sealed class InvertedResidual : Module<Tensor, Tensor>
 
     /// <summary>True where the block adds its input (the ONNX graph has an Add node there).</summary>
     public bool UsesResidual { get; }
+
+    public long Stride { get; }
+
+    public long HiddenChannels { get; }
+
+    /// <summary>The block's inference steps, named under <paramref name="path"/> (e.g. "features.3").</summary>
+    public IEnumerable<InferenceStep> InferenceSteps(string path)
+    {
+        ConvolutionStep[] body =
+        [
+            new($"{path}.conv.0.0", $"{path}.conv.0.1", Stride: 1, Padding: 0, Groups: 1, Activation.ReLU6),
+            new($"{path}.conv.1.0", $"{path}.conv.1.1", Stride, Padding: 1, Groups: HiddenChannels, Activation.ReLU6),
+            new($"{path}.conv.2", $"{path}.conv.3", Stride: 1, Padding: 0, Groups: 1, Activation.None),
+        ];
+        return UsesResidual ? [new ResidualStep(body)] : body;
+    }
 
     public override Tensor forward(Tensor x) => UsesResidual ? x + _conv.call(x) : _conv.call(x);
 }

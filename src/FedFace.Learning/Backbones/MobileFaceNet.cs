@@ -61,6 +61,27 @@ public sealed class MobileFaceNet : Module<Tensor, Tensor>
         return x.flatten(1);
     }
 
+    /// <summary>
+    /// The forward pass as convolution steps, for exporting and importing BN-folded graphs (ONNX). It restates
+    /// <see cref="forward"/>; the ONNX parity tests fail if the two ever disagree.
+    /// </summary>
+    internal IEnumerable<InferenceStep> InferenceSteps()
+    {
+        yield return new ConvolutionStep("conv1.0", "conv1.1", Stride: 2, Padding: 1, Groups: 1, Activation.ReLU6);
+        yield return new ConvolutionStep("dw_conv.depthwise", "dw_conv.bn1", Stride: 1, Padding: 1, Groups: 64, Activation.ReLU);
+        yield return new ConvolutionStep("dw_conv.pointwise", "dw_conv.bn2", Stride: 1, Padding: 0, Groups: 1, Activation.ReLU);
+        foreach ((string name, Module block) in _features.named_children())
+        {
+            foreach (InferenceStep step in ((InvertedResidual)block).InferenceSteps($"features.{name}"))
+            {
+                yield return step;
+            }
+        }
+        yield return new ConvolutionStep("conv2.0", "conv2.1", Stride: 1, Padding: 0, Groups: 1, Activation.ReLU6);
+        yield return new ConvolutionStep("gdconv.depthwise", "gdconv.bn", Stride: 1, Padding: 0, Groups: 512, Activation.None);
+        yield return new ConvolutionStep("conv3", "bn", Stride: 1, Padding: 0, Groups: 1, Activation.None);
+    }
+
     private static (string, Module<Tensor, Tensor>)[] BuildBottlenecks(long inChannels, out long outChannels)
     {
         var blocks = new List<(string, Module<Tensor, Tensor>)>();

@@ -23,6 +23,9 @@ internal sealed class BatchSampler
         _order = Enumerable.Range(0, data.ImageCount).ToArray();
     }
 
+    /// <summary>Batches in each epoch: every start at a multiple of the batch size that leaves at least two images.</summary>
+    public int BatchesPerEpoch => _order.Length < 2 ? 0 : (_order.Length - 2) / _batchSize + 1;
+
     /// <summary>One pass in a fresh random order; a last batch of a single image is dropped (BatchNorm needs two).</summary>
     public IEnumerable<(float[] Pixels, long[] Labels)> NextEpoch()
     {

@@ -34,4 +34,18 @@ public sealed record FaceTrainingSet(float[] Pixels, int[] Labels, int ClassCoun
             }
         }
     }
+
+    /// <summary>The given images, in the given order, with the same label space.</summary>
+    public FaceTrainingSet Subset(IReadOnlyList<int> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var pixels = new float[(long)images.Count * ValuesPerImage];
+        var labels = new int[images.Count];
+        for (int i = 0; i < images.Count; i++)
+        {
+            Pixels.AsSpan(images[i] * ValuesPerImage, ValuesPerImage).CopyTo(pixels.AsSpan(i * ValuesPerImage, ValuesPerImage));
+            labels[i] = Labels[images[i]];
+        }
+        return new FaceTrainingSet(pixels, labels, ClassCount);
+    }
 }

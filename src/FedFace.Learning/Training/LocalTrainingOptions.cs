@@ -2,36 +2,99 @@ using FedFace.Learning.Heads;
 
 namespace FedFace.Learning.Training;
 
+/// <summary>Which optimiser updates the weights.</summary>
+public enum OptimizerKind
+{
+    /// <summary>SGD with momentum; weight decay as an L2 term on the gradient.</summary>
+    Sgd,
+
+    /// <summary>AdamW (β = 0.9, 0.999), decoupled weight decay; <see cref="LocalTrainingOptions.Momentum"/> is unused.</summary>
+    AdamW,
+}
+
 /// <summary>
-/// One round of local training: SGD with momentum and weight decay for <see cref="Epochs"/> passes over the site's
-/// faces, or fewer when <see cref="MaxSteps"/> (0 = no cap) is reached first. <see cref="Seed"/> fixes the shuffle
-/// and the flips.
+/// One round of local training (or one centralised run): <see cref="Epochs"/> passes over the faces, or fewer when
+/// <see cref="MaxSteps"/> (0 = no cap) is reached or early stopping ends it. <see cref="Seed"/> fixes the shuffle, the
+/// flips and the validation split.
 /// </summary>
-public sealed record LocalTrainingOptions(
-    int Epochs,
-    int BatchSize,
-    float LearningRate,
-    float Momentum,
-    float WeightDecay,
-    float ArcFaceScale,
-    float ArcFaceMargin,
-    int MaxSteps,
-    ulong Seed)
+public sealed record LocalTrainingOptions
 {
     /// <summary>Defaults in the spirit of arcface_torch's SGD set-up, for a short federated round.</summary>
-    public static LocalTrainingOptions Default { get; } = new(
-        Epochs: 1, BatchSize: 32, LearningRate: 0.1f, Momentum: 0.9f, WeightDecay: 5e-4f,
-        ArcFaceScale: (float)ArcFaceHead.DefaultScale, ArcFaceMargin: (float)ArcFaceHead.DefaultMargin, MaxSteps: 0, Seed: 0);
+    public static LocalTrainingOptions Default { get; } = new();
+
+    public int Epochs { get; init; } = 1;
+    public int BatchSize { get; init; } = 32;
+    /// <summary>Upper bound on optimiser steps; 0 = none beyond <see cref="Epochs"/>.</summary>
+    public int MaxSteps { get; init; }
+    public ulong Seed { get; init; }
+
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Sgd;
+    /// <summary>The peak rate: reached at the end of the warm-up, where the cosine decay starts.</summary>
+    public float LearningRate { get; init; } = 0.1f;
+    /// <summary>Where the cosine decay ends, at the last planned step; equal to <see cref="LearningRate"/> for a constant rate.</summary>
+    public float LearningRateFloor { get; init; } = 1e-6f;
+    /// <summary>Steps of linear ramp up to <see cref="LearningRate"/> at the start of every run (0 = none).</summary>
+    public int WarmupSteps { get; init; }
+    public float Momentum { get; init; } = 0.9f;
+    /// <summary>Applied to convolution, linear and head weights only; never to BatchNorm weights or any bias.</summary>
+    public float WeightDecay { get; init; } = 5e-4f;
+
+    public MarginKind MarginKind { get; init; } = MarginKind.ArcFace;
+    /// <summary>The logit scale s, for either margin kind.</summary>
+    public float LogitScale { get; init; } = (float)ArcFaceHead.DefaultScale;
+    /// <summary>ArcFace's angular margin m in radians (used when <see cref="MarginKind"/> is ArcFace).</summary>
+    public float ArcFaceMargin { get; init; } = (float)ArcFaceHead.DefaultArcFaceMargin;
+    /// <summary>CosFace's cosine margin m (used when <see cref="MarginKind"/> is CosFace).</summary>
+    public float CosFaceMargin { get; init; } = (float)ArcFaceHead.DefaultCosFaceMargin;
+    /// <summary>
+    /// Before training, set every person's class centre to their mean normalised embedding under the backbone just
+    /// loaded: a head that fits the new global model from the first step. Computed from the site's own faces, so it
+    /// stays at the site like the head itself.
+    /// </summary>
+    public bool InitializeHeadFromMeans { get; init; } = true;
+
+    /// <summary>
+    /// Leading backbone stages kept fixed (for small sites): 1 = conv1, 2 = conv1 and dw_conv, 3 = also features.0, and
+    /// so on. Their parameters get no gradient and their BatchNorms run in eval mode, so their statistics stay too.
+    /// </summary>
+    public int FrozenStages { get; init; }
+    /// <summary>Share of each person's images held out to measure a validation loss after every epoch (0 = none).</summary>
+    public float ValidationFraction { get; init; }
+    /// <summary>
+    /// With a validation split: stop after this many epochs without a lower validation loss (0 = never stop early).
+    /// Training then ends with the weights of the best epoch.
+    /// </summary>
+    public int EarlyStoppingPatience { get; init; }
+
+    /// <summary>FedProx μ: adds μ/2·Σ‖w − w_global‖² over the trainable shared backbone parameters to the loss (0 = off).</summary>
+    public float FedProxMu { get; init; }
+    /// <summary>
+    /// FedBN: BatchNorm weights, biases and running statistics stay the site's own. The global model does not overwrite
+    /// them (after the first round) and their delta is sent as zero; see <see cref="SiteModel.LoadGlobal"/>.
+    /// </summary>
+    public bool KeepBatchNormLocal { get; init; }
+
+    /// <summary>The margin m of the chosen <see cref="MarginKind"/>.</summary>
+    public float Margin => MarginKind == MarginKind.CosFace ? CosFaceMargin : ArcFaceMargin;
 
     public void Validate()
     {
         Require(Epochs >= 1, nameof(Epochs), Epochs, "must be at least 1");
         Require(BatchSize >= 2, nameof(BatchSize), BatchSize, "must be at least 2 (BatchNorm needs two images)");
+        Require(MaxSteps >= 0, nameof(MaxSteps), MaxSteps, "must be zero (no cap) or positive");
+        Require(Enum.IsDefined(Optimizer), nameof(Optimizer), Optimizer, "must be Sgd or AdamW");
         Require(LearningRate > 0 && float.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "must be a positive number");
+        Require(LearningRateFloor >= 0 && LearningRateFloor <= LearningRate, nameof(LearningRateFloor), LearningRateFloor,
+            $"must be in [0, LearningRate = {LearningRate}]");
+        Require(WarmupSteps >= 0, nameof(WarmupSteps), WarmupSteps, "must be zero or positive");
         Require(Momentum >= 0 && Momentum < 1, nameof(Momentum), Momentum, "must be in [0, 1)");
         Require(WeightDecay >= 0 && float.IsFinite(WeightDecay), nameof(WeightDecay), WeightDecay, "must be zero or positive");
-        Require(MaxSteps >= 0, nameof(MaxSteps), MaxSteps, "must be zero (no cap) or positive");
-        // The head checks ArcFaceScale and ArcFaceMargin.
+        Require(Enum.IsDefined(MarginKind), nameof(MarginKind), MarginKind, "must be ArcFace or CosFace");
+        Require(FrozenStages >= 0, nameof(FrozenStages), FrozenStages, "must be zero or positive");
+        Require(ValidationFraction >= 0 && ValidationFraction < 1, nameof(ValidationFraction), ValidationFraction, "must be in [0, 1)");
+        Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must be zero (off) or positive");
+        Require(FedProxMu >= 0 && float.IsFinite(FedProxMu), nameof(FedProxMu), FedProxMu, "must be zero (off) or positive");
+        // The head checks the scale and the margin; the backbone knows how many stages it has.
     }
 
     private static void Require(bool condition, string name, object value, string rule)

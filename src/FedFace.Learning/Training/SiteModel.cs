@@ -3,19 +3,26 @@ using FedFace.Core;
 using FedFace.Learning.Backbones;
 using FedFace.Learning.Heads;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace FedFace.Learning.Training;
 
 /// <summary>
 /// One site's model: the shared MobileFaceNet backbone (replaced by the global model each round) and the site's
-/// private ArcFace head over its own identities, which persists between rounds and never leaves the site:
-/// only <see cref="ExportBackbone"/> produces anything meant for the wire. Not thread-safe.
+/// private ArcFace head over its own identities, which never leaves the site: only <see cref="ExportBackbone"/> and
+/// <see cref="ComputeDelta"/> produce anything meant for the wire. Not thread-safe.
 /// </summary>
 public sealed class SiteModel : IDisposable
 {
+    /// <summary>Faces per forward pass when embedding without gradients (head initialisation, validation).</summary>
+    private const int EvaluationBatchSize = 64;
+
     private readonly MobileFaceNet _backbone;
     private readonly ArcFaceHead _head;
+    private readonly IReadOnlySet<string> _batchNormTensors;
+    private bool _hasLoadedGlobal;
+    private bool _batchNormKeptLocal;
     private bool _disposed;
 
     public SiteModel(int classCount, int seed)
@@ -24,6 +31,7 @@ public sealed class SiteModel : IDisposable
         _backbone = new MobileFaceNet(seed);
         // A different stream for the head, so it is not drawn from the same numbers as the first convolution.
         _head = new ArcFaceHead(classCount, seed: ((long)seed << 1) ^ 0x5EED);
+        _batchNormTensors = BackboneParts.BatchNormTensorNames(_backbone);
     }
 
     public int ClassCount => _head.ClassCount;
@@ -32,11 +40,19 @@ public sealed class SiteModel : IDisposable
 
     internal ArcFaceHead Head => _head;
 
-    /// <summary>Replaces the backbone's weights with the global model's (strict: names and shapes must match).</summary>
-    public void LoadGlobal(ModelState global)
+    /// <summary>
+    /// Replaces the backbone's weights with the global model's (strict: names and shapes must match). With
+    /// <paramref name="keepBatchNormLocal"/> (FedBN) the site's BatchNorm weights, biases and running statistics stay
+    /// as they are, except at the very first load, when the site has none of its own yet; <see cref="ComputeDelta"/>
+    /// then reports them unchanged.
+    /// </summary>
+    public void LoadGlobal(ModelState global, bool keepBatchNormLocal = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        BackboneState.Import(_backbone, global);
+        ArgumentNullException.ThrowIfNull(global);
+        BackboneState.Import(_backbone, keepBatchNormLocal && _hasLoadedGlobal ? WithOwnBatchNorm(global) : global);
+        _hasLoadedGlobal = true;
+        _batchNormKeptLocal = keepBatchNormLocal;
     }
 
     public ModelState ExportBackbone()
@@ -46,10 +62,25 @@ public sealed class SiteModel : IDisposable
     }
 
     /// <summary>
-    /// Trains backbone and head together on the site's faces: shuffled batches with random horizontal flips,
-    /// SGD with momentum and weight decay. A new optimizer per call: momentum does not carry over between rounds,
-    /// since the backbone it belonged to has been replaced by the aggregate. A final batch of one image is skipped
-    /// (BatchNorm cannot normalise a single sample in training mode).
+    /// The update to send: local backbone − <paramref name="global"/>, head excluded. After a FedBN load every
+    /// BatchNorm tensor's delta is zero. The wire carries every backbone tensor, so this is how FedBN is expressed on
+    /// it: FedAvg then leaves the global BatchNorm untouched only if every site keeps BatchNorm local, since another
+    /// site's non-zero BN delta is still averaged in (diluted by the zeros).
+    /// </summary>
+    public ModelState ComputeDelta(ModelState global)
+    {
+        ModelState delta = ExportBackbone().Minus(global);
+        return _batchNormKeptLocal
+            ? new ModelState(delta.Tensors.Select(t => _batchNormTensors.Contains(t.Name) ? NamedTensor.Zeros(t.Name, t.Shape) : t))
+            : delta;
+    }
+
+    /// <summary>
+    /// Trains backbone and head together on the site's faces: shuffled batches with random horizontal flips, the
+    /// optimiser and learning-rate schedule of <paramref name="options"/>, optionally a FedProx term, frozen leading
+    /// stages and a person-stratified validation split with early stopping. A new optimiser per call: momentum does not
+    /// carry over between rounds, since the backbone it belonged to has been replaced by the aggregate. A final batch
+    /// of one image is skipped (BatchNorm cannot normalise a single sample in training mode).
     /// </summary>
     public LocalTrainingReport Train(FaceTrainingSet data, LocalTrainingOptions options, CancellationToken cancellationToken = default)
     {
@@ -62,35 +93,64 @@ public sealed class SiteModel : IDisposable
         {
             throw new ArgumentException($"the training set has {data.ClassCount} classes, this site's head {_head.ClassCount}");
         }
-        if (data.ImageCount < 2)
-        {
-            throw new ArgumentException($"training needs at least 2 images, got {data.ImageCount}");
-        }
-        _head.SetMargin(options.ArcFaceScale, options.ArcFaceMargin);
+        (FaceTrainingSet training, FaceTrainingSet? validation) = options.ValidationFraction > 0
+            ? ValidationSplit.PerPerson(data, options.ValidationFraction, options.Seed)
+            : (data, null);
+        return Train(training, validation, options, cancellationToken);
+    }
 
+    /// <summary>Trains on <paramref name="training"/>, measuring <paramref name="validation"/> (if any) after every epoch.</summary>
+    internal LocalTrainingReport Train(FaceTrainingSet training, FaceTrainingSet? validation, LocalTrainingOptions options, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<(string Name, nn.Module Module)> stages = BackboneParts.Stages(_backbone);
+        if (options.FrozenStages > stages.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.FrozenStages, $"FrozenStages must be at most {stages.Count}, the backbone's stage count");
+        }
+        _head.SetMargin(options.MarginKind, options.LogitScale, options.Margin);
         var stopwatch = Stopwatch.StartNew();
-        using optim.Optimizer optimizer = optim.SGD(
-            _backbone.parameters().Concat(_head.parameters()),
-            options.LearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay);
-        _backbone.train();
-        _head.train();
-        var batches = new BatchSampler(data, options.BatchSize, options.Seed);
+        if (training.ImageCount < 2)
+        {
+            throw new ArgumentException($"training needs at least 2 images, got {training.ImageCount}");
+        }
+        if (options.InitializeHeadFromMeans)
+        {
+            InitializeHeadFromMeans(training); // from the training part only: the validation faces stay unseen
+        }
+
+        nn.Module[] frozen = stages.Take(options.FrozenStages).Select(s => s.Module).ToArray();
+        List<(string Name, Parameter Parameter)> trainable = MarkTrainable(stages.Take(options.FrozenStages).Select(s => s.Name));
+        using optim.Optimizer optimizer = OptimizerFactory.Create(trainable.Select(p => p.Parameter).Concat(_head.parameters()), options);
+        // FedProx pulls towards the global model; under FedBN the BatchNorm parameters are not global, so they are left out.
+        using ProximalTerm? proximal = options.FedProxMu > 0
+            ? new ProximalTerm(trainable.Where(p => !(options.KeepBatchNormLocal && _batchNormTensors.Contains(p.Name))).Select(p => p.Parameter), options.FedProxMu)
+            : null;
+        var batches = new BatchSampler(training, options.BatchSize, options.Seed);
+        int plannedSteps = options.Epochs * batches.BatchesPerEpoch;
+        var schedule = LearningRateSchedule.For(options, options.MaxSteps > 0 ? Math.Min(options.MaxSteps, plannedSteps) : plannedSteps);
+        var stopping = new EarlyStopping(options.EarlyStoppingPatience);
+        using var bestWeights = new WeightsSnapshot();
+
         var epochLosses = new List<double>();
+        var validationLosses = new List<double>();
         double lossSum = 0;
         int steps = 0;
         long examples = 0;
-        for (int epoch = 0; epoch < options.Epochs && !CapReached(); epoch++)
+        bool stoppedEarly = false;
+        for (int epoch = 1; epoch <= options.Epochs && !CapReached() && !stoppedEarly; epoch++)
         {
+            EnterTrainingMode(frozen);
             double epochSum = 0;
             int epochSteps = 0;
             foreach ((float[] pixels, long[] labels) in batches.NextEpoch())
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                double loss = Step(optimizer, pixels, labels);
+                OptimizerFactory.SetLearningRate(optimizer, schedule.RateAt(steps));
+                double loss = Step(optimizer, proximal, pixels, labels);
                 if (!double.IsFinite(loss))
                 {
                     throw new InvalidOperationException(
-                        $"the training loss became {loss} at step {steps + 1}; lower the learning rate or the ArcFace scale");
+                        $"the training loss became {loss} at step {steps + 1}; lower the learning rate or the logit scale");
                 }
                 epochSum += loss;
                 epochSteps++;
@@ -103,26 +163,110 @@ public sealed class SiteModel : IDisposable
                 }
             }
             epochLosses.Add(epochSum / epochSteps);
+            if (validation is not null)
+            {
+                double validationLoss = MeanLoss(validation);
+                validationLosses.Add(validationLoss);
+                stoppedEarly = stopping.ShouldStop(epoch, validationLoss);
+                if (options.EarlyStoppingPatience > 0 && stopping.IsBest(epoch))
+                {
+                    bestWeights.Take(_backbone, _head);
+                }
+            }
         }
-        return new LocalTrainingReport(lossSum / steps, epochLosses[0], epochLosses[^1], steps, examples, stopwatch.Elapsed.TotalSeconds);
+        if (options.EarlyStoppingPatience > 0 && validation is not null && stopping.BestEpoch != epochLosses.Count)
+        {
+            bestWeights.Restore(_backbone, _head); // a later epoch was worse on the held-out faces
+        }
+        return new LocalTrainingReport(lossSum / steps, epochLosses[0], epochLosses[^1], steps, examples, stopwatch.Elapsed.TotalSeconds,
+            EpochsRun: epochLosses.Count, StoppedEarly: stoppedEarly, BestEpoch: stopping.BestEpoch, ValidationLosses: validationLosses);
 
         bool CapReached() => options.MaxSteps > 0 && steps >= options.MaxSteps;
     }
 
-    private double Step(optim.Optimizer optimizer, float[] pixels, long[] labels)
+    /// <summary>Mean margin loss over <paramref name="data"/>, BatchNorm from running statistics, no flips: the validation metric.</summary>
+    internal double MeanLoss(FaceTrainingSet data)
+    {
+        using DisposeScope scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        (Tensor embeddings, Tensor labels) = Embed(data);
+        return _head.Loss(embeddings, labels).item<float>();
+    }
+
+    /// <summary>Every class centre := the person's mean normalised embedding under the current backbone.</summary>
+    internal void InitializeHeadFromMeans(FaceTrainingSet data)
+    {
+        using DisposeScope scope = NewDisposeScope();
+        (Tensor embeddings, Tensor labels) = Embed(data);
+        _head.InitializeFromMeanEmbeddings(embeddings, labels);
+    }
+
+    /// <summary>
+    /// Raw embeddings [N, E] and labels [N] of <paramref name="data"/> in eval mode (BatchNorm from the running
+    /// statistics: the embeddings the model gives at inference), made in the caller's dispose scope.
+    /// </summary>
+    private (Tensor Embeddings, Tensor Labels) Embed(FaceTrainingSet data)
+    {
+        using var noGrad = no_grad();
+        _backbone.eval();
+        const int size = FaceTrainingSet.ValuesPerImage;
+        var parts = new List<Tensor>();
+        for (int start = 0; start < data.ImageCount; start += EvaluationBatchSize)
+        {
+            int count = Math.Min(EvaluationBatchSize, data.ImageCount - start);
+            // Each batch's activations are freed at once; only its embeddings move out to the caller's scope.
+            using DisposeScope batchScope = NewDisposeScope();
+            Tensor faces = tensor(data.Pixels.AsSpan(start * size, count * size).ToArray(), [count, 3, MobileFaceNet.InputSize, MobileFaceNet.InputSize]);
+            parts.Add(_backbone.call(faces).MoveToOuterDisposeScope());
+        }
+        return (cat(parts, 0), tensor(data.Labels.Select(label => (long)label).ToArray()));
+    }
+
+    /// <summary>
+    /// Backbone parameters under the frozen stages stop taking gradients; all others take them again (a previous
+    /// round may have frozen more). Returns the trainable ones with their state names.
+    /// </summary>
+    private List<(string Name, Parameter Parameter)> MarkTrainable(IEnumerable<string> frozenStages)
+    {
+        string[] frozenPrefixes = frozenStages.Select(name => name + ".").ToArray();
+        var trainable = new List<(string, Parameter)>();
+        foreach ((string name, Parameter parameter) in _backbone.named_parameters())
+        {
+            bool frozen = frozenPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal));
+            parameter.requires_grad = !frozen;
+            if (!frozen)
+            {
+                trainable.Add((name, parameter));
+            }
+        }
+        return trainable;
+    }
+
+    /// <summary>Training mode, except frozen stages: their BatchNorms keep normalising with, and keep, the global statistics.</summary>
+    private void EnterTrainingMode(IEnumerable<nn.Module> frozen)
+    {
+        _backbone.train();
+        _head.train();
+        foreach (nn.Module stage in frozen)
+        {
+            stage.eval();
+        }
+    }
+
+    private double Step(optim.Optimizer optimizer, ProximalTerm? proximal, float[] pixels, long[] labels)
     {
         using DisposeScope scope = NewDisposeScope();
         Tensor faces = tensor(pixels, [labels.Length, 3, MobileFaceNet.InputSize, MobileFaceNet.InputSize]);
         Tensor targets = tensor(labels);
         optimizer.zero_grad();
-        Tensor loss = _head.Loss(_backbone.call(faces), targets);
-        float value = loss.item<float>();
+        Tensor marginLoss = _head.Loss(_backbone.call(faces), targets);
+        float value = marginLoss.item<float>();
         if (float.IsFinite(value)) // never step on a non-finite loss: it would poison the head, which persists
         {
-            loss.backward();
+            (proximal is null ? marginLoss : marginLoss + proximal.Loss()).backward();
             optimizer.step();
         }
-        return value;
+        return value; // the margin loss alone, comparable across sites and with the validation loss
     }
 
     public void Dispose()
@@ -134,5 +278,39 @@ public sealed class SiteModel : IDisposable
         _disposed = true;
         _backbone.Dispose();
         _head.Dispose();
+    }
+
+    /// <summary>The site's BatchNorm tensors from its current backbone in place of the global model's.</summary>
+    private ModelState WithOwnBatchNorm(ModelState global)
+    {
+        ModelState own = BackboneState.Export(_backbone);
+        return new ModelState(global.Tensors.Select(t => _batchNormTensors.Contains(t.Name) ? own[t.Name] : t));
+    }
+
+    /// <summary>The backbone and head weights of the best epoch so far, for early stopping.</summary>
+    private sealed class WeightsSnapshot : IDisposable
+    {
+        private ModelState? _backbone;
+        private Tensor? _head;
+
+        public void Take(MobileFaceNet backbone, ArcFaceHead head)
+        {
+            _backbone = BackboneState.Export(backbone);
+            _head?.Dispose();
+            _head = head.Weight.detach().clone().DetachFromDisposeScope();
+        }
+
+        public void Restore(MobileFaceNet backbone, ArcFaceHead head)
+        {
+            if (_backbone is null || _head is null)
+            {
+                return;
+            }
+            BackboneState.Import(backbone, _backbone);
+            using var noGrad = no_grad();
+            head.Weight.copy_(_head);
+        }
+
+        public void Dispose() => _head?.Dispose();
     }
 }

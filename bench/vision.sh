@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The vision benchmark: YuNet's detection rate and MobileFaceNet's LFW 10-fold accuracy through the C# pipeline
+# (FaceAlignmentPipeline + ONNX Runtime), alignment throughput against a Python/OpenCV reference doing the same
+# steps (bench/python/align_reference.py, run with Debian's python3-opencv), and one 640x480 frame's latency.
+# Prints figures as it goes and writes bench/results/vision.json. Takes about 10 minutes on 2 cores.
+# Usage: bash bench/vision.sh [--out PATH] [--workers N] [--align-images N] [--align-pairs N] [--frame-runs N] [--python PATH]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# .NET SDK, OpenCV's native runtime (libgtk-3-0), the shared faces and models, huge-page malloc.
+source scripts/prerequisites.sh
+
+# The Python reference needs cv2 and numpy in the system interpreter; Debian packages both.
+if ! /usr/bin/python3 -c 'import cv2, numpy' >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian package: python3-opencv"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 python3-opencv >/dev/null
+  else
+    echo "error: /usr/bin/python3 cannot import cv2; run: sudo apt-get install -y python3-opencv" >&2
+    exit 1
+  fi
+fi
+
+dotnet build bench/FedFace.Benchmarks/FedFace.Benchmarks.csproj -c Release --nologo -v quiet
+exec dotnet bench/FedFace.Benchmarks/bin/Release/net10.0/linux-x64/fedface-bench.dll vision "$@"

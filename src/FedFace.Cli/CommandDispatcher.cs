@@ -1,0 +1,54 @@
+namespace FedFace.Cli;
+
+/// <summary>Picks the command named by the first argument and turns failures into messages and exit codes.</summary>
+public static class CommandDispatcher
+{
+    public const int Success = 0, Failure = 1, UsageError = 2;
+
+    public static int Run(IReadOnlyList<ICliCommand> commands, IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Count == 0 || args[0] is "help" or "--help" or "-h")
+        {
+            (args.Count == 0 ? error : output).Write(Overview(commands));
+            return args.Count == 0 ? UsageError : Success;
+        }
+        ICliCommand? command = commands.FirstOrDefault(c => c.Name == args[0]);
+        if (command is null)
+        {
+            error.WriteLine($"fedface: unknown command '{args[0]}'");
+            error.Write(Overview(commands));
+            return UsageError;
+        }
+        if (args.Skip(1).Any(a => a is "--help" or "-h"))
+        {
+            output.Write(command.Usage);
+            return Success;
+        }
+        try
+        {
+            return command.Run(new CommandArguments(args.Skip(1)), output, error);
+        }
+        catch (UsageException e)
+        {
+            error.WriteLine($"fedface {command.Name}: {e.Message}");
+            error.Write(command.Usage);
+            return UsageError;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException)
+        {
+            // Problems with the operator's files or settings: a clear line, not a stack trace.
+            string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+            error.WriteLine($"fedface {command.Name}: error: {message}");
+            return Failure;
+        }
+    }
+
+    private static string Overview(IReadOnlyList<ICliCommand> commands)
+    {
+        int width = commands.Max(c => c.Name.Length);
+        return "usage: fedface <command> [options]   (fedface <command> --help for its options)\n\ncommands:\n"
+            + string.Concat(commands.Select(c => $"  {c.Name.PadRight(width)}  {c.Summary}\n"));
+    }
+}

@@ -1,0 +1,28 @@
+using FedFace.Evaluation.Plotting;
+
+namespace FedFace.Evaluation.Tests;
+
+public sealed class LfwProtocolTests
+{
+    [Fact]
+    public void Reports_accuracy_tar_at_far_and_the_roc_and_writes_the_roc_files()
+    {
+        // Ten folds of 30 genuine and 30 impostor pairs, perfectly separated: 100% accuracy and TAR at any FAR.
+        var random = new Random(5);
+        int[] folds = Enumerable.Range(0, 600).Select(i => 1 + i / 60).ToArray();
+        bool[] same = Enumerable.Range(0, 600).Select(i => i % 60 < 30).ToArray();
+        double[] scores = same.Select(s => (s ? 0.6 : 0) + 0.3 * random.NextDouble()).ToArray();
+        using var scratch = new ScratchDirectory();
+
+        LfwProtocolResult result = LfwProtocol.Evaluate(scores, same, folds);
+        (string csv, string png) = LfwProtocol.WriteRoc(result, scratch.Path, "round-3");
+
+        Assert.Equal(1.0, result.Accuracy.MeanAccuracy);
+        Assert.Equal(1.0, result.TarAtFar.MeanTar);
+        Assert.Equal(LfwProtocol.StandardTargetFar, result.TarAtFar.TargetFar);
+        Assert.Equal(601, result.Roc.Count); // 600 distinct scores and the accept-everything point
+        Assert.Equal(scratch.File("round-3-roc.csv"), csv);
+        Assert.Equal(602, File.ReadAllLines(csv).Length);
+        Assert.Equal(PngEncoder.Signature.ToArray(), File.ReadAllBytes(png).Take(8));
+    }
+}
