@@ -14,11 +14,14 @@ public sealed record TrainingBenchmarkSettings
     public int BatchSize { get; init; } = 32;
     /// <summary>Intra-op threads for libtorch on both sides (torch.set_num_threads).</summary>
     public int Threads { get; init; } = 2;
-    /// <summary>Untimed steps before each timed run, on both sides.</summary>
-    public int WarmupSteps { get; init; } = 3;
-    public int MeasuredSteps { get; init; } = 10;
+    /// <summary>
+    /// Untimed steps before each timed run, on both sides. Measured here, a fresh .NET process needs about ten steps
+    /// to reach its steady step time (JIT tiering and the native heap settle), a fresh Python process two or three.
+    /// </summary>
+    public int WarmupSteps { get; init; } = 10;
+    public int MeasuredSteps { get; init; } = 15;
     /// <summary>C#-then-PyTorch pairs; the figures are medians over them.</summary>
-    public int Pairs { get; init; } = 3;
+    public int Pairs { get; init; } = 5;
     public int Classes { get; init; } = 100;
     /// <summary>The local round: a site of this many faces of <see cref="RoundPeople"/> people, one epoch.</summary>
     public int RoundImages { get; init; } = 500;

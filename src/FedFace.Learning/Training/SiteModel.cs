@@ -142,7 +142,7 @@ public sealed class SiteModel : IDisposable
             EnterTrainingMode(frozen);
             double epochSum = 0;
             int epochSteps = 0;
-            foreach ((float[] pixels, long[] labels) in batches.NextEpoch())
+            foreach ((ReadOnlyMemory<float> pixels, long[] labels) in batches.NextEpoch())
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 OptimizerFactory.SetLearningRate(optimizer, schedule.RateAt(steps));
@@ -167,7 +167,8 @@ public sealed class SiteModel : IDisposable
             {
                 double validationLoss = MeanLoss(validation);
                 validationLosses.Add(validationLoss);
-                stoppedEarly = stopping.ShouldStop(epoch, validationLoss);
+                // Early only if epochs were left to run: a last epoch that did not improve is no early stop.
+                stoppedEarly = stopping.ShouldStop(epoch, validationLoss) && epoch < options.Epochs && !CapReached();
                 if (options.EarlyStoppingPatience > 0 && stopping.IsBest(epoch))
                 {
                     bestWeights.Take(_backbone, _head);
@@ -216,7 +217,7 @@ public sealed class SiteModel : IDisposable
             int count = Math.Min(EvaluationBatchSize, data.ImageCount - start);
             // Each batch's activations are freed at once; only its embeddings move out to the caller's scope.
             using DisposeScope batchScope = NewDisposeScope();
-            Tensor faces = tensor(data.Pixels.AsSpan(start * size, count * size).ToArray(), [count, 3, MobileFaceNet.InputSize, MobileFaceNet.InputSize]);
+            Tensor faces = FaceBatch.ToTensor(data.Pixels.AsSpan(start * size, count * size), count);
             parts.Add(_backbone.call(faces).MoveToOuterDisposeScope());
         }
         return (cat(parts, 0), tensor(data.Labels.Select(label => (long)label).ToArray()));
@@ -253,10 +254,10 @@ public sealed class SiteModel : IDisposable
         }
     }
 
-    private double Step(optim.Optimizer optimizer, ProximalTerm? proximal, float[] pixels, long[] labels)
+    private double Step(optim.Optimizer optimizer, ProximalTerm? proximal, ReadOnlyMemory<float> pixels, long[] labels)
     {
         using DisposeScope scope = NewDisposeScope();
-        Tensor faces = tensor(pixels, [labels.Length, 3, MobileFaceNet.InputSize, MobileFaceNet.InputSize]);
+        Tensor faces = FaceBatch.ToTensor(pixels.Span, labels.Length);
         Tensor targets = tensor(labels);
         optimizer.zero_grad();
         Tensor marginLoss = _head.Loss(_backbone.call(faces), targets);
