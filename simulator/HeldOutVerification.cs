@@ -1,40 +1,52 @@
+using FedFace.Client;
 using FedFace.Core;
 using FedFace.Evaluation;
+using FedFace.Inference;
 using FedFace.Learning;
 using FedFace.Vision;
 
 namespace FedFace.Simulator;
 
+/// <summary>A model's held-out accuracy, as the pairs are and (when prepared) with the second face of each pair masked.</summary>
+public sealed record HeldOutScores(VerificationResult Unmasked, VerificationResult? Masked);
+
 /// <summary>
-/// Scores a global backbone on held-out LFW pairs: each face is aligned once up front, then every
-/// evaluation embeds them under the model and runs k-fold verification (threshold chosen on the other
-/// folds, accuracy on the held-out one, averaged).
+/// Scores a global backbone on held-out LFW pairs: each face is aligned once up front (and, for masked scoring, the
+/// second face of every pair also rendered with a synthetic mask), then every evaluation embeds them under the model
+/// and runs k-fold verification (threshold chosen on the other folds, accuracy on the held-out one, averaged).
 /// </summary>
 public sealed class HeldOutVerification
 {
     private readonly float[] _pixels;
     private readonly int _faceCount;
-    private readonly (int First, int Second, bool Same, int Fold)[] _pairs;
+    private readonly float[]? _maskedPixels;
+    private readonly (int First, int Second, int MaskedSecond, bool Same, int Fold)[] _pairs;
 
-    private HeldOutVerification(float[] pixels, int faceCount, (int, int, bool, int)[] pairs, int droppedPairs)
+    private HeldOutVerification(float[] pixels, int faceCount, float[]? maskedPixels, (int, int, int, bool, int)[] pairs, int droppedPairs)
     {
         _pixels = pixels;
         _faceCount = faceCount;
+        _maskedPixels = maskedPixels;
         _pairs = pairs;
         DroppedPairs = droppedPairs;
     }
 
     public int PairCount => _pairs.Length;
     public int FaceCount => _faceCount;
+    public bool ScoresMasked => _maskedPixels is not null;
     /// <summary>Pairs left out because a face could not be found in one of their images.</summary>
     public int DroppedPairs { get; }
 
-    public static HeldOutVerification Prepare(IReadOnlyList<LfwPair> pairs, FaceAlignmentPipeline pipeline, TextWriter? progressOutput = null)
+    /// <param name="normalization">How the scored model wants its pixels (faces are re-mapped once here).</param>
+    /// <param name="masked">Also render the second face of every pair with a synthetic mask, colours drawn from <paramref name="seed"/>.</param>
+    public static HeldOutVerification Prepare(IReadOnlyList<LfwPair> pairs, FaceAlignmentPipeline pipeline, ModelInputNormalization normalization,
+        bool masked, int seed, TextWriter? progressOutput = null)
     {
         string[] paths = pairs.SelectMany(p => new[] { SharedData.LfwImage(p.Person1, p.Image1), SharedData.LfwImage(p.Person2, p.Image2) })
             .Distinct(StringComparer.Ordinal).ToArray();
         AlignedFaceBatch batch = pipeline.ProcessMany(paths, progressOutput is null ? null : new PercentProgress(progressOutput, paths.Length));
         var faceIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var faces = new List<AlignedFace>();
         var pixels = new float[batch.AlignedCount * FaceTensor.Length];
         for (int i = 0; i < paths.Length; i++)
         {
@@ -42,9 +54,10 @@ public sealed class HeldOutVerification
             {
                 batch.Results[i].ToTensor().CopyTo(pixels, faceIndex.Count * FaceTensor.Length);
                 faceIndex[paths[i]] = faceIndex.Count;
+                faces.Add(batch.Results[i].Face!);
             }
         }
-        var kept = new List<(int, int, bool, int)>();
+        var kept = new List<(int First, int Second, bool Same, int Fold)>();
         foreach (LfwPair pair in pairs)
         {
             if (faceIndex.TryGetValue(SharedData.LfwImage(pair.Person1, pair.Image1), out int first)
@@ -53,16 +66,44 @@ public sealed class HeldOutVerification
                 kept.Add((first, second, pair.SamePerson, pair.Fold));
             }
         }
-        return new HeldOutVerification(pixels, faceIndex.Count, kept.ToArray(), pairs.Count - kept.Count);
+        // Only second faces are masked: one masked rendering per distinct second face, in the order first needed.
+        var maskedIndex = new Dictionary<int, int>();
+        float[]? maskedPixels = null;
+        if (masked)
+        {
+            int[] seconds = kept.Select(p => p.Second).Distinct().ToArray();
+            maskedPixels = new float[seconds.Length * FaceTensor.Length];
+            var colours = new Random(seed);
+            foreach (int face in seconds)
+            {
+                SiteData.MaskedTensor(faces[face], pipeline.Settings.Template, colours).CopyTo(maskedPixels, maskedIndex.Count * FaceTensor.Length);
+                maskedIndex[face] = maskedIndex.Count;
+            }
+            normalization.RemapFromSymmetric(maskedPixels, FaceTensor.Height * FaceTensor.Width);
+        }
+        normalization.RemapFromSymmetric(pixels, FaceTensor.Height * FaceTensor.Width);
+        return new HeldOutVerification(pixels, faceIndex.Count, maskedPixels,
+            kept.Select(p => (p.First, p.Second, masked ? maskedIndex[p.Second] : -1, p.Same, p.Fold)).ToArray(), pairs.Count - kept.Count);
     }
 
-    public VerificationResult Evaluate(ModelState backbone)
+    public HeldOutScores Evaluate(ModelState backbone)
     {
         using var embedder = new FaceEmbedder(backbone);
         float[] embeddings = embedder.Embed(_pixels, _faceCount);
         int dimension = embeddings.Length / _faceCount;
-        double[] scores = _pairs.Select(p => (double)System.Numerics.Tensors.TensorPrimitives.Dot(
-            embeddings.AsSpan(p.First * dimension, dimension), embeddings.AsSpan(p.Second * dimension, dimension))).ToArray();
-        return VerificationEvaluator.KFoldAccuracy(scores, _pairs.Select(p => p.Same).ToArray(), _pairs.Select(p => p.Fold).ToArray());
+        VerificationResult unmasked = Score(embeddings, embeddings, p => p.Second);
+        if (_maskedPixels is null)
+        {
+            return new HeldOutScores(unmasked, null);
+        }
+        float[] masked = embedder.Embed(_maskedPixels, _maskedPixels.Length / FaceTensor.Length);
+        return new HeldOutScores(unmasked, Score(embeddings, masked, p => p.MaskedSecond));
+
+        VerificationResult Score(float[] firsts, float[] seconds, Func<(int First, int Second, int MaskedSecond, bool Same, int Fold), int> secondOf)
+        {
+            double[] scores = _pairs.Select(p => (double)System.Numerics.Tensors.TensorPrimitives.Dot(
+                firsts.AsSpan(p.First * dimension, dimension), seconds.AsSpan(secondOf(p) * dimension, dimension))).ToArray();
+            return VerificationEvaluator.KFoldAccuracy(scores, _pairs.Select(p => p.Same).ToArray(), _pairs.Select(p => p.Fold).ToArray());
+        }
     }
 }

@@ -1,16 +1,46 @@
 using FedFace.Core;
 using FedFace.Simulator;
+using FedFace.Simulator.Benchmarks;
+using FedFace.Simulator.Experiments;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 // fedface-simulator [--sites K] [--rounds R] [--epochs E] [--out DIR] [--shared DIR] … (see SimulatorOptions)
+// fedface-simulator experiment e1|e2 [--quick] [any setting above, to override the experiment's]
+// fedface-simulator bench-learning [--e1 runs/e1/e1-report.json] [--e2 runs/e2/e2-report.json] [--out bench/results/learning.json]
+string command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "simulate";
+string? experiment = command == "experiment" && args.Length > 1 ? args[1].ToLowerInvariant() : null;
+string[] switches = CommandLineFlags.WithValues(args.SkipWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray(),
+    ["--quick", "--masked-eval", "--unequal-sites", "--freeze-bn", "--verbose"]);
+
 IConfiguration configuration = new ConfigurationBuilder()
     .AddEnvironmentVariables("FEDFACE_SIM_")
-    .AddCommandLine(args, SimulatorOptions.SwitchMappings)
+    .AddCommandLine(switches, new Dictionary<string, string>(SimulatorOptions.SwitchMappings)
+    {
+        ["--quick"] = "Quick",
+        ["--verbose"] = "Verbose",
+        ["--e1"] = "E1Report",
+        ["--e2"] = "E2Report",
+    })
     .Build();
-var options = new SimulatorOptions();
-configuration.Bind(options);
-IReadOnlyList<string> problems = options.Problems();
+bool quick = configuration.GetValue("Quick", false);
+SimulatorOptions options = experiment switch
+{
+    MaskedFineTuningExperiment.Name => MaskedFineTuningExperiment.Settings(quick),
+    NonIidFromScratchExperiment.Name => NonIidFromScratchExperiment.Settings(quick),
+    null when command is "simulate" or "bench-learning" => new SimulatorOptions(),
+    _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}': use experiment e1|e2, bench-learning, or simulator settings"),
+};
+configuration.Bind(options); // what the command line gives overrides the experiment's settings
+if (quick && experiment is not null && configuration["OutputDirectory"] is null)
+{
+    options.OutputDirectory = Path.Combine("runs", experiment + "-quick");
+}
+if (!string.IsNullOrEmpty(options.SharedDirectory))
+{
+    Environment.SetEnvironmentVariable(SharedData.EnvironmentVariable, options.SharedDirectory);
+}
+IReadOnlyList<string> problems = command == "bench-learning" ? [] : options.Problems();
 if (problems.Count > 0)
 {
     foreach (string problem in problems)
@@ -18,10 +48,6 @@ if (problems.Count > 0)
         Console.Error.WriteLine($"error: {problem}");
     }
     return 2;
-}
-if (!string.IsNullOrEmpty(options.SharedDirectory))
-{
-    Environment.SetEnvironmentVariable(SharedData.EnvironmentVariable, options.SharedDirectory);
 }
 
 using ILoggerFactory loggerFactory = LoggerFactory.Create(logging => logging
@@ -31,7 +57,22 @@ using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancellation.Cancel(); };
 try
 {
-    await new Simulation(options, loggerFactory, Console.Out).RunAsync(cancellation.Token);
+    switch (command, experiment)
+    {
+        case ("experiment", MaskedFineTuningExperiment.Name):
+            await MaskedFineTuningExperiment.RunAsync(options, quick, loggerFactory, Console.Out, cancellation.Token);
+            break;
+        case ("experiment", NonIidFromScratchExperiment.Name):
+            await NonIidFromScratchExperiment.RunAsync(options, quick, loggerFactory, Console.Out, cancellation.Token);
+            break;
+        case ("bench-learning", _):
+            await LearningBenchmark.RunAsync(configuration["E1Report"], configuration["E2Report"],
+                configuration["OutputDirectory"] ?? Path.Combine("bench", "results", "learning.json"), Console.Out, cancellation.Token);
+            break;
+        default:
+            await new Simulation(options, loggerFactory, Console.Out).RunAsync(cancellation.Token);
+            break;
+    }
     return 0;
 }
 catch (OperationCanceledException) when (cancellation.IsCancellationRequested)

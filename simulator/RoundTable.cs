@@ -1,6 +1,5 @@
 using FedFace.Aggregator;
 using FedFace.Core;
-using FedFace.Evaluation;
 
 namespace FedFace.Simulator;
 
@@ -14,7 +13,7 @@ public sealed class RoundTable(HeldOutVerification heldOut, TextWriter output) :
 
     public IReadOnlyList<RoundRow> Rows => _rows;
 
-    public static string Header => $"{"round",5} {"model",5} {"sites",7} {"local loss",10} {"accuracy",16} {"round s",8} {"eval s",7}";
+    public string Header => $"{"round",5} {"model",5} {"sites",7} {"local loss",10} {"accuracy",16}{(heldOut.ScoresMasked ? $" {"masked",16}" : "")} {"round s",8} {"eval s",7}";
 
     /// <summary>Scores the starting model as round 0, the baseline every round is compared with.</summary>
     public void EvaluateInitial(ModelState initial) =>
@@ -29,13 +28,15 @@ public sealed class RoundTable(HeldOutVerification heldOut, TextWriter output) :
     private void Add(RoundSummary summary, ModelState globalModel)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        VerificationResult result = heldOut.Evaluate(globalModel);
+        HeldOutScores scores = heldOut.Evaluate(globalModel);
         var row = new RoundRow(summary.Round, summary.CommittedModelVersion ?? summary.BaseModelVersion, summary.Committed,
             summary.SampledSites.Count, summary.AcceptedSites.Count, summary.MeanLocalLoss,
-            result.MeanAccuracy, result.StdAccuracy, summary.Seconds, clock.Elapsed.TotalSeconds);
+            scores.Unmasked.MeanAccuracy, scores.Unmasked.StdAccuracy, scores.Masked?.MeanAccuracy, scores.Masked?.StdAccuracy,
+            summary.Seconds, clock.Elapsed.TotalSeconds);
         _rows.Add(row);
         string loss = row.MeanLocalLoss is double l ? l.ToString("F3") : "-";
         string committed = row.Committed ? "" : "  (not committed)";
-        output.WriteLine($"{row.Round,5} {"v" + row.ModelVersion,5} {row.SitesAnswered + "/" + row.SitesSampled,7} {loss,10} {row.Accuracy * 100,8:F2}% ± {row.AccuracyStd * 100,4:F2} {row.RoundSeconds,8:F1} {row.EvalSeconds,7:F1}{committed}");
+        string masked = row.MaskedAccuracy is double m ? $" {m * 100,8:F2}% ± {row.MaskedAccuracyStd!.Value * 100,4:F2}" : "";
+        output.WriteLine($"{row.Round,5} {"v" + row.ModelVersion,5} {row.SitesAnswered + "/" + row.SitesSampled,7} {loss,10} {row.Accuracy * 100,8:F2}% ± {row.AccuracyStd * 100,4:F2}{masked} {row.RoundSeconds,8:F1} {row.EvalSeconds,7:F1}{committed}");
     }
 }

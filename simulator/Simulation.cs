@@ -7,6 +7,7 @@ using FedFace.Core;
 using FedFace.Core.Storage;
 using FedFace.Evaluation;
 using FedFace.Learning;
+using FedFace.Learning.Onnx;
 using FedFace.Vision;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,47 +23,38 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<Simulation>();
 
+    /// <summary>Aligns the data the options describe, then runs the federation on it.</summary>
     public async Task<SimulationReport> RunAsync(CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        SimulationData data = SimulationData.Prepare(options, output, _logger, cancellationToken);
+        return await RunAsync(data, clock.Elapsed.TotalSeconds, cancellationToken);
+    }
+
+    /// <summary>A federation over already prepared data (an experiment runs several on the same).</summary>
+    public async Task<SimulationReport> RunAsync(SimulationData data, double preparationSeconds, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         string startedAt = DateTimeOffset.UtcNow.ToString("O");
         string outputDirectory = Path.GetFullPath(options.OutputDirectory);
         Directory.CreateDirectory(outputDirectory);
-
-        IReadOnlyList<LfwPair> pairs = LfwPairsFile.Read(SharedData.LfwPairsFile);
-        IReadOnlyList<IReadOnlyList<LabelledImage>> siteImages = LfwPartition.DealSites(pairs, options);
-        IReadOnlyList<LfwPair> scoringPairs = LfwPartition.ScoringPairs(pairs, options.EvalPairsPerFold);
-        string[] siteIds = Enumerable.Range(1, options.Sites).Select(i => $"site-{i:D2}").ToArray();
-
-        SiteData[] siteData;
-        HeldOutVerification heldOut;
-        using (var pipeline = new FaceAlignmentPipeline(() => new YuNetFaceDetector(SharedData.YuNetModel), degreeOfParallelism: Environment.ProcessorCount))
-        {
-            output.WriteLine($"Aligning the training faces of {options.Sites} sites ({siteImages.Sum(s => s.Count)} photos)…");
-            siteData = siteImages.Select(images => SiteData.Align(images, pipeline, _logger, cancellationToken)).ToArray();
-            output.WriteLine($"Aligning the held-out faces of {scoringPairs.Count} pairs (lfw-pairs.txt folds 6–10)…");
-            heldOut = HeldOutVerification.Prepare(scoringPairs, pipeline, output);
-        }
-        SiteRow[] siteRows = siteIds.Select((id, i) => new SiteRow(id, siteData[i].People, siteData[i].Examples, siteData[i].SkippedNoFace, siteData[i].Unreadable)).ToArray();
-        foreach (SiteRow site in siteRows)
-        {
-            output.WriteLine($"  {site.SiteId}: {site.People} people, {site.Faces} faces");
-        }
+        string[] siteIds = data.SiteRows.Select(r => r.SiteId).ToArray();
+        HeldOutVerification heldOut = data.HeldOut;
 
         PkiLayout pki = FederationPki.Create(Path.Combine(outputDirectory, "pki"), siteIds);
         string initialModelPath = Path.Combine(outputDirectory, "initial-model.ffm");
-        ModelState initial = GlobalModelFactory.CreateInitial(options.Seed);
+        ModelState initial = InitialModel(options);
         ModelFile.Write(initialModelPath, initial, version: 0);
         string stateDirectory = Path.Combine(outputDirectory, "aggregator-state");
         if (Directory.Exists(stateDirectory))
         {
             Directory.Delete(stateDirectory, recursive: true); // each simulation is a new federation
         }
-        double preparationSeconds = clock.Elapsed.TotalSeconds;
 
         var table = new RoundTable(heldOut, output);
         output.WriteLine($"Federation: {options.Sites} sites, {options.Rounds} rounds, {options.LocalEpochs} local epoch(s); scoring {heldOut.PairCount} held-out pairs");
-        output.WriteLine(RoundTable.Header);
+        output.WriteLine($"Local training: {options.Optimizer}, lr {options.LearningRate:G3} → {options.LearningRateFloor:G3}, FedProx μ {options.FedProxMu:G3}, mask probability {options.MaskProbability:G3}; server {options.ServerOptimizer}; input {data.Normalization}");
+        output.WriteLine(table.Header);
         table.EvaluateInitial(initial);
 
         WebApplication aggregator = AggregatorHost.Build(
@@ -81,15 +73,8 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
                 aggregatorOptions.RoundDeadlineSeconds = options.RoundDeadlineSeconds;
                 aggregatorOptions.WaitRetryMilliseconds = 200;
                 aggregatorOptions.SamplingSeed = options.Seed;
-                aggregatorOptions.Training = new LocalTrainingSettings
-                {
-                    LocalEpochs = options.LocalEpochs,
-                    BatchSize = options.BatchSize,
-                    LearningRate = options.LearningRate,
-                    ArcFaceScale = options.ArcFaceScale,
-                    ArcFaceMargin = options.ArcFaceMargin,
-                    MaxSteps = options.MaxStepsPerRound,
-                };
+                aggregatorOptions.Training = options.TrainingSettings();
+                aggregatorOptions.ServerOptimizer = options.ServerOptimizerSettings();
             },
             services => services.AddSingleton<IRoundObserver>(table));
         await aggregator.StartAsync(cancellationToken);
@@ -107,7 +92,7 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
                     CaCertificatePath = pki.CaCertificate,
                     Seed = options.Seed * 100 + i,
                 },
-                _ => siteData[i], loggerFactory, trainingGate)).ToArray();
+                _ => data.Sites[i], loggerFactory, trainingGate)).ToArray();
             try
             {
                 await Task.WhenAll(agents.Select(agent => agent.RunAsync(cancellationToken)));
@@ -126,14 +111,18 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
             await aggregator.DisposeAsync();
         }
 
-        var report = new SimulationReport(options, MachineDescription(), startedAt, siteRows, heldOut.PairCount, heldOut.DroppedPairs,
-            table.Rows, preparationSeconds, clock.Elapsed.TotalSeconds);
+        var report = new SimulationReport(options, options.TrainingSettings(), options.ServerOptimizerSettings(), MachineDescription(), startedAt, data.SiteRows, heldOut.PairCount, heldOut.DroppedPairs,
+            table.Rows, preparationSeconds, preparationSeconds + clock.Elapsed.TotalSeconds);
         string reportPath = Path.Combine(outputDirectory, "simulation-report.json");
         await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
         output.WriteLine($"Done in {clock.Elapsed.TotalSeconds:F0}s; report: {reportPath}");
         return report;
     }
 
-    private static string MachineDescription() =>
+    /// <summary>The version-0 global model: the imported --initial-model, or a seeded random MobileFaceNet.</summary>
+    public static ModelState InitialModel(SimulatorOptions options) =>
+        string.IsNullOrWhiteSpace(options.InitialModel) ? GlobalModelFactory.CreateInitial(options.Seed) : MobileFaceNetOnnx.Import(options.InitialModel);
+
+    internal static string MachineDescription() =>
         $"{Environment.MachineName}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
 }

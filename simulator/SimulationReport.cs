@@ -10,6 +10,9 @@ public sealed record RoundRow(
     double? MeanLocalLoss,
     double Accuracy,
     double AccuracyStd,
+    /// <summary>With the second face of every held-out pair masked (null unless --masked-eval).</summary>
+    double? MaskedAccuracy,
+    double? MaskedAccuracyStd,
     double RoundSeconds,
     double EvalSeconds);
 
@@ -18,6 +21,8 @@ public sealed record SiteRow(string SiteId, int People, int Faces, int SkippedNo
 /// <summary>The machine-readable result of a simulated federation (written as JSON).</summary>
 public sealed record SimulationReport(
     SimulatorOptions Settings,
+    FedFace.Aggregator.LocalTrainingSettings SiteTraining,
+    FedFace.Core.Aggregation.ServerOptimizerSettings ServerOptimizer,
     string Machine,
     string StartedAtUtc,
     IReadOnlyList<SiteRow> Sites,

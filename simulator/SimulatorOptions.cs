@@ -1,3 +1,9 @@
+using FedFace.Aggregator;
+using FedFace.Core.Aggregation;
+using FedFace.Inference;
+using FedFace.Protos.V1;
+using FedFace.Vision;
+
 namespace FedFace.Simulator;
 
 /// <summary>A simulated federation's settings. Defaults are the README demo: a few minutes on 2 cores.</summary>
@@ -10,20 +16,97 @@ public sealed class SimulatorOptions
     public int MaxImagesPerPerson { get; set; } = 8;
     /// <summary>0 = every eligible person.</summary>
     public int MaxPeople { get; set; } = 48;
+    /// <summary>
+    /// Non-IID site sizes: people are dealt with geometric weights, so the largest site gets about
+    /// <see cref="SiteSizeRatio"/> times the people of the smallest (false = round robin, equal sites).
+    /// </summary>
+    public bool UnequalSites { get; set; }
+    public double SiteSizeRatio { get; set; } = 6;
+    /// <summary>Which face of a photo with several: "largest" or "central".</summary>
+    public string FacePolicy { get; set; } = "largest";
+
+    /// <summary>A BatchNorm-folded MobileFaceNet .onnx to start from (e.g. ../shared/models/mobilefacenet_foamliu.onnx); empty = random initialisation.</summary>
+    public string InitialModel { get; set; } = "";
+    /// <summary>
+    /// The pixel scaling the model is trained and scored with, "symmetric" ((x − 127.5) / 127.5) or "imagenet"; "auto" =
+    /// imagenet when starting from <see cref="InitialModel"/> (mobilefacenet_foamliu was trained so), else symmetric.
+    /// </summary>
+    public string Normalization { get; set; } = "auto";
+
     public int LocalEpochs { get; set; } = 2;
     public int BatchSize { get; set; } = 32;
+    /// <summary>"sgd" (with momentum 0.9) or "adamw".</summary>
+    public string Optimizer { get; set; } = "sgd";
+    /// <summary>Peak local learning rate (after the warm-up); cosine decay to <see cref="LearningRateFloor"/> over each round.</summary>
     public float LearningRate { get; set; } = 0.1f;
+    public float LearningRateFloor { get; set; } = 1e-6f;
+    public int WarmupSteps { get; set; }
     public float ArcFaceScale { get; set; } = 64f;
     public float ArcFaceMargin { get; set; } = 0.5f;
     public int MaxStepsPerRound { get; set; } = 0;
+    public float FedProxMu { get; set; }
+    /// <summary>Mask augmentation: the chance a training face is replaced by its synthetically masked rendering.</summary>
+    public float MaskProbability { get; set; }
+    /// <summary>BatchNorm normalises with the global statistics while sites train (fine-tuning a BatchNorm-folded import).</summary>
+    public bool FreezeBatchNorm { get; set; }
+
+    /// <summary>"fedavg", "fedavgm" or "fedadam".</summary>
+    public string ServerOptimizer { get; set; } = "fedavg";
+    public float ServerLearningRate { get; set; } = 1f;
+    public float ServerMomentum { get; set; } = 0.9f;
+    public float ServerBeta1 { get; set; } = 0.9f;
+    public float ServerBeta2 { get; set; } = 0.99f;
+    public float ServerTau { get; set; } = 1e-3f;
+
     public double SampleFraction { get; set; } = 1.0;
     public int RoundDeadlineSeconds { get; set; } = 900;
     /// <summary>Pairs scored per held-out fold (half matched, half not); 0 = all 600 of each of folds 6–10 (slower, exact protocol).</summary>
     public int EvalPairsPerFold { get; set; } = 100;
+    /// <summary>Also score every round with a synthetic mask on the second image of each held-out pair.</summary>
+    public bool MaskedEval { get; set; }
     public int Seed { get; set; } = 7;
     public string OutputDirectory { get; set; } = "runs/demo";
     /// <summary>The shared data folder; empty = FEDFACE_SHARED_DIR or the "shared" folder next to the checkout.</summary>
     public string SharedDirectory { get; set; } = "";
+
+    /// <summary>The normalisation in force once "auto" is resolved (reported with the settings).</summary>
+    public string EffectiveNormalization => InputNormalization.Name;
+
+    internal ModelInputNormalization InputNormalization =>
+        Normalization.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)
+            ? string.IsNullOrWhiteSpace(InitialModel) ? ModelInputNormalization.Symmetric : ModelInputNormalization.ImageNet
+            : ModelInputNormalization.Parse(Normalization);
+
+    internal FaceSelectionPolicy FaceSelection => FaceSelector.ParsePolicy(FacePolicy);
+
+    /// <summary>What every site is told to do in each round task (the aggregator's Training section).</summary>
+    internal LocalTrainingSettings TrainingSettings() => new()
+    {
+        LocalEpochs = LocalEpochs,
+        BatchSize = BatchSize,
+        Optimizer = Optimizer.Trim().Equals("adamw", StringComparison.OrdinalIgnoreCase) ? OptimizerKind.AdamW : OptimizerKind.Sgd,
+        LearningRate = LearningRate,
+        LearningRateFloor = LearningRateFloor,
+        WarmupSteps = WarmupSteps,
+        ArcFaceScale = ArcFaceScale,
+        ArcFaceMargin = ArcFaceMargin,
+        MaxSteps = MaxStepsPerRound,
+        FedProxMu = FedProxMu,
+        MaskedFaceProbability = MaskProbability,
+        FreezeBatchNormStatistics = FreezeBatchNorm,
+    };
+
+    internal ServerOptimizerSettings ServerOptimizerSettings() => new()
+    {
+        Kind = ServerOptimizer.Trim().ToLowerInvariant(),
+        LearningRate = ServerLearningRate,
+        Momentum = ServerMomentum,
+        Beta1 = ServerBeta1,
+        Beta2 = ServerBeta2,
+        Tau = ServerTau,
+    };
+
+    public SimulatorOptions Clone() => (SimulatorOptions)MemberwiseClone();
 
     public IReadOnlyList<string> Problems()
     {
@@ -35,7 +118,27 @@ public sealed class SimulatorOptions
         if (BatchSize < 2) problems.Add($"--batch-size must be at least 2, got {BatchSize}");
         if (LocalEpochs < 1) problems.Add($"--epochs must be at least 1, got {LocalEpochs}");
         if (SampleFraction is <= 0 or > 1) problems.Add($"--sample-fraction must be in (0, 1], got {SampleFraction}");
+        if (!(SiteSizeRatio >= 1)) problems.Add($"--site-size-ratio must be at least 1, got {SiteSizeRatio}");
+        if (MaskProbability is < 0 or > 1) problems.Add($"--mask-probability must be in [0, 1], got {MaskProbability}");
+        if (Optimizer.Trim().ToLowerInvariant() is not ("sgd" or "adamw")) problems.Add($"--optimizer must be sgd or adamw, got '{Optimizer}'");
+        if (!string.IsNullOrWhiteSpace(InitialModel) && !File.Exists(InitialModel)) problems.Add($"--initial-model '{InitialModel}' does not exist");
+        Collect(() => _ = InputNormalization, "--normalization");
+        Collect(() => _ = FaceSelection, "--face-policy");
+        problems.AddRange(TrainingSettings().Problems("training"));
+        problems.AddRange(ServerOptimizerSettings().Problems("--server"));
         return problems;
+
+        void Collect(Action parse, string name)
+        {
+            try
+            {
+                parse();
+            }
+            catch (ArgumentException error)
+            {
+                problems.Add($"{name}: {error.Message}");
+            }
+        }
     }
 
     /// <summary>Short command-line names for the settings above.</summary>
@@ -46,13 +149,31 @@ public sealed class SimulatorOptions
         ["--min-images"] = nameof(MinImagesPerPerson),
         ["--max-images"] = nameof(MaxImagesPerPerson),
         ["--max-people"] = nameof(MaxPeople),
+        ["--unequal-sites"] = nameof(UnequalSites),
+        ["--site-size-ratio"] = nameof(SiteSizeRatio),
+        ["--face-policy"] = nameof(FacePolicy),
+        ["--initial-model"] = nameof(InitialModel),
+        ["--normalization"] = nameof(Normalization),
         ["--epochs"] = nameof(LocalEpochs),
         ["--batch-size"] = nameof(BatchSize),
+        ["--optimizer"] = nameof(Optimizer),
         ["--lr"] = nameof(LearningRate),
+        ["--lr-floor"] = nameof(LearningRateFloor),
+        ["--warmup-steps"] = nameof(WarmupSteps),
         ["--max-steps"] = nameof(MaxStepsPerRound),
+        ["--fedprox-mu"] = nameof(FedProxMu),
+        ["--mask-probability"] = nameof(MaskProbability),
+        ["--freeze-bn"] = nameof(FreezeBatchNorm),
+        ["--server-optimizer"] = nameof(ServerOptimizer),
+        ["--server-lr"] = nameof(ServerLearningRate),
+        ["--server-momentum"] = nameof(ServerMomentum),
+        ["--server-beta1"] = nameof(ServerBeta1),
+        ["--server-beta2"] = nameof(ServerBeta2),
+        ["--server-tau"] = nameof(ServerTau),
         ["--sample-fraction"] = nameof(SampleFraction),
         ["--deadline"] = nameof(RoundDeadlineSeconds),
         ["--eval-pairs-per-fold"] = nameof(EvalPairsPerFold),
+        ["--masked-eval"] = nameof(MaskedEval),
         ["--seed"] = nameof(Seed),
         ["--out"] = nameof(OutputDirectory),
         ["--shared"] = nameof(SharedDirectory),

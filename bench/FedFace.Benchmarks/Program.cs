@@ -3,9 +3,15 @@ using System.Text.Json.Nodes;
 using FedFace.Benchmarks;
 
 // fedface-bench spine [--demo-report PATH] [--out PATH]
+// fedface-bench vision [options]: see FedFace.Benchmarks.Vision.VisionCommand
+if (args.Length > 0 && args[0] == "vision")
+{
+    return FedFace.Benchmarks.Vision.VisionCommand.Run(args[1..]);
+}
 if (args.Length == 0 || args[0] != "spine" || args.Length % 2 != 1)
 {
     Console.Error.WriteLine("usage: fedface-bench spine [--demo-report simulation-report.json] [--out bench/results/spine.json]");
+    Console.Error.WriteLine("       " + FedFace.Benchmarks.Vision.VisionCommand.Usage);
     return 2;
 }
 string? demoPath = null, outPath = null;

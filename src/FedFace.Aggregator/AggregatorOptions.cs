@@ -39,6 +39,10 @@ public sealed class LocalTrainingSettings
     /// the global BatchNorm stays untouched only when every site uses it, as this one setting for all of them ensures.
     /// </summary>
     public bool KeepBatchNormLocal { get; set; }
+    /// <summary>Share of training faces a site replaces by its synthetically masked rendering (0 = none).</summary>
+    public float MaskedFaceProbability { get; set; }
+    /// <summary>BatchNorm runs on the global statistics during local training (for a BatchNorm-folded pretrained start).</summary>
+    public bool FreezeBatchNormStatistics { get; set; }
 
     /// <summary>The round task's hyper-parameters.</summary>
     public TrainingConfig ToTrainingConfig(ulong seed) => new()
@@ -63,6 +67,8 @@ public sealed class LocalTrainingSettings
         EarlyStoppingPatience = (uint)EarlyStoppingPatience,
         FedproxMu = FedProxMu,
         KeepBatchNormLocal = KeepBatchNormLocal,
+        MaskedFaceProbability = MaskedFaceProbability,
+        FreezeBatchNormStatistics = FreezeBatchNormStatistics,
     };
 
     /// <summary>Every problem with the settings, as sentences naming them under <paramref name="section"/>.</summary>
@@ -80,6 +86,7 @@ public sealed class LocalTrainingSettings
         if (!(ValidationFraction is >= 0 and < 1)) yield return $"{section}:ValidationFraction must be in [0, 1), got {ValidationFraction}";
         if (EarlyStoppingPatience < 0) yield return $"{section}:EarlyStoppingPatience must be zero or positive, got {EarlyStoppingPatience}";
         if (!(FedProxMu >= 0)) yield return $"{section}:FedProxMu must be zero or positive, got {FedProxMu}";
+        if (!(MaskedFaceProbability is >= 0 and <= 1)) yield return $"{section}:MaskedFaceProbability must be in [0, 1], got {MaskedFaceProbability}";
     }
 }
 

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using FedFace.Core;
 using FedFace.Vision;
 
 namespace FedFace.Cli;
@@ -53,7 +50,7 @@ public sealed class AlignCommand : ICliCommand
         var detector = new DetectorOptions
         {
             Kind = arguments.ParsedValueOption("detector", FaceDetectorFactory.ParseKind) ?? detectorDefaults.Kind,
-            YuNetModelPath = arguments.Option("model") ?? DefaultYuNetModel(),
+            YuNetModelPath = arguments.Option("model") ?? EmbeddingOptions.SharedYuNetModelOrEmpty(),
             CascadeDirectory = arguments.Option("cascades") ?? detectorDefaults.CascadeDirectory,
             ScoreThreshold = arguments.FloatOption("score", 0, 1) ?? detectorDefaults.ScoreThreshold,
         };
@@ -109,26 +106,6 @@ public sealed class AlignCommand : ICliCommand
         return CommandDispatcher.Success;
     }
 
-    /// <summary>The shared folder's YuNet model when the shared folder can be found; otherwise empty (then --model is required).</summary>
-    private static string DefaultYuNetModel()
-    {
-        try
-        {
-            return SharedData.YuNetModel;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return "";
-        }
-    }
-
-    private static readonly JsonSerializerOptions s_json = new()
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter() },
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     private static void WriteReport(string path, AlignSummary summary, SiteDataset dataset, AlignedFaceBatch batch)
     {
         var photos = dataset.Images.Select((image, i) =>
@@ -139,9 +116,7 @@ public sealed class AlignCommand : ICliCommand
                 face is null ? null : new FaceReport([face.X, face.Y, face.Width, face.Height], face.Score, [.. face.Landmarks.Select(p => new[] { p.X, p.Y })]),
                 r.Face?.Measures is { } m ? MeasuresReport.From(m) : null);
         }).ToArray();
-        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        Directory.CreateDirectory(directory!);
-        File.WriteAllText(path, JsonSerializer.Serialize(new AlignReport(summary, photos), s_json));
+        CliJson.WriteFile(path, new AlignReport(summary, photos));
     }
 
     private sealed record AlignReport(AlignSummary Summary, PhotoReport[] Photos);

@@ -1,6 +1,7 @@
 using System.Globalization;
-using System.Text;
+using FedFace.Recognition;
 using FedFace.Vision;
+using static FedFace.Cli.SummaryTable;
 
 namespace FedFace.Cli;
 
@@ -30,8 +31,8 @@ public sealed record AlignSummary(
         dataset.Images.Count,
         batch.AlignedCount,
         batch.NoFaceCount,
-        Enum.GetValues<RejectionReason>().ToDictionary(r => Words(r.ToString()), r => batch.RejectedBy.GetValueOrDefault(r)),
-        batch.UnreadableBy.OrderBy(p => p.Key).ToDictionary(p => Words(p.Key.ToString()), p => p.Value),
+        Enum.GetValues<RejectionReason>().ToDictionary(r => ReasonWords.Of(r), r => batch.RejectedBy.GetValueOrDefault(r)),
+        batch.UnreadableBy.OrderBy(p => p.Key).ToDictionary(p => ReasonWords.Of(p.Key), p => p.Value),
         dataset.IgnoredFiles.Count,
         batch.CacheHits,
         pipeline.Cache?.CorruptEntries ?? 0,
@@ -60,20 +61,6 @@ public sealed record AlignSummary(
         }
         rows.Add(("seconds", Seconds.ToString("F1", CultureInfo.InvariantCulture)));
         rows.Add(("throughput (images/s)", ImagesPerSecond.ToString("F1", CultureInfo.InvariantCulture)));
-
-        int labelWidth = rows.Max(r => r.Label.Length), valueWidth = rows.Max(r => r.Value.Length);
-        var table = new StringBuilder();
-        table.AppendLine(CultureInfo.InvariantCulture, $"{Folder} — detector {Detector}, crops {CropSize}");
-        foreach ((string label, string value) in rows)
-        {
-            table.AppendLine(CultureInfo.InvariantCulture, $"  {label.PadRight(labelWidth)}  {value.PadLeft(valueWidth)}");
-        }
-        return table.ToString();
+        return SummaryTable.Format($"{Folder} — detector {Detector}, crops {CropSize}", rows);
     }
-
-    private static string Count(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
-
-    /// <summary>"TooBlurred" → "too blurred".</summary>
-    private static string Words(string name) =>
-        string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? " " + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }

@@ -3,9 +3,12 @@ namespace FedFace.Cli;
 public static class Program
 {
     /// <summary>Every command the tool knows; a new command is one class and one line here.</summary>
-    private static readonly ICliCommand[] Commands =
+    public static IReadOnlyList<ICliCommand> Commands { get; } =
     [
         new AlignCommand(),
+        new EnrollCommand(),
+        new IdentifyCommand(),
+        new EvaluateCommand(),
     ];
 
     public static int Main(string[] args) => CommandDispatcher.Run(Commands, args, Console.Out, Console.Error);

@@ -151,7 +151,7 @@ public sealed class SiteAgent : IDisposable
     /// The round task's hyper-parameters as local training options. Unset enums and absent optional fields (a task
     /// from an older aggregator) fall back to the site's defaults; the seed mixes the round's with the site's.
     /// </summary>
-    internal static LocalTrainingOptions TrainingOptionsFor(TrainingConfig config, int siteSeed)
+    public static LocalTrainingOptions TrainingOptionsFor(TrainingConfig config, int siteSeed)
     {
         LocalTrainingOptions defaults = LocalTrainingOptions.Default;
         return new LocalTrainingOptions
@@ -176,6 +176,8 @@ public sealed class SiteAgent : IDisposable
             EarlyStoppingPatience = (int)config.EarlyStoppingPatience,
             FedProxMu = config.FedproxMu,
             KeepBatchNormLocal = config.KeepBatchNormLocal,
+            MaskedFaceProbability = config.MaskedFaceProbability,
+            FreezeBatchNormStatistics = config.FreezeBatchNormStatistics,
         };
     }
 

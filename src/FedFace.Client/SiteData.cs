@@ -47,7 +47,12 @@ public sealed class SiteData
             string.IsNullOrWhiteSpace(site.AlignedCacheDirectory) ? null : site.AlignedCacheDirectory, Environment.ProcessorCount);
     }
 
-    public static SiteData Align(IReadOnlyList<LabelledImage> images, FaceAlignmentPipeline pipeline, ILogger logger, CancellationToken cancellationToken = default)
+    /// <param name="maskedRenderingSeed">
+    /// When set, every kept face also gets a masked rendering (<see cref="FaceTrainingSet.MaskedPixels"/>) for mask
+    /// augmentation, each in a mask colour drawn from a generator with this seed.
+    /// </param>
+    public static SiteData Align(IReadOnlyList<LabelledImage> images, FaceAlignmentPipeline pipeline, ILogger logger,
+        int? maskedRenderingSeed = null, CancellationToken cancellationToken = default)
     {
         AlignedFaceBatch batch = pipeline.ProcessMany(images.Select(i => i.Path).ToArray(), cancellationToken: cancellationToken);
         var labelOf = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -71,15 +76,37 @@ public sealed class SiteData
             labels.Add(label);
         }
         float[] all = new float[kept.Count * FaceTensor.Length];
+        float[]? masked = maskedRenderingSeed is null ? null : new float[all.Length];
+        var colours = new Random(maskedRenderingSeed ?? 0);
         for (int k = 0; k < kept.Count; k++)
         {
-            batch.Results[kept[k]].ToTensor().CopyTo(all, k * FaceTensor.Length);
+            AlignedFace face = batch.Results[kept[k]].Face!;
+            face.ToTensor().CopyTo(all, k * FaceTensor.Length);
+            if (masked is not null)
+            {
+                MaskedTensor(face, pipeline.Settings.Template, colours).CopyTo(masked, k * FaceTensor.Length);
+            }
         }
-        var data = new SiteData(new FaceTrainingSet(all, labels.ToArray(), labelOf.Count), labelOf.Count, batch);
+        var data = new SiteData(new FaceTrainingSet(all, labels.ToArray(), labelOf.Count, masked), labelOf.Count, batch);
         logger.LogInformation(
             "Site data: {Faces} faces of {People} people ({NoFace} photos without a face, {Rejected} faces rejected [{RejectedBy}], {Unreadable} unreadable [{UnreadableBy}], {CacheHits} from the cache)",
             data.Examples, data.People, data.SkippedNoFace, data.Rejected, Describe(data.RejectedBy), data.Unreadable, Describe(data.UnreadableBy), data.CacheHits);
         return data;
+    }
+
+    /// <summary>
+    /// The face with a synthetic lower-face mask drawn on its aligned crop, in a colour drawn from <paramref name="colours"/>,
+    /// as network input (RGB CHW, (x − 127.5) / 127.5).
+    /// </summary>
+    public static float[] MaskedTensor(AlignedFace face, AlignmentTemplate template, Random colours)
+    {
+        ArgumentNullException.ThrowIfNull(face);
+        ArgumentNullException.ThrowIfNull(colours);
+        using OpenCvSharp.Mat crop = face.ToMat();
+        SyntheticMask.ApplyToAligned(crop, template, SyntheticMask.Colours[colours.Next(SyntheticMask.Colours.Count)]);
+        var tensor = new float[FaceTensor.Length];
+        FaceTensor.WriteNormalizedRgbChw(crop, tensor);
+        return tensor;
     }
 
     private static string Describe<TReason>(IReadOnlyDictionary<TReason, int> counts) where TReason : struct, Enum =>

@@ -38,6 +38,32 @@ public sealed record ModelInputNormalization
 
     internal bool IsSymmetric => Mean == Symmetric.Mean && Std == Symmetric.Std;
 
+    /// <summary>
+    /// Re-maps consecutive CHW faces of <paramref name="planeLength"/> values per channel from FaceTensor's scaling,
+    /// (x − 127.5) / 127.5, to this one, in place: how a trainer or evaluator feeds a model of another normalisation.
+    /// </summary>
+    public void RemapFromSymmetric(Span<float> faces, int planeLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(planeLength);
+        int faceLength = 3 * planeLength;
+        if (faces.Length % faceLength != 0)
+        {
+            throw new ArgumentException($"{faces.Length} values are not a whole number of 3x{planeLength} faces", nameof(faces));
+        }
+        for (int start = 0; start < faces.Length; start += faceLength)
+        {
+            ApplyTo(faces.Slice(start, faceLength), planeLength);
+        }
+    }
+
+    /// <summary>"symmetric" or "imagenet" (case-insensitive).</summary>
+    public static ModelInputNormalization Parse(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "symmetric" => Symmetric,
+        "imagenet" => ImageNet,
+        _ => throw new ArgumentException($"unknown input normalisation '{name}'; choose symmetric or imagenet", nameof(name)),
+    };
+
     /// <summary>Re-maps one CHW face from FaceTensor's scaling to this one, in place.</summary>
     internal void ApplyTo(Span<float> face, int planeLength)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FedFace.Core;
 using FedFace.Inference;
+using FedFace.Recognition;
 using FedFace.Vision;
 using OpenCvSharp;
 
@@ -8,9 +9,9 @@ namespace FedFace.Benchmarks.Vision;
 
 /// <summary>
 /// One camera frame to one embedding on one thread: a real LFW photo placed on a 640x480 grey canvas, then YuNet
-/// detection over the whole frame, the face chosen as <see cref="VisionRecipe"/> says, aligned to the 112x112 template
-/// and made a tensor, and MobileFaceNet (ONNX Runtime, one intra-op thread) embedding it. Medians over the measured
-/// runs, after warm-up.
+/// detection over the whole frame, the face chosen as <see cref="PretrainedMobileFaceNet.Recipe"/> says, aligned to its
+/// template and made a tensor, and MobileFaceNet (ONNX Runtime, one intra-op thread, the recipe's normalisation)
+/// embedding it. Medians over the measured runs, after warm-up.
 /// </summary>
 public static class FrameLatencyBenchmark
 {
@@ -27,18 +28,18 @@ public static class FrameLatencyBenchmark
         {
             face.CopyTo(region);
         }
-        using var detector = new YuNetFaceDetector(SharedData.YuNetModel);
-        using var embedder = new OnnxFaceEmbedder(SharedData.MobileFaceNetOnnx,
-            new OnnxFaceEmbedderOptions { IntraOpThreads = 1, Normalization = VisionRecipe.Normalization });
+        EmbeddingRecipe recipe = PretrainedMobileFaceNet.Recipe(threads: 1);
+        using IFaceDetector detector = FaceDetectorFactory.Create(recipe.Detector);
+        using var embedder = new OnnxFaceEmbedder(recipe.ModelPath, recipe.EmbedderOptions);
         var tensor = new float[FaceTensor.Length];
 
         (double Detect, double Align, double Embed) Once()
         {
             long start = Stopwatch.GetTimestamp();
-            FaceSelection chosen = FaceSelector.Select(detector.Detect(frame), FrameWidth, FrameHeight, VisionRecipe.Selection, minFaceSidePixels: 0)
+            FaceSelection chosen = FaceSelector.Select(detector.Detect(frame), FrameWidth, FrameHeight, recipe.Alignment.Policy, recipe.Alignment.MinFaceSidePixels)
                 ?? throw new InvalidOperationException($"no face found in the 640x480 frame made from {photo}");
             long detected = Stopwatch.GetTimestamp();
-            using (Mat aligned = FaceAligner.Align(frame, chosen.Face.Landmarks))
+            using (Mat aligned = FaceAligner.Align(frame, chosen.Face.Landmarks, recipe.Alignment.Template))
             {
                 FaceTensor.WriteNormalizedRgbChw(aligned, tensor);
             }

@@ -1,135 +1,83 @@
 using System.Diagnostics;
-using FedFace.Core;
 using FedFace.Evaluation;
 using FedFace.Inference;
+using FedFace.Recognition;
 using FedFace.Vision;
 
 namespace FedFace.Benchmarks.Vision;
 
 /// <summary>
-/// The LFW View 2 protocol end to end in C#: every distinct image of lfw-pairs.txt through the alignment pipeline
-/// (YuNet, one face per image, similarity warp to the 112x112 ArcFace template), embedded by the pretrained
-/// MobileFaceNet with ONNX Runtime, each pair scored by cosine similarity, 10-fold accuracy with the threshold
-/// chosen on the other 9 folds. The headline figures use <see cref="VisionRecipe"/>; the variants beside them show
-/// what each of its two choices is worth (the same fixed recipe is applied to every pair; nothing is fitted to a fold).
+/// The LFW View 2 protocol end to end in C#, through FedFace.Recognition as <c>fedface evaluate</c> runs it: every
+/// distinct image of lfw-pairs.txt aligned (YuNet, one face per image, similarity warp to the 112x112 ArcFace
+/// template), embedded by the pretrained MobileFaceNet with ONNX Runtime, and scored by <see cref="LfwEvaluation"/>
+/// (cosine per pair, 10-fold accuracy with the threshold chosen on the other 9 folds). The headline figures use
+/// <see cref="PretrainedMobileFaceNet.Recipe"/>; the variants beside them show what each of its two choices is worth
+/// (the same fixed recipe is applied to every pair; nothing is fitted to a fold).
 /// </summary>
 public static class LfwVerificationBenchmark
 {
-    // A pair with a faceless image is called "different": below every cosine of real faces.
-    private const double NoFaceScore = -1;
-
-    /// <summary>The pairs and their distinct image paths, in order of first appearance.</summary>
-    public static (IReadOnlyList<LfwPair> Pairs, IReadOnlyList<string> Images) Load()
+    public static LfwDetails Run(LfwEvaluation lfw, int workers)
     {
-        IReadOnlyList<LfwPair> pairs = LfwPairsFile.Read(SharedData.LfwPairsFile);
-        string[] images = [.. pairs.SelectMany(p => new[] { SharedData.LfwImage(p.Person1, p.Image1), SharedData.LfwImage(p.Person2, p.Image2) }).Distinct()];
-        return (pairs, images);
-    }
+        ArgumentNullException.ThrowIfNull(lfw);
+        Console.WriteLine($"LFW: {lfw.Pairs.Count} pairs over {lfw.PairImages.Count} distinct images, {workers} workers");
 
-    public static LfwDetails Run(int workers)
-    {
-        (IReadOnlyList<LfwPair> pairs, IReadOnlyList<string> images) = Load();
-        Console.WriteLine($"LFW: {pairs.Count} pairs over {images.Count} distinct images, {workers} workers");
-
-        AlignedSet recipe = Align(images, VisionRecipe.Selection, workers);
-        Scored plain = Score(pairs, images, recipe, VisionRecipe.Normalization, flip: false, workers);
-        Scored flip = Score(pairs, images, recipe, VisionRecipe.Normalization, flip: true, workers);
-
-        AlignedSet largest = Align(images, FaceSelectionPolicy.Largest, workers);
-        LfwVariant[] variants =
+        EmbeddingRecipe recipe = PretrainedMobileFaceNet.Recipe(workers);
+        EmbeddingRecipe largest = recipe.WithPolicy(FaceSelectionPolicy.Largest);
+        EmbeddingRecipe[] variants =
         [
-            Variant(recipe, VisionRecipe.Normalization, plain),
-            Variant(recipe, VisionRecipe.Normalization, flip, flip: true),
-            Variant(recipe, ModelInputNormalization.Symmetric, Score(pairs, images, recipe, ModelInputNormalization.Symmetric, flip: false, workers)),
-            Variant(largest, VisionRecipe.Normalization, Score(pairs, images, largest, VisionRecipe.Normalization, flip: false, workers)),
-            Variant(largest, ModelInputNormalization.Symmetric, Score(pairs, images, largest, ModelInputNormalization.Symmetric, flip: false, workers)),
+            recipe,
+            recipe with { Flip = true },
+            recipe with { Normalization = ModelInputNormalization.Symmetric },
+            largest,
+            largest with { Normalization = ModelInputNormalization.Symmetric },
         ];
+        // Each selection's faces are aligned once and embedded by every variant that selects that way.
+        var alignedBy = new Dictionary<FaceSelectionPolicy, AlignedPhotos>();
+        Scored[] scored = [.. variants.Select(variant => Score(lfw, variant, alignedBy))];
+        Scored plain = scored[0], flip = scored[1];
 
-        AlignedFaceBatch batch = recipe.Batch;
+        AlignedPhotos aligned = alignedBy[recipe.Alignment.Policy];
+        AlignedFaceBatch batch = aligned.Batch;
         return new LfwDetails(
-            Detector: $"YuNet {Path.GetFileName(SharedData.YuNetModel)} (score ≥ 0.6, NMS 0.3, input = image size), no quality gate",
-            Selection: $"{VisionRecipe.Selection}: {VisionRecipe.SelectionReason}",
-            EmbeddingModel: Path.GetFileName(SharedData.MobileFaceNetOnnx) + " with ONNX Runtime (FedFace.Inference.OnnxFaceEmbedder)",
-            Normalization: $"{VisionRecipe.Normalization}: {VisionRecipe.NormalizationReason}",
+            Detector: $"YuNet {Path.GetFileName(recipe.Detector.YuNetModelPath)} (score ≥ 0.6, NMS 0.3, input = image size), no quality gate",
+            Selection: $"{PretrainedMobileFaceNet.Selection}: {PretrainedMobileFaceNet.SelectionReason}",
+            EmbeddingModel: Path.GetFileName(recipe.ModelPath) + " with ONNX Runtime (FedFace.Recognition.FaceEmbedding, as fedface evaluate)",
+            Normalization: $"{PretrainedMobileFaceNet.Normalization}: {PretrainedMobileFaceNet.NormalizationReason}",
             Protocol: "lfw-pairs.txt, 10 folds of 300 + 300 pairs; cosine similarity; per fold the threshold maximising accuracy on the other 9, "
                 + "applied to it; mean and population std over the 10 folds. Flip: embedding = normalise(f(x) + f(mirror(x))).",
-            Images: images.Count, Aligned: batch.AlignedCount, NoFace: batch.NoFaceCount, Rejected: batch.RejectedCount, Unreadable: batch.UnreadableCount,
-            Pairs: pairs.Count, PairsWithoutFace: plain.PairsWithoutFace, Workers: workers,
-            AlignSeconds: Math.Round(recipe.Seconds, 1), EmbedSeconds: Math.Round(plain.EmbedSeconds, 1), EmbedFlipSeconds: Math.Round(flip.EmbedSeconds, 1),
-            Plain: FoldFigures.From(plain.Result), Flip: FoldFigures.From(flip.Result), Variants: variants);
+            Images: lfw.PairImages.Count, Aligned: batch.AlignedCount, NoFace: batch.NoFaceCount, Rejected: batch.RejectedCount, Unreadable: batch.UnreadableCount,
+            Pairs: plain.Verification.Pairs, PairsWithoutFace: plain.Verification.PairsWithoutFace, Workers: workers,
+            AlignSeconds: Math.Round(aligned.Seconds, 1), EmbedSeconds: Math.Round(plain.EmbedSeconds, 1), EmbedFlipSeconds: Math.Round(flip.EmbedSeconds, 1),
+            Plain: FoldFigures.From(plain.Verification.Result.Accuracy), Flip: FoldFigures.From(flip.Verification.Result.Accuracy),
+            TarAtFar1e3: Math.Round(plain.Verification.Result.TarAtFar.MeanTar, 5), TarAtFar1e3Std: Math.Round(plain.Verification.Result.TarAtFar.StdTar, 5),
+            Variants: [.. scored.Select(Variant)]);
     }
 
-    private sealed record AlignedSet(FaceSelectionPolicy Selection, AlignedFaceBatch Batch, double Seconds);
+    private sealed record Scored(EmbeddingRecipe Recipe, LfwVerification Verification, double EmbedSeconds);
 
-    private sealed record Scored(VerificationResult Result, int PairsWithoutFace, double EmbedSeconds);
+    private static LfwVariant Variant(Scored scored) => new(
+        scored.Recipe.Alignment.Policy.ToString(), scored.Recipe.EmbedderOptions.Normalization.Name, scored.Recipe.Flip,
+        Math.Round(scored.Verification.Result.Accuracy.MeanAccuracy, 5), Math.Round(scored.Verification.Result.Accuracy.StdAccuracy, 5));
 
-    private static LfwVariant Variant(AlignedSet set, ModelInputNormalization normalization, Scored scored, bool flip = false) =>
-        new(set.Selection.ToString(), normalization.Name, flip, Math.Round(scored.Result.MeanAccuracy, 5), Math.Round(scored.Result.StdAccuracy, 5));
-
-    private static AlignedSet Align(IReadOnlyList<string> images, FaceSelectionPolicy selection, int workers)
+    /// <summary>The pairs scored with <paramref name="variant"/>'s embeddings, its faces aligned unless its selection already was.</summary>
+    private static Scored Score(LfwEvaluation lfw, EmbeddingRecipe variant, Dictionary<FaceSelectionPolicy, AlignedPhotos> alignedBy)
     {
-        using var pipeline = new FaceAlignmentPipeline(() => new YuNetFaceDetector(SharedData.YuNetModel),
-            FacePipelineSettings.Ungated with { Policy = selection }, cache: null, degreeOfParallelism: workers);
-        long start = Stopwatch.GetTimestamp();
-        AlignedFaceBatch batch = pipeline.ProcessMany(images, new ConsoleProgress($"  aligned ({selection})", images.Count, start));
-        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        Console.WriteLine($"  {selection}: {batch.AlignedCount} aligned, {batch.NoFaceCount} without a face, {batch.RejectedCount} rejected, "
-            + $"{batch.UnreadableCount} unreadable in {seconds:F1} s");
-        return new AlignedSet(selection, batch, seconds);
-    }
-
-    private static Scored Score(IReadOnlyList<LfwPair> pairs, IReadOnlyList<string> images, AlignedSet set, ModelInputNormalization normalization, bool flip, int workers)
-    {
-        int[] alignedIndex = [.. Enumerable.Range(0, images.Count).Where(i => set.Batch.Results[i].Outcome == AlignmentOutcome.Aligned)];
-        AlignmentResult[] faces = [.. alignedIndex.Select(i => set.Batch.Results[i])];
-        var options = new OnnxFaceEmbedderOptions { Normalization = normalization, FlipTestTimeAugmentation = flip, IntraOpThreads = 1 };
-        string label = $"  embedded ({set.Selection}, {normalization}{(flip ? ", flip" : "")})";
-        (float[][] embeddings, double seconds) = EmbedAll(faces, options, workers, label);
-
-        var slot = new Dictionary<string, int>(alignedIndex.Length);
-        for (int k = 0; k < alignedIndex.Length; k++)
+        using FaceEmbedding embedding = FaceEmbedding.Open(variant);
+        FaceSelectionPolicy selection = embedding.Policy;
+        if (!alignedBy.TryGetValue(selection, out AlignedPhotos? aligned))
         {
-            slot.Add(images[alignedIndex[k]], k);
+            alignedBy[selection] = aligned = embedding.AlignFiles(lfw.PairImages, new ConsoleProgress($"  aligned ({selection})", lfw.PairImages.Count, Stopwatch.GetTimestamp()));
+            AlignedFaceBatch batch = aligned.Batch;
+            Console.WriteLine($"  {selection}: {batch.AlignedCount} aligned, {batch.NoFaceCount} without a face, {batch.RejectedCount} rejected, "
+                + $"{batch.UnreadableCount} unreadable in {aligned.Seconds:F1} s");
         }
-        int pairsWithoutFace = 0;
-        double[] scores = new double[pairs.Count];
-        for (int i = 0; i < pairs.Count; i++)
-        {
-            LfwPair pair = pairs[i];
-            if (slot.TryGetValue(SharedData.LfwImage(pair.Person1, pair.Image1), out int a) && slot.TryGetValue(SharedData.LfwImage(pair.Person2, pair.Image2), out int b))
-            {
-                scores[i] = Similarity.Dot(embeddings[a], embeddings[b]);
-            }
-            else
-            {
-                pairsWithoutFace++;
-                scores[i] = NoFaceScore;
-            }
-        }
-        VerificationResult result = VerificationEvaluator.KFoldAccuracy(scores, [.. pairs.Select(p => p.SamePerson)], [.. pairs.Select(p => p.Fold)]);
-        Console.WriteLine($"{label}: accuracy {result.MeanAccuracy:P2} ± {result.StdAccuracy:P2} ({seconds:F1} s)");
-        return new Scored(result, pairsWithoutFace, seconds);
-    }
-
-    /// <summary>
-    /// Embeds <paramref name="faces"/> with one session shared by <paramref name="workers"/> threads (one intra-op thread each),
-    /// making tensors a chunk at a time (all of them at once would be 1.2 GB).
-    /// </summary>
-    private static (float[][] Embeddings, double Seconds) EmbedAll(AlignmentResult[] faces, OnnxFaceEmbedderOptions options, int workers, string label)
-    {
-        const int Chunk = 64;
-        using var embedder = new OnnxFaceEmbedder(SharedData.MobileFaceNetOnnx, options);
-        var embeddings = new float[faces.Length][];
-        long start = Stopwatch.GetTimestamp();
-        var progress = new ConsoleProgress(label, faces.Length, start);
-        int done = 0;
-        Parallel.For(0, (faces.Length + Chunk - 1) / Chunk, new ParallelOptions { MaxDegreeOfParallelism = workers }, chunk =>
-        {
-            int first = chunk * Chunk, count = Math.Min(Chunk, faces.Length - first);
-            embedder.EmbedMany([.. faces[first..(first + count)].Select(face => face.ToTensor())]).CopyTo(embeddings, first);
-            progress.Report(Interlocked.Add(ref done, count));
-        });
-        return (embeddings, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        string label = $"  embedded ({selection}, {embedding.Normalization}{(embedding.Flip ? ", flip" : "")})";
+        EmbeddedPhotos photos = embedding.Embed(aligned, new ConsoleProgress(label, aligned.Batch.AlignedCount, Stopwatch.GetTimestamp()));
+        LfwVerification verification = lfw.Verify(photos);
+        VerificationResult accuracy = verification.Result.Accuracy;
+        Console.WriteLine($"{label}: accuracy {accuracy.MeanAccuracy:P2} ± {accuracy.StdAccuracy:P2}, "
+            + $"TAR@FAR=1e-3 {verification.Result.TarAtFar.MeanTar:P2} ({photos.EmbedSeconds:F1} s)");
+        return new Scored(variant, verification, photos.EmbedSeconds);
     }
 }
 

@@ -6,12 +6,12 @@ namespace FedFace.Benchmarks.Vision;
 
 /// <summary>
 /// fedface-bench vision [--out PATH] [--workers N] [--align-images N] [--align-pairs N] [--frame-runs N] [--python PATH]:
-/// runs <see cref="VisionBenchmark"/> and writes bench/results/vision.json.
+/// runs <see cref="VisionBenchmark"/> and writes bench/results/vision-eval.json.
 /// </summary>
 public static class VisionCommand
 {
-    public const string Usage = "usage: fedface-bench vision [--out bench/results/vision.json] [--workers N] [--align-images N] "
-        + "[--align-pairs N] [--frame-runs N] [--python /usr/bin/python3]";
+    public const string Usage = "usage: fedface-bench vision [--out bench/results/vision-eval.json] [--workers N] [--align-images N] "
+        + "[--align-pairs N] [--frame-runs N] [--search-probes N] [--python /usr/bin/python3]";
 
     /// <param name="options">the arguments after "vision".</param>
     /// <returns>the process exit code: 0 done, 2 bad arguments.</returns>
@@ -19,7 +19,7 @@ public static class VisionCommand
     {
         ArgumentNullException.ThrowIfNull(options);
         string root = RunInfo.RepositoryRoot(AppContext.BaseDirectory) ?? Directory.GetCurrentDirectory();
-        string outPath = Path.Combine(root, "bench", "results", "vision.json");
+        string outPath = Path.Combine(root, "bench", "results", "vision-eval.json");
         var settings = new VisionBenchmarkOptions();
         if (options.Count % 2 != 0)
         {
@@ -36,6 +36,7 @@ public static class VisionCommand
                 case "--align-images" when Number(value) is int n: settings = settings with { AlignImages = n }; break;
                 case "--align-pairs" when Number(value) is int n: settings = settings with { AlignPairs = n }; break;
                 case "--frame-runs" when Number(value) is int n: settings = settings with { FrameRuns = n }; break;
+                case "--search-probes" when Number(value) is int n: settings = settings with { SearchProbes = n }; break;
                 default: return Fail($"unknown option or bad number: {options[i]} {value}");
             }
         }
@@ -56,7 +57,9 @@ public static class VisionCommand
         File.WriteAllText(outPath, JsonSerializer.Serialize(report, json) + "\n");
         Console.WriteLine($"detect rate {report.DetectRate:P2}; LFW {report.LfwAccuracy:P2} ± {report.LfwAccuracyStd:P2} (target {VisionBenchmark.AccuracyTarget:P1}), "
             + $"flip {report.LfwAccuracyFlip:P2} (target {VisionBenchmark.FlipAccuracyTarget:P1}); align {report.AlignImagesPerS} images/s "
-            + $"= x{report.AlignRatioVsPython} Python ({report.PythonAlignImagesPerS}); frame {report.FrameMs} ms");
+            + $"= x{report.AlignRatioVsPython} Python ({report.PythonAlignImagesPerS}); frame {report.FrameMs} ms; "
+            + $"TAR@FAR {string.Join(", ", report.TarAtFar.Select(p => $"{p.Key}: {p.Value:P2}"))}; "
+            + $"search {string.Join(", ", report.SearchMs.Select(p => $"{p.Key}: {p.Value} ms"))} (x{report.SearchRatioVsScalar} scalar)");
         Console.WriteLine($"wrote {Path.GetFullPath(outPath)}");
         return 0;
 

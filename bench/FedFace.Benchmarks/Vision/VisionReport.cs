@@ -1,4 +1,5 @@
 using FedFace.Evaluation;
+using FedFace.Evaluation.Identification;
 
 namespace FedFace.Benchmarks.Vision;
 
@@ -21,7 +22,14 @@ public sealed record VisionReport(
     double PythonAlignSingleThreadImagesPerS,
     double AlignSingleThreadRatioVsPython,
     double FrameMs,
+    IReadOnlyDictionary<string, double> TarAtFar,
+    IReadOnlyDictionary<string, double> SearchMs,
+    double SearchRatioVsScalar,
+    double Rank1Accuracy,
+    double Rank5Accuracy,
     LfwDetails Lfw,
+    AllLfwDetails AllLfw,
+    SearchDetails Search,
     AlignDetails Align,
     FrameDetails Frame,
     VisionTargets Targets);
@@ -47,9 +55,11 @@ public sealed record LfwDetails(
     double EmbedFlipSeconds,
     FoldFigures Plain,
     FoldFigures Flip,
+    double TarAtFar1e3,
+    double TarAtFar1e3Std,
     LfwVariant[] Variants);
 
-/// <summary>One fixed recipe's 10-fold accuracy, to show what each choice of <see cref="VisionRecipe"/> is worth.</summary>
+/// <summary>One fixed recipe's 10-fold accuracy, to show what each choice of <see cref="FedFace.Recognition.PretrainedMobileFaceNet"/> is worth.</summary>
 public sealed record LfwVariant(string Selection, string Normalization, bool Flip, double Mean, double Std);
 
 public sealed record FoldFigures(double Mean, double Std, double[] FoldAccuracies, double[] Thresholds)
@@ -97,3 +107,18 @@ public sealed record FrameDetails(
     string Note);
 
 public sealed record VisionTargets(double LfwAccuracy, double LfwAccuracyFlip, bool LfwAccuracyMet, bool LfwAccuracyFlipMet);
+
+/// <summary>Every LFW image with the same recipe: the exact all-pairs TAR@FAR and 1:N identification.</summary>
+public sealed record AllLfwDetails(
+    int Images,
+    int People,
+    int Embedded,
+    string Excluded,
+    double AlignSeconds,
+    double EmbedSeconds,
+    double AllPairsSeconds,
+    AllPairsResult AllPairs,
+    IdentificationResult Identification,
+    string IdentificationSplit);
+
+public sealed record SearchDetails(string Method, string Peer, SearchBenchmarkResult Result);

@@ -3,8 +3,10 @@ using FedFace.Learning.Backbones;
 namespace FedFace.Learning.Training;
 
 /// <summary>
-/// Cuts a training set into shuffled mini-batches, flipping each image left-right with probability ½.
-/// One seeded generator drives both, so a seed fixes the whole sequence of batches across epochs.
+/// Cuts a training set into shuffled mini-batches, flipping each image left-right with probability ½ and, when the set
+/// has masked renderings, taking an image's masked rendering with the given probability.
+/// One seeded generator drives all three, so a seed fixes the whole sequence of batches across epochs; without masked
+/// renderings (or at probability 0) no draw is made for them, so those batches are the same as before the option existed.
 /// </summary>
 internal sealed class BatchSampler
 {
@@ -15,10 +17,12 @@ internal sealed class BatchSampler
     private readonly Random _random;
     private readonly int[] _order;
     private readonly float[] _pixels;
+    private readonly float _maskedProbability;
 
-    public BatchSampler(FaceTrainingSet data, int batchSize, ulong seed)
+    public BatchSampler(FaceTrainingSet data, int batchSize, ulong seed, float maskedProbability = 0)
     {
         _data = data;
+        _maskedProbability = data.MaskedPixels is null ? 0 : maskedProbability;
         _batchSize = batchSize;
         _random = new Random(unchecked((int)(seed ^ (seed >> 32))));
         _order = Enumerable.Range(0, data.ImageCount).ToArray();
@@ -44,15 +48,17 @@ internal sealed class BatchSampler
             {
                 int image = _order[start + i];
                 labels[i] = _data.Labels[image];
-                CopyImage(image, _pixels.AsSpan(i * FaceTrainingSet.ValuesPerImage, FaceTrainingSet.ValuesPerImage), flip: _random.Next(2) == 1);
+                bool flip = _random.Next(2) == 1;
+                bool masked = _maskedProbability > 0 && _random.NextSingle() < _maskedProbability;
+                CopyImage(masked ? _data.MaskedPixels! : _data.Pixels, image, _pixels.AsSpan(i * FaceTrainingSet.ValuesPerImage, FaceTrainingSet.ValuesPerImage), flip);
             }
             yield return (_pixels.AsMemory(0, count * FaceTrainingSet.ValuesPerImage), labels);
         }
     }
 
-    private void CopyImage(int image, Span<float> destination, bool flip)
+    private static void CopyImage(float[] rendering, int image, Span<float> destination, bool flip)
     {
-        ReadOnlySpan<float> source = _data.Pixels.AsSpan(image * FaceTrainingSet.ValuesPerImage, FaceTrainingSet.ValuesPerImage);
+        ReadOnlySpan<float> source = rendering.AsSpan(image * FaceTrainingSet.ValuesPerImage, FaceTrainingSet.ValuesPerImage);
         if (!flip)
         {
             source.CopyTo(destination);

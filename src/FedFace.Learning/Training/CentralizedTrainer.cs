@@ -28,7 +28,10 @@ public static class CentralizedTrainer
         return new CentralizedTrainingResult(model.ExportBackbone(), report);
     }
 
-    /// <summary>All sites' faces in one set; site k's labels are shifted past those of sites 0..k−1, so no two sites share a class.</summary>
+    /// <summary>
+    /// All sites' faces in one set; site k's labels are shifted past those of sites 0..k−1, so no two sites share a class.
+    /// Masked renderings are kept when every site has them.
+    /// </summary>
     public static FaceTrainingSet Pool(IReadOnlyList<FaceTrainingSet> sites)
     {
         ArgumentNullException.ThrowIfNull(sites);
@@ -41,12 +44,17 @@ public static class CentralizedTrainer
             site.Validate();
         }
         var pixels = new float[sites.Sum(s => s.Pixels.LongLength)];
+        float[]? masked = sites.All(s => s.MaskedPixels is not null) ? new float[pixels.LongLength] : null;
         var labels = new int[sites.Sum(s => s.ImageCount)];
         long pixelOffset = 0;
         int imageOffset = 0, classOffset = 0;
         foreach (FaceTrainingSet site in sites)
         {
             site.Pixels.CopyTo(pixels, pixelOffset);
+            if (masked is not null)
+            {
+                site.MaskedPixels!.CopyTo(masked, pixelOffset);
+            }
             for (int i = 0; i < site.ImageCount; i++)
             {
                 labels[imageOffset + i] = classOffset + site.Labels[i];
@@ -55,6 +63,6 @@ public static class CentralizedTrainer
             imageOffset += site.ImageCount;
             classOffset += site.ClassCount;
         }
-        return new FaceTrainingSet(pixels, labels, classOffset);
+        return new FaceTrainingSet(pixels, labels, classOffset, masked);
     }
 }

@@ -5,8 +5,10 @@ namespace FedFace.Learning.Training;
 /// <summary>
 /// A site's aligned faces, ready for the network: <see cref="Pixels"/> holds N images of 3x112x112 floats, RGB, CHW,
 /// already normalised as (x − 127.5) / 127.5; <see cref="Labels"/> holds each image's identity in [0, ClassCount).
+/// <see cref="MaskedPixels"/>, when given, is a second rendering of every face in the same layout (a synthetic mask
+/// drawn on the aligned crop by the site, which has the image tools Learning does not), for mask augmentation.
 /// </summary>
-public sealed record FaceTrainingSet(float[] Pixels, int[] Labels, int ClassCount)
+public sealed record FaceTrainingSet(float[] Pixels, int[] Labels, int ClassCount, float[]? MaskedPixels = null)
 {
     public const int ValuesPerImage = 3 * MobileFaceNet.InputSize * MobileFaceNet.InputSize;
 
@@ -26,6 +28,10 @@ public sealed record FaceTrainingSet(float[] Pixels, int[] Labels, int ClassCoun
             throw new ArgumentException(
                 $"{Labels.Length} labels need {(long)Labels.Length * ValuesPerImage} pixel values (3x112x112 each), got {Pixels.LongLength}");
         }
+        if (MaskedPixels is not null && MaskedPixels.LongLength != Pixels.LongLength)
+        {
+            throw new ArgumentException($"the masked rendering has {MaskedPixels.LongLength} pixel values, the faces {Pixels.LongLength}");
+        }
         for (int i = 0; i < Labels.Length; i++)
         {
             if ((uint)Labels[i] >= (uint)ClassCount)
@@ -39,13 +45,21 @@ public sealed record FaceTrainingSet(float[] Pixels, int[] Labels, int ClassCoun
     public FaceTrainingSet Subset(IReadOnlyList<int> images)
     {
         ArgumentNullException.ThrowIfNull(images);
-        var pixels = new float[(long)images.Count * ValuesPerImage];
         var labels = new int[images.Count];
         for (int i = 0; i < images.Count; i++)
         {
-            Pixels.AsSpan(images[i] * ValuesPerImage, ValuesPerImage).CopyTo(pixels.AsSpan(i * ValuesPerImage, ValuesPerImage));
             labels[i] = Labels[images[i]];
         }
-        return new FaceTrainingSet(pixels, labels, ClassCount);
+        return new FaceTrainingSet(Gather(Pixels, images), labels, ClassCount, MaskedPixels is null ? null : Gather(MaskedPixels, images));
+    }
+
+    private static float[] Gather(float[] source, IReadOnlyList<int> images)
+    {
+        var gathered = new float[(long)images.Count * ValuesPerImage];
+        for (int i = 0; i < images.Count; i++)
+        {
+            source.AsSpan(images[i] * ValuesPerImage, ValuesPerImage).CopyTo(gathered.AsSpan(i * ValuesPerImage, ValuesPerImage));
+        }
+        return gathered;
     }
 }

@@ -76,6 +76,18 @@ public sealed record LocalTrainingOptions
     /// them (after the first round) and their delta is sent as zero; see <see cref="SiteModel.LoadGlobal"/>.
     /// </summary>
     public bool KeepBatchNormLocal { get; init; }
+    /// <summary>
+    /// Mask augmentation: each face of a batch is taken from <see cref="FaceTrainingSet.MaskedPixels"/> instead of
+    /// <see cref="FaceTrainingSet.Pixels"/> with this probability (0 = never). Ignored by a set without masked renderings.
+    /// </summary>
+    public float MaskedFaceProbability { get; init; }
+    /// <summary>
+    /// Every BatchNorm of the backbone runs in eval mode while training: it normalises with the running statistics of the
+    /// model it was given and keeps them; its scale and shift still train. Needed to fine-tune a BatchNorm-folded
+    /// pretrained model (an ONNX import), whose running statistics are the identity while its batch statistics are
+    /// not: in training mode one step would normalise with the wrong statistics and drag the running ones away.
+    /// </summary>
+    public bool FreezeBatchNormStatistics { get; init; }
 
     /// <summary>The margin m of the chosen <see cref="MarginKind"/>.</summary>
     public float Margin => MarginKind == MarginKind.CosFace ? CosFaceMargin : ArcFaceMargin;
@@ -97,6 +109,7 @@ public sealed record LocalTrainingOptions
         Require(ValidationFraction >= 0 && ValidationFraction < 1, nameof(ValidationFraction), ValidationFraction, "must be in [0, 1)");
         Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must be zero (off) or positive");
         Require(FedProxMu >= 0 && float.IsFinite(FedProxMu), nameof(FedProxMu), FedProxMu, "must be zero (off) or positive");
+        Require(MaskedFaceProbability is >= 0 and <= 1, nameof(MaskedFaceProbability), MaskedFaceProbability, "must be in [0, 1]");
         // The head checks the scale and the margin; the backbone knows how many stages it has.
     }
 

@@ -118,14 +118,15 @@ public sealed class SiteModel : IDisposable
             InitializeHeadFromMeans(training); // from the training part only: the validation faces stay unseen
         }
 
-        nn.Module[] frozen = stages.Take(options.FrozenStages).Select(s => s.Module).ToArray();
+        nn.Module[] frozen = stages.Take(options.FrozenStages).Select(s => s.Module)
+            .Concat(options.FreezeBatchNormStatistics ? _backbone.modules().Where(m => m is BatchNorm1d or BatchNorm2d or BatchNorm3d) : []).ToArray();
         List<(string Name, Parameter Parameter)> trainable = MarkTrainable(stages.Take(options.FrozenStages).Select(s => s.Name));
         using optim.Optimizer optimizer = OptimizerFactory.Create(trainable.Select(p => p.Parameter).Concat(_head.parameters()), options);
         // FedProx pulls towards the global model; under FedBN the BatchNorm parameters are not global, so they are left out.
         using ProximalTerm? proximal = options.FedProxMu > 0
             ? new ProximalTerm(trainable.Where(p => !(options.KeepBatchNormLocal && _batchNormTensors.Contains(p.Name))).Select(p => p.Parameter), options.FedProxMu)
             : null;
-        var batches = new BatchSampler(training, options.BatchSize, options.Seed);
+        var batches = new BatchSampler(training, options.BatchSize, options.Seed, options.MaskedFaceProbability);
         int plannedSteps = options.Epochs * batches.BatchesPerEpoch;
         var schedule = LearningRateSchedule.For(options, options.MaxSteps > 0 ? Math.Min(options.MaxSteps, plannedSteps) : plannedSteps);
         var stopping = new EarlyStopping(options.EarlyStoppingPatience);
@@ -243,7 +244,10 @@ public sealed class SiteModel : IDisposable
         return trainable;
     }
 
-    /// <summary>Training mode, except frozen stages: their BatchNorms keep normalising with, and keep, the global statistics.</summary>
+    /// <summary>
+    /// Training mode, except frozen stages and frozen BatchNorms: their BatchNorms keep normalising with, and keep, the
+    /// global statistics.
+    /// </summary>
     private void EnterTrainingMode(IEnumerable<nn.Module> frozen)
     {
         _backbone.train();

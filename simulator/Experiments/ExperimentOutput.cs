@@ -1,0 +1,36 @@
+using System.Text.Json;
+using FedFace.Evaluation.Plotting;
+
+namespace FedFace.Simulator.Experiments;
+
+/// <summary>Writes an experiment's report and its plot of accuracy per round.</summary>
+public static class ExperimentOutput
+{
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static async Task WriteAsync(ExperimentReport report, string directory, TextWriter output, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(directory);
+        string reportPath = Path.Combine(directory, $"{report.Name}-report.json");
+        await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(report, Json), cancellationToken);
+        string plotPath = Path.Combine(directory, $"{report.Name}-accuracy.png");
+        var series = report.Curves.Select(c => new PlotSeries(c.Name, c.Points.Select(p => (p.Round, p.Accuracy * 100)).ToArray())).ToArray();
+        PngEncoder.Write(plotPath, LinePlot.Render(new PlotOptions
+        {
+            Width = 800,
+            Height = 520,
+            Title = $"{report.Name.ToUpperInvariant()}{(report.Quick ? " (quick)" : "")}: held-out LFW accuracy per round",
+            XLabel = "round",
+            YLabel = "accuracy %",
+        }, series));
+        output.WriteLine($"Report: {reportPath}");
+        output.WriteLine($"Plot:   {plotPath}");
+    }
+
+    /// <summary>What was trained on and scored, in words, for the report.</summary>
+    public static string Protocol(SimulatorOptions options) =>
+        $"train on people of lfw-pairs.txt folds 1-5 ({options.MinImagesPerPerson}+ images, at most {options.MaxImagesPerPerson} each, " +
+        $"{(options.MaxPeople > 0 ? $"{options.MaxPeople} people" : "all such people")}); score " +
+        (options.EvalPairsPerFold > 0 ? $"{options.EvalPairsPerFold} pairs of each of folds 6-10 (sampled, not the exact protocol)" : "all 3,000 pairs of folds 6-10") +
+        ", threshold chosen on 4 folds, accuracy on the 5th, averaged" + (options.MaskedEval ? "; masked: synthetic mask on the second image of each pair" : "");
+}

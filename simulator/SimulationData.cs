@@ -1,0 +1,62 @@
+using FedFace.Client;
+using FedFace.Core;
+using FedFace.Evaluation;
+using FedFace.Inference;
+using FedFace.Learning.Training;
+using FedFace.Vision;
+using Microsoft.Extensions.Logging;
+
+namespace FedFace.Simulator;
+
+/// <summary>
+/// What a federation trains and is scored on, aligned once: each site's faces (with masked renderings when mask
+/// augmentation is on) and the held-out pairs, all in the model's input normalisation. Several federations over the
+/// same people (an experiment's curves) share one.
+/// </summary>
+public sealed class SimulationData
+{
+    private SimulationData(SiteData[] sites, IReadOnlyList<SiteRow> siteRows, HeldOutVerification heldOut, string normalization)
+    {
+        Sites = sites;
+        SiteRows = siteRows;
+        HeldOut = heldOut;
+        Normalization = normalization;
+    }
+
+    public IReadOnlyList<SiteData> Sites { get; }
+    public IReadOnlyList<SiteRow> SiteRows { get; }
+    public HeldOutVerification HeldOut { get; }
+    public string Normalization { get; }
+
+    public IReadOnlyList<FaceTrainingSet> TrainingSets => Sites.Select(s => s.Faces).ToArray();
+
+    public static SimulationData Prepare(SimulatorOptions options, TextWriter output, ILogger logger, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<LfwPair> pairs = LfwPairsFile.Read(SharedData.LfwPairsFile);
+        IReadOnlyList<IReadOnlyList<LabelledImage>> siteImages = LfwPartition.DealSites(pairs, options);
+        IReadOnlyList<LfwPair> scoringPairs = LfwPartition.ScoringPairs(pairs, options.EvalPairsPerFold);
+        ModelInputNormalization normalization = options.InputNormalization;
+        var settings = new FacePipelineSettings { Policy = options.FaceSelection };
+        using var pipeline = new FaceAlignmentPipeline(() => new YuNetFaceDetector(SharedData.YuNetModel), settings, degreeOfParallelism: Environment.ProcessorCount);
+        output.WriteLine($"Aligning the training faces of {options.Sites} sites ({siteImages.Sum(s => s.Count)} photos, {options.FacePolicy} face)…");
+        SiteData[] sites = siteImages.Select((images, i) =>
+        {
+            SiteData site = SiteData.Align(images, pipeline, logger, options.MaskProbability > 0 ? options.Seed * 100 + i : null, cancellationToken);
+            // The site feeds its model what the model was trained on: re-map once, both renderings alike.
+            normalization.RemapFromSymmetric(site.Faces.Pixels, FaceTensor.Height * FaceTensor.Width);
+            if (site.Faces.MaskedPixels is float[] masked)
+            {
+                normalization.RemapFromSymmetric(masked, FaceTensor.Height * FaceTensor.Width);
+            }
+            return site;
+        }).ToArray();
+        output.WriteLine($"Aligning the held-out faces of {scoringPairs.Count} pairs (lfw-pairs.txt folds 6–10){(options.MaskedEval ? ", masked renderings of each pair's second face too" : "")}…");
+        HeldOutVerification heldOut = HeldOutVerification.Prepare(scoringPairs, pipeline, normalization, options.MaskedEval, options.Seed, output);
+        SiteRow[] rows = sites.Select((site, i) => new SiteRow($"site-{i + 1:D2}", site.People, site.Examples, site.SkippedNoFace, site.Unreadable)).ToArray();
+        foreach (SiteRow row in rows)
+        {
+            output.WriteLine($"  {row.SiteId}: {row.People} people, {row.Faces} faces");
+        }
+        return new SimulationData(sites, rows, heldOut, normalization.Name);
+    }
+}

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using FedFace.Core;
+using FedFace.Evaluation;
+using FedFace.Evaluation.Identification;
+using FedFace.Recognition;
+using FedFace.Vision;
+using static FedFace.Cli.SummaryTable;
+
+namespace FedFace.Cli;
+
+/// <summary>
+/// <c>fedface evaluate --model M</c>: a face-embedding model on LFW — the View 2 10-fold protocol (accuracy, TAR@FAR,
+/// ROC as CSV and PNG), and on request the exact all-pairs TAR@FAR and 1:N identification over every LFW image —
+/// written as a JSON report too.
+/// </summary>
+public sealed class EvaluateCommand : ICliCommand
+{
+    private const string DefaultOutDirectory = "runs/evaluate";
+    private static readonly double[] s_identificationFars = [1e-1, 1e-2, 1e-3];
+
+    public string Name => "evaluate";
+    public string Summary => "score a face-embedding model on LFW: 10-fold accuracy, TAR@FAR, ROC; all-pairs and 1:N identification";
+
+    public string Usage { get; } = $"""
+        usage: fedface evaluate --model MODEL.onnx [options]
+
+        options:
+          --pairs FILE             LFW View 2 pairs (default: data/lfw-pairs.txt in the shared folder)
+          --lfw DIR                LFW images, a folder per person (default: data/lfw-deepfunneled in the shared folder)
+          --out DIR                where lfw-roc.csv, lfw-roc.png and evaluation.json go (default {DefaultOutDirectory})
+          --all-pairs              also every pair of every image under --lfw (LFW: 13,233 images, 87.5 million pairs):
+                                   exact TAR at FAR {string.Join(", ", AllPairsVerification.StandardFars.Select(Far))}
+          --identification         also 1:N identification over every image under --lfw: each person with two or more
+                                   images enrols their first and is searched with the rest (closed-set rank-1, rank-5);
+                                   people with one image are strangers (open-set DIR at FAR {string.Join(", ", s_identificationFars.Select(Far))})
+        {EmbeddingOptions.Usage(FaceSelectionPolicy.MostCentral, qualityGate: false)}
+
+        Every image is scored: no quality gate, faces of any size (default policy central: an LFW image is centred on its
+        person). 10-fold accuracy: per fold the threshold that is best on the other nine; mean ± population std.
+        TAR@FAR {Far(LfwProtocol.StandardTargetFar)}: per fold, threshold from that fold's own impostor pairs. A pair with a faceless image
+        scores {LfwEvaluation.NoFaceScore} ("different"); all-pairs and identification use the images with a face. Align and embed all of LFW take
+        a few minutes on two cores: --cache makes a second run skip detection.
+
+        Exit code 0 when evaluated, 1 on an error, 2 on bad arguments.
+
+        """;
+
+    public int Run(CommandArguments arguments, TextWriter output, TextWriter error)
+    {
+        long start = Stopwatch.GetTimestamp();
+        EmbeddingRecipe recipe = EmbeddingOptions.Parse(arguments, FaceSelectionPolicy.MostCentral, qualityGate: false);
+        string? pairsOption = arguments.Option("pairs"), lfwOption = arguments.Option("lfw");
+        string outDirectory = arguments.Option("out") ?? DefaultOutDirectory;
+        bool allPairs = arguments.Flag("all-pairs"), identification = arguments.Flag("identification");
+        arguments.EnsureAllUsed(expectedPositionals: 0);
+
+        LfwEvaluation lfw = LfwEvaluation.Open(pairsOption ?? SharedData.LfwPairsFile, lfwOption ?? SharedData.LfwDirectory);
+        IReadOnlyList<LabelledImage> everyImage = allPairs || identification ? lfw.EveryImage() : [];
+        string[] paths = [.. lfw.PairImages.Concat(everyImage.Select(i => i.Path)).Distinct()];
+
+        using FaceEmbedding embedding = FaceEmbedding.Open(recipe.WithDefaultsFrom(null));
+        var progress = new ProgressBar(error, paths.Length, "images", inPlace: !Console.IsErrorRedirected);
+        EmbeddedPhotos photos = embedding.EmbedFiles(paths, progress);
+        progress.Finish();
+        foreach (PhotoEmbedding skipped in photos.Photos.Where(p => p.Embedding is null))
+        {
+            error.WriteLine($"skipped {skipped.Path}: {skipped.Reason}");
+        }
+
+        RecipeReport recipeReport = new(embedding.ModelPath, embedding.ModelSha256, embedding.Normalization.Name, embedding.Flip,
+            EmbeddingRecipe.PolicyName(embedding.Policy), recipe.Detector.YuNetModelPath, QualityGate: false);
+        ImagesReport imagesReport = new(paths.Length, photos.EmbeddedCount, photos.SkippedByCategory.ToDictionary(s => s.Category, s => s.Count),
+            photos.CacheHits, Math.Round(photos.Seconds, 1), Math.Round(paths.Length / Math.Max(photos.Seconds, 1e-9), 1));
+        output.WriteLine($"{Path.GetFileName(embedding.ModelPath)} ({recipeReport.Normalization}{(recipeReport.Flip ? ", flip" : "")}, {recipeReport.Policy} face, no quality gate): "
+            + $"{Count(paths.Length)} images, {Count(photos.EmbeddedCount)} with a face, aligned and embedded in {photos.Seconds:F1} s ({imagesReport.ImagesPerSecond:F1} images/s, {Count(photos.CacheHits)} from the cache)");
+
+        VerificationReport verification = Verify(lfw, photos, outDirectory);
+        output.Write(Format($"LFW {verification.Accuracy.FoldAccuracies.Count}-fold verification: {Count(verification.Pairs)} pairs ({Count(verification.PairsWithoutFace)} with a faceless image)",
+        [
+            ("accuracy", $"{Percent(verification.Accuracy.MeanAccuracy)} ± {Percent(verification.Accuracy.StdAccuracy)}"),
+            ($"TAR @ FAR {Far(verification.TarAtFar.TargetFar)}", $"{Percent(verification.TarAtFar.MeanTar)} ± {Percent(verification.TarAtFar.StdTar)}"),
+        ]));
+        output.WriteLine($"  ROC: {verification.RocCsv}, {verification.RocPng}");
+
+        LabelledEmbeddings withFace = LabelledEmbeddings.Of(everyImage, photos);
+        AllPairsReport? allPairsReport = allPairs ? AllPairs(withFace, output) : null;
+        IdentificationReport? identificationReport = identification ? Identification(withFace, output) : null;
+
+        double totalSeconds = Math.Round(Stopwatch.GetElapsedTime(start).TotalSeconds, 1);
+        string reportPath = Path.GetFullPath(Path.Combine(outDirectory, "evaluation.json"));
+        CliJson.WriteFile(reportPath, new EvaluationReport(DateTimeOffset.UtcNow, recipeReport, imagesReport, verification, allPairsReport, identificationReport, totalSeconds));
+        output.WriteLine($"report: {reportPath}");
+        output.WriteLine($"total {totalSeconds:F1} s");
+        return CommandDispatcher.Success;
+    }
+
+    /// <summary>Every pair of the images with a face: the exact TAR at each standard FAR.</summary>
+    private static AllPairsReport AllPairs(LabelledEmbeddings images, TextWriter output)
+    {
+        long start = Stopwatch.GetTimestamp();
+        AllPairsResult result = images.AllPairs(AllPairsVerification.StandardFars);
+        var report = new AllPairsReport(result, Math.Round(Stopwatch.GetElapsedTime(start).TotalSeconds, 1));
+        output.Write(Grid($"All pairs: {Count(result.EmbeddingCount)} images, {result.GenuinePairs:N0} genuine and {result.ImpostorPairs:N0} impostor pairs ({report.Seconds:F1} s)",
+            ["FAR", "TAR", "threshold", "false accepts"],
+            [.. result.Points.Select(p => new[] { Far(p.TargetFar), Percent(p.Tar), Threshold(p.Threshold), $"{p.FalseAccepts:N0}" })]));
+        return report;
+    }
+
+    /// <summary>1:N over the images with a face, split by <see cref="IdentificationSplit.FromLabels"/>.</summary>
+    private static IdentificationReport Identification(LabelledEmbeddings images, TextWriter output)
+    {
+        long start = Stopwatch.GetTimestamp();
+        IdentificationResult result = images.Identification(s_identificationFars);
+        var report = new IdentificationReport(result, Math.Round(Stopwatch.GetElapsedTime(start).TotalSeconds, 1));
+        output.Write(Format($"Identification: gallery of {Count(result.GallerySize)} people, {Count(result.MatedProbes)} probes of enrolled people and {Count(result.NonMatedProbes)} of strangers ({report.Seconds:F1} s)",
+            [("rank-1", Percent(result.Rank1Accuracy)), ("rank-5", Percent(result.Rank5Accuracy))]));
+        output.Write(Grid("  open set: a stranger whose best score reaches the threshold is a false alarm",
+            ["FAR", "DIR", "threshold", "false alarms"],
+            [.. result.DirAtFar.Select(d => new[] { Far(d.TargetFar), Percent(d.Dir), Threshold(d.Threshold), $"{d.FalseAlarms:N0} of {result.NonMatedProbes:N0}" })]));
+        return report;
+    }
+
+    /// <summary>The LFW pairs protocol on the embeddings, its ROC written as CSV and PNG into <paramref name="outDirectory"/>.</summary>
+    private static VerificationReport Verify(LfwEvaluation lfw, EmbeddedPhotos photos, string outDirectory)
+    {
+        LfwVerification verification = lfw.Verify(photos);
+        Directory.CreateDirectory(outDirectory);
+        (string csv, string png) = LfwProtocol.WriteRoc(verification.Result, outDirectory, "lfw");
+        return new VerificationReport(lfw.PairsFile, verification.Pairs, verification.PairsWithoutFace, verification.Result.Accuracy,
+            verification.Result.TarAtFar, Path.GetFullPath(csv), Path.GetFullPath(png));
+    }
+
+    private static string Threshold(float threshold) => float.IsFinite(threshold) ? threshold.ToString("F4", CultureInfo.InvariantCulture) : threshold.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>1e-3 as "1e-3".</summary>
+    private static string Far(double far) => far.ToString("0e0", CultureInfo.InvariantCulture);
+
+    private sealed record RecipeReport(string Model, string ModelSha256, string Normalization, bool Flip, string Policy, string DetectorModel, bool QualityGate);
+
+    private sealed record ImagesReport(int Images, int WithFace, IReadOnlyDictionary<string, int> SkippedByReason, int CacheHits, double Seconds, double ImagesPerSecond);
+
+    private sealed record VerificationReport(string PairsFile, int Pairs, int PairsWithoutFace, VerificationResult Accuracy, TarAtFarResult TarAtFar, string RocCsv, string RocPng);
+
+    private sealed record AllPairsReport(AllPairsResult Result, double Seconds);
+
+    private sealed record IdentificationReport(IdentificationResult Result, double Seconds);
+
+    private sealed record EvaluationReport(DateTimeOffset Date, RecipeReport Recipe, ImagesReport Images, VerificationReport Lfw,
+        AllPairsReport? AllPairs, IdentificationReport? Identification, double TotalSeconds);
+}

@@ -1,0 +1,53 @@
+using FedFace.Inference;
+using FedFace.Vision;
+
+namespace FedFace.Recognition;
+
+/// <summary>
+/// How a photo becomes an embedding: the detector, which face of several, the quality gate, the embedding model and
+/// how it wants its pixels, test-time flipping, the cache and the workers. <see cref="FaceEmbedding.Open"/> follows it;
+/// <see cref="PretrainedMobileFaceNet.Recipe"/> is the one the published LFW figures use.
+/// </summary>
+public sealed record EmbeddingRecipe
+{
+    public required string ModelPath { get; init; }
+    /// <summary>Null when left open (e.g. not given on the command line): then a gallery's recipe decides, else symmetric.</summary>
+    public ModelInputNormalization? Normalization { get; init; }
+    public bool Flip { get; init; }
+    public required DetectorOptions Detector { get; init; }
+    public required FacePipelineSettings Alignment { get; init; }
+    public string? CacheDirectory { get; init; }
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// How the model runs: this normalisation (symmetric when left open) and flipping, on one ONNX Runtime thread, as
+    /// parallelism comes from running the recipe's workers side by side.
+    /// </summary>
+    public OnnxFaceEmbedderOptions EmbedderOptions => new()
+    {
+        Normalization = Normalization ?? ModelInputNormalization.Symmetric,
+        FlipTestTimeAugmentation = Flip,
+        IntraOpThreads = 1,
+    };
+
+    /// <summary>This recipe with what it left open taken from the gallery's recipe, if there is one.</summary>
+    public EmbeddingRecipe WithDefaultsFrom(GalleryRecipe? gallery) => this with
+    {
+        Normalization = Normalization ?? (gallery is null ? ModelInputNormalization.Symmetric : ParseNormalization(gallery.Normalization)),
+        Flip = Flip || gallery?.Flip == true,
+    };
+
+    /// <summary>This recipe choosing <paramref name="policy"/> among several faces; the rest of the alignment unchanged.</summary>
+    public EmbeddingRecipe WithPolicy(FaceSelectionPolicy policy) => this with { Alignment = Alignment with { Policy = policy } };
+
+    /// <summary>"symmetric" or "imagenet" (any case), the names <see cref="ModelInputNormalization.Name"/> gives.</summary>
+    public static ModelInputNormalization ParseNormalization(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "symmetric" => ModelInputNormalization.Symmetric,
+        "imagenet" => ModelInputNormalization.ImageNet,
+        _ => throw new ArgumentException($"unknown normalisation '{name}'; use symmetric or imagenet", nameof(name)),
+    };
+
+    /// <summary>"central" or "largest": the policy as <see cref="FaceSelector.ParsePolicy"/> reads it.</summary>
+    public static string PolicyName(FaceSelectionPolicy policy) => policy == FaceSelectionPolicy.MostCentral ? "central" : "largest";
+}

@@ -1,0 +1,41 @@
+namespace FedFace.Cli.Tests;
+
+/// <summary>Bad command lines are caught before any work starts: exit code 2, the reason and the command's usage.</summary>
+public sealed class ArgumentTests
+{
+    [Theory]
+    [InlineData("enroll", "photos", "--gallery", "g.ffg")]                                  // no --model
+    [InlineData("enroll", "--model", "m.onnx", "--gallery", "g.ffg")]                       // no folder
+    [InlineData("enroll", "photos", "--model", "m.onnx")]                                   // no --gallery
+    [InlineData("enroll", "photos", "more", "--model", "m.onnx", "--gallery", "g.ffg")]     // two folders
+    [InlineData("identify", "a.jpg", "--model", "m.onnx")]                                  // no --gallery
+    [InlineData("identify", "--model", "m.onnx", "--gallery", "g.ffg")]                     // no photo
+    [InlineData("identify", "a.jpg", "--model", "m.onnx", "--gallery", "g.ffg", "--top", "0")]
+    [InlineData("identify", "a.jpg", "--model", "m.onnx", "--gallery", "g.ffg", "--threshold", "2")]
+    [InlineData("identify", "a.jpg", "--model", "m.onnx", "--gallery", "g.ffg", "--normalization", "sideways")]
+    [InlineData("identify", "a.jpg", "--model", "m.onnx", "--gallery", "g.ffg", "--policy", "tallest")]
+    [InlineData("identify", "a.jpg", "--model", "m.onnx", "--gallery", "g.ffg", "--tpo", "3")]   // misspelt option
+    [InlineData("evaluate", "--model", "m.onnx", "extra")]
+    [InlineData("evaluate", "--model", "m.onnx", "--no-quality-gate")]                      // the protocol scores every image
+    [InlineData("evaluate", "--model", "m.onnx", "--threads", "0")]
+    public void ExitWithTwoAndTheUsage(params string[] args)
+    {
+        CliRun run = Fedface.Run(args);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.StartsWith($"fedface {args[0]}: ", run.Error);
+        Assert.Contains($"usage: fedface {args[0]}", run.Error);
+    }
+
+    [Fact]
+    public void HelpListsEveryCommand()
+    {
+        CliRun run = Fedface.Run("--help");
+
+        Assert.Equal(0, run.ExitCode);
+        foreach (string command in new[] { "align", "enroll", "identify", "evaluate" })
+        {
+            Assert.Contains($"  {command} ", run.Output);
+        }
+    }
+}

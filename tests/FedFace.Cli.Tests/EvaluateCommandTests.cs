@@ -1,0 +1,67 @@
+using System.Text.Json;
+
+namespace FedFace.Cli.Tests;
+
+/// <summary>The whole evaluate command on a miniature LFW: three people with three photos, one with a single photo.</summary>
+public sealed class EvaluateCommandTests : IDisposable
+{
+    private readonly PhotoFolder _lfw = new();
+
+    public EvaluateCommandTests()
+    {
+        _lfw.AddLfw("lfw", "Colin_Powell", 1, 2, 3);
+        _lfw.AddLfw("lfw", "Tony_Blair", 1, 2, 3);
+        _lfw.AddLfw("lfw", "Serena_Williams", 1, 2, 3);
+        _lfw.AddLfw("lfw", "Aaron_Peirsol", 1);
+        // Two folds of two matched and two mismatched pairs, in lfw-pairs.txt's format.
+        _lfw.AddFile("pairs.txt", """
+            2 2
+            Colin_Powell 1 2
+            Tony_Blair 1 3
+            Colin_Powell 1 Tony_Blair 2
+            Serena_Williams 1 Tony_Blair 1
+            Serena_Williams 2 3
+            Colin_Powell 2 3
+            Serena_Williams 3 Colin_Powell 3
+            Aaron_Peirsol 1 Tony_Blair 3
+            """u8.ToArray());
+    }
+
+    [Fact]
+    public void RunsEveryProtocolAndWritesTheRocAndTheReport()
+    {
+        string outDirectory = _lfw.PathOf("out");
+
+        CliRun run = Fedface.Run(["evaluate", .. Fedface.PretrainedModel, "--pairs", _lfw.PathOf("pairs.txt"), "--lfw", _lfw.PathOf("lfw"),
+            "--out", outDirectory, "--all-pairs", "--identification"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("2-fold verification: 8 pairs (0 with a faceless image)", run.Output);
+        Assert.True(File.Exists(Path.Combine(outDirectory, "lfw-roc.csv")));
+        Assert.True(File.Exists(Path.Combine(outDirectory, "lfw-roc.png")));
+        using JsonDocument report = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDirectory, "evaluation.json")));
+        JsonElement root = report.RootElement;
+        Assert.Equal(10, root.GetProperty("Images").GetProperty("WithFace").GetInt32());
+        Assert.Equal(1.0, root.GetProperty("Lfw").GetProperty("Accuracy").GetProperty("MeanAccuracy").GetDouble());
+        JsonElement allPairs = root.GetProperty("AllPairs").GetProperty("Result");
+        Assert.Equal(9, allPairs.GetProperty("GenuinePairs").GetInt64()); // 3 people × 3 photos: 3 pairs each
+        Assert.Equal(36, allPairs.GetProperty("ImpostorPairs").GetInt64());
+        JsonElement identification = root.GetProperty("Identification").GetProperty("Result");
+        Assert.Equal(3, identification.GetProperty("GallerySize").GetInt32());
+        Assert.Equal(1, identification.GetProperty("NonMatedProbes").GetInt32());
+        Assert.Equal(1.0, identification.GetProperty("Rank1Accuracy").GetDouble());
+    }
+
+    [Fact]
+    public void APairsFileThatIsNotOneExitsWithOneAndNamesIt()
+    {
+        string pairs = _lfw.AddFile("broken-pairs.txt", "ten three hundred\n"u8.ToArray());
+
+        CliRun run = Fedface.Run(["evaluate", .. Fedface.PretrainedModel, "--pairs", pairs, "--lfw", _lfw.PathOf("lfw"), "--out", _lfw.PathOf("out")]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains(pairs, run.Error);
+    }
+
+    public void Dispose() => _lfw.Dispose();
+}
