@@ -12,16 +12,7 @@ cd "$(dirname "$0")/.."
 source scripts/prerequisites.sh
 
 # The Python reference needs cv2 and numpy in the system interpreter; Debian packages both.
-if ! /usr/bin/python3 -c 'import cv2, numpy' >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "Installing Debian package: python3-opencv"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 python3-opencv >/dev/null
-  else
-    echo "error: /usr/bin/python3 cannot import cv2; run: sudo apt-get install -y python3-opencv" >&2
-    exit 1
-  fi
-fi
+require_python_module 'import cv2, numpy' python3-opencv
 
 dotnet build bench/FedFace.Benchmarks/FedFace.Benchmarks.csproj -c Release --nologo -v quiet
 exec dotnet bench/FedFace.Benchmarks/bin/Release/net10.0/linux-x64/fedface-bench.dll vision "$@"

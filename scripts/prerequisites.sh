@@ -32,7 +32,9 @@ fi
 # libtorch allocates and frees large activation buffers every step; on VMs where page faults are costly
 # (this one: ~10 us each) the fresh 4 KiB pages cost more than the maths — measured 6 vs 150 images/s for
 # MobileFaceNet inference. glibc's hugetlb tunable makes malloc ask for transparent huge pages instead.
-export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.hugetlb=1"
+# arena_max=2: every site trains on a thread of its own, and glibc gives each thread an arena that keeps the freed
+# training buffers; the 8-site E1 experiment was killed at 17.4 GB without it and stayed at 11-12 GB with it.
+export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.hugetlb=1:glibc.malloc.arena_max=2"
 
 # The faces and models live next to the checkout (../shared) unless FEDFACE_SHARED_DIR says otherwise.
 if [ -z "${FEDFACE_SHARED_DIR:-}" ]; then
@@ -43,3 +45,19 @@ if [ -z "${FEDFACE_SHARED_DIR:-}" ]; then
     exit 1
   fi
 fi
+
+# Benchmarks compare against Python peers on Debian's system interpreter: installs the Debian package that provides
+# a module when we are root, or says what to install. Usage: require_python_module "import cv2, numpy" python3-opencv
+require_python_module() {
+  if /usr/bin/python3 -c "$1" >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian package: $2"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 "$2" >/dev/null
+  else
+    echo "error: /usr/bin/python3 cannot run '$1'; run: sudo apt-get install -y $2" >&2
+    exit 1
+  fi
+}
