@@ -129,6 +129,11 @@ public sealed class SiteAgent : IDisposable
     private async Task<LocalTrainingReport> TrainAsync(ModelState global, RoundTask task, CancellationToken cancellationToken)
     {
         LocalTrainingOptions options = TrainingOptionsFor(task.Training, _options.Seed);
+        if (options.MaskedFaceProbability > 0 && _data!.Faces.MaskedPixels is null)
+        {
+            _logger.LogWarning("Round {Round} asks for mask augmentation (probability {Probability}) but this site prepared no masked faces "
+                + "(Site:PrepareMaskedFaces is off); training without it", task.Round, options.MaskedFaceProbability);
+        }
         if (_trainingGate is not null)
         {
             await _trainingGate.WaitAsync(cancellationToken);

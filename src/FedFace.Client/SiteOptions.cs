@@ -17,6 +17,11 @@ public sealed class SiteOptions
     /// <summary>Where aligned crops are kept between runs (empty: no cache, every start detects again).</summary>
     public string AlignedCacheDirectory { get; set; } = "";
     public int Seed { get; set; } = 1;
+    /// <summary>
+    /// Also keep a synthetically masked rendering of every face, so rounds that ask for mask augmentation
+    /// (TrainingConfig.masked_face_probability) get it; doubles the memory the site's faces take.
+    /// </summary>
+    public bool PrepareMaskedFaces { get; set; }
     /// <summary>Refuse a global model larger than this (a guard against a runaway header).</summary>
     public long MaxModelBytes { get; set; } = 1L << 30;
     public int MaxRetryAttempts { get; set; } = 8;

@@ -20,7 +20,7 @@ public sealed class SiteWorker(IOptions<SiteOptions> options, ILoggerFactory log
             {
                 logger.LogInformation("Ignored {Count} files in {Folder} that are not photos in a person's folder", dataset.IgnoredFiles.Count, dataset.Root);
             }
-            return SiteData.Align(dataset.Images, pipeline, logger, cancellationToken: cancellationToken);
+            return SiteData.Align(dataset.Images, pipeline, logger, site.PrepareMaskedFaces ? site.Seed : null, cancellationToken);
         }, loggerFactory);
         try
         {
