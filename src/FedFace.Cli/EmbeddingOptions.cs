@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.Inference;
 using FedFace.Recognition;
 using FedFace.Vision;
 
@@ -35,7 +36,7 @@ public static class EmbeddingOptions
         return new EmbeddingRecipe
         {
             ModelPath = model,
-            Normalization = arguments.ParsedOption("normalization", EmbeddingRecipe.ParseNormalization),
+            Normalization = arguments.ParsedOption("normalization", ModelInputNormalization.Parse),
             Flip = arguments.Flag("flip"),
             Alignment = alignment with { Policy = arguments.ParsedValueOption("policy", FaceSelector.ParsePolicy) ?? defaultPolicy },
             Detector = new DetectorOptions { YuNetModelPath = arguments.Option("detector-model") ?? SharedYuNetModelOrEmpty() },

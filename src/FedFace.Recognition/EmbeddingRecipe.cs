@@ -33,20 +33,12 @@ public sealed record EmbeddingRecipe
     /// <summary>This recipe with what it left open taken from the gallery's recipe, if there is one.</summary>
     public EmbeddingRecipe WithDefaultsFrom(GalleryRecipe? gallery) => this with
     {
-        Normalization = Normalization ?? (gallery is null ? ModelInputNormalization.Symmetric : ParseNormalization(gallery.Normalization)),
+        Normalization = Normalization ?? (gallery is null ? ModelInputNormalization.Symmetric : ModelInputNormalization.Parse(gallery.Normalization)),
         Flip = Flip || gallery?.Flip == true,
     };
 
     /// <summary>This recipe choosing <paramref name="policy"/> among several faces; the rest of the alignment unchanged.</summary>
     public EmbeddingRecipe WithPolicy(FaceSelectionPolicy policy) => this with { Alignment = Alignment with { Policy = policy } };
-
-    /// <summary>"symmetric" or "imagenet" (any case), the names <see cref="ModelInputNormalization.Name"/> gives.</summary>
-    public static ModelInputNormalization ParseNormalization(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "symmetric" => ModelInputNormalization.Symmetric,
-        "imagenet" => ModelInputNormalization.ImageNet,
-        _ => throw new ArgumentException($"unknown normalisation '{name}'; use symmetric or imagenet", nameof(name)),
-    };
 
     /// <summary>"central" or "largest": the policy as <see cref="FaceSelector.ParsePolicy"/> reads it.</summary>
     public static string PolicyName(FaceSelectionPolicy policy) => policy == FaceSelectionPolicy.MostCentral ? "central" : "largest";

@@ -27,10 +27,3 @@ public sealed class TestPki : IDisposable
         _directory.Dispose();
     }
 }
-
-public sealed class TempDirectory : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("fedface-pki-").FullName;
-
-    public void Dispose() => Directory.Delete(Path, recursive: true);
-}

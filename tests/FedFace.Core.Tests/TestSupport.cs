@@ -2,35 +2,6 @@ using System.Runtime.InteropServices;
 
 namespace FedFace.Core.Tests;
 
-/// <summary>A fresh directory under the system temp folder, deleted on dispose.</summary>
-internal sealed class TempDirectory : IDisposable
-{
-    public TempDirectory()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"fedface-tests-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    /// <summary>Every file below the directory, hidden ones (such as AtomicFile's temporaries) included.</summary>
-    public string[] AllFiles() =>
-        Directory.GetFiles(Path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-            .Select(f => System.IO.Path.GetRelativePath(Path, f))
-            .Order(StringComparer.Ordinal)
-            .ToArray();
-
-    public void Dispose()
-    {
-        if (Directory.Exists(Path))
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-    }
-}
-
 internal static class Models
 {
     /// <summary>A model with the given tensors, filled with seeded values in [-scale, scale).</summary>

@@ -12,7 +12,7 @@ public sealed class LfwProtocolTests
         int[] folds = Enumerable.Range(0, 600).Select(i => 1 + i / 60).ToArray();
         bool[] same = Enumerable.Range(0, 600).Select(i => i % 60 < 30).ToArray();
         double[] scores = same.Select(s => (s ? 0.6 : 0) + 0.3 * random.NextDouble()).ToArray();
-        using var scratch = new ScratchDirectory();
+        using var scratch = new TempDirectory();
 
         LfwProtocolResult result = LfwProtocol.Evaluate(scores, same, folds);
         (string csv, string png) = LfwProtocol.WriteRoc(result, scratch.Path, "round-3");

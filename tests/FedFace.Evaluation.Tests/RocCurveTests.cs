@@ -34,7 +34,7 @@ public sealed class RocCurveTests
     [Fact]
     public void Writes_a_csv_with_a_header_and_a_png_plot()
     {
-        using var scratch = new ScratchDirectory();
+        using var scratch = new TempDirectory();
         IReadOnlyList<RocPoint> roc = RocCurve.Compute(Scores, Same);
 
         RocCurve.WriteCsv(scratch.File("roc.csv"), roc);

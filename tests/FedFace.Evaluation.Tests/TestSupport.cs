@@ -1,21 +1,5 @@
 namespace FedFace.Evaluation.Tests;
 
-/// <summary>A fresh directory under the system temp folder, deleted on dispose.</summary>
-internal sealed class ScratchDirectory : IDisposable
-{
-    public ScratchDirectory()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"fedface-evaluation-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose() => Directory.Delete(Path, recursive: true);
-}
-
 /// <summary>Embeddings whose dot products are exact in float whatever the summation order, so that any two correct
 /// implementations agree bit for bit, and which tie often.</summary>
 internal static class ExactEmbeddings

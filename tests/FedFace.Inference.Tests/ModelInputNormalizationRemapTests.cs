@@ -47,4 +47,8 @@ public sealed class ModelInputNormalizationRemapTests
         Assert.Equal(expected, ModelInputNormalization.Parse(name).Name);
         Assert.Throws<ArgumentException>(() => ModelInputNormalization.Parse("bgr"));
     }
+
+    [Fact]
+    public void An_unknown_normalisation_is_refused_by_name() =>
+        Assert.Contains("'zscore'", Assert.Throws<ArgumentException>(() => ModelInputNormalization.Parse("zscore")).Message);
 }

@@ -46,14 +46,14 @@ public sealed class OnnxParityTests(OnnxParityTests.LfwFaces faces, ITestOutputH
     public void Export_then_import_then_export_gives_the_same_folded_weights()
     {
         ModelState trained = OnnxParity.PerturbBatchNorm(BackboneState.Export(new Backbones.MobileFaceNet(seed: 5)), seed: 5);
-        using var first = new TempFile(".onnx");
-        using var second = new TempFile(".onnx");
+        using var temp = new TempDirectory();
+        string first = temp.File("first.onnx"), second = temp.File("second.onnx");
 
-        MobileFaceNetOnnx.Export(trained, first.Path);
-        MobileFaceNetOnnx.Export(MobileFaceNetOnnx.Import(first.Path), second.Path);
+        MobileFaceNetOnnx.Export(trained, first);
+        MobileFaceNetOnnx.Export(MobileFaceNetOnnx.Import(first), second);
 
-        var again = OnnxModelFile.Read(second.Path).Graph.Initializer.ToDictionary(t => t.Name);
-        foreach (var tensor in OnnxModelFile.Read(first.Path).Graph.Initializer)
+        var again = OnnxModelFile.Read(second).Graph.Initializer.ToDictionary(t => t.Name);
+        foreach (var tensor in OnnxModelFile.Read(first).Graph.Initializer)
         {
             float[] expected = OnnxModelFile.Floats(tensor), actual = OnnxModelFile.Floats(again[tensor.Name]);
             for (int i = 0; i < expected.Length; i++)
@@ -67,10 +67,11 @@ public sealed class OnnxParityTests(OnnxParityTests.LfwFaces faces, ITestOutputH
     public void The_exported_file_declares_a_dynamic_batch_and_names_its_backbone_hash()
     {
         ModelState state = BackboneState.Export(new Backbones.MobileFaceNet(seed: 3));
-        using var temp = new TempFile(".onnx");
-        MobileFaceNetOnnx.Export(state, temp.Path);
+        using var temp = new TempDirectory();
+        string path = temp.File("model.onnx");
+        MobileFaceNetOnnx.Export(state, path);
 
-        using var session = new InferenceSession(temp.Path);
+        using var session = new InferenceSession(path);
         Assert.Equal([-1, 3, 112, 112], session.InputMetadata[MobileFaceNetOnnx.InputName].Dimensions);
         Assert.Equal([-1, 128], session.OutputMetadata[MobileFaceNetOnnx.OutputName].Dimensions);
         Assert.Equal(state.ComputeSha256Hex(), session.ModelMetadata.CustomMetadataMap["fedface.backbone_sha256"]);
@@ -79,11 +80,12 @@ public sealed class OnnxParityTests(OnnxParityTests.LfwFaces faces, ITestOutputH
     [Fact]
     public void Importing_a_file_that_is_not_a_model_names_the_file()
     {
-        using var temp = new TempFile(".onnx");
-        File.WriteAllBytes(temp.Path, [0x0a, 0xff, 0xff, 0x01, 0x02]);
-        var error = Assert.Throws<InvalidDataException>(() => MobileFaceNetOnnx.Import(temp.Path));
-        Assert.Contains(temp.Path, error.Message);
-        Assert.Throws<FileNotFoundException>(() => MobileFaceNetOnnx.Import(temp.Path + ".missing"));
+        using var temp = new TempDirectory();
+        string path = temp.File("garbage.onnx");
+        File.WriteAllBytes(path, [0x0a, 0xff, 0xff, 0x01, 0x02]);
+        var error = Assert.Throws<InvalidDataException>(() => MobileFaceNetOnnx.Import(path));
+        Assert.Contains(path, error.Message);
+        Assert.Throws<FileNotFoundException>(() => MobileFaceNetOnnx.Import(path + ".missing"));
     }
 
     [Fact]
@@ -92,12 +94,5 @@ public sealed class OnnxParityTests(OnnxParityTests.LfwFaces faces, ITestOutputH
         // YuNet is an ONNX model, but not a MobileFaceNet.
         var error = Assert.Throws<InvalidDataException>(() => MobileFaceNetOnnx.Import(SharedData.YuNetModel));
         Assert.Contains("not a MobileFaceNet of our layout", error.Message);
-    }
-
-    private sealed class TempFile(string extension) : IDisposable
-    {
-        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"fedface-{Guid.NewGuid():N}{extension}");
-
-        public void Dispose() => File.Delete(Path);
     }
 }

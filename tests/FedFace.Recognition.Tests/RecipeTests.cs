@@ -52,14 +52,4 @@ public sealed class RecipeTests
         Assert.True(options.FlipTestTimeAugmentation);
         Assert.Equal(1, options.IntraOpThreads);
     }
-
-    [Theory]
-    [InlineData("imagenet")]
-    [InlineData(" Symmetric ")]
-    public void NormalisationsAreReadByTheirNames(string name) =>
-        Assert.Equal(name.Trim().ToLowerInvariant(), EmbeddingRecipe.ParseNormalization(name).Name);
-
-    [Fact]
-    public void AnUnknownNormalisationIsRefusedByName() =>
-        Assert.Contains("'zscore'", Assert.Throws<ArgumentException>(() => EmbeddingRecipe.ParseNormalization("zscore")).Message);
 }

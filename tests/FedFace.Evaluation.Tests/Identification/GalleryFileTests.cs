@@ -5,7 +5,7 @@ namespace FedFace.Evaluation.Tests.Identification;
 
 public sealed class GalleryFileTests : IDisposable
 {
-    private readonly ScratchDirectory _scratch = new();
+    private readonly TempDirectory _scratch = new();
     private readonly string _path;
     private readonly byte[] _bytes;
 

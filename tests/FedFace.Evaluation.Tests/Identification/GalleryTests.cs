@@ -77,7 +77,7 @@ public sealed class GalleryTests
     [Fact]
     public void Saves_and_loads_the_same_gallery()
     {
-        using var scratch = new ScratchDirectory();
+        using var scratch = new TempDirectory();
         var gallery = new Gallery(dimension: 5);
         float[] embeddings = RandomEmbeddings.Normal(40, 5, seed: 9);
         for (int i = 0; i < 20; i++)
