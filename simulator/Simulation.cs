@@ -7,6 +7,7 @@ using FedFace.Core;
 using FedFace.Core.Storage;
 using FedFace.Evaluation;
 using FedFace.Learning;
+using FedFace.Learning.Backbones;
 using FedFace.Learning.Onnx;
 using FedFace.Vision;
 using Microsoft.AspNetCore.Builder;
@@ -119,9 +120,10 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
         return report;
     }
 
-    /// <summary>The version-0 global model: the imported --initial-model, or a seeded random MobileFaceNet.</summary>
-    public static ModelState InitialModel(SimulatorOptions options) =>
-        string.IsNullOrWhiteSpace(options.InitialModel) ? GlobalModelFactory.CreateInitial(options.Seed) : MobileFaceNetOnnx.Import(options.InitialModel);
+    /// <summary>The version-0 global model: the imported --initial-model, or a seeded random --backbone.</summary>
+    public static ModelState InitialModel(SimulatorOptions options) => string.IsNullOrWhiteSpace(options.InitialModel)
+        ? GlobalModelFactory.CreateInitial(options.Seed, BackboneArchitecture.Parse(options.Backbone))
+        : MobileFaceNetOnnx.Import(options.InitialModel);
 
     internal static string MachineDescription() =>
         $"{Environment.MachineName}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";

@@ -1,6 +1,7 @@
 using FedFace.Aggregator;
 using FedFace.Core.Aggregation;
 using FedFace.Inference;
+using FedFace.Learning.Backbones;
 using FedFace.Protos.V1;
 using FedFace.Vision;
 
@@ -25,6 +26,8 @@ public sealed class SimulatorOptions
     /// <summary>Which face of a photo with several: "largest" or "central".</summary>
     public string FacePolicy { get; set; } = "largest";
 
+    /// <summary>The backbone to train from random initialisation (mobilefacenet, iresnet18, iresnet34, iresnet50); ignored with <see cref="InitialModel"/>.</summary>
+    public string Backbone { get; set; } = "mobilefacenet";
     /// <summary>A BatchNorm-folded MobileFaceNet .onnx to start from (e.g. ../shared/models/mobilefacenet_foamliu.onnx); empty = random initialisation.</summary>
     public string InitialModel { get; set; } = "";
     /// <summary>
@@ -123,6 +126,7 @@ public sealed class SimulatorOptions
         if (Optimizer.Trim().ToLowerInvariant() is not ("sgd" or "adamw")) problems.Add($"--optimizer must be sgd or adamw, got '{Optimizer}'");
         if (!string.IsNullOrWhiteSpace(InitialModel) && !File.Exists(InitialModel)) problems.Add($"--initial-model '{InitialModel}' does not exist");
         Collect(() => _ = InputNormalization, "--normalization");
+        Collect(() => _ = BackboneArchitecture.Parse(Backbone), "--backbone");
         Collect(() => _ = FaceSelection, "--face-policy");
         problems.AddRange(TrainingSettings().Problems("training"));
         problems.AddRange(ServerOptimizerSettings().Problems("--server"));
@@ -152,6 +156,7 @@ public sealed class SimulatorOptions
         ["--unequal-sites"] = nameof(UnequalSites),
         ["--site-size-ratio"] = nameof(SiteSizeRatio),
         ["--face-policy"] = nameof(FacePolicy),
+        ["--backbone"] = nameof(Backbone),
         ["--initial-model"] = nameof(InitialModel),
         ["--normalization"] = nameof(Normalization),
         ["--epochs"] = nameof(LocalEpochs),

@@ -1,14 +1,16 @@
 using FedFace.Client;
 using FedFace.Core.Storage;
 using FedFace.Learning;
+using FedFace.Learning.Backbones;
 using FedFace.Learning.Onnx;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-// fedface-site init-model --out FILE [--seed N | --from-onnx MODEL.onnx]: writes the version-0 global model for an
-//   aggregator's Aggregator:InitialModelPath, randomly initialised or imported from a BN-folded MobileFaceNet ONNX file
-//   (e.g. the pretrained mobilefacenet_foamliu.onnx).
+// fedface-site init-model --out FILE [--seed N] [--backbone mobilefacenet|iresnet18|iresnet34|iresnet50] | --from-onnx MODEL.onnx]:
+//   writes the version-0 global model for an aggregator's Aggregator:InitialModelPath, randomly initialised or imported
+//   from a BN-folded MobileFaceNet ONNX file (e.g. the pretrained mobilefacenet_foamliu.onnx). Sites build their network
+//   from the global model's tensors, so the backbone is chosen here once for the whole federation.
 // fedface-site export-onnx --model FILE.ffm --out FILE.onnx: a global model as ONNX, for serving with ONNX Runtime.
 // Otherwise: run the site worker.
 if (args.Length > 0 && args[0] == "init-model")
@@ -16,7 +18,8 @@ if (args.Length > 0 && args[0] == "init-model")
     string output = ArgumentAfter(args, "--out") ?? "initial-model.ffm";
     string? onnx = ArgumentAfter(args, "--from-onnx");
     int seed = int.Parse(ArgumentAfter(args, "--seed") ?? "1", System.Globalization.CultureInfo.InvariantCulture);
-    var model = onnx is null ? GlobalModelFactory.CreateInitial(seed) : MobileFaceNetOnnx.Import(onnx);
+    var architecture = BackboneArchitecture.Parse(ArgumentAfter(args, "--backbone") ?? BackboneArchitecture.MobileFaceNet.Name);
+    var model = onnx is null ? GlobalModelFactory.CreateInitial(seed, architecture) : MobileFaceNetOnnx.Import(onnx);
     ModelFile.Write(output, model, version: 0);
     Console.WriteLine($"wrote {output}: {model.Tensors.Count} tensors, {model.ParameterCount:N0} parameters, sha256 {model.ComputeSha256Hex()}");
     return 0;
@@ -31,7 +34,7 @@ if (args.Length > 0 && args[0] == "export-onnx")
         return 2;
     }
     (var model, long version) = ModelFile.Read(input);
-    MobileFaceNetOnnx.Export(model, output, $"FedFace global model v{version} from {Path.GetFileName(input)}");
+    BackboneOnnx.Export(model, output, $"FedFace global model v{version} from {Path.GetFileName(input)}");
     Console.WriteLine($"wrote {output}: global model v{version}, BatchNorm folded, sha256 of the backbone {model.ComputeSha256Hex()}");
     return 0;
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FedFace.Core;
 using FedFace.Core.Wire;
 using FedFace.Learning;
+using FedFace.Learning.Backbones;
 using FedFace.Learning.Training;
 using FedFace.Protos.V1;
 using FedFace.Transport;
@@ -83,7 +84,7 @@ public sealed class SiteAgent : IDisposable
     {
         ModelState global = await GetGlobalModelAsync(task, cancellationToken);
         _data ??= _loadData(cancellationToken);
-        _model ??= new SiteModel(_data.Faces.ClassCount, _options.Seed);
+        _model ??= new SiteModel(_data.Faces.ClassCount, _options.Seed, BackboneArchitecture.Of(global));
 
         // Training that cannot finish by the deadline is wasted work: stop it there.
         using var untilDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -26,7 +26,7 @@ public sealed class MobileFaceNetTests
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         Tensor output = net.call(randn(3, 3, 112, 112));
-        Assert.Equal(new long[] { 3, MobileFaceNet.EmbeddingSize }, output.shape);
+        Assert.Equal(new long[] { 3, BackboneArchitecture.MobileFaceNet.EmbeddingSize }, output.shape);
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class MobileFaceNetTests
         using var net = new MobileFaceNet();
         Dictionary<string, Conv2d> ours = Modules<Conv2d>(net);
         Dictionary<string, BatchNorm2d> norms = Modules<BatchNorm2d>(net);
-        var steps = net.InferenceSteps().SelectMany(s => s is ResidualStep r ? r.Body : [(ConvolutionStep)s]).ToList();
+        var steps = InferenceSteps.Convolutions(net.InferenceSteps()).ToList();
 
         Assert.Equal(ours.Keys.Order(), steps.Select(s => s.Convolution).Order());
         Assert.Equal(norms.Keys.Order(), steps.Select(s => s.BatchNorm).Order());
@@ -80,7 +80,7 @@ public sealed class MobileFaceNetTests
         GraphProto onnx = s_onnx.Value;
         using var net = new MobileFaceNet();
         Dictionary<string, BatchNorm2d> norms = Modules<BatchNorm2d>(net);
-        var batchNormAfter = net.InferenceSteps().SelectMany(s => s is ResidualStep r ? r.Body : [(ConvolutionStep)s])
+        var batchNormAfter = InferenceSteps.Convolutions(net.InferenceSteps())
             .ToDictionary(s => s.Convolution, s => s.BatchNorm);
         var folded = new List<string>();
         foreach (NodeProto node in onnx.Node.Where(n => n.OpType == "Conv"))

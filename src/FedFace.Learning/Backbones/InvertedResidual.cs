@@ -47,7 +47,7 @@ internal sealed class InvertedResidual : Module<Tensor, Tensor>
             new($"{path}.conv.1.0", $"{path}.conv.1.1", Stride, Padding: 1, Groups: HiddenChannels, Activation.ReLU6),
             new($"{path}.conv.2", $"{path}.conv.3", Stride: 1, Padding: 0, Groups: 1, Activation.None),
         ];
-        return UsesResidual ? [new ResidualStep(body)] : body;
+        return UsesResidual ? [new ResidualStep(path, body, [])] : body;
     }
 
     public override Tensor forward(Tensor x) => UsesResidual ? x + _conv.call(x) : _conv.call(x);

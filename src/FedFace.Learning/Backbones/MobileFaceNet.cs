@@ -9,13 +9,10 @@ namespace FedFace.Learning.Backbones;
 /// <summary>
 /// MobileFaceNet (Chen et al. 2018) in the ReLU6 variant of foamliu/MobileFaceNet, laid out and named like that
 /// network's PyTorch modules so that the weights of <c>mobilefacenet_foamliu.onnx</c> map one-to-one:
-/// 3x112x112 face → 128-d embedding (not normalised here; the ArcFace head and the embedder normalise).
-/// Forward passes do not dispose their intermediates: callers run them inside <c>torch.NewDisposeScope()</c>.
+/// 3x112x112 face → 128-d embedding.
 /// </summary>
-public sealed class MobileFaceNet : Module<Tensor, Tensor>
+public sealed class MobileFaceNet : FaceBackbone
 {
-    public const int InputSize = 112;
-    public const int EmbeddingSize = 128;
 
     /// <summary>Bottleneck stages: expansion t, output channels c, repeats n, first stride s.</summary>
     private static readonly (int T, int C, int N, int S)[] s_bottlenecks =
@@ -44,11 +41,13 @@ public sealed class MobileFaceNet : Module<Tensor, Tensor>
         _features = Sequential(BuildBottlenecks(inChannels: 64, out long channels));
         _conv2 = new ConvBnReLU6(channels, 512, kernelSize: 1);
         _gdconv = new GDConv(512, kernelSize: 7);
-        _conv3 = Conv2d(512, EmbeddingSize, 1, bias: true); // foamliu keeps this bias although a BN follows
-        _bn = BatchNorm2d(EmbeddingSize);
+        _conv3 = Conv2d(512, BackboneArchitecture.MobileFaceNet.EmbeddingSize, 1, bias: true); // foamliu keeps this bias although a BN follows
+        _bn = BatchNorm2d(BackboneArchitecture.MobileFaceNet.EmbeddingSize);
         RegisterComponents();
         InitializeParameters(seed);
     }
+
+    public override BackboneArchitecture Architecture => BackboneArchitecture.MobileFaceNet;
 
     public override Tensor forward(Tensor faces)
     {
@@ -61,11 +60,7 @@ public sealed class MobileFaceNet : Module<Tensor, Tensor>
         return x.flatten(1);
     }
 
-    /// <summary>
-    /// The forward pass as convolution steps, for exporting and importing BN-folded graphs (ONNX). It restates
-    /// <see cref="forward"/>; the ONNX parity tests fail if the two ever disagree.
-    /// </summary>
-    internal IEnumerable<InferenceStep> InferenceSteps()
+    internal override IEnumerable<InferenceStep> InferenceSteps()
     {
         yield return new ConvolutionStep("conv1.0", "conv1.1", Stride: 2, Padding: 1, Groups: 1, Activation.ReLU6);
         yield return new ConvolutionStep("dw_conv.depthwise", "dw_conv.bn1", Stride: 1, Padding: 1, Groups: 64, Activation.ReLU);
@@ -80,6 +75,7 @@ public sealed class MobileFaceNet : Module<Tensor, Tensor>
         yield return new ConvolutionStep("conv2.0", "conv2.1", Stride: 1, Padding: 0, Groups: 1, Activation.ReLU6);
         yield return new ConvolutionStep("gdconv.depthwise", "gdconv.bn", Stride: 1, Padding: 0, Groups: 512, Activation.None);
         yield return new ConvolutionStep("conv3", "bn", Stride: 1, Padding: 0, Groups: 1, Activation.None);
+        yield return new FlattenStep();
     }
 
     private static (string, Module<Tensor, Tensor>)[] BuildBottlenecks(long inChannels, out long outChannels)

@@ -23,7 +23,7 @@ public sealed class ArcFaceHead : Module<Tensor, Tensor, Tensor>
     [ComponentName(Name = "weight")] private readonly Parameter _weight;
 
     /// <summary>A head for <paramref name="classCount"/> identities, weights Xavier-uniform from <paramref name="seed"/>.</summary>
-    public ArcFaceHead(int classCount, long seed, int embeddingSize = Backbones.MobileFaceNet.EmbeddingSize,
+    public ArcFaceHead(int classCount, long seed, int embeddingSize = 128,
         double scale = DefaultScale, double margin = DefaultArcFaceMargin, MarginKind kind = MarginKind.ArcFace) : base(nameof(ArcFaceHead))
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 2);

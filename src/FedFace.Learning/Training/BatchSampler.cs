@@ -10,7 +10,7 @@ namespace FedFace.Learning.Training;
 /// </summary>
 internal sealed class BatchSampler
 {
-    private const int Side = MobileFaceNet.InputSize;
+    private const int Side = FaceBackbone.InputSize;
 
     private readonly FaceTrainingSet _data;
     private readonly int _batchSize;

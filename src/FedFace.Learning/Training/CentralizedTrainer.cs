@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.Learning.Backbones;
 
 namespace FedFace.Learning.Training;
 
@@ -22,7 +23,7 @@ public static class CentralizedTrainer
         ArgumentNullException.ThrowIfNull(initial);
         ArgumentNullException.ThrowIfNull(options);
         FaceTrainingSet pooled = Pool(sites);
-        using var model = new SiteModel(pooled.ClassCount, seed);
+        using var model = new SiteModel(pooled.ClassCount, seed, BackboneArchitecture.Of(initial));
         model.LoadGlobal(initial);
         LocalTrainingReport report = model.Train(pooled, options with { FedProxMu = 0, KeepBatchNormLocal = false }, cancellationToken);
         return new CentralizedTrainingResult(model.ExportBackbone(), report);

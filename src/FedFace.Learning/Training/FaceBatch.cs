@@ -17,7 +17,7 @@ internal static class FaceBatch
         {
             throw new ArgumentException($"{count} faces need {count * FaceTrainingSet.ValuesPerImage} values, got {pixels.Length}", nameof(pixels));
         }
-        Tensor faces = empty(count, 3, MobileFaceNet.InputSize, MobileFaceNet.InputSize);
+        Tensor faces = empty(count, 3, FaceBackbone.InputSize, FaceBackbone.InputSize);
         MemoryMarshal.AsBytes(pixels).CopyTo(faces.bytes);
         return faces;
     }

@@ -10,7 +10,7 @@ namespace FedFace.Learning.Training;
 /// </summary>
 public sealed record FaceTrainingSet(float[] Pixels, int[] Labels, int ClassCount, float[]? MaskedPixels = null)
 {
-    public const int ValuesPerImage = 3 * MobileFaceNet.InputSize * MobileFaceNet.InputSize;
+    public const int ValuesPerImage = 3 * FaceBackbone.InputSize * FaceBackbone.InputSize;
 
     public int ImageCount => Labels.Length;
 

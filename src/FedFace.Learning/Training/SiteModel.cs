@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace FedFace.Learning.Training;
 
 /// <summary>
-/// One site's model: the shared MobileFaceNet backbone (replaced by the global model each round) and the site's
+/// One site's model: the shared backbone (replaced by the global model each round) and the site's
 /// private ArcFace head over its own identities, which never leaves the site: only <see cref="ExportBackbone"/> and
 /// <see cref="ComputeDelta"/> produce anything meant for the wire. Not thread-safe.
 /// </summary>
@@ -18,25 +18,26 @@ public sealed class SiteModel : IDisposable
     /// <summary>Faces per forward pass when embedding without gradients (head initialisation, validation).</summary>
     private const int EvaluationBatchSize = 64;
 
-    private readonly MobileFaceNet _backbone;
+    private readonly FaceBackbone _backbone;
     private readonly ArcFaceHead _head;
     private readonly IReadOnlySet<string> _batchNormTensors;
     private bool _hasLoadedGlobal;
     private bool _batchNormKeptLocal;
     private bool _disposed;
 
-    public SiteModel(int classCount, int seed)
+    /// <param name="architecture">The backbone the federation trains (the global model's: <see cref="BackboneArchitecture.Of"/>); MobileFaceNet when null.</param>
+    public SiteModel(int classCount, int seed, BackboneArchitecture? architecture = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 2);
-        _backbone = new MobileFaceNet(seed);
+        _backbone = (architecture ?? BackboneArchitecture.MobileFaceNet).Create(seed);
         // A different stream for the head, so it is not drawn from the same numbers as the first convolution.
-        _head = new ArcFaceHead(classCount, seed: ((long)seed << 1) ^ 0x5EED);
+        _head = new ArcFaceHead(classCount, seed: ((long)seed << 1) ^ 0x5EED, embeddingSize: _backbone.EmbeddingSize);
         _batchNormTensors = BackboneParts.BatchNormTensorNames(_backbone);
     }
 
     public int ClassCount => _head.ClassCount;
 
-    internal MobileFaceNet Backbone => _backbone;
+    internal FaceBackbone Backbone => _backbone;
 
     internal ArcFaceHead Head => _head;
 
@@ -234,7 +235,7 @@ public sealed class SiteModel : IDisposable
         var trainable = new List<(string, Parameter)>();
         foreach ((string name, Parameter parameter) in _backbone.named_parameters())
         {
-            bool frozen = frozenPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal));
+            bool frozen = _backbone.FixedParameters.Contains(name) || frozenPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal));
             parameter.requires_grad = !frozen;
             if (!frozen)
             {
@@ -298,14 +299,14 @@ public sealed class SiteModel : IDisposable
         private ModelState? _backbone;
         private Tensor? _head;
 
-        public void Take(MobileFaceNet backbone, ArcFaceHead head)
+        public void Take(FaceBackbone backbone, ArcFaceHead head)
         {
             _backbone = BackboneState.Export(backbone);
             _head?.Dispose();
             _head = head.Weight.detach().clone().DetachFromDisposeScope();
         }
 
-        public void Restore(MobileFaceNet backbone, ArcFaceHead head)
+        public void Restore(FaceBackbone backbone, ArcFaceHead head)
         {
             if (_backbone is null || _head is null)
             {
