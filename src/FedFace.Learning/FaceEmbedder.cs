@@ -56,6 +56,7 @@ public sealed class FaceEmbedder : IDisposable
             Tensor unit = F.normalize(_backbone.call(faces), dim: 1).contiguous();
             unit.bytes.CopyTo(MemoryMarshal.AsBytes(embeddings.AsSpan(start * EmbeddingSize, n * EmbeddingSize)));
         }
+        NativeMemory.ReleaseFreed();
         return embeddings;
     }
 

@@ -14,6 +14,7 @@ public abstract class FaceBackbone : nn.Module<Tensor, Tensor>
 
     protected FaceBackbone(string name) : base(name)
     {
+        NativeMemory.LimitArenas();
     }
 
     public abstract BackboneArchitecture Architecture { get; }

@@ -97,7 +97,14 @@ public sealed class SiteModel : IDisposable
         (FaceTrainingSet training, FaceTrainingSet? validation) = options.ValidationFraction > 0
             ? ValidationSplit.PerPerson(data, options.ValidationFraction, options.Seed)
             : (data, null);
-        return Train(training, validation, options, cancellationToken);
+        try
+        {
+            return Train(training, validation, options, cancellationToken);
+        }
+        finally
+        {
+            NativeMemory.ReleaseFreed(); // the step buffers are garbage now; do not let glibc sit on them until the next round
+        }
     }
 
     /// <summary>Trains on <paramref name="training"/>, measuring <paramref name="validation"/> (if any) after every epoch.</summary>
