@@ -50,7 +50,7 @@ public sealed class DifferentialPrivacySettings
         if (Adaptive is null) yield break;
         if (!(Adaptive.TargetQuantile is > 0 and < 1)) yield return $"{prefix}:Adaptive:TargetQuantile must be in (0, 1), got {Adaptive.TargetQuantile}";
         if (!IsPositive(Adaptive.LearningRate)) yield return $"{prefix}:Adaptive:LearningRate must be positive and finite, got {Adaptive.LearningRate}";
-        if (IsPositive(NoiseMultiplier) && !(2 * Adaptive.CountNoiseMultiplier > NoiseMultiplier) || !double.IsFinite(Adaptive.CountNoiseMultiplier))
+        if ((IsPositive(NoiseMultiplier) && !(2 * Adaptive.CountNoiseMultiplier > NoiseMultiplier)) || !double.IsFinite(Adaptive.CountNoiseMultiplier))
             yield return $"{prefix}:Adaptive:CountNoiseMultiplier must be finite and exceed NoiseMultiplier/2 = {NoiseMultiplier / 2:G4}, got {Adaptive.CountNoiseMultiplier}: "
                 + "the update keeps noise multiplier (z⁻² − (2σ_b)⁻²)^(−1/2), which needs 2σ_b > z";
     }
