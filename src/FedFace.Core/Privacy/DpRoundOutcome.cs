@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace FedFace.Core.Privacy;
 
 /// <summary>What the aggregator's DP step made of a round's unmasked sum.</summary>
-/// <param name="NoisedSum">The sum with the full noise, to publish from (the same object that was passed in).</param>
+/// <param name="NoisedSum">The sum with its noise, to publish from (the same object that was passed in, noised in place).</param>
 /// <param name="NextClipNorm">C for the next round (unchanged when the clip is fixed); store it in the checkpoint.</param>
 /// <param name="UnclippedFraction">b̃, the noised share of sites that were not clipped; null when the clip is fixed.</param>
 /// <param name="SamplingRate">q to compose into the accountant.</param>
