@@ -1,0 +1,70 @@
+namespace FedFace.Core.Privacy;
+
+/// <summary>
+/// The DP side of one round, fixed when the round opens (before any site answered), made by
+/// <see cref="DpAggregationStep.PlanRound"/>.
+/// </summary>
+/// <remarks>
+/// Distributed noise: each site adds N(0, (σ_Δ C)²/k) with k = <see cref="NoiseShareSites"/>, the fewest survivors
+/// the round commits with, so any committed round carries at least the full noise whoever dropped out; more
+/// survivors carry more (the accountant is told, see <see cref="DpRoundOutcome.RealisedNoiseMultiplier"/>). This
+/// protects the published model against everyone, and the sum against an honest-but-curious aggregator that follows
+/// the protocol and sees only the securely aggregated sum. Sites that collude can subtract their own shares, leaving
+/// only the others' noise; an aggregator that lies about sampling or survivors is outside this model.
+/// </remarks>
+public sealed record DpRoundPlan
+{
+    internal DpRoundPlan(DifferentialPrivacyMode mode, double clipNorm, double samplingRate, int sampledSites, int noiseShareSites,
+        double noiseMultiplier, double updateNoiseMultiplier, double countNoiseMultiplier)
+    {
+        Mode = mode;
+        ClipNorm = clipNorm;
+        SamplingRate = samplingRate;
+        SampledSites = sampledSites;
+        NoiseShareSites = noiseShareSites;
+        NoiseMultiplier = noiseMultiplier;
+        UpdateNoiseMultiplier = updateNoiseMultiplier;
+        CountNoiseMultiplier = countNoiseMultiplier;
+    }
+
+    public DifferentialPrivacyMode Mode { get; }
+
+    /// <summary>C for this round.</summary>
+    public double ClipNorm { get; }
+
+    /// <summary>
+    /// q = sampled / eligible sites. A uniform sample of fixed size is accounted as Poisson sampling at this rate, the
+    /// usual approximation (TF Privacy, Opacus); with every site in every round, q = 1 and the analysis is exact.
+    /// </summary>
+    public double SamplingRate { get; }
+
+    /// <summary>m: the sites asked to train; the fixed denominator of the mean delta and of the unclipped fraction.</summary>
+    public int SampledSites { get; }
+
+    /// <summary>k: the number of noise shares that make up the full noise (distributed mode).</summary>
+    public int NoiseShareSites { get; }
+
+    /// <summary>z, the multiplier the budget is checked and the round accounted with when k shares arrive.</summary>
+    public double NoiseMultiplier { get; }
+
+    /// <summary>σ_Δ: the update's part of z (z itself without adaptive clipping).</summary>
+    public double UpdateNoiseMultiplier { get; }
+
+    /// <summary>σ_b: noise on the sum of centred bits; 0 when the clip is fixed.</summary>
+    public double CountNoiseMultiplier { get; }
+
+    public bool IsAdaptive => CountNoiseMultiplier > 0;
+
+    /// <summary>σ_Δ·C: the update noise the sum must carry.</summary>
+    public double SumNoiseStandardDeviation => UpdateNoiseMultiplier * ClipNorm;
+
+    /// <summary>The round task's DP fields.</summary>
+    public DpSiteInstructions SiteInstructions
+    {
+        get
+        {
+            double shareScale = Mode == DifferentialPrivacyMode.Distributed ? 1 / Math.Sqrt(NoiseShareSites) : 0;
+            return new DpSiteInstructions(ClipNorm, SumNoiseStandardDeviation * shareScale, IsAdaptive, CountNoiseMultiplier * shareScale);
+        }
+    }
+}
