@@ -52,6 +52,8 @@ public sealed class SimulatorOptions
     public float MaskProbability { get; set; }
     /// <summary>BatchNorm normalises with the global statistics while sites train (fine-tuning a BatchNorm-folded import).</summary>
     public bool FreezeBatchNorm { get; set; }
+    /// <summary>Distillation from each round's global model (0 = off): masked faces learn to embed like the bare face did.</summary>
+    public float DistillationWeight { get; set; }
 
     /// <summary>"fedavg", "fedavgm" or "fedadam".</summary>
     public string ServerOptimizer { get; set; } = "fedavg";
@@ -97,6 +99,7 @@ public sealed class SimulatorOptions
         FedProxMu = FedProxMu,
         MaskedFaceProbability = MaskProbability,
         FreezeBatchNormStatistics = FreezeBatchNorm,
+        DistillationWeight = DistillationWeight,
     };
 
     internal ServerOptimizerSettings ServerOptimizerSettings() => new()
@@ -169,6 +172,7 @@ public sealed class SimulatorOptions
         ["--fedprox-mu"] = nameof(FedProxMu),
         ["--mask-probability"] = nameof(MaskProbability),
         ["--freeze-bn"] = nameof(FreezeBatchNorm),
+        ["--distill"] = nameof(DistillationWeight),
         ["--server-optimizer"] = nameof(ServerOptimizer),
         ["--server-lr"] = nameof(ServerLearningRate),
         ["--server-momentum"] = nameof(ServerMomentum),

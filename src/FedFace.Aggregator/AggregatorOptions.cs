@@ -43,6 +43,8 @@ public sealed class LocalTrainingSettings
     public float MaskedFaceProbability { get; set; }
     /// <summary>BatchNorm runs on the global statistics during local training (for a BatchNorm-folded pretrained start).</summary>
     public bool FreezeBatchNormStatistics { get; set; }
+    /// <summary>Weight of the distillation from the round's global model (0 = off); see the proto's distillation_weight.</summary>
+    public float DistillationWeight { get; set; }
 
     /// <summary>The round task's hyper-parameters.</summary>
     public TrainingConfig ToTrainingConfig(ulong seed) => new()
@@ -69,6 +71,7 @@ public sealed class LocalTrainingSettings
         KeepBatchNormLocal = KeepBatchNormLocal,
         MaskedFaceProbability = MaskedFaceProbability,
         FreezeBatchNormStatistics = FreezeBatchNormStatistics,
+        DistillationWeight = DistillationWeight,
     };
 
     /// <summary>Every problem with the settings, as sentences naming them under <paramref name="section"/>.</summary>
@@ -87,6 +90,7 @@ public sealed class LocalTrainingSettings
         if (EarlyStoppingPatience < 0) yield return $"{section}:EarlyStoppingPatience must be zero or positive, got {EarlyStoppingPatience}";
         if (!(FedProxMu >= 0)) yield return $"{section}:FedProxMu must be zero or positive, got {FedProxMu}";
         if (!(MaskedFaceProbability is >= 0 and <= 1)) yield return $"{section}:MaskedFaceProbability must be in [0, 1], got {MaskedFaceProbability}";
+        if (!(DistillationWeight >= 0) || !float.IsFinite(DistillationWeight)) yield return $"{section}:DistillationWeight must be zero or positive, got {DistillationWeight}";
     }
 }
 

@@ -184,6 +184,7 @@ public sealed class SiteAgent : IDisposable
             KeepBatchNormLocal = config.KeepBatchNormLocal,
             MaskedFaceProbability = config.MaskedFaceProbability,
             FreezeBatchNormStatistics = config.FreezeBatchNormStatistics,
+            DistillationWeight = config.DistillationWeight,
         };
     }
 

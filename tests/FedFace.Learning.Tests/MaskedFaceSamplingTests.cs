@@ -59,6 +59,27 @@ public sealed class MaskedFaceSamplingTests
     }
 
     [Fact]
+    public void Unmasked_twins_are_the_same_faces_unmasked_and_leave_the_batches_as_they_were()
+    {
+        FaceTrainingSet set = MarkedSet();
+        var withTwins = new BatchSampler(set, batchSize: 8, seed: 3, maskedProbability: 0.5f, withUnmaskedTwins: true);
+        var plain = new BatchSampler(set, batchSize: 8, seed: 3, maskedProbability: 0.5f);
+
+        foreach (((ReadOnlyMemory<float> pixels, ReadOnlyMemory<float> twins, _), (ReadOnlyMemory<float> plainPixels, ReadOnlyMemory<float> noTwins, _))
+            in withTwins.NextEpoch().Zip(plain.NextEpoch()))
+        {
+            Assert.Equal(plainPixels.ToArray(), pixels.ToArray()); // asking for twins draws no extra random numbers
+            Assert.True(noTwins.IsEmpty);
+            float[] faces = pixels.ToArray(), unmasked = twins.ToArray();
+            Assert.Equal(faces.Length, unmasked.Length);
+            for (int i = 0; i < faces.Length; i += FaceTrainingSet.ValuesPerImage)
+            {
+                Assert.Equal(Math.Abs(faces[i]), unmasked[i]); // marks: +i unmasked, −i masked
+            }
+        }
+    }
+
+    [Fact]
     public void A_masked_rendering_of_another_size_is_refused()
     {
         FaceTrainingSet set = MarkedSet() with { MaskedPixels = new float[FaceTrainingSet.ValuesPerImage] };

@@ -89,6 +89,15 @@ public sealed record LocalTrainingOptions
     /// </summary>
     public bool FreezeBatchNormStatistics { get; init; }
 
+    /// <summary>
+    /// Embedding distillation from the model the site was given (0 = off): adds λ·mean(1 − cos(f(x̃), f₀(x))) to the
+    /// loss, where x̃ is the face as trained on (flipped, possibly masked), x the same face unmasked and flipped alike,
+    /// and f₀ a frozen copy of the backbone as it was when training started (the round's global model). It teaches
+    /// masked faces to land where the given model puts the unmasked face, and keeps unmasked faces where they were:
+    /// learning without forgetting, for fine-tuning a pretrained model to masks without losing it on bare faces.
+    /// </summary>
+    public float DistillationWeight { get; init; }
+
     /// <summary>The margin m of the chosen <see cref="MarginKind"/>.</summary>
     public float Margin => MarginKind == MarginKind.CosFace ? CosFaceMargin : ArcFaceMargin;
 
@@ -110,6 +119,7 @@ public sealed record LocalTrainingOptions
         Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must be zero (off) or positive");
         Require(FedProxMu >= 0 && float.IsFinite(FedProxMu), nameof(FedProxMu), FedProxMu, "must be zero (off) or positive");
         Require(MaskedFaceProbability is >= 0 and <= 1, nameof(MaskedFaceProbability), MaskedFaceProbability, "must be in [0, 1]");
+        Require(DistillationWeight >= 0 && float.IsFinite(DistillationWeight), nameof(DistillationWeight), DistillationWeight, "must be zero (off) or positive");
         // The head checks the scale and the margin; the backbone knows how many stages it has.
     }
 

@@ -134,7 +134,8 @@ public sealed class SiteModel : IDisposable
         using ProximalTerm? proximal = options.FedProxMu > 0
             ? new ProximalTerm(trainable.Where(p => !(options.KeepBatchNormLocal && _batchNormTensors.Contains(p.Name))).Select(p => p.Parameter), options.FedProxMu)
             : null;
-        var batches = new BatchSampler(training, options.BatchSize, options.Seed, options.MaskedFaceProbability);
+        using Distillation? distillation = options.DistillationWeight > 0 ? new Distillation(_backbone, options.DistillationWeight) : null;
+        var batches = new BatchSampler(training, options.BatchSize, options.Seed, options.MaskedFaceProbability, withUnmaskedTwins: distillation is not null);
         int plannedSteps = options.Epochs * batches.BatchesPerEpoch;
         var schedule = LearningRateSchedule.For(options, options.MaxSteps > 0 ? Math.Min(options.MaxSteps, plannedSteps) : plannedSteps);
         var stopping = new EarlyStopping(options.EarlyStoppingPatience);
@@ -151,11 +152,11 @@ public sealed class SiteModel : IDisposable
             EnterTrainingMode(frozen);
             double epochSum = 0;
             int epochSteps = 0;
-            foreach ((ReadOnlyMemory<float> pixels, long[] labels) in batches.NextEpoch())
+            foreach ((ReadOnlyMemory<float> pixels, ReadOnlyMemory<float> unmaskedTwins, long[] labels) in batches.NextEpoch())
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 OptimizerFactory.SetLearningRate(optimizer, schedule.RateAt(steps));
-                double loss = Step(optimizer, proximal, pixels, labels);
+                double loss = Step(optimizer, proximal, distillation, pixels, unmaskedTwins, labels);
                 if (!double.IsFinite(loss))
                 {
                     throw new InvalidOperationException(
@@ -266,17 +267,28 @@ public sealed class SiteModel : IDisposable
         }
     }
 
-    private double Step(optim.Optimizer optimizer, ProximalTerm? proximal, ReadOnlyMemory<float> pixels, long[] labels)
+    private double Step(optim.Optimizer optimizer, ProximalTerm? proximal, Distillation? distillation,
+        ReadOnlyMemory<float> pixels, ReadOnlyMemory<float> unmaskedTwins, long[] labels)
     {
         using DisposeScope scope = NewDisposeScope();
         Tensor faces = FaceBatch.ToTensor(pixels.Span, labels.Length);
         Tensor targets = tensor(labels);
         optimizer.zero_grad();
-        Tensor marginLoss = _head.Loss(_backbone.call(faces), targets);
+        Tensor embeddings = _backbone.call(faces);
+        Tensor marginLoss = _head.Loss(embeddings, targets);
         float value = marginLoss.item<float>();
         if (float.IsFinite(value)) // never step on a non-finite loss: it would poison the head, which persists
         {
-            (proximal is null ? marginLoss : marginLoss + proximal.Loss()).backward();
+            Tensor total = marginLoss;
+            if (proximal is not null)
+            {
+                total += proximal.Loss();
+            }
+            if (distillation is not null)
+            {
+                total += distillation.Loss(embeddings, FaceBatch.ToTensor(unmaskedTwins.Span, labels.Length));
+            }
+            total.backward();
             optimizer.step();
         }
         return value; // the margin loss alone, comparable across sites and with the validation loss
