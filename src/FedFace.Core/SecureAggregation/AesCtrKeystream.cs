@@ -12,7 +12,7 @@ namespace FedFace.Core.SecureAggregation;
 /// threads expand one mask side by side. BouncyCastle's ChaCha20 stream path works byte by byte (about 20×
 /// slower here), hence AES. Not thread-safe: one instance per thread.
 /// </summary>
-internal sealed class AesCtrKeystream
+public sealed class AesCtrKeystream
 {
     public const int KeyBytes = 16;
     public const int BlockBytes = 16;
