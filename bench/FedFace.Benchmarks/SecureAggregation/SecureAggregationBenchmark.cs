@@ -31,7 +31,7 @@ public static class SecureAggregationBenchmark
         var runs = new Dictionary<string, RoundFigures>();
         RoundFigures Measure(string label, RoundPlan plan)
         {
-            string drops = string.Join(", ", plan.DropoutBeforeStage.Select(d => $"{d.Value:P0} before {d.Key}"));
+            string drops = plan.DropoutBeforeStage.Count == 0 ? "nobody" : string.Join(", ", plan.DropoutBeforeStage.Select(d => $"{d.Value:P0} before {d.Key}"));
             Console.WriteLine($"{plan.Sites} sites x {plan.Dimension:N0} elements, dropping {drops} ...");
             GC.Collect();
             RoundFigures figures = SecAggBenchRound.Run(plan);

@@ -131,18 +131,20 @@ public sealed class SecAggServer
     public Acceptance Receive(MaskedInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        string site = input.SiteId;
+        if (input.RoundId != _configuration.RoundId)
+            return Acceptance.Rejected($"the masked input of site '{site}' is for round {input.RoundId}, not round {_configuration.RoundId}: a replay from another round");
+        if (input.Values.Length != _configuration.MaskedLength)
+            return Acceptance.Rejected($"the masked input of site '{site}' has {input.Values.Length} words, not {_configuration.MaskedLength}");
+        // Hashing megabytes for the signature needs no round state: do it outside the lock, so sites
+        // uploading side by side are checked side by side.
+        if (!_siteKeys.Verify(site, input.SignedBytes(_configuration.Digest), input.Signature, out string reason))
+            return Acceptance.Rejected($"the masked input of site '{site}' is not signed for round {_configuration.RoundId} (altered, or replayed from another round): {reason}");
         lock (_gate)
         {
-            string site = input.SiteId;
-            if (input.RoundId != _configuration.RoundId)
-                return Acceptance.Rejected($"the masked input of site '{site}' is for round {input.RoundId}, not round {_configuration.RoundId}: a replay from another round");
             if (_maskedInputs.Contains(site))
                 return Acceptance.Rejected($"site '{site}' already sent its masked input for round {_configuration.RoundId}: this second copy is rejected as a replay");
             if (Refuse(SecAggStage.MaskedInput, site, "masked input") is Acceptance refused) return refused;
-            if (input.Values.Length != _configuration.MaskedLength)
-                return Acceptance.Rejected($"the masked input of site '{site}' has {input.Values.Length} words, not {_configuration.MaskedLength}");
-            if (!_siteKeys.Verify(site, input.SignedBytes(_configuration.Digest), input.Signature, out string reason))
-                return Acceptance.Rejected($"the masked input of site '{site}' is not signed for round {_configuration.RoundId} (altered, or replayed from another round): {reason}");
             TensorPrimitives.Add(_maskedSum, input.Values, _maskedSum);
             _maskedInputs.Add(site);
             return Answered(site);
