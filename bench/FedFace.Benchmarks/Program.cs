@@ -4,14 +4,20 @@ using FedFace.Benchmarks;
 
 // fedface-bench spine [--demo-report PATH] [--out PATH]
 // fedface-bench vision [options]: see FedFace.Benchmarks.Vision.VisionCommand
+// fedface-bench secure-aggregation [options]: see FedFace.Benchmarks.SecureAggregation.SecureAggregationCommand
 if (args.Length > 0 && args[0] == "vision")
 {
     return FedFace.Benchmarks.Vision.VisionCommand.Run(args[1..]);
+}
+if (args.Length > 0 && args[0] == "secure-aggregation")
+{
+    return await FedFace.Benchmarks.SecureAggregation.SecureAggregationCommand.RunAsync(args[1..]);
 }
 if (args.Length == 0 || args[0] != "spine" || args.Length % 2 != 1)
 {
     Console.Error.WriteLine("usage: fedface-bench spine [--demo-report simulation-report.json] [--out bench/results/spine.json]");
     Console.Error.WriteLine("       " + FedFace.Benchmarks.Vision.VisionCommand.Usage);
+    Console.Error.WriteLine("       " + FedFace.Benchmarks.SecureAggregation.SecureAggregationCommand.Usage);
     return 2;
 }
 string? demoPath = null, outPath = null;

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The secure-aggregation benchmark: SecAgg+ rounds of 10, 100 and 1,000 sites run in process against plain
+# FedAvg of the same deltas (error, exact sums under 30% dropout, site and server time, bytes on the wire),
+# and the mask PRG against its own keystream. Prints figures as it goes and writes
+# bench/results/secure-aggregation.json. About three minutes on 2 cores.
+# Usage: bash bench/secure-aggregation.sh [--out PATH] [--prg-pairs N] [--large-dimension N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "error: the .NET SDK (dotnet) is not on PATH; install the .NET 10 SDK first" >&2
+  exit 1
+fi
+
+dotnet build bench/FedFace.Benchmarks/FedFace.Benchmarks.csproj -c Release --nologo -v quiet
+exec dotnet bench/FedFace.Benchmarks/bin/Release/net10.0/linux-x64/fedface-bench.dll secure-aggregation "$@"

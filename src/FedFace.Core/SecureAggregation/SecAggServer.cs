@@ -1,0 +1,346 @@
+using System.Numerics.Tensors;
+
+namespace FedFace.Core.SecureAggregation;
+
+/// <summary>
+/// The server's side of one secure-aggregation round. For each stage the caller passes every message that
+/// arrives to <c>Receive</c> (each is accepted or rejected with a reason naming the site), and when all the
+/// awaited sites have answered or its deadline passes, calls that stage's <c>Close</c> method: the sites that
+/// answered are the stage's survivors, and it returns the next stage's requests (or, after stage 3, the
+/// result). With too few survivors a <c>Close</c> throws <see cref="SecAggAbortedException"/> and nothing
+/// is produced. It sees only uint32 vectors and ids: never a site's input. Thread-safe.
+/// </summary>
+public sealed class SecAggServer
+{
+    private readonly object _gate = new();
+    private readonly RoundConfiguration _configuration;
+    private readonly SiteKeyRing _siteKeys;
+    private readonly MaskExpander _masks;
+    private readonly NeighbourGraph _graph;
+    private readonly Dictionary<string, KeyAdvertisement> _advertisements = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, EncryptedShares> _encryptedShares = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _maskedInputs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, UnmaskRequest> _unmaskRequests = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _unmasked = new(StringComparer.Ordinal);
+    private readonly ShareLedger _ledger;
+    private SortedSet<string> _advertised = [];   // U1: stage-0 survivors
+    private SortedSet<string> _shared = [];       // U2: stage-1 survivors
+    private uint[]? _maskedSum;
+    private HashSet<string> _awaited;
+
+    public SecAggServer(RoundConfiguration configuration, SiteKeyRing siteKeys, MaskExpander? masks = null)
+    {
+        _configuration = configuration ?? throw new ArgumentNullException(nameof(configuration));
+        _siteKeys = siteKeys ?? throw new ArgumentNullException(nameof(siteKeys));
+        _masks = masks ?? new MaskExpander();
+        _graph = configuration.Graph;
+        _ledger = new ShareLedger(configuration.Threshold);
+        _awaited = configuration.SiteIds.ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>What to publish to the sampled sites before stage 0.</summary>
+    public RoundConfiguration Configuration => _configuration;
+
+    public SecAggStage Stage { get; private set; } = SecAggStage.AdvertiseKeys;
+
+    /// <summary>Sites asked in the current stage that have not answered yet: when empty, close the stage
+    /// without waiting for the deadline.</summary>
+    public IReadOnlyCollection<string> AwaitedSites
+    {
+        get { lock (_gate) return [.. _awaited.Order(StringComparer.Ordinal)]; }
+    }
+
+    // ── stage 0 ───────────────────────────────────────────────────────────────────────────────────────
+
+    public Acceptance Receive(KeyAdvertisement advertisement)
+    {
+        ArgumentNullException.ThrowIfNull(advertisement);
+        lock (_gate)
+        {
+            if (Refuse(SecAggStage.AdvertiseKeys, advertisement.SiteId, "key advertisement") is Acceptance refused) return refused;
+            if (advertisement.Problem(_configuration, _siteKeys) is string problem) return Acceptance.Rejected(problem);
+            _advertisements.Add(advertisement.SiteId, advertisement);
+            return Answered(advertisement.SiteId);
+        }
+    }
+
+    /// <summary>Ends stage 0; returns, per surviving site, its neighbours' advertisements.</summary>
+    public IReadOnlyDictionary<string, ShareKeysRequest> CloseAdvertiseKeys()
+    {
+        lock (_gate)
+        {
+            RequireStage(SecAggStage.AdvertiseKeys);
+            _advertised = Survivors(SecAggStage.AdvertiseKeys, _advertisements.Keys, "advertised keys");
+            var requests = _advertised.ToDictionary(site => site, site => new ShareKeysRequest(_configuration.RoundId, site,
+                [.. NeighboursIn(site, _advertised).Select(n => _advertisements[n])]), StringComparer.Ordinal);
+            Advance(SecAggStage.ShareKeys, _advertised);
+            return requests;
+        }
+    }
+
+    // ── stage 1 ───────────────────────────────────────────────────────────────────────────────────────
+
+    public Acceptance Receive(EncryptedShares shares)
+    {
+        ArgumentNullException.ThrowIfNull(shares);
+        lock (_gate)
+        {
+            string sender = shares.SenderId;
+            if (Refuse(SecAggStage.ShareKeys, sender, "encrypted shares", shares.RoundId) is Acceptance refused) return refused;
+            if (shares.Shares.Any(s => s.SenderId != sender))
+                return Acceptance.Rejected($"the encrypted shares of site '{sender}' include shares claiming another sender");
+            var recipients = shares.Shares.Select(s => s.RecipientId).ToHashSet(StringComparer.Ordinal);
+            string[] expected = [.. NeighboursIn(sender, _advertised)];
+            if (recipients.Count != shares.Shares.Count || !recipients.SetEquals(expected))
+                return Acceptance.Rejected($"the encrypted shares of site '{sender}' are addressed to [{string.Join(", ", shares.Shares.Select(s => s.RecipientId))}], "
+                    + $"not once to each of its neighbours [{string.Join(", ", expected)}]");
+            _encryptedShares.Add(sender, shares);
+            return Answered(sender);
+        }
+    }
+
+    /// <summary>Ends stage 1; returns, per surviving site, the shares its surviving neighbours sent it.</summary>
+    public IReadOnlyDictionary<string, MaskedInputRequest> CloseShareKeys()
+    {
+        lock (_gate)
+        {
+            RequireStage(SecAggStage.ShareKeys);
+            _shared = Survivors(SecAggStage.ShareKeys, _encryptedShares.Keys, "shared keys");
+            // Each survivor's inbox: the shares its surviving neighbours addressed to it.
+            Dictionary<string, List<EncryptedShare>> inboxes = _shared.ToDictionary(site => site, _ => new List<EncryptedShare>(), StringComparer.Ordinal);
+            foreach (string sender in _shared)
+            {
+                foreach (EncryptedShare share in _encryptedShares[sender].Shares)
+                {
+                    if (inboxes.TryGetValue(share.RecipientId, out List<EncryptedShare>? inbox)) inbox.Add(share);
+                }
+            }
+            var requests = inboxes.ToDictionary(e => e.Key, e => new MaskedInputRequest(_configuration.RoundId, e.Key, e.Value), StringComparer.Ordinal);
+            _encryptedShares.Clear(); // routed: the server has no further use for them
+            _maskedSum = new uint[_configuration.MaskedLength];
+            Advance(SecAggStage.MaskedInput, _shared);
+            return requests;
+        }
+    }
+
+    // ── stage 2 ───────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>Checks a masked input's round, site and signature, and folds it into the running sum (mod
+    /// 2³²), so the server keeps one vector however many sites answer. A second copy from the same site, or a
+    /// copy from another round, is rejected as a replay.</summary>
+    public Acceptance Receive(MaskedInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        string site = input.SiteId;
+        if (input.RoundId != _configuration.RoundId)
+            return Acceptance.Rejected($"the masked input of site '{site}' is for round {input.RoundId}, not round {_configuration.RoundId}: a replay from another round");
+        if (input.Values.Length != _configuration.MaskedLength)
+            return Acceptance.Rejected($"the masked input of site '{site}' has {input.Values.Length} words, not {_configuration.MaskedLength}");
+        // Hashing megabytes for the signature needs no round state: do it outside the lock, so sites
+        // uploading side by side are checked side by side.
+        if (!_siteKeys.Verify(site, input.SignedBytes(_configuration.Digest), input.Signature, out string reason))
+            return Acceptance.Rejected($"the masked input of site '{site}' is not signed for round {_configuration.RoundId} (altered, or replayed from another round): {reason}");
+        lock (_gate)
+        {
+            if (_maskedInputs.Contains(site))
+                return Acceptance.Rejected($"site '{site}' already sent its masked input for round {_configuration.RoundId}: this second copy is rejected as a replay");
+            if (Refuse(SecAggStage.MaskedInput, site, "masked input") is Acceptance refused) return refused;
+            TensorPrimitives.Add(_maskedSum, input.Values, _maskedSum);
+            _maskedInputs.Add(site);
+            return Answered(site);
+        }
+    }
+
+    /// <summary>Ends stage 2; returns, per site whose masked input arrived, which of its neighbours survived
+    /// and which dropped. Aborts if some secret that must be reconstructed has fewer than t holders left.</summary>
+    public IReadOnlyDictionary<string, UnmaskRequest> CloseMaskedInput()
+    {
+        lock (_gate)
+        {
+            RequireStage(SecAggStage.MaskedInput);
+            var survived = new SortedSet<string>(_maskedInputs, StringComparer.Ordinal);
+            if (survived.Count == 0) Abort(SecAggStage.MaskedInput, 0, _configuration.Threshold + 1, "no masked input arrived");
+            var dropped = new SortedSet<string>(_shared.Except(survived), StringComparer.Ordinal);
+            foreach (string owner in _shared)
+            {
+                int holders = NeighboursIn(owner, survived).Count();
+                // A dropped site none of whose neighbours survived left no mask in the sum: nothing to rebuild.
+                if (dropped.Contains(owner) && holders == 0) continue;
+                if (holders < _configuration.Threshold)
+                {
+                    string secret = survived.Contains(owner) ? "self-mask seed" : "mask key";
+                    Abort(SecAggStage.MaskedInput, holders, _configuration.Threshold,
+                        $"only {holders} surviving neighbours of site '{owner}' hold shares of its {secret}");
+                }
+                _ledger.Expect(owner, survived.Contains(owner) ? ShareKind.SelfMaskSeed : ShareKind.MaskKey);
+            }
+            foreach (string site in survived)
+            {
+                _unmaskRequests[site] = new UnmaskRequest(_configuration.RoundId, site,
+                    [.. NeighboursIn(site, survived)], [.. NeighboursIn(site, dropped)]);
+            }
+            Advance(SecAggStage.Unmask, survived);
+            return new Dictionary<string, UnmaskRequest>(_unmaskRequests, StringComparer.Ordinal);
+        }
+    }
+
+    // ── stage 3 ───────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>Takes a survivor's revealed shares; the whole message is rejected if any share is not one the
+    /// server asked that site for (another kind, another owner, a repeat).</summary>
+    public Acceptance Receive(UnmaskShares shares)
+    {
+        ArgumentNullException.ThrowIfNull(shares);
+        lock (_gate)
+        {
+            string site = shares.SiteId;
+            if (Refuse(SecAggStage.Unmask, site, "unmask shares", shares.RoundId) is Acceptance refused) return refused;
+            UnmaskRequest asked = _unmaskRequests[site];
+            var askedOwners = asked.SurvivingNeighbours.Concat(asked.DroppedNeighbours).ToHashSet(StringComparer.Ordinal);
+            int point = _configuration.ShamirPointOf(site);
+            var accepted = new List<(string Owner, ShareKind Kind, SecretShare Share)>();
+            foreach (RevealedShare revealed in shares.Shares)
+            {
+                ShareKind? expected = _ledger.ExpectedKind(revealed.OwnerId);
+                if (!askedOwners.Remove(revealed.OwnerId))
+                    return Acceptance.Rejected($"site '{site}' revealed a share of site '{revealed.OwnerId}' that was not asked for (or twice)");
+                if (revealed.Kind != expected)
+                    return Acceptance.Rejected($"site '{site}' revealed a {revealed.Kind} share of site '{revealed.OwnerId}', but the server asked for its "
+                        + $"{expected} share: refused, the server never holds both kinds of share of one site");
+                try
+                {
+                    accepted.Add((revealed.OwnerId, revealed.Kind, SecretShare.FromBytes(point, revealed.Share)));
+                }
+                catch (FormatException e)
+                {
+                    return Acceptance.Rejected($"site '{site}' revealed a malformed share of site '{revealed.OwnerId}': {e.Message}");
+                }
+            }
+            if (askedOwners.Count > 0)
+                return Acceptance.Rejected($"site '{site}' left out the shares of [{string.Join(", ", askedOwners.Order(StringComparer.Ordinal))}]");
+            foreach ((string owner, ShareKind kind, SecretShare share) in accepted) _ledger.Add(owner, kind, share);
+            _unmasked.Add(site);
+            return Answered(site);
+        }
+    }
+
+    /// <summary>Ends stage 3: reconstructs every needed secret (t shares each, checked against the site's
+    /// stage-0 commitment or public key), removes all masks and decodes the sum.</summary>
+    public SecAggResult CloseUnmask()
+    {
+        lock (_gate)
+        {
+            RequireStage(SecAggStage.Unmask);
+            var survived = new SortedSet<string>(_maskedInputs, StringComparer.Ordinal);
+            var removal = new List<MaskTerm>();
+            foreach (string site in survived)
+            {
+                byte[] seed = ReconstructOrAbort(site, "self-mask seed");
+                if (!DomainLabels.SelfMaskCommitment(_configuration, site, seed).AsSpan().SequenceEqual(_advertisements[site].SelfMaskCommitment))
+                    Abort(SecAggStage.Unmask, _ledger.CountFor(site), _configuration.Threshold,
+                        $"the self-mask seed rebuilt for site '{site}' does not match its commitment: a survivor revealed a wrong share");
+                removal.Add(new MaskTerm(seed, MaskSign.Subtract));
+            }
+            foreach (string dropped in _shared.Except(survived).Where(d => _ledger.ExpectedKind(d) == ShareKind.MaskKey))
+            {
+                SecAggKeyPair keys = SecAggKeyPair.FromPrivateKey(ReconstructOrAbort(dropped, "mask key"));
+                if (!keys.PublicKey.AsSpan().SequenceEqual(_advertisements[dropped].MaskPublicKey))
+                    Abort(SecAggStage.Unmask, _ledger.CountFor(dropped), _configuration.Threshold,
+                        $"the mask key rebuilt for site '{dropped}' does not match its advertised key: a survivor revealed a wrong share");
+                foreach (string survivor in NeighboursIn(dropped, survived))
+                {
+                    byte[] seed = PairwiseMasks.Seed(keys, dropped, survivor, _advertisements[survivor].MaskPublicKey, _configuration);
+                    removal.Add(new MaskTerm(seed, PairwiseMasks.Opposite(PairwiseMasks.SignFor(survivor, dropped))));
+                }
+            }
+            uint[] sum = _maskedSum!;
+            _masks.Apply(sum, removal);
+            var quantizer = new InputQuantizer(_configuration);
+            (float[] weightedSum, long totalWeight) = quantizer.Decode(sum);
+            if (totalWeight < survived.Count || totalWeight > survived.Count * _configuration.MaxWeightPerSite)
+                Abort(SecAggStage.Unmask, survived.Count, survived.Count, $"the unmasked total weight {totalWeight} is impossible for {survived.Count} sites: an input or a share was wrong");
+            int[] levels = quantizer.ToSigned(sum)[..^1];
+            Stage = SecAggStage.Completed;
+            _maskedSum = null;
+            _awaited = [];
+            return new SecAggResult(_configuration.RoundId, weightedSum, totalWeight, levels, [.. survived], _configuration.QuantizationStep);
+        }
+    }
+
+    /// <summary>The kinds of share the server holds for a site: never more than one (tests pin this down).</summary>
+    internal IReadOnlyList<ShareKind> ShareKindsHeldFor(string siteId)
+    {
+        lock (_gate) return _ledger.KindsHeldFor(siteId);
+    }
+
+    private byte[] ReconstructOrAbort(string owner, string secret)
+    {
+        try
+        {
+            return _ledger.Reconstruct(owner);
+        }
+        catch (InsufficientSharesException e)
+        {
+            Abort(SecAggStage.Unmask, e.Available, e.Threshold, $"only {e.Available} shares of the {secret} of site '{owner}' were revealed");
+            throw; // unreachable: Abort throws
+        }
+        catch (InconsistentSharesException)
+        {
+            Abort(SecAggStage.Unmask, _ledger.CountFor(owner), _configuration.Threshold,
+                $"the shares of the {secret} of site '{owner}' do not fit together: a survivor revealed a wrong share");
+            throw;
+        }
+    }
+
+    /// <summary>Why a message cannot be taken at all (wrong stage, unknown or unexpected site, repeat), or null.</summary>
+    private Acceptance? Refuse(SecAggStage stage, string siteId, string what, long? roundId = null)
+    {
+        if (roundId is long round && round != _configuration.RoundId)
+            return Acceptance.Rejected($"the {what} of site '{siteId}' is for round {round}, not round {_configuration.RoundId}");
+        if (Stage != stage)
+            return Acceptance.Rejected($"the {what} of site '{siteId}' arrived at stage {Stage} of round {_configuration.RoundId}, not {stage}");
+        if (!_configuration.Contains(siteId))
+            return Acceptance.Rejected($"site '{siteId}' is not sampled for round {_configuration.RoundId}");
+        if (!_awaited.Contains(siteId))
+            return Acceptance.Rejected($"site '{siteId}' already answered stage {stage}, or dropped out of round {_configuration.RoundId} before it");
+        return null;
+    }
+
+    private Acceptance Answered(string siteId)
+    {
+        _awaited.Remove(siteId);
+        return Acceptance.Accepted;
+    }
+
+    private SortedSet<string> Survivors(SecAggStage stage, IEnumerable<string> answered, string what)
+    {
+        string[] answering = [.. answered];
+        SortedSet<string> kept = NeighbourhoodPruning.Prune(answering, _graph, _configuration.Threshold);
+        if (kept.Count == 0)
+            Abort(stage, answering.Length, _configuration.Threshold + 1,
+                $"{answering.Length} of {_configuration.SiteIds.Count} sites {what}, and none of them has t = {_configuration.Threshold} neighbours among them");
+        return kept;
+    }
+
+    private IEnumerable<string> NeighboursIn(string site, IReadOnlySet<string> survivors) => _graph.NeighboursOf(site).Where(survivors.Contains);
+
+    private void RequireStage(SecAggStage stage)
+    {
+        if (Stage != stage) throw new InvalidOperationException($"round {_configuration.RoundId} is at stage {Stage}; stage {stage} cannot be closed");
+    }
+
+    private void Advance(SecAggStage next, IEnumerable<string> asked)
+    {
+        Stage = next;
+        _awaited = asked.ToHashSet(StringComparer.Ordinal);
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void Abort(SecAggStage stage, int survivors, int required, string detail)
+    {
+        Stage = SecAggStage.Aborted;
+        _maskedSum = null;
+        _awaited = [];
+        throw new SecAggAbortedException(stage, survivors, required, $"round {_configuration.RoundId}: {detail}");
+    }
+}
