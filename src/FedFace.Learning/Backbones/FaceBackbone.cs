@@ -25,6 +25,32 @@ public abstract class FaceBackbone : nn.Module<Tensor, Tensor>
     internal virtual IReadOnlySet<string> FixedParameters { get; } = new HashSet<string>();
 
     /// <summary>
+    /// Re-draws every weight from a private generator, so the result depends on <paramref name="seed"/> only (not on
+    /// the global torch RNG that the layer constructors used, nor on other threads): BatchNorm γ = 1, β = 0, every other
+    /// layer as <paramref name="initializeLayer"/> says. (Draw with Tensor.normal_/uniform_ and the generator:
+    /// TorchSharp 0.107's init.normal_ ignores its generator.)
+    /// </summary>
+    protected void InitializeParameters(long seed, Action<nn.Module, Generator> initializeLayer)
+    {
+        using var generator = new Generator(unchecked((ulong)seed));
+        using var noGrad = no_grad();
+        foreach ((string _, nn.Module module) in named_modules())
+        {
+            if (module is TorchSharp.Modules.BatchNorm1d or TorchSharp.Modules.BatchNorm2d)
+            {
+                foreach ((string name, TorchSharp.Modules.Parameter parameter) in module.named_parameters(recurse: false))
+                {
+                    _ = name == "weight" ? nn.init.ones_(parameter) : nn.init.zeros_(parameter);
+                }
+            }
+            else
+            {
+                initializeLayer(module, generator);
+            }
+        }
+    }
+
+    /// <summary>
     /// The forward pass as steps over the state's tensors, for exporting BatchNorm-folded graphs (ONNX). It restates
     /// forward(); the ONNX parity tests fail if the two ever disagree.
     /// </summary>

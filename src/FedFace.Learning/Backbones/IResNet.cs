@@ -57,7 +57,8 @@ public sealed class IResNet : FaceBackbone
         _fc = Linear(512 * FinalSide * FinalSide, architecture.EmbeddingSize);
         _features = BatchNorm1d(architecture.EmbeddingSize);
         RegisterComponents();
-        InitializeParameters(seed);
+        InitializeParameters(seed, InsightfaceLayer);
+        _features.weight!.requires_grad = false;
     }
 
     public override BackboneArchitecture Architecture => _architecture;
@@ -88,34 +89,21 @@ public sealed class IResNet : FaceBackbone
     }
 
     /// <summary>
-    /// As insightface initialises it: convolutions N(0, 0.1), BatchNorm γ=1 β=0, the embedding BatchNorm's scale fixed
-    /// at 1 (not trained), PReLU slopes 0.25; the fully connected layer as PyTorch's default, U(±1/√fan_in). Every draw
-    /// from a private generator, so the result depends on <paramref name="seed"/> only.
+    /// As insightface initialises it: convolutions N(0, 0.1), PReLU slopes 0.25 (their constructor's), the embedding
+    /// BatchNorm's scale 1 and never trained; the fully connected layer as PyTorch's default, U(±1/√fan_in).
     /// </summary>
-    private void InitializeParameters(long seed)
+    private static void InsightfaceLayer(Module module, Generator generator)
     {
-        using var generator = new Generator(unchecked((ulong)seed));
-        using var noGrad = no_grad();
-        foreach ((string _, Module module) in named_modules())
+        switch (module)
         {
-            switch (module)
-            {
-                case Conv2d conv:
-                    conv.weight!.normal_(0.0, 0.1, generator);
-                    break;
-                case BatchNorm2d bn:
-                    init.ones_(bn.weight!);
-                    init.zeros_(bn.bias!);
-                    break;
-                case Linear fc:
-                    double bound = 1.0 / Math.Sqrt(fc.in_features);
-                    fc.weight!.uniform_(-bound, bound, generator);
-                    fc.bias!.uniform_(-bound, bound, generator);
-                    break;
-            }
+            case Conv2d conv:
+                conv.weight!.normal_(0.0, 0.1, generator);
+                break;
+            case Linear fc:
+                double bound = 1.0 / Math.Sqrt(fc.in_features);
+                fc.weight!.uniform_(-bound, bound, generator);
+                fc.bias!.uniform_(-bound, bound, generator);
+                break;
         }
-        init.ones_(_features.weight!);
-        init.zeros_(_features.bias!);
-        _features.weight!.requires_grad = false;
     }
 }

@@ -44,7 +44,7 @@ public sealed class MobileFaceNet : FaceBackbone
         _conv3 = Conv2d(512, BackboneArchitecture.MobileFaceNet.EmbeddingSize, 1, bias: true); // foamliu keeps this bias although a BN follows
         _bn = BatchNorm2d(BackboneArchitecture.MobileFaceNet.EmbeddingSize);
         RegisterComponents();
-        InitializeParameters(seed);
+        InitializeParameters(seed, KaimingFanOut);
     }
 
     public override BackboneArchitecture Architecture => BackboneArchitecture.MobileFaceNet;
@@ -94,32 +94,16 @@ public sealed class MobileFaceNet : FaceBackbone
         return blocks.ToArray();
     }
 
-    /// <summary>
-    /// Re-draws every weight from a private generator, so the result depends on the seed only (not on the
-    /// global torch RNG that the layer constructors used, nor on other threads).
-    /// </summary>
-    private void InitializeParameters(long seed)
+    /// <summary>foamliu's convolutions: Kaiming normal, fan-out mode, ReLU gain, std = √(2 / (out_channels · k · k)); zero biases.</summary>
+    private static void KaimingFanOut(Module module, Generator generator)
     {
-        using var generator = new Generator(unchecked((ulong)seed));
-        using var noGrad = no_grad();
-        foreach ((string _, Module module) in named_modules())
+        if (module is Conv2d conv)
         {
-            switch (module)
+            (long _, long fanOut) = init.CalculateFanInAndFanOut(conv.weight!);
+            conv.weight!.normal_(0.0, Math.Sqrt(2.0 / fanOut), generator);
+            if (conv.bias is not null)
             {
-                case Conv2d conv:
-                    // Kaiming normal, fan-out mode, ReLU gain: std = sqrt(2 / (out_channels · k · k)).
-                    // (Tensor.normal_, not init.normal_: TorchSharp 0.107's init.normal_ ignores its generator.)
-                    (long _, long fanOut) = init.CalculateFanInAndFanOut(conv.weight!);
-                    conv.weight!.normal_(0.0, Math.Sqrt(2.0 / fanOut), generator);
-                    if (conv.bias is not null)
-                    {
-                        init.zeros_(conv.bias);
-                    }
-                    break;
-                case BatchNorm2d bn:
-                    init.ones_(bn.weight!);
-                    init.zeros_(bn.bias!);
-                    break;
+                init.zeros_(conv.bias);
             }
         }
     }
