@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FedFace.Core.Privacy;
 
 namespace FedFace.Core.Tests.Privacy;
@@ -79,20 +78,5 @@ public class SecureGaussianTests
         Assert.Equal([1f, 2f], values);
         Assert.Throws<ArgumentOutOfRangeException>(() => SecureGaussian.Add(values, -1));
         Assert.Throws<ArgumentOutOfRangeException>(() => SecureGaussian.Add(values, double.NaN));
-    }
-
-    [Fact]
-    public void Noising_a_model_of_1_2_million_parameters_takes_well_under_100_ms()
-    {
-        float[] values = new float[1_200_000];
-        SecureGaussian.Add(values, 1); // warm-up: JIT and the pool
-        TimeSpan best = TimeSpan.MaxValue;
-        for (int attempt = 0; attempt < 3; attempt++)
-        {
-            var stopwatch = Stopwatch.StartNew();
-            SecureGaussian.Add(values, 1);
-            best = stopwatch.Elapsed < best ? stopwatch.Elapsed : best;
-        }
-        Assert.True(best < TimeSpan.FromMilliseconds(100), $"best of 3: {best.TotalMilliseconds:F1} ms");
     }
 }
