@@ -46,10 +46,11 @@ public sealed class FederationPrivacy
     public long RoundsAccounted => _accountant.RoundsComposed;
 
     /// <summary>
-    /// The DP of the federation the settings and the last commit describe, or null when DP is off. Says loudly when the
-    /// committed rounds were trained under other privacy than the settings now ask for.
+    /// The DP of the federation the settings and the last commit describe, or null when DP is off; logs what it is and
+    /// what is spent. Says loudly when the committed rounds were trained under other privacy than the settings now ask for.
     /// </summary>
-    public static FederationPrivacy? Resume(DifferentialPrivacySettings settings, CommittedState committed, ILogger logger)
+    /// <param name="samplingRate">About the share of sites a round samples, to estimate the rounds the budget still affords.</param>
+    public static FederationPrivacy? Resume(DifferentialPrivacySettings settings, CommittedState committed, double samplingRate, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(committed);
@@ -67,11 +68,18 @@ public sealed class FederationPrivacy
             logger.LogWarning("Differential privacy is on, but the {Rounds} committed rounds ran without it: ε counts only the rounds from now on",
                 committed.CommittedRound);
         }
-        return new FederationPrivacy(settings, committed.Privacy ?? DifferentialPrivacyCheckpoint.Initial(settings));
+        var privacy = new FederationPrivacy(settings, committed.Privacy ?? DifferentialPrivacyCheckpoint.Initial(settings));
+        logger.LogInformation("{Privacy}", privacy.Describe(samplingRate));
+        if (privacy.Mode == DifferentialPrivacyMode.Distributed)
+        {
+            logger.LogWarning("Distributed differential privacy under plain aggregation: this aggregator sees each site's update with only "
+                + "the site's share of the noise (the published model still carries all of it); secure aggregation would hide them");
+        }
+        return privacy;
     }
 
     /// <summary>A sentence for the start-up log: the mechanism, the budget, what is spent and about how many rounds still fit.</summary>
-    public string Describe(double samplingRate)
+    private string Describe(double samplingRate)
     {
         long affordable = Budget.AffordableRounds(_accountant, samplingRate, _settings.NoiseMultiplier, atMost: 100_000);
         string clip = _settings.Adaptive is { } adaptive

@@ -62,12 +62,6 @@ public sealed class RoundCoordinator
     /// <summary>What sites are told when the federation finished.</summary>
     public string FinishReason => BudgetStop ?? $"all {_options.TotalRounds} rounds are committed";
 
-    /// <summary>(ε, δ) spent so far; null without differential privacy.</summary>
-    public PrivacySpent? PrivacySpent
-    {
-        get { lock (_gate) { return _privacy?.Spent; } }
-    }
-
     /// <summary>
     /// The round loop is done, observers included; only then are sites told the federation finished, so a
     /// simulator that stops when its sites stop never cuts the last round's evaluation short.
@@ -137,16 +131,7 @@ public sealed class RoundCoordinator
             _logger.LogInformation("Started a new federation from {Path}: {Tensors} tensors, {Parameters:N0} parameters, sha256 {Hash}",
                 _options.InitialModelPath, model.Tensors.Count, model.ParameterCount, state.ModelSha256);
         }
-        _privacy = FederationPrivacy.Resume(_options.DifferentialPrivacy, state, _logger);
-        if (_privacy is not null)
-        {
-            _logger.LogInformation("{Privacy}", _privacy.Describe(_options.SampleFraction));
-        }
-        if (_privacy?.Mode == DifferentialPrivacyMode.Distributed)
-        {
-            _logger.LogWarning("Distributed differential privacy under plain aggregation: this aggregator sees each site's update with only "
-                + "the site's share of the noise (the published model still carries all of it); secure aggregation would hide them");
-        }
+        _privacy = FederationPrivacy.Resume(_options.DifferentialPrivacy, state, _options.SampleFraction, _logger);
         _nextRound = CommittedRound + 1;
     }
 

@@ -128,7 +128,7 @@ public sealed class SiteAgent : IDisposable
         ProtectedUpdate update = ProtectedUpdate.For(task, _model.ComputeDelta(global), report.Examples);
         if (update.Clipping is { } clipping)
         {
-            // The norm before clipping stays in this log: it is not private to send.
+            // The norm before clipping goes to this log only: sending it would reveal what clipping hides.
             _logger.LogInformation("Round {Round}: delta norm {Norm:G4} {Action} clip norm {Clip:G4}", task.Round, clipping.NormBeforeClipping,
                 clipping.WasClipped ? "clipped to the" : "within the", clipping.ClipNorm);
         }
