@@ -52,9 +52,15 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
             Directory.Delete(stateDirectory, recursive: true); // each simulation is a new federation
         }
 
-        var table = new RoundTable(heldOut, output);
+        var table = new RoundTable(heldOut, output, showsPrivacy: options.DifferentialPrivacySettings().Enabled);
         output.WriteLine($"Federation: {options.Sites} sites, {options.Rounds} rounds, {options.LocalEpochs} local epoch(s); scoring {heldOut.PairCount} held-out pairs");
         output.WriteLine($"Local training: {options.Optimizer}, lr {options.LearningRate:G3} → {options.LearningRateFloor:G3}, FedProx μ {options.FedProxMu:G3}, mask probability {options.MaskProbability:G3}; server {options.ServerOptimizer}; input {data.Normalization}");
+        if (options.DifferentialPrivacySettings().Enabled)
+        {
+            output.WriteLine($"Differential privacy: {options.Dp}, noise multiplier {options.DpNoise:G3}, clip {options.DpClip:G3}"
+                + (options.DpAdaptiveQuantile > 0 ? $" (adaptive, quantile {options.DpAdaptiveQuantile:G3})" : "")
+                + $", budget ε {options.DpEpsilonBudget:G3} at δ {options.DpDelta:G3}");
+        }
         output.WriteLine(table.Header);
         table.EvaluateInitial(initial);
 
@@ -76,6 +82,7 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
                 aggregatorOptions.SamplingSeed = options.Seed;
                 aggregatorOptions.Training = options.TrainingSettings();
                 aggregatorOptions.ServerOptimizer = options.ServerOptimizerSettings();
+                aggregatorOptions.DifferentialPrivacy = options.DifferentialPrivacySettings();
             },
             services => services.AddSingleton<IRoundObserver>(table));
         await aggregator.StartAsync(cancellationToken);
@@ -112,7 +119,8 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
             await aggregator.DisposeAsync();
         }
 
-        var report = new SimulationReport(options, options.TrainingSettings(), options.ServerOptimizerSettings(), MachineDescription(), startedAt, data.SiteRows, heldOut.PairCount, heldOut.DroppedPairs,
+        var report = new SimulationReport(options, options.TrainingSettings(), options.ServerOptimizerSettings(), options.DifferentialPrivacySettings(),
+            MachineDescription(), startedAt, data.SiteRows, heldOut.PairCount, heldOut.DroppedPairs,
             table.Rows, preparationSeconds, preparationSeconds + clock.Elapsed.TotalSeconds);
         string reportPath = Path.Combine(outputDirectory, "simulation-report.json");
         await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);

@@ -14,7 +14,9 @@ public sealed record RoundRow(
     double? MaskedAccuracy,
     double? MaskedAccuracyStd,
     double RoundSeconds,
-    double EvalSeconds);
+    double EvalSeconds,
+    /// <summary>With differential privacy: ε spent by the federation after this round, at the report's δ (null without).</summary>
+    double? Epsilon = null);
 
 public sealed record SiteRow(string SiteId, int People, int Faces, int SkippedNoFace, int Unreadable);
 
@@ -23,6 +25,7 @@ public sealed record SimulationReport(
     SimulatorOptions Settings,
     FedFace.Aggregator.LocalTrainingSettings SiteTraining,
     FedFace.Core.Aggregation.ServerOptimizerSettings ServerOptimizer,
+    FedFace.Core.Privacy.DifferentialPrivacySettings DifferentialPrivacy,
     string Machine,
     string StartedAtUtc,
     IReadOnlyList<SiteRow> Sites,

@@ -1,5 +1,6 @@
 using FedFace.Aggregator;
 using FedFace.Core.Aggregation;
+using FedFace.Core.Privacy;
 using FedFace.Inference;
 using FedFace.Learning.Backbones;
 using FedFace.Protos.V1;
@@ -63,6 +64,18 @@ public sealed class SimulatorOptions
     public float ServerBeta2 { get; set; } = 0.99f;
     public float ServerTau { get; set; } = 1e-3f;
 
+    /// <summary>Client-level differential privacy: "off", "central" (the aggregator adds the noise) or "distributed" (each site its share).</summary>
+    public string Dp { get; set; } = "off";
+    /// <summary>z: the noise standard deviation on the sum over the clip norm.</summary>
+    public double DpNoise { get; set; } = 1.0;
+    /// <summary>C: the L2 bound of a site's delta (the starting value with adaptive clipping).</summary>
+    public double DpClip { get; set; } = 1.0;
+    /// <summary>Adaptive clipping toward this quantile of the sites' update norms (0 = a fixed clip).</summary>
+    public double DpAdaptiveQuantile { get; set; }
+    /// <summary>Training stops before a round that would take ε past this.</summary>
+    public double DpEpsilonBudget { get; set; } = 10.0;
+    public double DpDelta { get; set; } = 1e-5;
+
     public double SampleFraction { get; set; } = 1.0;
     public int RoundDeadlineSeconds { get; set; } = 900;
     /// <summary>Pairs scored per held-out fold (half matched, half not); 0 = all 600 of each of folds 6–10 (slower, exact protocol).</summary>
@@ -112,6 +125,44 @@ public sealed class SimulatorOptions
         Tau = ServerTau,
     };
 
+    /// <summary>
+    /// The aggregator's differential privacy from the --dp flags. With adaptive clipping the clipped count takes noise
+    /// σ_b = z, which keeps most of the noise for the update with a handful of sites (the paper's m/20 suits hundreds).
+    /// </summary>
+    internal DifferentialPrivacySettings DifferentialPrivacySettings() => new()
+    {
+        Mode = DpMode ?? DifferentialPrivacyMode.Off,
+        NoiseMultiplier = DpNoise,
+        ClipNorm = DpClip,
+        Adaptive = DpAdaptiveQuantile > 0 ? new AdaptiveClippingSettings { TargetQuantile = DpAdaptiveQuantile, CountNoiseMultiplier = DpNoise } : null,
+        EpsilonBudget = DpEpsilonBudget,
+        Delta = DpDelta,
+    };
+
+    private DifferentialPrivacyMode? DpMode => Dp.Trim().ToLowerInvariant() switch
+    {
+        "off" => DifferentialPrivacyMode.Off,
+        "central" => DifferentialPrivacyMode.Central,
+        "distributed" => DifferentialPrivacyMode.Distributed,
+        _ => null,
+    };
+
+    /// <summary>The settings' problems, named by the flags that set them.</summary>
+    private IEnumerable<string> DifferentialPrivacyProblems()
+    {
+        if (DpMode is null)
+        {
+            return [$"--dp must be off, central or distributed, got '{Dp}'"];
+        }
+        (string Setting, string Flag)[] flags =
+        [
+            ("--dp:NoiseMultiplier", "--dp-noise"), ("--dp:ClipNorm", "--dp-clip"), ("--dp:EpsilonBudget", "--dp-epsilon-budget"),
+            ("--dp:Delta", "--dp-delta"), ("--dp:Adaptive:TargetQuantile", "--dp-adaptive-quantile"),
+        ];
+        return DifferentialPrivacySettings().Problems("--dp")
+            .Select(problem => flags.Aggregate(problem, (text, flag) => text.Replace(flag.Setting, flag.Flag, StringComparison.Ordinal)));
+    }
+
     public SimulatorOptions Clone() => (SimulatorOptions)MemberwiseClone();
 
     public IReadOnlyList<string> Problems()
@@ -133,6 +184,7 @@ public sealed class SimulatorOptions
         Collect(() => _ = FaceSelection, "--face-policy");
         problems.AddRange(TrainingSettings().Problems("training"));
         problems.AddRange(ServerOptimizerSettings().Problems("--server"));
+        problems.AddRange(DifferentialPrivacyProblems());
         return problems;
 
         void Collect(Action parse, string name)
@@ -179,6 +231,12 @@ public sealed class SimulatorOptions
         ["--server-beta1"] = nameof(ServerBeta1),
         ["--server-beta2"] = nameof(ServerBeta2),
         ["--server-tau"] = nameof(ServerTau),
+        ["--dp"] = nameof(Dp),
+        ["--dp-noise"] = nameof(DpNoise),
+        ["--dp-clip"] = nameof(DpClip),
+        ["--dp-adaptive-quantile"] = nameof(DpAdaptiveQuantile),
+        ["--dp-epsilon-budget"] = nameof(DpEpsilonBudget),
+        ["--dp-delta"] = nameof(DpDelta),
         ["--sample-fraction"] = nameof(SampleFraction),
         ["--deadline"] = nameof(RoundDeadlineSeconds),
         ["--eval-pairs-per-fold"] = nameof(EvalPairsPerFold),

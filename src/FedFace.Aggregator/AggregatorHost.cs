@@ -27,6 +27,9 @@ public static class AggregatorHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IServerOptimizer>(services =>
             services.GetRequiredService<IOptions<AggregatorOptions>>().Value.ServerOptimizer.Create());
+        builder.Services.AddSingleton(services => AggregatorCredentials.Load(services.GetRequiredService<IOptions<AggregatorOptions>>().Value));
+        builder.Services.AddSingleton(services => new ModelSigner(services.GetRequiredService<AggregatorCredentials>().Certificate,
+            services.GetRequiredService<IOptions<AggregatorOptions>>().Value.FederationName));
         builder.Services.AddSingleton<RoundCoordinator>();
         builder.Services.AddHostedService<RoundLoop>();
         builder.Services.AddGrpc(grpc => grpc.EnableDetailedErrors = true);
@@ -50,8 +53,9 @@ public static class AggregatorHost
         // Resolving the options runs AggregatorOptionsValidator: every problem is reported by name before we listen.
         AggregatorOptions options = kestrel.ApplicationServices.GetRequiredService<IOptions<AggregatorOptions>>().Value;
         ILogger logger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("FedFace.Aggregator.Tls");
-        X509Certificate2 serverCertificate = FederationTrust.LoadCertificateWithKey(options.CertificatePath, options.KeyPath);
-        var gate = new ClientCertificateGate(FederationTrust.LoadCertificate(options.CaCertificatePath), logger);
+        AggregatorCredentials credentials = kestrel.ApplicationServices.GetRequiredService<AggregatorCredentials>();
+        X509Certificate2 serverCertificate = credentials.Certificate;
+        var gate = new ClientCertificateGate(credentials.FederationCa, logger);
 
         // Model transfer is bulk data: windows larger than HTTP/2's defaults keep the loopback pipe full.
         kestrel.Limits.Http2.InitialConnectionWindowSize = 8 << 20;

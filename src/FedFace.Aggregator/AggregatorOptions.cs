@@ -1,4 +1,5 @@
 using FedFace.Core.Aggregation;
+using FedFace.Core.Privacy;
 using FedFace.Protos.V1;
 
 namespace FedFace.Aggregator;
@@ -121,6 +122,8 @@ public sealed class AggregatorOptions
     public LocalTrainingSettings Training { get; set; } = new();
     /// <summary>How the round's mean delta becomes the next global model (section Aggregator:ServerOptimizer).</summary>
     public ServerOptimizerSettings ServerOptimizer { get; set; } = new();
+    /// <summary>Client-level DP-FedAvg (section Aggregator:DifferentialPrivacy); Mode Off by default.</summary>
+    public DifferentialPrivacySettings DifferentialPrivacy { get; set; } = new();
 
     /// <summary>Every problem with the settings, as sentences; empty when they are usable.</summary>
     public IReadOnlyList<string> Problems()
@@ -141,6 +144,7 @@ public sealed class AggregatorOptions
         Require(WaitRetryMilliseconds > 0, $"Aggregator:WaitRetryMilliseconds must be positive, got {WaitRetryMilliseconds}");
         problems.AddRange(Training.Problems("Aggregator:Training"));
         problems.AddRange(ServerOptimizer.Problems("Aggregator:ServerOptimizer"));
+        problems.AddRange(DifferentialPrivacy.Problems("Aggregator:DifferentialPrivacy"));
         foreach ((string name, string path) in new[] { ("CertificatePath", CertificatePath), ("KeyPath", KeyPath), ("CaCertificatePath", CaCertificatePath) })
         {
             Require(File.Exists(path), $"Aggregator:{name} '{path}' does not exist (make the PKI with: dotnet run --project certs -- --out certs/generated)");

@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using FedFace.Core;
 using FedFace.Core.Aggregation;
+using FedFace.Core.Privacy;
+using FedFace.Core.Security;
 using FedFace.Core.Storage;
 using FedFace.Core.Wire;
 using FedFace.Protos.V1;
-using Google.Protobuf;
 using Microsoft.Extensions.Options;
 
 namespace FedFace.Aggregator;
@@ -20,34 +21,46 @@ public sealed class RoundCoordinator
     private readonly AggregatorOptions _options;
     private readonly CheckpointStore _checkpoints;
     private readonly IServerOptimizer _optimizer;
+    private readonly ModelSigner _signer;
     private readonly ILogger<RoundCoordinator> _logger;
     private readonly TimeProvider _time;
     private readonly Random _sampler;
     private readonly object _gate = new();
     private readonly SortedSet<string> _joinedSites = new(StringComparer.Ordinal);
     private TaskCompletionSource _siteJoined = NewSignal();
-    private ModelState _global = null!;
-    private ModelHeader _globalHeader = null!;
+    private PublishedModel _published = null!;
+    private FederationPrivacy? _privacy;
     private long _nextRound;
     private OpenRound? _round;
 
-    public RoundCoordinator(IOptions<AggregatorOptions> options, IServerOptimizer optimizer, ILogger<RoundCoordinator> logger, TimeProvider time)
+    public RoundCoordinator(IOptions<AggregatorOptions> options, IServerOptimizer optimizer, ModelSigner signer, ILogger<RoundCoordinator> logger,
+        TimeProvider time)
     {
         _options = options.Value;
         _checkpoints = new CheckpointStore(_options.StateDirectory);
         _optimizer = optimizer;
+        _signer = signer;
         _logger = logger;
         _time = time;
         _sampler = new Random(_options.SamplingSeed);
         LoadCommittedState();
     }
 
-    public long ModelVersion { get; private set; }
+    public long ModelVersion => _published.Version;
 
-    public long CommittedRound { get; private set; }
+    public long CommittedRound => _published.Round;
 
     /// <summary>Every configured round is committed.</summary>
     public bool AllRoundsCommitted => ModelVersion >= _options.TotalRounds;
+
+    /// <summary>Why no further round opens, once one did not for lack of privacy budget; null until then.</summary>
+    public string? BudgetStop { get; private set; }
+
+    /// <summary>No further round will open.</summary>
+    public bool Done => AllRoundsCommitted || BudgetStop is not null;
+
+    /// <summary>What sites are told when the federation finished.</summary>
+    public string FinishReason => BudgetStop ?? $"all {_options.TotalRounds} rounds are committed";
 
     /// <summary>
     /// The round loop is done, observers included; only then are sites told the federation finished, so a
@@ -59,13 +72,13 @@ public sealed class RoundCoordinator
     {
         lock (_gate)
         {
-            Finished = AllRoundsCommitted;
+            Finished = Done;
         }
     }
 
     public ModelState GlobalModel
     {
-        get { lock (_gate) { return _global; } }
+        get { lock (_gate) { return _published.Model; } }
     }
 
     public int JoinedSiteCount
@@ -94,12 +107,14 @@ public sealed class RoundCoordinator
 
     private void LoadCommittedState()
     {
+        CommittedState state;
         if (_checkpoints.HasState)
         {
-            (CommittedState state, ModelState model, OptimizerCheckpoint? optimizer) = _checkpoints.Load();
-            SetGlobal(model, state.ModelVersion);
+            (state, ModelState model, OptimizerCheckpoint? optimizer) = _checkpoints.Load();
+            _published = state.Signature is { } signature
+                ? PublishedModel.WithSignature(model, state.ModelVersion, state.CommittedRound, signature)
+                : SignUnsignedCheckpoint(model, state);
             RestoreOptimizer(optimizer);
-            CommittedRound = state.CommittedRound;
             _logger.LogInformation("Resumed from committed round {Round}: model v{Version} sha256 {Hash}",
                 state.CommittedRound, state.ModelVersion, state.ModelSha256);
         }
@@ -111,19 +126,24 @@ public sealed class RoundCoordinator
                     $"no committed state in {_checkpoints.Directory} and no Aggregator:InitialModelPath to start from");
             }
             (ModelState model, _) = ModelFile.Read(_options.InitialModelPath);
-            CommittedState state = _checkpoints.Commit(round: 0, version: 0, model);
-            SetGlobal(model, 0);
+            _published = PublishedModel.Sign(model, version: 0, round: 0, _signer);
+            state = _checkpoints.Commit(round: 0, version: 0, model, signature: _published.Signature);
             _logger.LogInformation("Started a new federation from {Path}: {Tensors} tensors, {Parameters:N0} parameters, sha256 {Hash}",
                 _options.InitialModelPath, model.Tensors.Count, model.ParameterCount, state.ModelSha256);
         }
+        _privacy = FederationPrivacy.Resume(_options.DifferentialPrivacy, state, _options.SampleFraction, _logger);
         _nextRound = CommittedRound + 1;
     }
 
-    private void SetGlobal(ModelState model, long version)
+    /// <summary>
+    /// A checkpoint written before models were signed: the aggregator signs what it committed then. Said loudly, because
+    /// whoever could write the state directory could have changed that model; from the next commit on, the signature is kept.
+    /// </summary>
+    private PublishedModel SignUnsignedCheckpoint(ModelState model, CommittedState state)
     {
-        _global = model;
-        _globalHeader = TensorWire.ModelHeaderOf(model, version);
-        ModelVersion = version;
+        _logger.LogWarning("The committed model v{Version} in {Directory} has no signature (written before models were signed); signing it now",
+            state.ModelVersion, _checkpoints.Directory);
+        return PublishedModel.Sign(model, state.ModelVersion, state.CommittedRound, _signer);
     }
 
     public JoinReply Join(string siteId)
@@ -152,7 +172,7 @@ public sealed class RoundCoordinator
             }
             if (Finished)
             {
-                return new TaskReply { Finished = new FederationFinished { FinalModelVersion = ModelVersion, Reason = $"all {_options.TotalRounds} rounds are committed" } };
+                return new TaskReply { Finished = new FederationFinished { FinalModelVersion = ModelVersion, Reason = FinishReason } };
             }
             if (_round is null || _round.Closed)
             {
@@ -181,7 +201,7 @@ public sealed class RoundCoordinator
     {
         lock (_gate)
         {
-            return version == ModelVersion ? (_globalHeader, _global) : null;
+            return version == ModelVersion ? (_published.Header, _published.Model) : null;
         }
     }
 
@@ -191,7 +211,7 @@ public sealed class RoundCoordinator
         lock (_gate)
         {
             return CheckAgainstRound(siteId, header)
-                ?? UpdateValidator.CheckDeclaredLayout(header.Tensors, header.DataBytes, header.ExampleCount, _global);
+                ?? UpdateValidator.CheckDeclaredLayout(header.Tensors, header.DataBytes, header.ExampleCount, _published.Model);
         }
     }
 
@@ -241,13 +261,13 @@ public sealed class RoundCoordinator
         {
             // The layout was checked with the header; the round is checked again because it may have closed
             // while the data streamed in (and an open round means the global model, hence the layout, is unchanged).
-            Rejection? rejection = CheckAgainstRound(siteId, header) ?? UpdateValidator.CheckFinite(delta);
+            Rejection? rejection = CheckAgainstRound(siteId, header) ?? UpdateValidator.CheckFinite(delta) ?? _round!.CheckPrivacy(header, delta);
             if (rejection is not null)
             {
                 return Reject(siteId, header.Round, rejection);
             }
             OpenRound round = _round!;
-            round.Accumulator.Fold(delta, header.ExampleCount);
+            round.Fold(header, delta);
             round.Outcomes[siteId] = Accepted;
             _logger.LogInformation("Round {Round}: accepted update from {Site} ({Examples} examples, {Accepted}/{Sampled})",
                 round.Number, siteId, header.ExampleCount, round.Accumulator.UpdateCount, round.Sampled.Count);
@@ -305,11 +325,18 @@ public sealed class RoundCoordinator
         }
     }
 
-    /// <summary>One round, top to bottom: sample, open, wait for every answer or the deadline, commit or abort.</summary>
-    public async Task<RoundSummary> RunRoundAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// One round, top to bottom: sample, open, wait for every answer or the deadline, commit or abort. Null when no round
+    /// opened because the privacy budget cannot afford one more (<see cref="BudgetStop"/> says why).
+    /// </summary>
+    public async Task<RoundSummary?> RunRoundAsync(CancellationToken cancellationToken)
     {
         await WaitForSitesAsync(cancellationToken);
-        OpenRound round = Open();
+        OpenRound? round = Open();
+        if (round is null)
+        {
+            return null;
+        }
         TimeSpan untilDeadline = round.Deadline - _time.GetUtcNow();
         if (untilDeadline > TimeSpan.Zero)
         {
@@ -319,26 +346,44 @@ public sealed class RoundCoordinator
         return Close(round);
     }
 
-    private OpenRound Open()
+    /// <summary>Opens the next round; null, and the federation done, when the privacy budget cannot afford it.</summary>
+    private OpenRound? Open()
     {
         lock (_gate)
         {
             int wanted = Math.Max(_options.MinSites, (int)Math.Ceiling(_options.SampleFraction * _joinedSites.Count));
             string[] sampled = _joinedSites.OrderBy(_ => _sampler.Next()).Take(wanted).Order(StringComparer.Ordinal).ToArray();
+            long number = _nextRound;
+            DpRoundPlan? plan = null;
+            if (_privacy is not null)
+            {
+                plan = _privacy.PlanRound(number, _joinedSites.Count, sampled.Length, _options.MinSites, out string refusal);
+                if (plan is null)
+                {
+                    BudgetStop = refusal;
+                    _logger.LogWarning("Round {Round} not opened: {Reason}", number, refusal);
+                    return null;
+                }
+            }
+            _nextRound++;
             DateTimeOffset deadline = _time.GetUtcNow().AddSeconds(_options.RoundDeadlineSeconds);
             LocalTrainingSettings training = _options.Training;
-            long number = _nextRound++;
             var task = new RoundTask
             {
                 Round = number,
                 ModelVersion = ModelVersion,
-                ModelSha256 = _globalHeader.Sha256,
+                ModelSha256 = _published.Header.Sha256,
                 DeadlineUnixMs = deadline.ToUnixTimeMilliseconds(),
                 Training = training.ToTrainingConfig(seed: (ulong)(_options.SamplingSeed * 1_000_003L + number)),
+                ModelRound = CommittedRound,
+                Privacy = plan is null ? PrivacyWire.Off : PrivacyWire.ToWire(plan),
+                // Secure aggregation is not part of this aggregator yet; it says so, and sites that require it refuse.
+                Aggregation = AggregationMode.Plain,
             };
-            _round = new OpenRound(number, ModelVersion, sampled, deadline, task, new FedAvgAccumulator(_global));
-            _logger.LogInformation("Round {Round} open: model v{Version}, sampled {Sampled} of {Joined} sites ({Sites}), deadline {Deadline:O}",
-                number, ModelVersion, sampled.Length, _joinedSites.Count, string.Join(", ", sampled), deadline);
+            _round = new OpenRound(number, ModelVersion, sampled, deadline, task, plan, _published.Model);
+            _logger.LogInformation("Round {Round} open: model v{Version}, sampled {Sampled} of {Joined} sites ({Sites}), deadline {Deadline:O}{Privacy}",
+                number, ModelVersion, sampled.Length, _joinedSites.Count, string.Join(", ", sampled), deadline,
+                plan is null ? "" : FormattableString.Invariant($", {plan.Mode} DP with clip norm {plan.ClipNorm:G4}"));
             return _round;
         }
     }
@@ -355,23 +400,45 @@ public sealed class RoundCoordinator
             string outcome;
             if (commit)
             {
-                ModelState next = _optimizer.Apply(_global, round.Accumulator.WeightedMean());
-                CommittedState state = _checkpoints.Commit(round.Number, ModelVersion + 1, next, OptimizerCheckpoint());
-                SetGlobal(next, state.ModelVersion);
-                CommittedRound = round.Number;
-                outcome = $"committed model v{state.ModelVersion} from {accepted} updates ({round.Accumulator.TotalExamples} examples)";
-                _logger.LogInformation("Round {Round}: {Outcome}, sha256 {Hash}", round.Number, outcome, state.ModelSha256);
+                outcome = Commit(round);
+                _logger.LogInformation("Round {Round}: {Outcome}, sha256 {Hash}", round.Number, outcome, Convert.ToHexStringLower(_published.Header.Sha256.Span));
             }
             else
             {
                 outcome = $"aborted: {accepted} valid updates by the deadline, {_options.MinSites} needed; nothing committed";
                 _logger.LogWarning("Round {Round} {Outcome}", round.Number, outcome);
             }
+            PrivacySpent? spent = _privacy?.Spent;
+            if (spent is not null)
+            {
+                _logger.LogInformation("Round {Round}: privacy spent so far {Spent} of the budget ε = {Budget:G4}", round.Number, spent, _privacy!.Budget.EpsilonBudget);
+            }
             return new RoundSummary(round.Number, round.BaseVersion, commit, commit ? ModelVersion : null,
-                commit ? Convert.ToHexStringLower(_globalHeader.Sha256.Span) : null,
+                commit ? Convert.ToHexStringLower(_published.Header.Sha256.Span) : null,
                 round.Sampled.ToArray(), round.Outcomes.Where(o => o.Value == Accepted).Select(o => o.Key).Order(StringComparer.Ordinal).ToArray(),
-                rejected, round.Accumulator.TotalExamples, meanLoss, round.Clock.Elapsed.TotalSeconds, outcome);
+                rejected, round.Accumulator.TotalExamples, meanLoss, round.Clock.Elapsed.TotalSeconds, outcome, spent);
         }
+    }
+
+    /// <summary>
+    /// The next global model from the round's updates: the example-weighted mean, or with differential privacy the noised
+    /// unweighted sum over the sites sampled; the server optimiser steps with it. Signed, checkpointed with the optimiser's
+    /// and the privacy state, then served.
+    /// </summary>
+    private string Commit(OpenRound round)
+    {
+        PrivateRound? privateRound = round.Plan is { } plan
+            ? _privacy!.Complete(plan, round.Accumulator.ReleaseSum(), round.Accumulator.UpdateCount, round.UnclippedIndicatorSum)
+            : null;
+        ModelState meanDelta = privateRound?.MeanDelta ?? round.Accumulator.WeightedMean();
+        ModelState next = _optimizer.Apply(_published.Model, meanDelta);
+        PublishedModel published = PublishedModel.Sign(next, ModelVersion + 1, round.Number, _signer);
+        _checkpoints.Commit(round.Number, published.Version, next, OptimizerCheckpoint(), published.Signature, privateRound?.Checkpoint);
+        _published = published;
+        string outcome = $"committed model v{published.Version} from {round.Accumulator.UpdateCount} updates ({round.Accumulator.TotalExamples} examples)";
+        return privateRound is null
+            ? outcome
+            : outcome + FormattableString.Invariant($", unweighted mean over {round.Plan!.SampledSites} sampled sites with {round.Plan.Mode} noise; next clip norm {privateRound.NextClipNorm:G4}");
     }
 
     /// <summary>Example-weighted mean of the local losses reported by sites whose update was accepted.</summary>
@@ -384,20 +451,39 @@ public sealed class RoundCoordinator
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private sealed class OpenRound(long number, long baseVersion, IReadOnlyCollection<string> sampled, DateTimeOffset deadline, RoundTask task, FedAvgAccumulator accumulator)
+    private sealed class OpenRound(long number, long baseVersion, IReadOnlyCollection<string> sampled, DateTimeOffset deadline, RoundTask task,
+        DpRoundPlan? plan, ModelState layout)
     {
         public long Number { get; } = number;
         public long BaseVersion { get; } = baseVersion;
         public HashSet<string> Sampled { get; } = new(sampled, StringComparer.Ordinal);
         public DateTimeOffset Deadline { get; } = deadline;
         public RoundTask Task { get; } = task;
-        public FedAvgAccumulator Accumulator { get; } = accumulator;
+        /// <summary>The round's differential privacy; null without.</summary>
+        public DpRoundPlan? Plan { get; } = plan;
+        /// <summary>DP-FedAvg weighs every site alike: its delta is bounded by the clip, its example count is not.</summary>
+        public FedAvgAccumulator Accumulator { get; } = new(layout, plan is null ? UpdateWeighting.ExampleCount : UpdateWeighting.Uniform);
+        /// <summary>Σ of the accepted updates' adaptive-clipping bits.</summary>
+        public double UnclippedIndicatorSum { get; private set; }
         /// <summary>Per answering site: "accepted" or the rejection.</summary>
         public Dictionary<string, string> Outcomes { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, RoundMetrics> Metrics { get; } = new(StringComparer.Ordinal);
         public TaskCompletionSource EveryoneAnswered { get; } = NewSignal();
         public Stopwatch Clock { get; } = Stopwatch.StartNew();
         public bool Closed { get; set; }
+
+        /// <summary>The round's DP rules for an update; none without DP.</summary>
+        public Rejection? CheckPrivacy(UpdateHeader header, ModelState delta) =>
+            Plan is null ? null : DpUpdateCheck.Check(delta, header.HasUnclippedIndicator ? header.UnclippedIndicator : null, Plan.SiteInstructions);
+
+        public void Fold(UpdateHeader header, ModelState delta)
+        {
+            Accumulator.Fold(delta, header.ExampleCount);
+            if (header.HasUnclippedIndicator)
+            {
+                UnclippedIndicatorSum += header.UnclippedIndicator;
+            }
+        }
 
         public void SignalIfEveryoneAnswered()
         {

@@ -1,13 +1,13 @@
 namespace FedFace.Aggregator;
 
-/// <summary>Drives rounds one after another until the configured number is committed.</summary>
+/// <summary>Drives rounds one after another until the configured number is committed or the privacy budget is spent.</summary>
 public sealed class RoundLoop(RoundCoordinator coordinator, IEnumerable<IRoundObserver> observers, ILogger<RoundLoop> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested && !coordinator.AllRoundsCommitted)
+        while (!stoppingToken.IsCancellationRequested && !coordinator.Done)
         {
-            RoundSummary summary;
+            RoundSummary? summary;
             try
             {
                 summary = await coordinator.RunRoundAsync(stoppingToken);
@@ -15,6 +15,10 @@ public sealed class RoundLoop(RoundCoordinator coordinator, IEnumerable<IRoundOb
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
+            }
+            if (summary is null)
+            {
+                break; // no round opened: the federation is done
             }
             foreach (IRoundObserver observer in observers)
             {
@@ -24,7 +28,8 @@ public sealed class RoundLoop(RoundCoordinator coordinator, IEnumerable<IRoundOb
         coordinator.MarkFinished();
         if (coordinator.Finished)
         {
-            logger.LogInformation("Federation finished: model v{Version} after round {Round}", coordinator.ModelVersion, coordinator.CommittedRound);
+            logger.LogInformation("Federation finished: model v{Version} after round {Round}: {Reason}",
+                coordinator.ModelVersion, coordinator.CommittedRound, coordinator.FinishReason);
         }
     }
 }

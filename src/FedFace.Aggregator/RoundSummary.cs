@@ -1,6 +1,7 @@
 namespace FedFace.Aggregator;
 
 /// <summary>What happened in one round, for logs, observers and reports. Aggregate figures only.</summary>
+/// <param name="Privacy">With differential privacy: (ε, δ) spent by the federation after this round; null without.</param>
 public sealed record RoundSummary(
     long Round,
     long BaseModelVersion,
@@ -13,7 +14,8 @@ public sealed record RoundSummary(
     long TotalExamples,
     double? MeanLocalLoss,
     double Seconds,
-    string Outcome);
+    string Outcome,
+    FedFace.Core.Privacy.PrivacySpent? Privacy = null);
 
 /// <summary>
 /// Told about every finished round before the next one opens; the simulator evaluates the new global

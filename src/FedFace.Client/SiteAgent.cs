@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using FedFace.Core;
-using FedFace.Core.Wire;
+using FedFace.Core.Security;
 using FedFace.Learning;
 using FedFace.Learning.Backbones;
 using FedFace.Learning.Training;
 using FedFace.Protos.V1;
 using FedFace.Transport;
+using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -19,12 +20,16 @@ public interface IUploadAudit
 }
 
 /// <summary>
-/// The edge site's work loop: join, ask for work, fetch and verify the global model, train locally, send
-/// the backbone delta. The ArcFace head and every face stay here; only the delta and counts leave.
+/// The edge site's work loop: join, ask for work, refuse a round weaker than the site's policy, fetch the global model
+/// and verify its hash and the aggregator's signature, train locally, protect the backbone delta as the round asks
+/// (differential privacy) and send it. The ArcFace head and every face stay here; only the delta and counts leave.
 /// </summary>
 public sealed class SiteAgent : IDisposable
 {
     private const uint ProtocolVersion = ModelTransfer.ProtocolVersion;
+
+    /// <summary>How often a site asks again while the round it refused is still open.</summary>
+    private static readonly TimeSpan s_refusedRoundPollInterval = TimeSpan.FromSeconds(1);
 
     private readonly AggregatorConnection _connection;
     private readonly Func<CancellationToken, SiteData> _loadData;
@@ -35,7 +40,8 @@ public sealed class SiteAgent : IDisposable
     private readonly IUploadAudit? _audit;
     private SiteData? _data;
     private SiteModel? _model;
-    private (long Version, ModelState Model)? _global;
+    private (long Version, ByteString Sha256, ModelState Model)? _global;
+    private long? _refusedRound;
 
     /// <param name="trainingGate">Optional: lets a simulator run one site's training at a time on few cores.</param>
     public SiteAgent(SiteOptions options, Func<CancellationToken, SiteData> loadData, ILoggerFactory loggerFactory,
@@ -54,6 +60,9 @@ public sealed class SiteAgent : IDisposable
 
     public int RoundsAccepted { get; private set; }
 
+    /// <summary>Rounds this site did not train in: weaker than its policy, or a model that failed its signature check.</summary>
+    public int RoundsRefused { get; private set; }
+
     /// <summary>Runs until the federation finishes or <paramref name="cancellationToken"/> fires.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -61,14 +70,19 @@ public sealed class SiteAgent : IDisposable
         JoinReply joined = await _retry.ExecuteAsync(async ct =>
             await client.JoinAsync(new JoinRequest { ProtocolVersion = ProtocolVersion, ClientVersion = "fedface-site/1" }, cancellationToken: ct), cancellationToken);
         _logger.LogInformation("Joined federation {Federation} as {Site}", joined.FederationName, joined.SiteId);
+        ModelSignatureVerifier modelVerifier = _connection.ModelVerifier(joined.FederationName);
         while (!cancellationToken.IsCancellationRequested)
         {
             TaskReply reply = await _retry.ExecuteAsync(async ct =>
                 await client.GetTaskAsync(new TaskRequest { ProtocolVersion = ProtocolVersion }, cancellationToken: ct), cancellationToken);
             switch (reply.OutcomeCase)
             {
+                case TaskReply.OutcomeOneofCase.Task when reply.Task.Round == _refusedRound:
+                    // The aggregator keeps offering the round until its deadline; it stays refused.
+                    await Task.Delay(s_refusedRoundPollInterval, cancellationToken);
+                    break;
                 case TaskReply.OutcomeOneofCase.Task:
-                    await RunRoundAsync(reply.Task, cancellationToken);
+                    await RunRoundAsync(reply.Task, modelVerifier, cancellationToken);
                     break;
                 case TaskReply.OutcomeOneofCase.Finished:
                     _logger.LogInformation("Federation finished at model v{Version}: {Reason}", reply.Finished.FinalModelVersion, reply.Finished.Reason);
@@ -80,9 +94,19 @@ public sealed class SiteAgent : IDisposable
         }
     }
 
-    private async Task RunRoundAsync(RoundTask task, CancellationToken cancellationToken)
+    private async Task RunRoundAsync(RoundTask task, ModelSignatureVerifier modelVerifier, CancellationToken cancellationToken)
     {
-        ModelState global = await GetGlobalModelAsync(task, cancellationToken);
+        string? refusal = _options.Protection.RefusalOf(task);
+        if (refusal is not null)
+        {
+            Refuse(task, refusal);
+            return;
+        }
+        ModelState? global = await GetVerifiedGlobalModelAsync(task, modelVerifier, cancellationToken);
+        if (global is null)
+        {
+            return;
+        }
         _data ??= _loadData(cancellationToken);
         _model ??= new SiteModel(_data.Faces.ClassCount, _options.Seed, BackboneArchitecture.Of(global));
 
@@ -101,8 +125,13 @@ public sealed class SiteAgent : IDisposable
             return;
         }
 
-        ModelState delta = _model.ComputeDelta(global);
-        UpdateHeader header = ModelTransfer.HeaderFor(task, delta, report.Examples);
+        ProtectedUpdate update = ProtectedUpdate.For(task, _model.ComputeDelta(global), report.Examples);
+        if (update.Clipping is { } clipping)
+        {
+            // The norm before clipping goes to this log only: sending it would reveal what clipping hides.
+            _logger.LogInformation("Round {Round}: delta norm {Norm:G4} {Action} clip norm {Clip:G4}", task.Round, clipping.NormBeforeClipping,
+                clipping.WasClipped ? "clipped to the" : "within the", clipping.ClipNorm);
+        }
         Federation.FederationClient client = _connection.Client;
         await _retry.ExecuteAsync(async ct => await client.ReportMetricsAsync(new RoundMetrics
         {
@@ -113,8 +142,8 @@ public sealed class SiteAgent : IDisposable
             TrainSeconds = report.Seconds,
             Steps = (uint)report.Steps,
         }, cancellationToken: ct), cancellationToken);
-        _audit?.BeforeUpload(SiteId, header, delta);
-        UploadReply verdict = await _retry.ExecuteAsync(ct => ModelTransfer.UploadAsync(client, header, delta, ct), cancellationToken);
+        _audit?.BeforeUpload(SiteId, update.Header, update.Delta);
+        UploadReply verdict = await _retry.ExecuteAsync(ct => ModelTransfer.UploadAsync(client, update.Header, update.Delta, ct), cancellationToken);
         if (verdict.Accepted)
         {
             RoundsAccepted++;
@@ -188,19 +217,36 @@ public sealed class SiteAgent : IDisposable
         };
     }
 
-    /// <summary>The round's global model: from memory if we have that version, else downloaded and hash-checked.</summary>
-    private async Task<ModelState> GetGlobalModelAsync(RoundTask task, CancellationToken cancellationToken)
+    /// <summary>
+    /// The round's global model: from memory if we verified that version and hash before, else downloaded, hash-checked
+    /// and signature-checked (invariant 5). Null, with the round refused, when the signature does not check out.
+    /// </summary>
+    private async Task<ModelState?> GetVerifiedGlobalModelAsync(RoundTask task, ModelSignatureVerifier modelVerifier, CancellationToken cancellationToken)
     {
-        if (_global is { } cached && cached.Version == task.ModelVersion)
+        if (_global is { } cached && cached.Version == task.ModelVersion && cached.Sha256.Equals(task.ModelSha256))
         {
             return cached.Model;
         }
         var clock = Stopwatch.StartNew();
-        ModelState model = await _retry.ExecuteAsync(ct => ModelTransfer.DownloadAsync(_connection.Client, task, _options.MaxModelBytes, ct), cancellationToken);
-        _global = (task.ModelVersion, model);
-        _logger.LogInformation("Downloaded model v{Version} ({Megabytes:F1} MB, sha256 verified) in {Seconds:F2}s",
-            task.ModelVersion, model.DataBytes / 1e6, clock.Elapsed.TotalSeconds);
-        return model;
+        DownloadedModel downloaded = await _retry.ExecuteAsync(ct => ModelTransfer.DownloadAsync(_connection.Client, task, _options.MaxModelBytes, ct), cancellationToken);
+        ModelSignatureCheck check = downloaded.Verify(modelVerifier, task);
+        if (!check.IsValid)
+        {
+            Refuse(task, $"model v{task.ModelVersion} failed its signature check ({check.Failure}): {check.Reason}");
+            return null;
+        }
+        _global = (task.ModelVersion, task.ModelSha256, downloaded.Model);
+        _logger.LogInformation("Downloaded model v{Version} ({Megabytes:F1} MB, sha256 and the aggregator's signature verified) in {Seconds:F2}s",
+            task.ModelVersion, downloaded.Model.DataBytes / 1e6, clock.Elapsed.TotalSeconds);
+        return downloaded.Model;
+    }
+
+    /// <summary>The site sits the round out: it does not train, and sends nothing for it.</summary>
+    private void Refuse(RoundTask task, string reason)
+    {
+        _refusedRound = task.Round;
+        RoundsRefused++;
+        _logger.LogWarning("Refusing round {Round}: {Reason}; not training in it", task.Round, reason);
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using FedFace.Protos.V1;
 using FedFace.Transport;
 
 namespace FedFace.Client;
@@ -24,6 +25,10 @@ public sealed class SiteOptions
     public bool PrepareMaskedFaces { get; set; }
     /// <summary>Refuse a global model larger than this (a guard against a runaway header).</summary>
     public long MaxModelBytes { get; set; } = 1L << 30;
+    /// <summary>Refuse rounds without differential privacy (central or distributed): the site does not train in them.</summary>
+    public bool RequireDifferentialPrivacy { get; set; }
+    /// <summary>Refuse rounds whose aggregation is weaker: Plain (the aggregator sees each update) or SecureAggregation (only their sum).</summary>
+    public AggregationMode MinimumAggregationMode { get; set; } = AggregationMode.Plain;
     public int MaxRetryAttempts { get; set; } = 8;
     public int RetryBaseDelayMilliseconds { get; set; } = 500;
     public int RetryMaxDelayMilliseconds { get; set; } = 10_000;
@@ -31,6 +36,8 @@ public sealed class SiteOptions
     public AggregatorEndpoint Endpoint => new(AggregatorUrl, CertificatePath, KeyPath, CaCertificatePath);
 
     public RetrySettings Retry => new(MaxRetryAttempts, RetryBaseDelayMilliseconds, RetryMaxDelayMilliseconds);
+
+    public SiteProtectionPolicy Protection => new(RequireDifferentialPrivacy, MinimumAggregationMode);
 
     public IReadOnlyList<string> Problems(bool requireDataDirectory)
     {
@@ -53,6 +60,10 @@ public sealed class SiteOptions
         if (requireDataDirectory && !File.Exists(DetectorModelPath))
         {
             problems.Add($"Site:DetectorModelPath '{DetectorModelPath}' does not exist (the YuNet ONNX model)");
+        }
+        if (MinimumAggregationMode is not (AggregationMode.Plain or AggregationMode.SecureAggregation))
+        {
+            problems.Add($"Site:MinimumAggregationMode must be Plain or SecureAggregation, got {MinimumAggregationMode}");
         }
         if (MaxRetryAttempts < 0 || RetryBaseDelayMilliseconds <= 0 || RetryMaxDelayMilliseconds < RetryBaseDelayMilliseconds)
         {

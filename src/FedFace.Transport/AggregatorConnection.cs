@@ -12,6 +12,8 @@ namespace FedFace.Transport;
 public sealed class AggregatorConnection : IDisposable
 {
     private readonly GrpcChannel _channel;
+    private readonly X509Certificate2 _federationCa;
+    private readonly string _aggregatorHost;
 
     public AggregatorConnection(AggregatorEndpoint endpoint, ILoggerFactory loggerFactory)
     {
@@ -24,6 +26,9 @@ public sealed class AggregatorConnection : IDisposable
             throw new InvalidOperationException($"this site's certificate {endpoint.CertificatePath} would be refused by the aggregator: {problem}");
         }
         SiteId = siteId;
+        _federationCa = federationCa;
+        // Without brackets for IPv6, as a certificate lists the address.
+        _aggregatorHost = new Uri(endpoint.Url).IdnHost;
         ILogger logger = loggerFactory.CreateLogger<AggregatorConnection>();
         var handler = new SocketsHttpHandler
         {
@@ -51,6 +56,12 @@ public sealed class AggregatorConnection : IDisposable
     public string SiteId { get; }
 
     public Federation.FederationClient Client { get; }
+
+    /// <summary>
+    /// Checks global models against the aggregator this connection dials: signed by a certificate of the federation CA
+    /// that serves the host of the aggregator's URL, for <paramref name="federationName"/> (the Join reply names it).
+    /// </summary>
+    public ModelSignatureVerifier ModelVerifier(string federationName) => new(_federationCa, federationName, _aggregatorHost);
 
     private static bool AdmitAggregator(X509Certificate? presented, SslPolicyErrors errors, X509Certificate2 federationCa, ILogger logger)
     {

@@ -13,8 +13,11 @@ public static class ModelTransfer
 {
     public const uint ProtocolVersion = 1;
 
-    /// <summary>Downloads the round's global model and refuses it unless it hashes to what the round announced.</summary>
-    public static async ValueTask<ModelState> DownloadAsync(Federation.FederationClient client, RoundTask task, long maxModelBytes,
+    /// <summary>
+    /// Downloads the round's global model and refuses it unless it hashes to what the round announced; its signature
+    /// comes with it, for the site to verify (<see cref="DownloadedModel.Verify"/>) before loading it.
+    /// </summary>
+    public static async ValueTask<DownloadedModel> DownloadAsync(Federation.FederationClient client, RoundTask task, long maxModelBytes,
         CancellationToken cancellationToken)
     {
         using AsyncServerStreamingCall<ModelChunk> call = client.DownloadModel(
@@ -44,7 +47,7 @@ public static class ModelTransfer
         {
             throw new InvalidDataException($"model v{task.ModelVersion} does not match the SHA-256 the round announced; refusing to load it");
         }
-        return model;
+        return new DownloadedModel(model, ModelSignatureWire.FromWire(header.Signature));
     }
 
     /// <summary>Streams the header, then the delta's data in chunks of at most 1 MiB; returns the aggregator's verdict.</summary>

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FedFace.Core.Privacy;
+using FedFace.Core.Security;
 using FedFace.Core.Storage;
 
 namespace FedFace.Core.Tests;
@@ -41,6 +43,29 @@ public class CheckpointStoreTests
 
         File.WriteAllBytes(Path.Combine(temp.Path, state.OptimizerFileName!), [1, 2, 3]);
         Assert.ThrowsAny<InvalidDataException>(() => new CheckpointStore(temp.Path).Load());
+    }
+
+    [Fact]
+    public void The_model_signature_and_the_privacy_state_are_committed_with_the_model_and_loaded_back_unchanged()
+    {
+        using var temp = new TempDirectory();
+        ModelState model = ModelV(2);
+        var signature = new ModelSignature("FedFace", 3, 5, model.ComputeSha256(), [.. Enumerable.Range(0, 64).Select(i => (byte)i)], [0x30, 0x82, 0x01]);
+        var accountant = new RdpAccountant();
+        accountant.Compose(samplingRate: 0.5, noiseMultiplier: 1.1, rounds: 4);
+        var privacy = new DifferentialPrivacyCheckpoint(0.37, accountant.ToCheckpoint());
+        new CheckpointStore(temp.Path).Commit(round: 5, version: 3, model, signature: signature, privacy: privacy);
+
+        (CommittedState state, _, _) = new CheckpointStore(temp.Path).Load();
+
+        Assert.NotNull(state.Signature);
+        Assert.Equal((signature.FederationName, signature.ModelVersion, signature.Round), (state.Signature.FederationName, state.Signature.ModelVersion, state.Signature.Round));
+        Assert.Equal(signature.ModelSha256, state.Signature.ModelSha256);
+        Assert.Equal(signature.Signature, state.Signature.Signature);
+        Assert.Equal(signature.SignerCertificate, state.Signature.SignerCertificate);
+        Assert.NotNull(state.Privacy);
+        Assert.Equal(0.37, state.Privacy.ClipNorm);
+        Assert.Equal(accountant.Spent(1e-5), state.Privacy.RestoreAccountant().Spent(1e-5));
     }
 
     [Fact]

@@ -60,6 +60,36 @@ public class FedAvgAccumulatorTests
     }
 
     [Fact]
+    public void Uniform_weighting_averages_the_sites_alike_and_still_counts_their_examples()
+    {
+        var layout = new ModelState([NamedTensor.Zeros("w", [2])]);
+        var accumulator = new FedAvgAccumulator(layout, UpdateWeighting.Uniform);
+        accumulator.Fold(new ModelState([new NamedTensor("w", [2], [4f, -1f])]), 1);
+        accumulator.Fold(new ModelState([new NamedTensor("w", [2], [8f, 3f])]), 3);
+
+        Assert.Equal([6f, 1f], accumulator.WeightedMean()["w"].Values);
+        Assert.Equal(4, accumulator.TotalExamples);
+    }
+
+    [Fact]
+    public void The_released_sum_is_the_running_sum_itself_and_the_accumulator_takes_nothing_after_it()
+    {
+        var layout = new ModelState([NamedTensor.Zeros("w", [2])]);
+        var accumulator = new FedAvgAccumulator(layout, UpdateWeighting.Uniform);
+        var delta = new ModelState([new NamedTensor("w", [2], [4f, -1f])]);
+        accumulator.Fold(delta, 10);
+        accumulator.Fold(delta, 20);
+
+        ModelState sum = accumulator.ReleaseSum();
+
+        Assert.Equal([8f, -2f], sum["w"].Values);
+        Assert.Throws<InvalidOperationException>(() => accumulator.Fold(delta, 1));
+        Assert.Throws<InvalidOperationException>(() => accumulator.WeightedMean());
+        Assert.Throws<InvalidOperationException>(() => accumulator.ReleaseSum());
+        Assert.Equal(2, accumulator.UpdateCount);
+    }
+
+    [Fact]
     public void A_single_update_is_its_own_mean()
     {
         ModelState delta = Models.Random(7, 0.5f, s_layout);

@@ -24,7 +24,7 @@ public sealed class FederationEndToEndTests : IDisposable
     {
         string[] siteIds = ["site-01", "site-02", "site-03"];
         PkiLayout pki = FederationPki.Create(Path.Combine(_directory, "pki"), siteIds);
-        SiteData[] sites = AlignTinySites(siteIds.Length);
+        SiteData[] sites = TinySites.Align(siteIds.Length);
         ModelState initial = GlobalModelFactory.CreateInitial(seed: 3);
         string initialPath = Path.Combine(_directory, "initial.ffm");
         ModelFile.Write(initialPath, initial, version: 0);
@@ -106,31 +106,12 @@ public sealed class FederationEndToEndTests : IDisposable
         }
     }
 
-    /// <summary>Three LFW people of folds 1–5 per site, four photos each, aligned for real.</summary>
-    private static SiteData[] AlignTinySites(int siteCount)
-    {
-        IReadOnlyList<LfwPair> pairs = LfwPairsFile.Read(SharedData.LfwPairsFile);
-        var partition = LfwPartition.DealSites(pairs, new SimulatorOptions
-        {
-            Sites = siteCount, MaxPeople = 3 * siteCount, MinImagesPerPerson = 4, MaxImagesPerPerson = 4, Seed = 11,
-        });
-        using var pipeline = new FaceAlignmentPipeline(() => new YuNetFaceDetector(SharedData.YuNetModel), degreeOfParallelism: 2);
-        return partition.Select(images => SiteData.Align(images, pipeline, NullLogger.Instance)).ToArray();
-    }
-
     public void Dispose()
     {
         if (Directory.Exists(_directory))
         {
             Directory.Delete(_directory, recursive: true);
         }
-    }
-
-    private sealed class RecordingAudit : IUploadAudit
-    {
-        public ConcurrentBag<(string SiteId, UpdateHeader Header, ModelState Delta)> Uploads { get; } = [];
-
-        public void BeforeUpload(string siteId, UpdateHeader header, ModelState delta) => Uploads.Add((siteId, header.Clone(), delta.Clone()));
     }
 
     private sealed class RecordingObserver(ConcurrentDictionary<long, ModelState> globals) : IRoundObserver

@@ -1,7 +1,9 @@
 using FedFace.Aggregator;
 using FedFace.Client;
+using FedFace.Core.Privacy;
 using FedFace.Learning.Training;
 using FedFace.Simulator;
+using Microsoft.Extensions.Configuration;
 
 namespace FedFace.EndToEnd.Tests;
 
@@ -24,6 +26,36 @@ public sealed class SimulatorSettingsTests
         Assert.Equal(0.01f, site.FedProxMu);
         Assert.Equal(OptimizerKind.AdamW, site.Optimizer);
         Assert.Equal((1e-3f, 1e-6f, 7), (site.LearningRate, site.LearningRateFloor, site.WarmupSteps));
+    }
+
+    [Fact]
+    public void The_dp_flags_become_the_aggregators_differential_privacy_settings()
+    {
+        SimulatorOptions options = Parse("--dp", "Central", "--dp-noise", "0.8", "--dp-clip", "0.2", "--dp-adaptive-quantile", "0.6",
+            "--dp-epsilon-budget", "4", "--dp-delta", "1e-6");
+
+        DifferentialPrivacySettings privacy = options.DifferentialPrivacySettings();
+
+        Assert.Empty(options.Problems());
+        Assert.Equal((DifferentialPrivacyMode.Central, 0.8, 0.2, 4.0, 1e-6), (privacy.Mode, privacy.NoiseMultiplier, privacy.ClipNorm, privacy.EpsilonBudget, privacy.Delta));
+        Assert.Equal(0.6, privacy.Adaptive?.TargetQuantile);
+        Assert.False(new SimulatorOptions().DifferentialPrivacySettings().Enabled);
+        Assert.Null(Parse("--dp", "distributed").DifferentialPrivacySettings().Adaptive);
+    }
+
+    [Fact]
+    public void Dp_problems_are_reported_by_the_flag_that_set_them()
+    {
+        Assert.Contains("--dp must be off, central or distributed, got 'local'", Parse("--dp", "local").Problems());
+        Assert.Contains(Parse("--dp", "central", "--dp-noise", "0").Problems(), p => p.StartsWith("--dp-noise must be positive", StringComparison.Ordinal));
+        Assert.Contains(Parse("--dp", "central", "--dp-delta", "2").Problems(), p => p.StartsWith("--dp-delta must be in (0, 1)", StringComparison.Ordinal));
+    }
+
+    private static SimulatorOptions Parse(params string[] args)
+    {
+        var options = new SimulatorOptions();
+        new ConfigurationBuilder().AddCommandLine(args, SimulatorOptions.SwitchMappings).Build().Bind(options);
+        return options;
     }
 
     [Fact]

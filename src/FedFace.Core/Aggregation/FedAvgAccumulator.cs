@@ -2,27 +2,43 @@ using System.Numerics.Tensors;
 
 namespace FedFace.Core.Aggregation;
 
+/// <summary>How much a site's delta counts in the round's mean.</summary>
+public enum UpdateWeighting
+{
+    /// <summary>FedAvg: by the site's example count.</summary>
+    ExampleCount,
+
+    /// <summary>DP-FedAvg: every site alike, since weighting by examples would let a large site exceed the sensitivity C.</summary>
+    Uniform,
+}
+
 /// <summary>
-/// Folds site deltas into an example-count-weighted sum as they arrive, so a round needs memory for one
-/// model, not one per site. <see cref="WeightedMean"/> gives Σ nᵢ·Δᵢ / Σ nᵢ.
+/// Folds site deltas into a weighted sum as they arrive, so a round needs memory for one model, not one per site.
+/// <see cref="WeightedMean"/> gives Σ wᵢ·Δᵢ / Σ wᵢ, with wᵢ = nᵢ (examples) or 1 (<see cref="UpdateWeighting"/>).
 /// </summary>
 public sealed class FedAvgAccumulator
 {
     private readonly ModelState _weightedSum;
+    private readonly UpdateWeighting _weighting;
+    private double _totalWeight;
+    private bool _released;
 
-    public FedAvgAccumulator(ModelState layout)
+    public FedAvgAccumulator(ModelState layout, UpdateWeighting weighting = UpdateWeighting.ExampleCount)
     {
         _weightedSum = new ModelState(layout.Tensors.Select(t => NamedTensor.Zeros(t.Name, (long[])t.Shape.Clone())));
+        _weighting = weighting;
     }
 
+    /// <summary>Examples behind the folded updates, whatever the weighting.</summary>
     public long TotalExamples { get; private set; }
 
     public int UpdateCount { get; private set; }
 
-    /// <summary>Adds exampleCount · delta. The delta must already be validated against the layout.</summary>
+    /// <summary>Adds weight · delta. The delta must already be validated against the layout.</summary>
     public void Fold(ModelState delta, long exampleCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(exampleCount);
+        ThrowIfReleased();
         // Check every tensor before touching the sum: failing halfway would leave a partial update folded in.
         foreach (NamedTensor sum in _weightedSum.Tensors)
         {
@@ -31,7 +47,7 @@ public sealed class FedAvgAccumulator
                 throw new ArgumentException($"delta lacks tensor '{sum.Name}' with shape {sum.ShapeText}", nameof(delta));
             }
         }
-        float weight = exampleCount;
+        float weight = _weighting == UpdateWeighting.ExampleCount ? exampleCount : 1f;
         foreach (NamedTensor sum in _weightedSum.Tensors)
         {
             float[] values = delta[sum.Name].Values;
@@ -39,21 +55,39 @@ public sealed class FedAvgAccumulator
             TensorPrimitives.MultiplyAdd(values, weight, sum.Values, sum.Values);
         }
         TotalExamples += exampleCount;
+        _totalWeight += weight;
         UpdateCount++;
     }
 
     public ModelState WeightedMean()
     {
-        if (TotalExamples == 0)
+        ThrowIfReleased();
+        if (UpdateCount == 0)
         {
             throw new InvalidOperationException("no update was folded in");
         }
-        float scale = (float)(1.0 / TotalExamples);
+        float scale = (float)(1.0 / _totalWeight);
         return new ModelState(_weightedSum.Tensors.Select(t =>
         {
             float[] mean = new float[t.Values.Length];
             TensorPrimitives.Multiply(t.Values, scale, mean);
             return new NamedTensor(t.Name, (long[])t.Shape.Clone(), mean);
         }));
+    }
+
+    /// <summary>
+    /// Hands over the running sum Σ wᵢ·Δᵢ itself, not a copy (the DP step noises it in place, and a model may be large);
+    /// the accumulator takes no more updates after this.
+    /// </summary>
+    public ModelState ReleaseSum()
+    {
+        ThrowIfReleased();
+        _released = true;
+        return _weightedSum;
+    }
+
+    private void ThrowIfReleased()
+    {
+        if (_released) throw new InvalidOperationException("the sum was released; this accumulator is done");
     }
 }

@@ -1,13 +1,18 @@
 using System.Text.Json;
+using FedFace.Core.Privacy;
+using FedFace.Core.Security;
 
 namespace FedFace.Core.Storage;
 
 /// <summary>
-/// What the aggregator has committed: the last round, the model version it produced and its hash, and the server
-/// optimiser's state after that round (absent for FedAvg, which keeps none).
+/// What the aggregator has committed: the last round, the model version it produced and its hash, the server
+/// optimiser's state after that round (absent for FedAvg, which keeps none), the aggregator's signature over the model
+/// (so a restarted aggregator serves the very signature it published) and the differential privacy carried to the
+/// next round (absent without DP).
 /// </summary>
 public sealed record CommittedState(long CommittedRound, long ModelVersion, string ModelSha256, string ModelFileName, DateTimeOffset CommittedAtUtc,
-    string? OptimizerName = null, string? OptimizerFileName = null, string? OptimizerSha256 = null);
+    string? OptimizerName = null, string? OptimizerFileName = null, string? OptimizerSha256 = null,
+    ModelSignature? Signature = null, DifferentialPrivacyCheckpoint? Privacy = null);
 
 /// <summary>A server optimiser's state as committed with a model.</summary>
 public sealed record OptimizerCheckpoint(string Name, ModelState State);
@@ -34,7 +39,8 @@ public sealed class CheckpointStore
 
     public bool HasState => File.Exists(StatePath);
 
-    public CommittedState Commit(long round, long version, ModelState model, OptimizerCheckpoint? optimizer = null)
+    public CommittedState Commit(long round, long version, ModelState model, OptimizerCheckpoint? optimizer = null,
+        ModelSignature? signature = null, DifferentialPrivacyCheckpoint? privacy = null)
     {
         string fileName = Path.Combine("models", $"global-v{version:D6}.ffm");
         ModelFile.Write(Path.Combine(Directory, fileName), model, version);
@@ -45,7 +51,7 @@ public sealed class CheckpointStore
             ModelFile.Write(Path.Combine(Directory, optimizerFile), optimizer.State, version);
         }
         var state = new CommittedState(round, version, model.ComputeSha256Hex(), fileName, DateTimeOffset.UtcNow,
-            optimizer?.Name, optimizerFile, optimizer?.State.ComputeSha256Hex());
+            optimizer?.Name, optimizerFile, optimizer?.State.ComputeSha256Hex(), signature, privacy);
         AtomicFile.Write(StatePath, stream => JsonSerializer.Serialize(stream, state, s_json));
         return state;
     }

@@ -1,4 +1,5 @@
 using FedFace.Certs;
+using FedFace.Core.Privacy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,10 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
     public int RoundDeadlineSeconds { get; init; } = 20;
     public int TotalRounds { get; init; } = 10;
     public int WaitRetryMilliseconds { get; init; } = 100;
+    /// <summary>Off unless a test sets it.</summary>
+    public DifferentialPrivacySettings DifferentialPrivacy { get; init; } = new();
+    /// <summary>What sites that really train are told (synthetic sites ignore it).</summary>
+    public LocalTrainingSettings Training { get; init; } = new();
 
     /// <summary>
     /// Sites registered with the coordinator before the round loop starts. A round samples the sites joined
@@ -73,6 +78,8 @@ public sealed class RunningAggregator : IAsyncDisposable
             options.RoundDeadlineSeconds = setup.RoundDeadlineSeconds;
             options.TotalRounds = setup.TotalRounds;
             options.WaitRetryMilliseconds = setup.WaitRetryMilliseconds;
+            options.DifferentialPrivacy = setup.DifferentialPrivacy;
+            options.Training = setup.Training;
         }, services =>
         {
             services.AddSingleton<IRoundObserver>(rounds);

@@ -20,8 +20,9 @@ public sealed record Download(ModelHeader Header, IReadOnlyList<int> DataChunkBy
 /// <summary>
 /// A site without faces or training: it talks to the aggregator exactly as the edge client does (its
 /// certificate over <see cref="AggregatorConnection"/>, Polly retries on transient faults, hash-checked
-/// download, chunked upload) but its delta is deterministic per site and round, so tests can recompute
-/// the aggregate. Also sends hand-made update streams for the malformed cases.
+/// download, the round's protection (<see cref="ProtectedUpdate"/>), chunked upload) but its delta is
+/// deterministic per site and round, so tests can recompute the aggregate. Also sends hand-made update
+/// streams for the malformed cases.
 /// </summary>
 public sealed class SyntheticSite : IDisposable
 {
@@ -52,6 +53,9 @@ public sealed class SyntheticSite : IDisposable
 
     /// <summary>Called in <see cref="RunUntilFinishedAsync"/> after the delta is made and before it is sent (tests crash the aggregator here).</summary>
     public Func<RoundTask, Task>? BeforeUpload { get; set; }
+
+    /// <summary>Why the federation finished, once <see cref="RunUntilFinishedAsync"/> was told so.</summary>
+    public string? FinishReason { get; private set; }
 
     public async Task<JoinReply> JoinAsync(CancellationToken cancellationToken = default) =>
         await _retry.ExecuteAsync(async ct => await Client.JoinAsync(
@@ -133,7 +137,7 @@ public sealed class SyntheticSite : IDisposable
     /// <summary>This site's deterministic delta for a round (see <see cref="TestModels.DeltaFor"/>).</summary>
     public ModelState DeltaFor(long round, ModelState global) => TestModels.DeltaFor(SiteId, round, global);
 
-    /// <summary>The header a well-behaved site sends with <paramref name="delta"/>.</summary>
+    /// <summary>The header a well-behaved site sends with <paramref name="delta"/> in a round without differential privacy.</summary>
     public UpdateHeader HeaderFor(RoundTask task, ModelState delta) => ModelTransfer.HeaderFor(task, delta, ExampleCount);
 
     /// <summary>Uploads through the retry pipeline, as the edge client does, and records the answer.</summary>
@@ -174,15 +178,21 @@ public sealed class SyntheticSite : IDisposable
         return await call.ResponseAsync;
     }
 
-    /// <summary>One whole round as a site does it: task, download (hash-checked), delta, metrics, upload.</summary>
+    /// <summary>One whole round as a site does it: task, download (hash-checked), delta, metrics, protection, upload.</summary>
     public async Task<(RoundTask Task, UploadReply Reply)> TakePartAsync(long minRound = 1, CancellationToken cancellationToken = default)
     {
         RoundTask task = await NextTaskAsync(minRound, cancellationToken);
         ModelState global = await DownloadForAsync(task, cancellationToken);
-        ModelState delta = DeltaFor(task.Round, global);
         await ReportMetricsAsync(task, cancellationToken);
-        UploadReply reply = await UploadAsync(HeaderFor(task, delta), delta, cancellationToken);
+        UploadReply reply = await UploadProtectedAsync(task, DeltaFor(task.Round, global), cancellationToken);
         return (task, reply);
+    }
+
+    /// <summary>Protects <paramref name="delta"/> as the round task asks, as the edge client does, and uploads it.</summary>
+    private async Task<UploadReply> UploadProtectedAsync(RoundTask task, ModelState delta, CancellationToken cancellationToken)
+    {
+        ProtectedUpdate update = ProtectedUpdate.For(task, delta, ExampleCount);
+        return await UploadAsync(update.Header, update.Delta, cancellationToken);
     }
 
     /// <summary>The mean loss this site reports for every round (so tests can check the example-weighted mean).</summary>
@@ -214,7 +224,8 @@ public sealed class SyntheticSite : IDisposable
             switch (reply.OutcomeCase)
             {
                 case TaskReply.OutcomeOneofCase.Finished:
-                    _logger.LogInformation("Federation finished at v{Version}", reply.Finished.FinalModelVersion);
+                    FinishReason = reply.Finished.Reason;
+                    _logger.LogInformation("Federation finished at v{Version}: {Reason}", reply.Finished.FinalModelVersion, reply.Finished.Reason);
                     return accepted;
                 case TaskReply.OutcomeOneofCase.Task:
                     RoundTask task = reply.Task;
@@ -224,7 +235,7 @@ public sealed class SyntheticSite : IDisposable
                     {
                         await hook(task);
                     }
-                    UploadReply verdict = await UploadAsync(HeaderFor(task, delta), delta, cancellationToken);
+                    UploadReply verdict = await UploadProtectedAsync(task, delta, cancellationToken);
                     if (verdict.Accepted)
                     {
                         accepted++;

@@ -83,4 +83,28 @@ public static class TestModels
     {
         Assert.Equal(expected.ComputeSha256Hex(), actual.ComputeSha256Hex());
     }
+
+    /// <summary>
+    /// committed = previous + (Σ sent + noise)/m: the residual after the noiseless part must look like N(0, (σ/m)²) over the
+    /// model's values. Its sample standard deviation is within a few percent of the truth for a few hundred values.
+    /// </summary>
+    public static void AssertPreviousPlusNoisedSumOverSampled(ModelState previous, IReadOnlyList<ModelState> sent, int sampledSites,
+        double noiseStandardDeviation, ModelState committed)
+    {
+        var residuals = new List<double>();
+        foreach (NamedTensor before in previous.Tensors)
+        {
+            for (int i = 0; i < before.Values.Length; i++)
+            {
+                double sum = sent.Sum(delta => (double)delta[before.Name].Values[i]);
+                residuals.Add(committed[before.Name].Values[i] - before.Values[i] - sum / sampledSites);
+            }
+        }
+        double expected = noiseStandardDeviation / sampledSites;
+        double mean = residuals.Average();
+        double deviation = Math.Sqrt(residuals.Sum(r => (r - mean) * (r - mean)) / (residuals.Count - 1));
+        Assert.True(Math.Abs(mean) < 6 * expected / Math.Sqrt(residuals.Count), $"the residual's mean {mean:G4} is not 0 (noise σ/m = {expected:G4})");
+        Assert.True(Math.Abs(deviation / expected - 1) < 0.25,
+            $"the residual's standard deviation {deviation:G4} is not the noise's σ/m = {expected:G4}: not the noised sum of what was sent over {sampledSites} sites");
+    }
 }

@@ -1,0 +1,149 @@
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FedFace.Aggregator.Tests.Kit;
+using FedFace.Client;
+using FedFace.Core;
+using FedFace.Core.Security;
+using FedFace.Core.Storage;
+using FedFace.Protos.V1;
+using Xunit.Abstractions;
+
+namespace FedFace.EndToEnd.Tests;
+
+/// <summary>
+/// Invariant 5 and the site's protection policy, with the real edge client against the real aggregator over mutual TLS: a
+/// site never trains on a model whose signature does not check out, nor in a round weaker than its policy requires.
+/// Neither case gets as far as loading the site's faces, so no training runs here.
+/// </summary>
+[Collection(AggregatorCollection.Name)]
+public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHelper output)
+{
+    /// <summary>How someone who can write the aggregator's state directory, but holds no aggregator key, changes the served signature.</summary>
+    public enum Tampering
+    {
+        SignatureBytesFlipped,
+        SignedByASiteCertificate,
+        SignedForAnotherVersion,
+    }
+
+    [Theory]
+    [InlineData(Tampering.SignatureBytesFlipped, ModelSignatureFailure.BadSignature, "the signature does not verify under the key of")]
+    [InlineData(Tampering.SignedByASiteCertificate, ModelSignatureFailure.SignerNotAggregator, "the signer is not the federation's aggregator")]
+    [InlineData(Tampering.SignedForAnotherVersion, ModelSignatureFailure.VersionMismatch, "the signature is for model v3, but v0 was expected")]
+    public async Task A_site_refuses_a_model_whose_signature_does_not_check_out_and_neither_trains_nor_uploads(
+        Tampering tampering, ModelSignatureFailure failure, string reason)
+    {
+        var log = new CapturedLog(output);
+        string workspace = federation.Workspace($"tampered-{tampering}");
+        ModelState initial = TestModels.Small(seed: 41);
+        var setup = new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, initial))
+        {
+            MinSites = 1,
+            TotalRounds = 1,
+        };
+        await (await RunningAggregator.StartAsync(setup, log)).DisposeAsync(); // commits the signed v0, then goes down
+        ReplaceCommittedSignature(new CheckpointStore(setup.StateDirectory), signature => Tamper(signature, tampering, initial));
+        await using RunningAggregator aggregator = await RunningAggregator.StartAsync(setup, log);
+        var audit = new RecordingAudit();
+        using SiteAgent site = RefusingSite(aggregator, new SiteProtectionPolicy(false, AggregationMode.Plain), log, audit);
+
+        await RunUntilLoggedAsync(site, log, $"Refusing round 1: model v0 failed its signature check ({failure}): {reason}");
+
+        Assert.Equal((1, 0), (site.RoundsRefused, site.RoundsAccepted));
+        Assert.Empty(audit.Uploads);
+        Assert.Empty(log.Matching("update from site-01", "FedFace.Aggregator"));
+        Assert.Empty(aggregator.Rounds.Finished);
+    }
+
+    [Theory]
+    [InlineData(true, AggregationMode.Plain, "round 1 trains without differential privacy, and Site:RequireDifferentialPrivacy is set")]
+    [InlineData(false, AggregationMode.SecureAggregation, "round 1 uses Plain aggregation, weaker than Site:MinimumAggregationMode SecureAggregation")]
+    public async Task A_site_refuses_a_round_weaker_than_its_policy_and_neither_downloads_nor_trains(
+        bool requireDifferentialPrivacy, AggregationMode minimumAggregation, string reason)
+    {
+        var log = new CapturedLog(output);
+        string workspace = federation.Workspace("weak-round");
+        await using RunningAggregator aggregator = await RunningAggregator.StartAsync(
+            new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, TestModels.Small(seed: 42)))
+            {
+                MinSites = 1,
+                TotalRounds = 1,
+            }, log);
+        var audit = new RecordingAudit();
+        using SiteAgent site = RefusingSite(aggregator, new SiteProtectionPolicy(requireDifferentialPrivacy, minimumAggregation), log, audit);
+
+        await RunUntilLoggedAsync(site, log, $"Refusing round 1: {reason}; not training in it");
+
+        Assert.Equal((1, 0), (site.RoundsRefused, site.RoundsAccepted));
+        Assert.Empty(log.Matching("Downloaded model", "FedFace.Site"));
+        Assert.Empty(audit.Uploads);
+        Assert.Empty(aggregator.Rounds.Finished);
+    }
+
+    /// <summary>site-01 with <paramref name="policy"/>; loading its faces fails the test (it must never get that far).</summary>
+    private SiteAgent RefusingSite(RunningAggregator aggregator, SiteProtectionPolicy policy, CapturedLog log, IUploadAudit audit) => new(
+        new SiteOptions
+        {
+            AggregatorUrl = aggregator.Uri.ToString(),
+            CertificatePath = federation.Pki.SiteCertificate("site-01"),
+            KeyPath = federation.Pki.SiteKey("site-01"),
+            CaCertificatePath = federation.Pki.CaCertificate,
+            RequireDifferentialPrivacy = policy.RequireDifferentialPrivacy,
+            MinimumAggregationMode = policy.MinimumAggregationMode,
+        },
+        _ => throw new InvalidOperationException("the site loaded its faces to train in a round it should have refused"),
+        log.Factory(), audit: audit);
+
+    /// <summary>
+    /// Runs the site until it logs <paramref name="refusal"/>, then a little longer: the aggregator offers the open round
+    /// again, and it must stay refused without a second refusal. A fault of the site (such as trying to train) fails the test.
+    /// </summary>
+    private static async Task RunUntilLoggedAsync(SiteAgent site, CapturedLog log, string refusal)
+    {
+        using var stop = new CancellationTokenSource();
+        Task run = site.RunAsync(stop.Token);
+        Task<LogEntry> logged = log.WaitForAsync(refusal, Eventually.Patience, "FedFace.Site.site-01");
+        await await Task.WhenAny(run, logged);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await stop.CancelAsync();
+        try
+        {
+            await run;
+        }
+        catch (OperationCanceledException)
+        {
+            // stopped, as asked
+        }
+    }
+
+    private ModelSignature Tamper(ModelSignature signature, Tampering tampering, ModelState model)
+    {
+        switch (tampering)
+        {
+            case Tampering.SignatureBytesFlipped:
+                byte[] flipped = (byte[])signature.Signature.Clone();
+                flipped[0] ^= 0x01;
+                return new ModelSignature(signature.FederationName, signature.ModelVersion, signature.Round, signature.ModelSha256, flipped, signature.SignerCertificate);
+            case Tampering.SignedByASiteCertificate:
+                return SignWith(federation.Pki.SiteCertificate("site-02"), federation.Pki.SiteKey("site-02"), model, version: 0);
+            default:
+                return SignWith(federation.Pki.AggregatorCertificate, federation.Pki.AggregatorKey, model, version: 3);
+        }
+    }
+
+    private static ModelSignature SignWith(string certificatePath, string keyPath, ModelState model, long version)
+    {
+        using X509Certificate2 certificate = FederationTrust.LoadCertificateWithKey(certificatePath, keyPath);
+        using var signer = new ModelSigner(certificate, "FedFace-Test");
+        return signer.Sign(model, version, round: 0);
+    }
+
+    private static void ReplaceCommittedSignature(CheckpointStore store, Func<ModelSignature, ModelSignature> replace)
+    {
+        JsonNode state = JsonNode.Parse(File.ReadAllText(store.StatePath))!;
+        ModelSignature committed = state["Signature"].Deserialize<ModelSignature>()!;
+        state["Signature"] = JsonSerializer.SerializeToNode(replace(committed));
+        File.WriteAllText(store.StatePath, state.ToJsonString());
+    }
+}
