@@ -46,9 +46,20 @@ public class InProcessSecAggRoundTests
         Dictionary<string, uint[]> inputs = TestFederation.EncodedInputs(round, seed: 30);
         var runner = federation.InProcess(round);
         SecAggStage[] stages = [SecAggStage.AdvertiseKeys, SecAggStage.ShareKeys, SecAggStage.MaskedInput, SecAggStage.Unmask];
+        // Nine of thirty sites drop, but never so many around one site that fewer than t of its neighbours are left to
+        // reveal its shares: the graph is drawn from a fresh seed each run, so a blind draw could legitimately abort.
         var random = new Random(30);
-        string[] dropping = [.. round.SiteIds.OrderBy(_ => random.Next()).Take(9)];
-        for (int i = 0; i < dropping.Length; i++) runner.Dropouts[dropping[i]] = stages[i % stages.Length];
+        var dropping = new List<string>();
+        foreach (string candidate in round.SiteIds.OrderBy(_ => random.Next()))
+        {
+            if (dropping.Count < 9 && round.SiteIds.All(site =>
+                round.Graph.NeighboursOf(site).Count(n => n != candidate && !dropping.Contains(n)) >= round.Threshold))
+            {
+                dropping.Add(candidate);
+            }
+        }
+        Assert.Equal(9, dropping.Count);
+        for (int i = 0; i < dropping.Count; i++) runner.Dropouts[dropping[i]] = stages[i % stages.Length];
 
         SecAggRoundReport report = runner.Run(site => inputs[site]);
         string[] expected = [.. round.SiteIds.Where(s => !runner.Dropouts.TryGetValue(s, out SecAggStage at) || at == SecAggStage.Unmask)];
