@@ -90,6 +90,13 @@ public sealed class HeldOutVerification
     {
         using var embedder = new FaceEmbedder(backbone);
         float[] embeddings = embedder.Embed(_pixels, _faceCount);
+        int size = embeddings.Length / _faceCount;
+        int broken = Enumerable.Range(0, _faceCount).Count(face => embeddings.Skip(face * size).Take(size).Any(v => !float.IsFinite(v)));
+        if (broken > 0)
+        {
+            throw new InvalidOperationException($"the global model gives non-finite embeddings for {broken} of {_faceCount} held-out faces: "
+                + "its weights hold NaN or infinity (training diverged, or the differential-privacy noise is far too large for this many sites)");
+        }
         int dimension = embeddings.Length / _faceCount;
         VerificationResult unmasked = Score(embeddings, embeddings, p => p.Second);
         if (_maskedPixels is null)

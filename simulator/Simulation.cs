@@ -101,9 +101,16 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
                     Seed = options.Seed * 100 + i,
                 },
                 _ => data.Sites[i], loggerFactory, trainingGate)).ToArray();
+            // Should the aggregator's host stop on its own (its round loop failed), the sites must stop too, or they would
+            // retry a vanished aggregator for ever.
+            using var untilAggregatorStops = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, aggregator.Lifetime.ApplicationStopping);
             try
             {
-                await Task.WhenAll(agents.Select(agent => agent.RunAsync(cancellationToken)));
+                await Task.WhenAll(agents.Select(agent => agent.RunAsync(untilAggregatorStops.Token)));
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new InvalidOperationException("the aggregator stopped before the federation finished; its error is logged above");
             }
             finally
             {

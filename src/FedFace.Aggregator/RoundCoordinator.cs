@@ -431,7 +431,7 @@ public sealed class RoundCoordinator
             ? _privacy!.Complete(plan, round.Accumulator.ReleaseSum(), round.Accumulator.UpdateCount, round.UnclippedIndicatorSum)
             : null;
         ModelState meanDelta = privateRound?.MeanDelta ?? round.Accumulator.WeightedMean();
-        ModelState next = _optimizer.Apply(_published.Model, meanDelta);
+        ModelState next = RunningStatistics.WithValidVariances(_optimizer.Apply(_published.Model, meanDelta));
         PublishedModel published = PublishedModel.Sign(next, ModelVersion + 1, round.Number, _signer);
         _checkpoints.Commit(round.Number, published.Version, next, OptimizerCheckpoint(), published.Signature, privateRound?.Checkpoint);
         _published = published;
