@@ -23,23 +23,40 @@ public sealed class FedAvgAccumulator
     public void Fold(ModelState delta, long exampleCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(exampleCount);
+        Add(delta, exampleCount, nameof(delta));
+        TotalExamples += exampleCount;
+        UpdateCount++;
+    }
+
+    /// <summary>
+    /// Adds a sum that arrives already weighted — Σ nᵢ·Δᵢ over <paramref name="updateCount"/> updates of
+    /// <paramref name="totalExamples"/> examples in all — as secure aggregation yields it: the sum, never the updates.
+    /// </summary>
+    public void FoldWeightedSum(ModelState weightedSum, long totalExamples, int updateCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(totalExamples);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(updateCount);
+        Add(weightedSum, weight: 1, nameof(weightedSum));
+        TotalExamples += totalExamples;
+        UpdateCount += updateCount;
+    }
+
+    private void Add(ModelState tensors, float weight, string parameterName)
+    {
         // Check every tensor before touching the sum: failing halfway would leave a partial update folded in.
         foreach (NamedTensor sum in _weightedSum.Tensors)
         {
-            if (!delta.TryGet(sum.Name, out NamedTensor tensor) || !tensor.HasShape(sum.Shape))
+            if (!tensors.TryGet(sum.Name, out NamedTensor tensor) || !tensor.HasShape(sum.Shape))
             {
-                throw new ArgumentException($"delta lacks tensor '{sum.Name}' with shape {sum.ShapeText}", nameof(delta));
+                throw new ArgumentException($"{parameterName} lacks tensor '{sum.Name}' with shape {sum.ShapeText}", parameterName);
             }
         }
-        float weight = exampleCount;
         foreach (NamedTensor sum in _weightedSum.Tensors)
         {
-            float[] values = delta[sum.Name].Values;
+            float[] values = tensors[sum.Name].Values;
             // sum += weight * values, SIMD; memory-bound, so one pass over each array.
             TensorPrimitives.MultiplyAdd(values, weight, sum.Values, sum.Values);
         }
-        TotalExamples += exampleCount;
-        UpdateCount++;
     }
 
     public ModelState WeightedMean()
