@@ -121,6 +121,8 @@ public sealed class AggregatorOptions
     public LocalTrainingSettings Training { get; set; } = new();
     /// <summary>How the round's mean delta becomes the next global model (section Aggregator:ServerOptimizer).</summary>
     public ServerOptimizerSettings ServerOptimizer { get; set; } = new();
+    /// <summary>Secure aggregation (section Aggregator:SecureAggregation): off unless Enabled.</summary>
+    public SecureAggregation.SecureAggregationOptions SecureAggregation { get; set; } = new();
 
     /// <summary>Every problem with the settings, as sentences; empty when they are usable.</summary>
     public IReadOnlyList<string> Problems()
@@ -141,6 +143,7 @@ public sealed class AggregatorOptions
         Require(WaitRetryMilliseconds > 0, $"Aggregator:WaitRetryMilliseconds must be positive, got {WaitRetryMilliseconds}");
         problems.AddRange(Training.Problems("Aggregator:Training"));
         problems.AddRange(ServerOptimizer.Problems("Aggregator:ServerOptimizer"));
+        problems.AddRange(SecureAggregation.Problems("Aggregator:SecureAggregation", MinSites, RoundDeadlineSeconds));
         foreach ((string name, string path) in new[] { ("CertificatePath", CertificatePath), ("KeyPath", KeyPath), ("CaCertificatePath", CaCertificatePath) })
         {
             Require(File.Exists(path), $"Aggregator:{name} '{path}' does not exist (make the PKI with: dotnet run --project certs -- --out certs/generated)");

@@ -1,7 +1,7 @@
 namespace FedFace.Aggregator;
 
 /// <summary>What happened in one round, for logs, observers and reports. Aggregate figures only.</summary>
-public sealed record RoundSummary(
+public sealed partial record RoundSummary(
     long Round,
     long BaseModelVersion,
     bool Committed,
