@@ -6,6 +6,7 @@ using FedFace.Learning.Backbones;
 using FedFace.Learning.Training;
 using FedFace.Protos.V1;
 using FedFace.Transport;
+using FedFace.Transport.SecureAggregation;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -33,13 +34,16 @@ public sealed class SiteAgent : IDisposable
     private readonly ResiliencePipeline _retry;
     private readonly SemaphoreSlim? _trainingGate;
     private readonly IUploadAudit? _audit;
+    private readonly ISecAggStageObserver? _stageObserver;
     private SiteData? _data;
     private SiteModel? _model;
     private (long Version, ModelState Model)? _global;
+    private RoundTask? _refusedTask;
 
     /// <param name="trainingGate">Optional: lets a simulator run one site's training at a time on few cores.</param>
+    /// <param name="stageObserver">Optional: told before each secure-aggregation stage (the simulator's fault injection).</param>
     public SiteAgent(SiteOptions options, Func<CancellationToken, SiteData> loadData, ILoggerFactory loggerFactory,
-        SemaphoreSlim? trainingGate = null, IUploadAudit? audit = null)
+        SemaphoreSlim? trainingGate = null, IUploadAudit? audit = null, ISecAggStageObserver? stageObserver = null)
     {
         _options = options;
         _loadData = loadData;
@@ -48,6 +52,7 @@ public sealed class SiteAgent : IDisposable
         _retry = TransientFaults.CreatePipeline(options.Retry, _logger);
         _trainingGate = trainingGate;
         _audit = audit;
+        _stageObserver = stageObserver;
     }
 
     public string SiteId => _connection.SiteId;
@@ -82,6 +87,20 @@ public sealed class SiteAgent : IDisposable
 
     private async Task RunRoundAsync(RoundTask task, CancellationToken cancellationToken)
     {
+        if (task.Equals(_refusedTask) || Refuses(task))
+        {
+            // The aggregator offers a refused task until its round closes: ask again later, without saying it all again.
+            _refusedTask = task;
+            await Task.Delay(RefusedTaskPause, cancellationToken);
+            return;
+        }
+        // A secure round's key stages run in the background while the site downloads and trains.
+        await using SecAggParticipant? secure = StartSecureAggregation(task, cancellationToken);
+        if (task.SecureAggregation is not null && secure is null)
+        {
+            _refusedTask = task;
+            return;
+        }
         ModelState global = await GetGlobalModelAsync(task, cancellationToken);
         _data ??= _loadData(cancellationToken);
         _model ??= new SiteModel(_data.Faces.ClassCount, _options.Seed, BackboneArchitecture.Of(global));
@@ -98,6 +117,10 @@ public sealed class SiteAgent : IDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             _logger.LogWarning("Round {Round}: the deadline passed during local training; no update sent", task.Round);
+            if (secure is not null)
+            {
+                await secure.LeaveAsync("the deadline passed during local training", cancellationToken);
+            }
             return;
         }
 
@@ -114,6 +137,12 @@ public sealed class SiteAgent : IDisposable
             Steps = (uint)report.Steps,
         }, cancellationToken: ct), cancellationToken);
         _audit?.BeforeUpload(SiteId, header, delta);
+        if (secure is not null)
+        {
+            SecAggEnd end = await secure.ContributeAsync(global, delta, report.Examples, cancellationToken);
+            RecordSecureEnd(task, end);
+            return;
+        }
         UploadReply verdict = await _retry.ExecuteAsync(ct => ModelTransfer.UploadAsync(client, header, delta, ct), cancellationToken);
         if (verdict.Accepted)
         {
@@ -124,6 +153,51 @@ public sealed class SiteAgent : IDisposable
         {
             // A refusal is a verdict, not a fault: log it and ask for the next task instead of resending.
             _logger.LogWarning("Round {Round}: update rejected: {Code}: {Reason}", task.Round, verdict.Rejection, verdict.Reason);
+        }
+    }
+
+    private static readonly TimeSpan RefusedTaskPause = TimeSpan.FromSeconds(2);
+
+    /// <summary>A site that requires secure aggregation refuses a plain round, saying so once.</summary>
+    private bool Refuses(RoundTask task)
+    {
+        if (task.SecureAggregation is not null || !_options.RequireSecureAggregation)
+        {
+            return false;
+        }
+        _logger.LogWarning("Round {Round}: refused: this site requires secure aggregation (Site:RequireSecureAggregation) and the round is plain, "
+            + "so the aggregator would see its update; it neither trains nor uploads", task.Round);
+        return true;
+    }
+
+    /// <summary>The site's part in a secure round, its key stages started; null for a plain round or a secure one the site refuses (logged).</summary>
+    private SecAggParticipant? StartSecureAggregation(RoundTask task, CancellationToken cancellationToken)
+    {
+        if (task.SecureAggregation is null)
+        {
+            return null;
+        }
+        try
+        {
+            return SecAggParticipant.Start(task, _connection, _retry, _logger, _stageObserver, cancellationToken: cancellationToken);
+        }
+        catch (Core.SecureAggregation.SecAggProtocolException e)
+        {
+            _logger.LogWarning("Round {Round}: refused the secure round: {Reason}", task.Round, e.Message);
+            return null;
+        }
+    }
+
+    private void RecordSecureEnd(RoundTask task, SecAggEnd end)
+    {
+        if (end.InputIncluded)
+        {
+            RoundsAccepted++;
+            _logger.LogInformation("Round {Round}: masked update in the secure sum: {Outcome}", task.Round, end.Description);
+        }
+        else
+        {
+            _logger.LogWarning("Round {Round}: masked update not in the secure sum: {Outcome}", task.Round, end.Description);
         }
     }
 

@@ -22,6 +22,11 @@ public sealed class SiteOptions
     /// (TrainingConfig.masked_face_probability) get it; doubles the memory the site's faces take.
     /// </summary>
     public bool PrepareMaskedFaces { get; set; }
+    /// <summary>
+    /// Take part only in securely aggregated rounds: a plain round task is refused (logged; the site neither trains nor
+    /// uploads), because in a plain round the aggregator sees this site's update.
+    /// </summary>
+    public bool RequireSecureAggregation { get; set; }
     /// <summary>Refuse a global model larger than this (a guard against a runaway header).</summary>
     public long MaxModelBytes { get; set; } = 1L << 30;
     public int MaxRetryAttempts { get; set; } = 8;

@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using FedFace.Core.Security;
 using FedFace.Protos.V1;
@@ -24,6 +25,9 @@ public sealed class AggregatorConnection : IDisposable
             throw new InvalidOperationException($"this site's certificate {endpoint.CertificatePath} would be refused by the aggregator: {problem}");
         }
         SiteId = siteId;
+        // Secure aggregation signs with the certificate's key, and checks the other sites' certificates against the CA.
+        SigningKey = siteCertificate.GetECDsaPrivateKey();
+        FederationCa = federationCa;
         ILogger logger = loggerFactory.CreateLogger<AggregatorConnection>();
         var handler = new SocketsHttpHandler
         {
@@ -46,11 +50,20 @@ public sealed class AggregatorConnection : IDisposable
             LoggerFactory = loggerFactory,
         });
         Client = new Federation.FederationClient(_channel);
+        SecAgg = new SecAggStages.SecAggStagesClient(_channel);
     }
 
     public string SiteId { get; }
 
     public Federation.FederationClient Client { get; }
+
+    /// <summary>The secure-aggregation stages, over the same channel.</summary>
+    public SecAggStages.SecAggStagesClient SecAgg { get; }
+
+    /// <summary>The site certificate's private key (null if it is not an ECDSA key: such a site cannot take part in secure aggregation).</summary>
+    public ECDsa? SigningKey { get; }
+
+    public X509Certificate2 FederationCa { get; }
 
     private static bool AdmitAggregator(X509Certificate? presented, SslPolicyErrors errors, X509Certificate2 federationCa, ILogger logger)
     {
@@ -73,5 +86,9 @@ public sealed class AggregatorConnection : IDisposable
         return true;
     }
 
-    public void Dispose() => _channel.Dispose();
+    public void Dispose()
+    {
+        _channel.Dispose();
+        SigningKey?.Dispose();
+    }
 }
