@@ -1,4 +1,6 @@
+using FedFace.Aggregator.SecureAggregation;
 using FedFace.Certs;
+using FedFace.Core.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -22,6 +24,9 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
     /// round 1 with fewer MinSites than sites register them here. (Sites still call Join over the wire.)
     /// </summary>
     public IReadOnlyList<string> PreJoinedSites { get; init; } = [];
+
+    /// <summary>Secure aggregation's settings; null leaves it off.</summary>
+    public SecureAggregationOptions? SecureAggregation { get; init; }
 }
 
 /// <summary>
@@ -73,6 +78,7 @@ public sealed class RunningAggregator : IAsyncDisposable
             options.RoundDeadlineSeconds = setup.RoundDeadlineSeconds;
             options.TotalRounds = setup.TotalRounds;
             options.WaitRetryMilliseconds = setup.WaitRetryMilliseconds;
+            options.SecureAggregation = setup.SecureAggregation ?? new SecureAggregationOptions();
         }, services =>
         {
             services.AddSingleton<IRoundObserver>(rounds);
@@ -85,8 +91,11 @@ public sealed class RunningAggregator : IAsyncDisposable
             });
         });
         var aggregator = new RunningAggregator(app, setup, log, rounds);
+        var certificates = app.Services.GetRequiredService<SiteCertificates>();
         foreach (string site in setup.PreJoinedSites)
         {
+            // As if the site had called before: its certificate is known, so a secure round can verify it.
+            certificates.Remember(FederationTrust.LoadCertificate(setup.Pki.SiteCertificate(site)));
             aggregator.Coordinator.Join(site);
         }
         return aggregator;
