@@ -14,7 +14,9 @@ public sealed record RoundRow(
     double? MaskedAccuracy,
     double? MaskedAccuracyStd,
     double RoundSeconds,
-    double EvalSeconds);
+    double EvalSeconds,
+    /// <summary>Sites that answered each secure-aggregation stage, e.g. "4→4→3→3" (null for a plain round).</summary>
+    string? SecureSurvivors = null);
 
 public sealed record SiteRow(string SiteId, int People, int Faces, int SkippedNoFace, int Unreadable);
 

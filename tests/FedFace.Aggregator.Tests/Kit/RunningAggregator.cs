@@ -91,12 +91,9 @@ public sealed class RunningAggregator : IAsyncDisposable
             });
         });
         var aggregator = new RunningAggregator(app, setup, log, rounds);
-        var certificates = app.Services.GetRequiredService<SiteCertificates>();
         foreach (string site in setup.PreJoinedSites)
         {
-            // As if the site had called before: its certificate is known, so a secure round can verify it.
-            certificates.Remember(FederationTrust.LoadCertificate(setup.Pki.SiteCertificate(site)));
-            aggregator.Coordinator.Join(site);
+            PreJoinedSites.Register(app.Services, FederationTrust.LoadCertificate(setup.Pki.SiteCertificate(site)));
         }
         return aggregator;
     }
