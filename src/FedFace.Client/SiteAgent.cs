@@ -26,6 +26,8 @@ public interface IUploadAudit
 public sealed class SiteAgent : IDisposable
 {
     private const uint ProtocolVersion = ModelTransfer.ProtocolVersion;
+    /// <summary>How long a site waits before asking again after refusing a task.</summary>
+    private static readonly TimeSpan RefusedTaskPause = TimeSpan.FromSeconds(2);
 
     private readonly AggregatorConnection _connection;
     private readonly Func<CancellationToken, SiteData> _loadData;
@@ -155,8 +157,6 @@ public sealed class SiteAgent : IDisposable
             _logger.LogWarning("Round {Round}: update rejected: {Code}: {Reason}", task.Round, verdict.Rejection, verdict.Reason);
         }
     }
-
-    private static readonly TimeSpan RefusedTaskPause = TimeSpan.FromSeconds(2);
 
     /// <summary>A site that requires secure aggregation refuses a plain round, saying so once.</summary>
     private bool Refuses(RoundTask task)
