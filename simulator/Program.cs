@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 string command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "simulate";
 string? experiment = command == "experiment" && args.Length > 1 ? args[1].ToLowerInvariant() : null;
 string[] switches = CommandLineFlags.WithValues(args.SkipWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray(),
-    ["--quick", "--masked-eval", "--unequal-sites", "--freeze-bn", "--verbose"]);
+    ["--quick", "--masked-eval", "--unequal-sites", "--freeze-bn", "--verbose", "--secure-aggregation"]);
 
 IConfiguration configuration = new ConfigurationBuilder()
     .AddEnvironmentVariables("FEDFACE_SIM_")

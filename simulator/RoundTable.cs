@@ -33,12 +33,13 @@ public sealed class RoundTable(HeldOutVerification heldOut, TextWriter output, b
         var row = new RoundRow(summary.Round, summary.CommittedModelVersion ?? summary.BaseModelVersion, summary.Committed,
             summary.SampledSites.Count, summary.AcceptedSites.Count, summary.MeanLocalLoss,
             scores.Unmasked.MeanAccuracy, scores.Unmasked.StdAccuracy, scores.Masked?.MeanAccuracy, scores.Masked?.StdAccuracy,
-            summary.Seconds, clock.Elapsed.TotalSeconds, summary.Privacy?.Epsilon);
+            summary.Seconds, clock.Elapsed.TotalSeconds, summary.Privacy?.Epsilon, summary.SecureAggregation?.Survivors);
         _rows.Add(row);
         string loss = row.MeanLocalLoss is double l ? l.ToString("F3") : "-";
         string committed = row.Committed ? "" : "  (not committed)";
+        string secure = row.SecureSurvivors is null ? "" : $"  secure: {row.SecureSurvivors} answered keys→shares→masked→unmask";
         string masked = row.MaskedAccuracy is double m ? $" {m * 100,8:F2}% ± {row.MaskedAccuracyStd!.Value * 100,4:F2}" : "";
         string epsilon = showsPrivacy ? $" {(row.Epsilon is double e ? e.ToString("G4") : "-"),8}" : "";
-        output.WriteLine($"{row.Round,5} {"v" + row.ModelVersion,5} {row.SitesAnswered + "/" + row.SitesSampled,7} {loss,10} {row.Accuracy * 100,8:F2}% ± {row.AccuracyStd * 100,4:F2}{masked}{epsilon} {row.RoundSeconds,8:F1} {row.EvalSeconds,7:F1}{committed}");
+        output.WriteLine($"{row.Round,5} {"v" + row.ModelVersion,5} {row.SitesAnswered + "/" + row.SitesSampled,7} {loss,10} {row.Accuracy * 100,8:F2}% ± {row.AccuracyStd * 100,4:F2}{masked}{epsilon} {row.RoundSeconds,8:F1} {row.EvalSeconds,7:F1}{secure}{committed}");
     }
 }

@@ -4,6 +4,7 @@ using FedFace.Aggregator;
 using FedFace.Certs;
 using FedFace.Client;
 using FedFace.Core;
+using FedFace.Core.Security;
 using FedFace.Core.Storage;
 using FedFace.Evaluation;
 using FedFace.Learning;
@@ -61,6 +62,11 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
                 + (options.DpAdaptiveQuantile > 0 ? $" (adaptive, quantile {options.DpAdaptiveQuantile:G3})" : "")
                 + $", budget ε {options.DpEpsilonBudget:G3} at δ {options.DpDelta:G3}");
         }
+        if (options.SecureAggregation)
+        {
+            output.WriteLine($"Secure aggregation (SecAgg+): dropout tolerance {options.SecAggDropoutTolerance:P0}, key stages {options.SecAggStageSeconds}s"
+                + (options.DropSites > 0 ? $"; {options.DropSites} site(s) vanish in round 1 before {SiteVanishing.StageOf(options.DropAt)}, holding that stage open until its deadline" : ""));
+        }
         output.WriteLine(table.Header);
         table.EvaluateInitial(initial);
 
@@ -74,7 +80,7 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
                 aggregatorOptions.CaCertificatePath = pki.CaCertificate;
                 aggregatorOptions.StateDirectory = stateDirectory;
                 aggregatorOptions.InitialModelPath = initialModelPath;
-                aggregatorOptions.MinSites = Math.Max(1, (int)Math.Ceiling(options.SampleFraction * options.Sites));
+                aggregatorOptions.MinSites = options.MinSites();
                 aggregatorOptions.SampleFraction = options.SampleFraction;
                 aggregatorOptions.TotalRounds = options.Rounds;
                 aggregatorOptions.RoundDeadlineSeconds = options.RoundDeadlineSeconds;
@@ -83,14 +89,24 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
                 aggregatorOptions.Training = options.TrainingSettings();
                 aggregatorOptions.ServerOptimizer = options.ServerOptimizerSettings();
                 aggregatorOptions.DifferentialPrivacy = options.DifferentialPrivacySettings();
+                aggregatorOptions.SecureAggregation = options.SecureAggregationSettings();
             },
             services => services.AddSingleton<IRoundObserver>(table));
+        if (options.SecureAggregation)
+        {
+            // Every site in round 1 whatever the quorum, its certificate known: the vanishing sites are then sure to be sampled.
+            foreach (string id in siteIds)
+            {
+                PreJoinedSites.Register(aggregator.Services, FederationTrust.LoadCertificate(pki.SiteCertificate(id)));
+            }
+        }
         await aggregator.StartAsync(cancellationToken);
         try
         {
             Uri aggregatorUri = AggregatorHost.ListeningUri(aggregator);
             // One site trains at a time: on 2 cores, concurrent libtorch training only adds contention.
             using var trainingGate = new SemaphoreSlim(1);
+            using var vanishing = new SiteVanishing(siteIds.TakeLast(options.DropSites), SiteVanishing.StageOf(options.DropAt), output, cancellationToken);
             SiteAgent[] agents = siteIds.Select((id, i) => new SiteAgent(
                 new SiteOptions
                 {
@@ -100,13 +116,13 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
                     CaCertificatePath = pki.CaCertificate,
                     Seed = options.Seed * 100 + i,
                 },
-                _ => data.Sites[i], loggerFactory, trainingGate)).ToArray();
+                _ => data.Sites[i], loggerFactory, trainingGate, stageObserver: vanishing)).ToArray();
             // Should the aggregator's host stop on its own (its round loop failed), the sites must stop too, or they would
             // retry a vanished aggregator for ever.
             using var untilAggregatorStops = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, aggregator.Lifetime.ApplicationStopping);
             try
             {
-                await Task.WhenAll(agents.Select(agent => agent.RunAsync(untilAggregatorStops.Token)));
+                await Task.WhenAll(agents.Select(agent => RunUntilDoneOrVanishedAsync(agent, vanishing, untilAggregatorStops.Token)));
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -133,6 +149,20 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
         await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
         output.WriteLine($"Done in {clock.Elapsed.TotalSeconds:F0}s; report: {reportPath}");
         return report;
+    }
+
+    /// <summary>Runs a site until the federation finishes; a site the fault injection made vanish just stops.</summary>
+    private static async Task RunUntilDoneOrVanishedAsync(SiteAgent agent, SiteVanishing vanishing, CancellationToken simulation)
+    {
+        try
+        {
+            await agent.RunAsync(vanishing.TokenFor(agent.SiteId, simulation));
+        }
+        catch (Exception e) when (vanishing.HasVanished(agent.SiteId) && !simulation.IsCancellationRequested
+            && e is OperationCanceledException or Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Cancelled })
+        {
+            // gone, as injected
+        }
     }
 
     /// <summary>The version-0 global model: the imported --initial-model, or a seeded random --backbone.</summary>

@@ -16,7 +16,9 @@ public sealed record RoundRow(
     double RoundSeconds,
     double EvalSeconds,
     /// <summary>With differential privacy: ε spent by the federation after this round, at the report's δ (null without).</summary>
-    double? Epsilon = null);
+    double? Epsilon = null,
+    /// <summary>Sites that answered each secure-aggregation stage, e.g. "4→4→3→3" (null for a plain round).</summary>
+    string? SecureSurvivors = null);
 
 public sealed record SiteRow(string SiteId, int People, int Faces, int SkippedNoFace, int Unreadable);
 

@@ -1,6 +1,8 @@
 using FedFace.Aggregator;
+using FedFace.Aggregator.SecureAggregation;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Privacy;
+using FedFace.Core.SecureAggregation;
 using FedFace.Inference;
 using FedFace.Learning.Backbones;
 using FedFace.Protos.V1;
@@ -77,7 +79,25 @@ public sealed class SimulatorOptions
     public double DpDelta { get; set; } = 1e-5;
 
     public double SampleFraction { get; set; } = 1.0;
+    /// <summary>Time sites have to train and send their update; in secure rounds, the masked-input stage's deadline.</summary>
     public int RoundDeadlineSeconds { get; set; } = 900;
+
+    /// <summary>Every round securely aggregated (SecAgg+): the aggregator sees only the sum of the sites' updates.</summary>
+    public bool SecureAggregation { get; set; }
+    /// <summary>Share of a round's sites that may drop out of secure aggregation (sets each site's neighbours k and threshold t).</summary>
+    public double SecAggDropoutTolerance { get; set; } = 0.3;
+    /// <summary>Deadline of each key stage and of unmasking; a stage closes earlier once every awaited site answered.</summary>
+    public int SecAggStageSeconds { get; set; } = 60;
+    /// <summary>
+    /// A site's flattened delta is clipped to this L2 norm, each coordinate to ±<see cref="SecAggCoordinateBound"/>. Wide by default, so real
+    /// deltas (BatchNorm statistics included) pass unclipped; the price is a coarser quantization step (bound / levels).
+    /// </summary>
+    public double SecAggClipNorm { get; set; } = 1e4;
+    public double SecAggCoordinateBound { get; set; } = 100;
+    /// <summary>Fault injection (secure rounds): this many sites — the last by id — vanish in round 1 just before the stage <see cref="DropAt"/>.</summary>
+    public int DropSites { get; set; }
+    /// <summary>keys (they never advertise keys), shares (advertised, never share), masked (shared, no masked input), unmask (sent it, never unmask).</summary>
+    public string DropAt { get; set; } = "masked";
     /// <summary>Pairs scored per held-out fold (half matched, half not); 0 = all 600 of each of folds 6–10 (slower, exact protocol).</summary>
     public int EvalPairsPerFold { get; set; } = 100;
     /// <summary>Also score every round with a synthetic mask on the second image of each held-out pair.</summary>
@@ -113,6 +133,21 @@ public sealed class SimulatorOptions
         MaskedFaceProbability = MaskProbability,
         FreezeBatchNormStatistics = FreezeBatchNorm,
         DistillationWeight = DistillationWeight,
+    };
+
+    /// <summary>The aggregator's MinSites: the sites sampled each round; with sites dropping out, the quorum the others still meet.</summary>
+    internal int MinSites() => Math.Max(SecureAggregation ? RoundConfiguration.MinimumSites : 1, (int)Math.Ceiling(SampleFraction * Sites) - DropSites);
+
+    /// <summary>The aggregator's secure-aggregation section.</summary>
+    internal SecureAggregationOptions SecureAggregationSettings() => new()
+    {
+        Enabled = SecureAggregation,
+        DropoutTolerance = SecAggDropoutTolerance,
+        ClipNorm = SecAggClipNorm,
+        CoordinateBound = SecAggCoordinateBound,
+        AdvertiseKeysSeconds = SecAggStageSeconds,
+        ShareKeysSeconds = SecAggStageSeconds,
+        UnmaskSeconds = SecAggStageSeconds,
     };
 
     internal ServerOptimizerSettings ServerOptimizerSettings() => new()
@@ -182,6 +217,12 @@ public sealed class SimulatorOptions
         Collect(() => _ = InputNormalization, "--normalization");
         Collect(() => _ = BackboneArchitecture.Parse(Backbone), "--backbone");
         Collect(() => _ = FaceSelection, "--face-policy");
+        Collect(() => _ = SiteVanishing.StageOf(DropAt), "--drop-at");
+        if (DropSites < 0) problems.Add($"--drop-sites must be zero or positive, got {DropSites}");
+        if (DropSites > 0 && !SecureAggregation) problems.Add("--drop-sites injects dropouts into secure rounds: add --secure-aggregation");
+        if (SecureAggregation && Sites - DropSites < RoundConfiguration.MinimumSites)
+            problems.Add($"--secure-aggregation needs at least {RoundConfiguration.MinimumSites} sites that stay, got --sites {Sites} with --drop-sites {DropSites}");
+        problems.AddRange(SecureAggregationSettings().Problems("--secagg", MinSites(), RoundDeadlineSeconds));
         problems.AddRange(TrainingSettings().Problems("training"));
         problems.AddRange(ServerOptimizerSettings().Problems("--server"));
         problems.AddRange(DifferentialPrivacyProblems());
@@ -239,6 +280,13 @@ public sealed class SimulatorOptions
         ["--dp-delta"] = nameof(DpDelta),
         ["--sample-fraction"] = nameof(SampleFraction),
         ["--deadline"] = nameof(RoundDeadlineSeconds),
+        ["--secure-aggregation"] = nameof(SecureAggregation),
+        ["--secagg-dropout-tolerance"] = nameof(SecAggDropoutTolerance),
+        ["--secagg-stage-seconds"] = nameof(SecAggStageSeconds),
+        ["--secagg-clip-norm"] = nameof(SecAggClipNorm),
+        ["--secagg-coordinate-bound"] = nameof(SecAggCoordinateBound),
+        ["--drop-sites"] = nameof(DropSites),
+        ["--drop-at"] = nameof(DropAt),
         ["--eval-pairs-per-fold"] = nameof(EvalPairsPerFold),
         ["--masked-eval"] = nameof(MaskedEval),
         ["--seed"] = nameof(Seed),

@@ -25,95 +25,69 @@ public static class TransferBenchmark
 
     public static async Task<TransferRun> RunAsync(int sites, int pairs, CancellationToken cancellationToken)
     {
-        DirectoryInfo work = Directory.CreateTempSubdirectory("fedface-bench-");
-        try
+        ModelState model = BenchModel.Create(seed: 0);
+        using var federation = new BenchFederation(sites, model);
+        IReadOnlyList<string> siteIds = federation.SiteIds;
+        PkiLayout pki = federation.Pki;
+        using ILoggerFactory quiet = LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+        WebApplication app = federation.BuildAggregator("state", LogLevel.Warning, options =>
         {
-            IReadOnlyList<string> siteIds = SiteIds.Numbered("site", sites);
-            PkiLayout pki = FederationPki.Create(Path.Combine(work.FullName, "pki"), siteIds);
-            ModelState model = BenchModel.Create(seed: 0);
-            string modelPath = Path.Combine(work.FullName, "initial.ffmodel");
-            ModelFile.Write(modelPath, model, version: 0);
-
-            // Warnings only: the coordinator logs every accepted update at Information, which is not what we measure.
-            using ILoggerFactory quiet = LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
-            WebApplication app = AggregatorHost.Build([], options =>
+            options.MinSites = sites;
+            options.RoundDeadlineSeconds = 600;
+            options.TotalRounds = MaxWarmUpRounds + pairs + 1; // one to spare
+            options.WaitRetryMilliseconds = 10;
+        });
+        await using (app)
+        {
+            await app.StartAsync(cancellationToken);
+            AggregatorConnection[] connections = federation.Connect(app, quiet);
+            await using RawTlsPipe raw = await RawTlsPipe.OpenAsync(pki, siteIds[0]);
+            try
             {
-                options.FederationName = "FedFace-Bench";
-                options.ListenAddress = "127.0.0.1";
-                options.Port = 0;
-                options.CertificatePath = pki.AggregatorCertificate;
-                options.KeyPath = pki.AggregatorKey;
-                options.CaCertificatePath = pki.CaCertificate;
-                options.StateDirectory = Path.Combine(work.FullName, "state");
-                options.InitialModelPath = modelPath;
-                options.MinSites = sites;
-                options.RoundDeadlineSeconds = 600;
-                options.TotalRounds = MaxWarmUpRounds + pairs + 1; // one to spare
-                options.WaitRetryMilliseconds = 10;
-            }, services => services.AddLogging(logging =>
-            {
-                logging.ClearProviders();
-                logging.AddSimpleConsole();
-                logging.SetMinimumLevel(LogLevel.Warning);
-            }));
-            await using (app)
-            {
-                await app.StartAsync(cancellationToken);
-                string url = AggregatorHost.ListeningUri(app).ToString();
-                AggregatorConnection[] connections = [.. siteIds.Select(id => new AggregatorConnection(
-                    new AggregatorEndpoint(url, pki.SiteCertificate(id), pki.SiteKey(id), pki.CaCertificate), quiet))];
-                await using RawTlsPipe raw = await RawTlsPipe.OpenAsync(pki, siteIds[0]);
-                try
+                foreach (AggregatorConnection connection in connections)
                 {
-                    foreach (AggregatorConnection connection in connections)
-                    {
-                        await connection.Client.JoinAsync(new JoinRequest { ProtocolVersion = ModelTransfer.ProtocolVersion, ClientVersion = "fedface-bench/1" },
-                            cancellationToken: cancellationToken);
-                    }
-                    long bytes = sites * model.DataBytes;
-                    var download = new Comparison("download", bytes, 1e6, "MB/s");
-                    var upload = new Comparison("upload", bytes, 1e6, "MB/s");
-                    Console.WriteLine($"Transfer: {sites} sites x {model.DataBytes / 1e6:F1} MB per direction and round, {raw.Protocol} {raw.CipherSuite}; "
-                        + "peer = the same bytes over one raw TLS connection");
-                    ModelState delta = BenchModel.Create(seed: 1);
-                    int warmUp = await Steadiness.WarmUpAsync(() => RoundAsync(), minPasses: 5, maxPasses: MaxWarmUpRounds, settledMethodsPerPass: 10);
-                    Steadiness steadiness = await Steadiness.MeasureAsync(warmUp, async () =>
-                    {
-                        for (int pair = 1; pair <= pairs; pair++)
-                        {
-                            (double rawDown, double grpcDown, double rawUp, double grpcUp) = await RoundAsync();
-                            download.Add(rawDown, grpcDown, pair, pairs);
-                            upload.Add(rawUp, grpcUp, pair, pairs);
-                        }
-                    });
-                    return new TransferRun(download, upload, sites, model.DataBytes, raw.Protocol, raw.CipherSuite, steadiness);
-
-                    // One round, interleaved: peer then subject, download direction then upload direction.
-                    async Task<(double, double, double, double)> RoundAsync()
-                    {
-                        RoundTask task = await NextTaskAsync(connections[0].Client, cancellationToken);
-                        double rawDown = await raw.CopyAsync(towardsSite: true, bytes);
-                        double grpcDown = await Clock.TimeAsync(() => DownloadAllAsync(connections, task, model.DataBytes, cancellationToken));
-                        double rawUp = await raw.CopyAsync(towardsSite: false, bytes);
-                        double grpcUp = await Clock.TimeAsync(() => UploadAllAsync(connections, task, delta, cancellationToken));
-                        return (rawDown, grpcDown, rawUp, grpcUp);
-                    }
+                    await connection.Client.JoinAsync(new JoinRequest { ProtocolVersion = ModelTransfer.ProtocolVersion, ClientVersion = "fedface-bench/1" },
+                        cancellationToken: cancellationToken);
                 }
-                finally
+                long bytes = sites * model.DataBytes;
+                var download = new Comparison("download", bytes, 1e6, "MB/s");
+                var upload = new Comparison("upload", bytes, 1e6, "MB/s");
+                Console.WriteLine($"Transfer: {sites} sites x {model.DataBytes / 1e6:F1} MB per direction and round, {raw.Protocol} {raw.CipherSuite}; "
+                    + "peer = the same bytes over one raw TLS connection");
+                ModelState delta = BenchModel.Create(seed: 1);
+                int warmUp = await Steadiness.WarmUpAsync(() => RoundAsync(), minPasses: 5, maxPasses: MaxWarmUpRounds, settledMethodsPerPass: 10);
+                Steadiness steadiness = await Steadiness.MeasureAsync(warmUp, async () =>
                 {
-                    Array.ForEach(connections, c => c.Dispose());
-                    await app.StopAsync(CancellationToken.None);
+                    for (int pair = 1; pair <= pairs; pair++)
+                    {
+                        (double rawDown, double grpcDown, double rawUp, double grpcUp) = await RoundAsync();
+                        download.Add(rawDown, grpcDown, pair, pairs);
+                        upload.Add(rawUp, grpcUp, pair, pairs);
+                    }
+                });
+                return new TransferRun(download, upload, sites, model.DataBytes, raw.Protocol, raw.CipherSuite, steadiness);
+
+                // One round, interleaved: peer then subject, download direction then upload direction.
+                async Task<(double, double, double, double)> RoundAsync()
+                {
+                    RoundTask task = await NextTaskAsync(connections[0].Client, cancellationToken);
+                    double rawDown = await raw.CopyAsync(towardsSite: true, bytes);
+                    double grpcDown = await Clock.TimeAsync(() => DownloadAllAsync(connections, task, model.DataBytes, cancellationToken));
+                    double rawUp = await raw.CopyAsync(towardsSite: false, bytes);
+                    double grpcUp = await Clock.TimeAsync(() => UploadAllAsync(connections, task, delta, cancellationToken));
+                    return (rawDown, grpcDown, rawUp, grpcUp);
                 }
             }
-        }
-        finally
-        {
-            work.Delete(recursive: true);
+            finally
+            {
+                Array.ForEach(connections, c => c.Dispose());
+                await app.StopAsync(CancellationToken.None);
+            }
         }
     }
 
     /// <summary>Asks for work until the next round is open (the previous one commits in the background).</summary>
-    private static async Task<RoundTask> NextTaskAsync(Federation.FederationClient client, CancellationToken cancellationToken)
+    internal static async Task<RoundTask> NextTaskAsync(Federation.FederationClient client, CancellationToken cancellationToken)
     {
         while (true)
         {

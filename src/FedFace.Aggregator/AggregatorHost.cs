@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using FedFace.Aggregator.SecureAggregation;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Security;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -30,14 +31,21 @@ public static class AggregatorHost
         builder.Services.AddSingleton(services => AggregatorCredentials.Load(services.GetRequiredService<IOptions<AggregatorOptions>>().Value));
         builder.Services.AddSingleton(services => new ModelSigner(services.GetRequiredService<AggregatorCredentials>().Certificate,
             services.GetRequiredService<IOptions<AggregatorOptions>>().Value.FederationName));
+        builder.Services.AddSingleton<SiteCertificates>();
+        builder.Services.AddSingleton<SecureRounds>();
         builder.Services.AddSingleton<RoundCoordinator>();
         builder.Services.AddHostedService<RoundLoop>();
-        builder.Services.AddGrpc(grpc => grpc.EnableDetailedErrors = true);
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.EnableDetailedErrors = true;
+            grpc.Interceptors.Add<SiteCertificateRecorder>();
+        });
         configureServices?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(ConfigureMutualTls);
 
         WebApplication app = builder.Build();
         app.MapGrpcService<FederationService>();
+        app.MapGrpcService<SecAggStageService>();
         return app;
     }
 

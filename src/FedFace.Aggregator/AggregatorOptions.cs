@@ -124,6 +124,8 @@ public sealed class AggregatorOptions
     public ServerOptimizerSettings ServerOptimizer { get; set; } = new();
     /// <summary>Client-level DP-FedAvg (section Aggregator:DifferentialPrivacy); Mode Off by default.</summary>
     public DifferentialPrivacySettings DifferentialPrivacy { get; set; } = new();
+    /// <summary>Secure aggregation (section Aggregator:SecureAggregation): off unless Enabled.</summary>
+    public SecureAggregation.SecureAggregationOptions SecureAggregation { get; set; } = new();
 
     /// <summary>Every problem with the settings, as sentences; empty when they are usable.</summary>
     public IReadOnlyList<string> Problems()
@@ -145,6 +147,13 @@ public sealed class AggregatorOptions
         problems.AddRange(Training.Problems("Aggregator:Training"));
         problems.AddRange(ServerOptimizer.Problems("Aggregator:ServerOptimizer"));
         problems.AddRange(DifferentialPrivacy.Problems("Aggregator:DifferentialPrivacy"));
+        problems.AddRange(SecureAggregation.Problems("Aggregator:SecureAggregation", MinSites, RoundDeadlineSeconds));
+        if (DifferentialPrivacy.Enabled && SecureAggregation.Enabled)
+        {
+            // DP-FedAvg weighs sites alike while secure aggregation sums example-weighted inputs; joining them (the
+            // distributed noise travelling inside the masked vector) is not built yet.
+            problems.Add("Aggregator:DifferentialPrivacy and Aggregator:SecureAggregation cannot both be on yet: pick one");
+        }
         foreach ((string name, string path) in new[] { ("CertificatePath", CertificatePath), ("KeyPath", KeyPath), ("CaCertificatePath", CaCertificatePath) })
         {
             Require(File.Exists(path), $"Aggregator:{name} '{path}' does not exist (make the PKI with: dotnet run --project certs -- --out certs/generated)");

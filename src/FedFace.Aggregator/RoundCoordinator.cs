@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FedFace.Aggregator.SecureAggregation;
 using FedFace.Core;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Privacy;
@@ -22,6 +23,7 @@ public sealed class RoundCoordinator
     private readonly CheckpointStore _checkpoints;
     private readonly IServerOptimizer _optimizer;
     private readonly ModelSigner _signer;
+    private readonly SecureRounds _secureRounds;
     private readonly ILogger<RoundCoordinator> _logger;
     private readonly TimeProvider _time;
     private readonly Random _sampler;
@@ -33,13 +35,14 @@ public sealed class RoundCoordinator
     private long _nextRound;
     private OpenRound? _round;
 
-    public RoundCoordinator(IOptions<AggregatorOptions> options, IServerOptimizer optimizer, ModelSigner signer, ILogger<RoundCoordinator> logger,
+    public RoundCoordinator(IOptions<AggregatorOptions> options, IServerOptimizer optimizer, ModelSigner signer, SecureRounds secureRounds, ILogger<RoundCoordinator> logger,
         TimeProvider time)
     {
         _options = options.Value;
         _checkpoints = new CheckpointStore(_options.StateDirectory);
         _optimizer = optimizer;
         _signer = signer;
+        _secureRounds = secureRounds;
         _logger = logger;
         _time = time;
         _sampler = new Random(_options.SamplingSeed);
@@ -189,6 +192,11 @@ public sealed class RoundCoordinator
                     ? $"update for round {_round.Number} already received"
                     : $"update for round {_round.Number} was rejected ({outcome})");
             }
+            // Secure aggregation: a site that began the protocol follows its stages, and never gets a second task.
+            if (_round.Secure?.HasStarted(siteId) == true)
+            {
+                return Wait($"taking part in secure round {_round.Number}: its stages come through SecAggGetStage");
+            }
             return new TaskReply { Task = _round.Task };
         }
     }
@@ -228,6 +236,11 @@ public sealed class RoundCoordinator
         if (header.Round != _round.Number)
         {
             return new Rejection(RejectionCode.WrongRound, $"update is for round {header.Round}, the open round is {_round.Number}");
+        }
+        if (_round.Secure is not null)
+        {
+            return new Rejection(RejectionCode.SecureAggregationRequired,
+                $"round {_round.Number} is securely aggregated: a site sends its masked input through SecAggStages, never a plain update");
         }
         if (_time.GetUtcNow() > _round.Deadline)
         {
@@ -337,6 +350,12 @@ public sealed class RoundCoordinator
         {
             return null;
         }
+        if (round.Secure is { } secure)
+        {
+            SecureRoundOutcome outcome = await secure.RunAsync(cancellationToken);
+            FoldSecureOutcome(round, outcome);
+            return WithSecureReport(Close(round), outcome.Report);
+        }
         TimeSpan untilDeadline = round.Deadline - _time.GetUtcNow();
         if (untilDeadline > TimeSpan.Zero)
         {
@@ -377,13 +396,15 @@ public sealed class RoundCoordinator
                 Training = training.ToTrainingConfig(seed: (ulong)(_options.SamplingSeed * 1_000_003L + number)),
                 ModelRound = CommittedRound,
                 Privacy = plan is null ? PrivacyWire.Off : PrivacyWire.ToWire(plan),
-                // Secure aggregation is not part of this aggregator yet; it says so, and sites that require it refuse.
-                Aggregation = AggregationMode.Plain,
             };
-            _round = new OpenRound(number, ModelVersion, sampled, deadline, task, plan, _published.Model);
-            _logger.LogInformation("Round {Round} open: model v{Version}, sampled {Sampled} of {Joined} sites ({Sites}), deadline {Deadline:O}{Privacy}",
+            SecureRound? secure = _secureRounds.Enabled ? _secureRounds.Open(number, sampled, _published.Model, deadline) : null;
+            task.SecureAggregation = secure?.Task;
+            task.Aggregation = secure is null ? AggregationMode.Plain : AggregationMode.SecureAggregation;
+            _round = new OpenRound(number, ModelVersion, sampled, deadline, task, plan, _published.Model) { Secure = secure };
+            _logger.LogInformation("Round {Round} open: model v{Version}, sampled {Sampled} of {Joined} sites ({Sites}), deadline {Deadline:O}{Privacy}{Secure}",
                 number, ModelVersion, sampled.Length, _joinedSites.Count, string.Join(", ", sampled), deadline,
-                plan is null ? "" : FormattableString.Invariant($", {plan.Mode} DP with clip norm {plan.ClipNorm:G4}"));
+                plan is null ? "" : FormattableString.Invariant($", {plan.Mode} DP with clip norm {plan.ClipNorm:G4}"),
+                secure is null ? "" : ", secure aggregation");
             return _round;
         }
     }
@@ -451,6 +472,37 @@ public sealed class RoundCoordinator
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // ── secure aggregation ───────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>
+    /// The unmasked sum enters the round as one already weighted sum of its contributors' updates, so the round commits
+    /// (or not) exactly as a plain one; a site whose message was refused counts as having answered with that refusal.
+    /// </summary>
+    private void FoldSecureOutcome(OpenRound round, SecureRoundOutcome outcome)
+    {
+        lock (_gate)
+        {
+            foreach ((string site, string reason) in outcome.Rejections)
+            {
+                round.Outcomes[site] = reason;
+            }
+            if (outcome.Result is { } result)
+            {
+                round.Accumulator.FoldWeightedSum(round.Secure!.Layout.Unflatten(result.WeightedSum), result.TotalWeight, result.Contributors.Count);
+                foreach (string contributor in result.Contributors)
+                {
+                    round.Outcomes[contributor] = Accepted;
+                }
+            }
+        }
+    }
+
+    private static RoundSummary WithSecureReport(RoundSummary summary, SecureRoundReport report) => summary with
+    {
+        SecureAggregation = report,
+        Outcome = report.AbortReason is null ? summary.Outcome : $"aborted: {report.AbortReason}; nothing committed",
+    };
+
     private sealed class OpenRound(long number, long baseVersion, IReadOnlyCollection<string> sampled, DateTimeOffset deadline, RoundTask task,
         DpRoundPlan? plan, ModelState layout)
     {
@@ -471,6 +523,8 @@ public sealed class RoundCoordinator
         public TaskCompletionSource EveryoneAnswered { get; } = NewSignal();
         public Stopwatch Clock { get; } = Stopwatch.StartNew();
         public bool Closed { get; set; }
+        /// <summary>Null for a plain round.</summary>
+        public SecureRound? Secure { get; init; }
 
         /// <summary>The round's DP rules for an update; none without DP.</summary>
         public Rejection? CheckPrivacy(UpdateHeader header, ModelState delta) =>

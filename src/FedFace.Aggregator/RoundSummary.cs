@@ -2,7 +2,7 @@ namespace FedFace.Aggregator;
 
 /// <summary>What happened in one round, for logs, observers and reports. Aggregate figures only.</summary>
 /// <param name="Privacy">With differential privacy: (ε, δ) spent by the federation after this round; null without.</param>
-public sealed record RoundSummary(
+public sealed partial record RoundSummary(
     long Round,
     long BaseModelVersion,
     bool Committed,

@@ -7,6 +7,7 @@ using FedFace.Learning.Training;
 using FedFace.Protos.V1;
 using FedFace.Transport;
 using Google.Protobuf;
+using FedFace.Transport.SecureAggregation;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -27,6 +28,7 @@ public interface IUploadAudit
 public sealed class SiteAgent : IDisposable
 {
     private const uint ProtocolVersion = ModelTransfer.ProtocolVersion;
+    /// <summary>How long a site waits before asking again after refusing a task.</summary>
 
     /// <summary>How often a site asks again while the round it refused is still open.</summary>
     private static readonly TimeSpan s_refusedRoundPollInterval = TimeSpan.FromSeconds(1);
@@ -38,14 +40,16 @@ public sealed class SiteAgent : IDisposable
     private readonly ResiliencePipeline _retry;
     private readonly SemaphoreSlim? _trainingGate;
     private readonly IUploadAudit? _audit;
+    private readonly ISecAggStageObserver? _stageObserver;
     private SiteData? _data;
     private SiteModel? _model;
     private (long Version, ByteString Sha256, ModelState Model)? _global;
     private long? _refusedRound;
 
     /// <param name="trainingGate">Optional: lets a simulator run one site's training at a time on few cores.</param>
+    /// <param name="stageObserver">Optional: told before each secure-aggregation stage (the simulator's fault injection).</param>
     public SiteAgent(SiteOptions options, Func<CancellationToken, SiteData> loadData, ILoggerFactory loggerFactory,
-        SemaphoreSlim? trainingGate = null, IUploadAudit? audit = null)
+        SemaphoreSlim? trainingGate = null, IUploadAudit? audit = null, ISecAggStageObserver? stageObserver = null)
     {
         _options = options;
         _loadData = loadData;
@@ -54,6 +58,7 @@ public sealed class SiteAgent : IDisposable
         _retry = TransientFaults.CreatePipeline(options.Retry, _logger);
         _trainingGate = trainingGate;
         _audit = audit;
+        _stageObserver = stageObserver;
     }
 
     public string SiteId => _connection.SiteId;
@@ -102,6 +107,13 @@ public sealed class SiteAgent : IDisposable
             Refuse(task, refusal);
             return;
         }
+        // A secure round's key stages run in the background while the site downloads and trains.
+        await using SecAggParticipant? secure = StartSecureAggregation(task, cancellationToken);
+        if (task.SecureAggregation is not null && secure is null)
+        {
+            _refusedRound = task.Round; // why is logged; the aggregator keeps offering the round until it closes
+            return;
+        }
         ModelState? global = await GetVerifiedGlobalModelAsync(task, modelVerifier, cancellationToken);
         if (global is null)
         {
@@ -122,6 +134,10 @@ public sealed class SiteAgent : IDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             _logger.LogWarning("Round {Round}: the deadline passed during local training; no update sent", task.Round);
+            if (secure is not null)
+            {
+                await secure.LeaveAsync("the deadline passed during local training", cancellationToken);
+            }
             return;
         }
 
@@ -143,6 +159,12 @@ public sealed class SiteAgent : IDisposable
             Steps = (uint)report.Steps,
         }, cancellationToken: ct), cancellationToken);
         _audit?.BeforeUpload(SiteId, update.Header, update.Delta);
+        if (secure is not null)
+        {
+            SecAggEnd end = await secure.ContributeAsync(global, update.Delta, report.Examples, cancellationToken);
+            RecordSecureEnd(task, end);
+            return;
+        }
         UploadReply verdict = await _retry.ExecuteAsync(ct => ModelTransfer.UploadAsync(client, update.Header, update.Delta, ct), cancellationToken);
         if (verdict.Accepted)
         {
@@ -153,6 +175,37 @@ public sealed class SiteAgent : IDisposable
         {
             // A refusal is a verdict, not a fault: log it and ask for the next task instead of resending.
             _logger.LogWarning("Round {Round}: update rejected: {Code}: {Reason}", task.Round, verdict.Rejection, verdict.Reason);
+        }
+    }
+
+    /// <summary>The site's part in a secure round, its key stages started; null for a plain round or a secure one the site refuses (logged).</summary>
+    private SecAggParticipant? StartSecureAggregation(RoundTask task, CancellationToken cancellationToken)
+    {
+        if (task.SecureAggregation is null)
+        {
+            return null;
+        }
+        try
+        {
+            return SecAggParticipant.Start(task, _connection, _retry, _logger, _stageObserver, cancellationToken: cancellationToken);
+        }
+        catch (Core.SecureAggregation.SecAggProtocolException e)
+        {
+            _logger.LogWarning("Round {Round}: refused the secure round: {Reason}", task.Round, e.Message);
+            return null;
+        }
+    }
+
+    private void RecordSecureEnd(RoundTask task, SecAggEnd end)
+    {
+        if (end.InputIncluded)
+        {
+            RoundsAccepted++;
+            _logger.LogInformation("Round {Round}: masked update in the secure sum: {Outcome}", task.Round, end.Description);
+        }
+        else
+        {
+            _logger.LogWarning("Round {Round}: masked update not in the secure sum: {Outcome}", task.Round, end.Description);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using FedFace.Core.Security;
 using FedFace.Protos.V1;
@@ -12,7 +13,6 @@ namespace FedFace.Transport;
 public sealed class AggregatorConnection : IDisposable
 {
     private readonly GrpcChannel _channel;
-    private readonly X509Certificate2 _federationCa;
     private readonly string _aggregatorHost;
 
     public AggregatorConnection(AggregatorEndpoint endpoint, ILoggerFactory loggerFactory)
@@ -26,9 +26,11 @@ public sealed class AggregatorConnection : IDisposable
             throw new InvalidOperationException($"this site's certificate {endpoint.CertificatePath} would be refused by the aggregator: {problem}");
         }
         SiteId = siteId;
-        _federationCa = federationCa;
         // Without brackets for IPv6, as a certificate lists the address.
         _aggregatorHost = new Uri(endpoint.Url).IdnHost;
+        // Secure aggregation signs with the certificate's key, and checks the other sites' certificates against the CA.
+        SigningKey = siteCertificate.GetECDsaPrivateKey();
+        FederationCa = federationCa;
         ILogger logger = loggerFactory.CreateLogger<AggregatorConnection>();
         var handler = new SocketsHttpHandler
         {
@@ -51,6 +53,7 @@ public sealed class AggregatorConnection : IDisposable
             LoggerFactory = loggerFactory,
         });
         Client = new Federation.FederationClient(_channel);
+        SecAgg = new SecAggStages.SecAggStagesClient(_channel);
     }
 
     public string SiteId { get; }
@@ -61,7 +64,14 @@ public sealed class AggregatorConnection : IDisposable
     /// Checks global models against the aggregator this connection dials: signed by a certificate of the federation CA
     /// that serves the host of the aggregator's URL, for <paramref name="federationName"/> (the Join reply names it).
     /// </summary>
-    public ModelSignatureVerifier ModelVerifier(string federationName) => new(_federationCa, federationName, _aggregatorHost);
+    public ModelSignatureVerifier ModelVerifier(string federationName) => new(FederationCa, federationName, _aggregatorHost);
+    /// <summary>The secure-aggregation stages, over the same channel.</summary>
+    public SecAggStages.SecAggStagesClient SecAgg { get; }
+
+    /// <summary>The site certificate's private key (null if it is not an ECDSA key: such a site cannot take part in secure aggregation).</summary>
+    public ECDsa? SigningKey { get; }
+
+    public X509Certificate2 FederationCa { get; }
 
     private static bool AdmitAggregator(X509Certificate? presented, SslPolicyErrors errors, X509Certificate2 federationCa, ILogger logger)
     {
@@ -84,5 +94,9 @@ public sealed class AggregatorConnection : IDisposable
         return true;
     }
 
-    public void Dispose() => _channel.Dispose();
+    public void Dispose()
+    {
+        _channel.Dispose();
+        SigningKey?.Dispose();
+    }
 }

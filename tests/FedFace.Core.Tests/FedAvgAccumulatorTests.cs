@@ -188,4 +188,34 @@ public class FedAvgAccumulatorTests
         ModelState mean = accumulator.WeightedMean();
         Assert.Equal(["w"], mean.Tensors.Select(t => t.Name));
     }
+
+    [Fact]
+    public void A_sum_that_arrives_already_weighted_counts_its_updates_and_examples_and_averages_with_the_folded_ones()
+    {
+        ModelState layout = Models.Random(1, 1f, s_layout);
+        ModelState a = Models.Random(2, 0.1f, s_layout), b = Models.Random(3, 0.1f, s_layout), c = Models.Random(4, 0.1f, s_layout);
+        var secureSum = new FedAvgAccumulator(layout);
+        secureSum.Fold(b, 30);
+        secureSum.Fold(c, 50);
+        var weightedSum = new ModelState(secureSum.WeightedMean().Tensors.Select(t => new NamedTensor(t.Name, t.Shape, [.. t.Values.Select(v => v * 80)])));
+
+        var accumulator = new FedAvgAccumulator(layout);
+        accumulator.Fold(a, 20);
+        accumulator.FoldWeightedSum(weightedSum, totalExamples: 80, updateCount: 2);
+        var reference = new FedAvgAccumulator(layout);
+        foreach ((ModelState delta, long examples) in new[] { (a, 20L), (b, 30L), (c, 50L) })
+        {
+            reference.Fold(delta, examples);
+        }
+
+        Assert.Equal((3, 100L), (accumulator.UpdateCount, accumulator.TotalExamples));
+        ModelState expected = reference.WeightedMean(), actual = accumulator.WeightedMean();
+        foreach (NamedTensor tensor in expected.Tensors)
+        {
+            for (int i = 0; i < tensor.Values.Length; i++)
+            {
+                Assert.Equal(tensor.Values[i], actual[tensor.Name].Values[i], 1e-6f);
+            }
+        }
+    }
 }

@@ -90,4 +90,24 @@ public sealed class SimulatorSettingsTests
             CommandLineFlags.WithValues(["--quick", "--rounds", "3", "--masked-eval"], ["--quick", "--masked-eval"]));
         Assert.Equal(["--quick", "false"], CommandLineFlags.WithValues(["--quick", "false"], ["--quick"]));
     }
+
+    [Fact]
+    public void Secure_aggregation_reaches_the_aggregator_and_its_quorum_leaves_room_for_the_sites_made_to_vanish()
+    {
+        var options = new SimulatorOptions { Sites = 6, SecureAggregation = true, SecAggDropoutTolerance = 0.25, DropSites = 2, DropAt = "shares" };
+
+        Assert.Empty(options.Problems());
+        Assert.Equal(4, options.MinSites());
+        Assert.True(options.SecureAggregationSettings().Enabled);
+        Assert.Equal(0.25, options.SecureAggregationSettings().DropoutTolerance);
+        Assert.Equal(FedFace.Core.SecureAggregation.SecAggStage.ShareKeys, SiteVanishing.StageOf(options.DropAt));
+    }
+
+    [Fact]
+    public void Dropouts_without_secure_aggregation_an_unknown_stage_and_too_few_remaining_sites_are_refused_by_name()
+    {
+        Assert.Contains(new SimulatorOptions { DropSites = 1 }.Problems(), p => p.Contains("--secure-aggregation", StringComparison.Ordinal));
+        Assert.Contains(new SimulatorOptions { SecureAggregation = true, DropSites = 1, DropAt = "later" }.Problems(), p => p.StartsWith("--drop-at", StringComparison.Ordinal));
+        Assert.Contains(new SimulatorOptions { Sites = 4, SecureAggregation = true, DropSites = 2 }.Problems(), p => p.Contains("at least 3 sites", StringComparison.Ordinal));
+    }
 }

@@ -9,14 +9,14 @@ namespace FedFace.Benchmarks.SecureAggregation;
 /// <see cref="SecureAggregationBenchmark"/> and writes bench/results/secure-aggregation.json.</summary>
 public static class SecureAggregationCommand
 {
-    public const string Usage = "usage: fedface-bench secure-aggregation [--out bench/results/secure-aggregation.json] [--prg-pairs 9] [--large-dimension 20000]";
+    public const string Usage = "usage: fedface-bench secure-aggregation [--out bench/results/secure-aggregation.json] [--prg-pairs 9] [--large-dimension 20000] [--wire-sites 100]";
 
     public static async Task<int> RunAsync(IReadOnlyList<string> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         string root = RunInfo.RepositoryRoot(AppContext.BaseDirectory) ?? Directory.GetCurrentDirectory();
         string outPath = Path.Combine(root, "bench", "results", "secure-aggregation.json");
-        int prgPairs = 9, largeDimension = 20_000;
+        int prgPairs = 9, largeDimension = 20_000, wireSites = 100;
         if (options.Count % 2 != 0) return Fail($"every option takes a value: {string.Join(' ', options)}");
         for (int i = 0; i < options.Count; i += 2)
         {
@@ -26,6 +26,7 @@ public static class SecureAggregationCommand
                 case "--out": outPath = value; break;
                 case "--prg-pairs" when int.TryParse(value, CultureInfo.InvariantCulture, out int n) && n > 0: prgPairs = n; break;
                 case "--large-dimension" when int.TryParse(value, CultureInfo.InvariantCulture, out int n) && n > 0: largeDimension = n; break;
+                case "--wire-sites" when int.TryParse(value, CultureInfo.InvariantCulture, out int n) && n >= RoundConfiguration.MinimumSites: wireSites = n; break;
                 default: return Fail($"unknown option or bad number: {options[i]} {value}");
             }
         }
@@ -33,8 +34,10 @@ public static class SecureAggregationCommand
         MachineInfo machine = RunInfo.Machine();
         Console.WriteLine($"{machine.Cpu}, {machine.Cores} cores, {machine.Dotnet}, load {machine.LoadAverageAtStart}");
         (PrgFigures prg, Dictionary<string, RoundFigures> runs) = await SecureAggregationBenchmark.RunAsync(prgPairs, largeDimension);
+        GC.Collect();
+        WireRoundFigures wire = await WireRoundBenchmark.RunAsync(wireSites, dropoutRate: 0.1, CancellationToken.None);
         (string commit, bool dirty) = RunInfo.Commit(root);
-        SecureAggregationReport report = Report(machine, commit, dirty, prg, runs);
+        SecureAggregationReport report = Report(machine, commit, dirty, prg, runs, wire);
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
         var json = new JsonSerializerOptions
@@ -50,7 +53,8 @@ public static class SecureAggregationCommand
         return report.DropoutRateSurvived.Survived ? 0 : 1;
     }
 
-    private static SecureAggregationReport Report(MachineInfo machine, string commit, bool dirty, PrgFigures prg, Dictionary<string, RoundFigures> runs)
+    private static SecureAggregationReport Report(MachineInfo machine, string commit, bool dirty, PrgFigures prg, Dictionary<string, RoundFigures> runs,
+        WireRoundFigures wire)
     {
         RoundFigures hundred = runs["100"];
         double oneSiteMs = hundred.ClientAllStagesMsMedian;
@@ -93,6 +97,7 @@ public static class SecureAggregationCommand
                 + "(FedAvgAccumulator.Fold) of the same contributors' deltas; server_plus_one_site adds the median site's compute over all stages (sites work in "
                 + "parallel, so one site's time is on the round's critical path); server_only_without_dropout is server_only for the same 100 sites with "
                 + "nobody dropping (runs[\"100-no-dropout\"]). Local training, which dwarfs both, is not counted."),
+            RoundOverheadRatio100SitesWire: wire,
             PrgRatioVsKeystream: prg.RatioVsRawKeystream,
             Prg: prg,
             Runs: runs);
@@ -112,6 +117,9 @@ public static class SecureAggregationCommand
         OverheadFigures overhead = report.RoundOverheadRatio100Sites;
         Console.WriteLine($"round overhead, 100 sites: server x{overhead.ServerOnly} plain fold ({overhead.ServerMs} ms vs {overhead.PlainFedAvgFoldMs} ms), "
             + $"with one site x{overhead.ServerPlusOneSite}; without dropout x{overhead.ServerOnlyWithoutDropout} (target {overhead.Target}: {(overhead.Met ? "met" : "not met")})");
+        WireRoundFigures wire = report.RoundOverheadRatio100SitesWire;
+        Console.WriteLine($"round over the wire, {wire.Sites} sites, {wire.SitesLeavingBeforeMaskedInput} leaving: secure {wire.SecureRoundSeconds} s vs plain "
+            + $"{wire.PlainRoundSeconds} s = x{wire.Ratio} (CPU {wire.SecureCpuSeconds} s vs {wire.PlainCpuSeconds} s); max |secure - plain| {wire.MaxAbsDifferenceVsPlain:g3} (bound {wire.ErrorBound:g3})");
         Console.WriteLine($"PRG: mask expansion {report.Prg.MaskExpansionGbPerS} GB/s = x{report.PrgRatioVsKeystream} raw AES-CTR keystream "
             + $"({report.Prg.RawKeystreamGbPerS} GB/s), x{report.Prg.RatioVsStockCounterMode} BouncyCastle SicBlockCipher ({report.Prg.StockCounterModeGbPerS} GB/s)");
     }

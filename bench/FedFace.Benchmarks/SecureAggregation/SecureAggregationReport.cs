@@ -20,6 +20,7 @@ public sealed record SecureAggregationReport(
     double WireExpansion,
     string WireExpansionDefinition,
     [property: JsonPropertyName("round_overhead_ratio_100_sites")] OverheadFigures RoundOverheadRatio100Sites,
+    [property: JsonPropertyName("round_overhead_ratio_100_sites_wire")] WireRoundFigures RoundOverheadRatio100SitesWire,
     double PrgRatioVsKeystream,
     PrgFigures Prg,
     Dictionary<string, RoundFigures> Runs);

@@ -38,25 +38,29 @@ public sealed class FedAvgAccumulator
     public void Fold(ModelState delta, long exampleCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(exampleCount);
-        ThrowIfReleased();
-        // Check every tensor before touching the sum: failing halfway would leave a partial update folded in.
-        foreach (NamedTensor sum in _weightedSum.Tensors)
-        {
-            if (!delta.TryGet(sum.Name, out NamedTensor tensor) || !tensor.HasShape(sum.Shape))
-            {
-                throw new ArgumentException($"delta lacks tensor '{sum.Name}' with shape {sum.ShapeText}", nameof(delta));
-            }
-        }
         float weight = _weighting == UpdateWeighting.ExampleCount ? exampleCount : 1f;
-        foreach (NamedTensor sum in _weightedSum.Tensors)
-        {
-            float[] values = delta[sum.Name].Values;
-            // sum += weight * values, SIMD; memory-bound, so one pass over each array.
-            TensorPrimitives.MultiplyAdd(values, weight, sum.Values, sum.Values);
-        }
+        Add(delta, weight, nameof(delta));
         TotalExamples += exampleCount;
         _totalWeight += weight;
         UpdateCount++;
+    }
+
+    /// <summary>
+    /// Adds a sum that arrives already weighted by example counts — Σ nᵢ·Δᵢ over <paramref name="updateCount"/> updates
+    /// of <paramref name="totalExamples"/> examples in all — as secure aggregation yields it: the sum, never the updates.
+    /// </summary>
+    public void FoldWeightedSum(ModelState weightedSum, long totalExamples, int updateCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(totalExamples);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(updateCount);
+        if (_weighting != UpdateWeighting.ExampleCount)
+        {
+            throw new InvalidOperationException("a sum weighted by example counts cannot join a uniformly weighted (DP) round");
+        }
+        Add(weightedSum, weight: 1, nameof(weightedSum));
+        TotalExamples += totalExamples;
+        _totalWeight += totalExamples;
+        UpdateCount += updateCount;
     }
 
     public ModelState WeightedMean()
@@ -84,6 +88,24 @@ public sealed class FedAvgAccumulator
         ThrowIfReleased();
         _released = true;
         return _weightedSum;
+    }
+
+    private void Add(ModelState tensors, float weight, string parameterName)
+    {
+        ThrowIfReleased();
+        // Check every tensor before touching the sum: failing halfway would leave a partial update folded in.
+        foreach (NamedTensor sum in _weightedSum.Tensors)
+        {
+            if (!tensors.TryGet(sum.Name, out NamedTensor tensor) || !tensor.HasShape(sum.Shape))
+            {
+                throw new ArgumentException($"{parameterName} lacks tensor '{sum.Name}' with shape {sum.ShapeText}", parameterName);
+            }
+        }
+        foreach (NamedTensor sum in _weightedSum.Tensors)
+        {
+            // sum += weight * values, SIMD; memory-bound, so one pass over each array.
+            TensorPrimitives.MultiplyAdd(tensors[sum.Name].Values, weight, sum.Values, sum.Values);
+        }
     }
 
     private void ThrowIfReleased()

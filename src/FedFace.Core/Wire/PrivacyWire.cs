@@ -48,7 +48,8 @@ public static class PrivacyWire
     public static AggregationMode AggregationOf(RoundTask task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return task.Aggregation == AggregationMode.Unspecified ? AggregationMode.Plain : task.Aggregation;
+        // What the round does, not what it claims: only a task carrying the secure-aggregation stages is secure.
+        return task.SecureAggregation is null ? AggregationMode.Plain : AggregationMode.SecureAggregation;
     }
 
     private static DpMode ModeToWire(DifferentialPrivacyMode mode) => mode switch

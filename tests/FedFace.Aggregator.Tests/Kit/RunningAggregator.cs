@@ -1,5 +1,7 @@
+using FedFace.Aggregator.SecureAggregation;
 using FedFace.Certs;
 using FedFace.Core.Privacy;
+using FedFace.Core.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -27,6 +29,9 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
     /// round 1 with fewer MinSites than sites register them here. (Sites still call Join over the wire.)
     /// </summary>
     public IReadOnlyList<string> PreJoinedSites { get; init; } = [];
+
+    /// <summary>Secure aggregation's settings; null leaves it off.</summary>
+    public SecureAggregationOptions? SecureAggregation { get; init; }
 }
 
 /// <summary>
@@ -80,6 +85,7 @@ public sealed class RunningAggregator : IAsyncDisposable
             options.WaitRetryMilliseconds = setup.WaitRetryMilliseconds;
             options.DifferentialPrivacy = setup.DifferentialPrivacy;
             options.Training = setup.Training;
+            options.SecureAggregation = setup.SecureAggregation ?? new SecureAggregationOptions();
         }, services =>
         {
             services.AddSingleton<IRoundObserver>(rounds);
@@ -94,7 +100,7 @@ public sealed class RunningAggregator : IAsyncDisposable
         var aggregator = new RunningAggregator(app, setup, log, rounds);
         foreach (string site in setup.PreJoinedSites)
         {
-            aggregator.Coordinator.Join(site);
+            PreJoinedSites.Register(app.Services, FederationTrust.LoadCertificate(setup.Pki.SiteCertificate(site)));
         }
         return aggregator;
     }

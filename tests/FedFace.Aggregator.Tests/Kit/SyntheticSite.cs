@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using FedFace.Certs;
 using FedFace.Core;
+using FedFace.Core.SecureAggregation;
 using FedFace.Core.Wire;
 using FedFace.Protos.V1;
 using FedFace.Transport;
+using FedFace.Transport.SecureAggregation;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
@@ -47,6 +49,9 @@ public sealed class SyntheticSite : IDisposable
     public long ExampleCount { get; }
 
     public Federation.FederationClient Client => _connection.Client;
+
+    /// <summary>The secure-aggregation stages, for hand-made messages.</summary>
+    public SecAggStages.SecAggStagesClient SecAgg => _connection.SecAgg;
 
     /// <summary>Every upload that got an answer, in order.</summary>
     public ConcurrentQueue<SentUpdate> Sent { get; } = new();
@@ -193,6 +198,22 @@ public sealed class SyntheticSite : IDisposable
     {
         ProtectedUpdate update = ProtectedUpdate.For(task, delta, ExampleCount);
         return await UploadAsync(update.Header, update.Delta, cancellationToken);
+    }
+
+    /// <summary>This site's part in a secure round, its key stages started, as the edge client does on getting the task.</summary>
+    public SecAggParticipant JoinSecureRound(RoundTask task, ISecAggStageObserver? observer = null, CancellationToken cancellationToken = default) =>
+        SecAggParticipant.Start(task, _connection, _retry, _logger, observer, new MaskExpander(1), cancellationToken);
+
+    /// <summary>One whole secure round as a site does it: task, key stages, download, delta, metrics, masked input, unmasking.</summary>
+    public async Task<(RoundTask Task, SecAggEnd End)> TakePartSecurelyAsync(long minRound = 1, ISecAggStageObserver? observer = null,
+        CancellationToken cancellationToken = default)
+    {
+        RoundTask task = await NextTaskAsync(minRound, cancellationToken);
+        await using SecAggParticipant participant = JoinSecureRound(task, observer, cancellationToken);
+        ModelState global = await DownloadForAsync(task, cancellationToken);
+        await ReportMetricsAsync(task, cancellationToken);
+        SecAggEnd end = await participant.ContributeAsync(global, DeltaFor(task.Round, global), ExampleCount, cancellationToken);
+        return (task, end);
     }
 
     /// <summary>The mean loss this site reports for every round (so tests can check the example-weighted mean).</summary>

@@ -6,18 +6,21 @@ namespace FedFace.Aggregator.Tests.Kit;
 
 /// <summary>
 /// The throwaway PKIs every test shares (made once: key generation is the slow part): the federation's
-/// CA with its aggregator and four sites, and a second, unrelated CA ("another federation") whose site
+/// CA with its aggregator and eight sites, and a second, unrelated CA ("another federation") whose site
 /// certificates must never be admitted. Each test works in its own <see cref="Workspace"/>.
 /// </summary>
 public sealed class TestFederation : IDisposable
 {
-    public static readonly string[] SiteIds = ["site-01", "site-02", "site-03", "site-04"];
+    /// <summary>The sites of the federation's PKI; most tests use the first four (<see cref="SiteIds"/>).</summary>
+    public static readonly string[] AllSiteIds = [.. Enumerable.Range(1, 8).Select(i => $"site-{i:D2}")];
+
+    public static readonly string[] SiteIds = AllSiteIds[..4];
 
     private readonly string _root = Directory.CreateTempSubdirectory("fedface-aggregator-tests-").FullName;
 
     public TestFederation()
     {
-        Pki = FederationPki.Create(Path.Combine(_root, "pki"), SiteIds, federationName: "FedFace-Test", validityDays: 2);
+        Pki = FederationPki.Create(Path.Combine(_root, "pki"), AllSiteIds, federationName: "FedFace-Test", validityDays: 2);
         OtherPki = FederationPki.Create(Path.Combine(_root, "other-pki"), ["site-01"], federationName: "Elsewhere", validityDays: 2);
     }
 

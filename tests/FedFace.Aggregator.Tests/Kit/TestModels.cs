@@ -53,8 +53,9 @@ public static class TestModels
         return (int)(hash & 0x7fffffff);
     }
 
-    /// <summary>committed = previous + Σ nᵢδᵢ / Σ nᵢ, recomputed here in double precision.</summary>
-    public static void AssertPreviousPlusWeightedMean(ModelState previous, IReadOnlyList<(ModelState Delta, long Examples)> updates, ModelState committed)
+    /// <summary>committed = previous + Σ nᵢδᵢ / Σ nᵢ, recomputed here in double precision, within <paramref name="tolerance"/> per coordinate.</summary>
+    public static void AssertPreviousPlusWeightedMean(ModelState previous, IReadOnlyList<(ModelState Delta, long Examples)> updates, ModelState committed,
+        double tolerance = 1e-5)
     {
         Assert.NotEmpty(updates);
         Assert.Equal(previous.Tensors.Select(t => t.Name), committed.Tensors.Select(t => t.Name));
@@ -71,7 +72,7 @@ public static class TestModels
                     weightedSum += examples * (double)delta[before.Name].Values[i];
                 }
                 double expected = before.Values[i] + weightedSum / totalExamples;
-                if (Math.Abs(expected - after.Values[i]) > 1e-5)
+                if (Math.Abs(expected - after.Values[i]) > tolerance)
                 {
                     Assert.Fail($"{before.Name}[{i}]: expected previous {before.Values[i]} + weighted mean = {expected}, committed {after.Values[i]}");
                 }

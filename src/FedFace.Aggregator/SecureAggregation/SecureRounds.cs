@@ -1,0 +1,50 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography.X509Certificates;
+using FedFace.Core;
+using FedFace.Core.SecureAggregation;
+using Microsoft.Extensions.Options;
+
+namespace FedFace.Aggregator.SecureAggregation;
+
+/// <summary>
+/// Makes each secure round (configuration, site keys, deadlines) when the coordinator opens a round, and finds it
+/// again for the stage service — also for a while after it ended, so that a site still asking learns how it ended.
+/// </summary>
+public sealed class SecureRounds(IOptions<AggregatorOptions> options, SiteCertificates certificates, TimeProvider time, ILogger<SecureRounds> logger)
+{
+    private const int EndedRoundsKept = 8;
+
+    private readonly SecureAggregationOptions _settings = options.Value.SecureAggregation;
+    private readonly ConcurrentDictionary<long, SecureRound> _rounds = new();
+
+    public bool Enabled => _settings.Enabled;
+
+    /// <summary>
+    /// The secure round <paramref name="round"/> over the sampled sites, aggregating vectors laid out like
+    /// <paramref name="global"/>. A sampled site whose certificate was never seen cannot be verified: it is in the
+    /// configuration but its messages are refused, so the round treats it as dropped.
+    /// </summary>
+    public SecureRound Open(long round, IReadOnlyCollection<string> sampled, ModelState global, DateTimeOffset roundDeadline)
+    {
+        var layout = ModelVectorLayout.Of(global);
+        RoundConfiguration configuration = RoundConfiguration.Create(round, sampled, layout.Length, _settings.ToSettings());
+        X509Certificate2[] known = [.. sampled.Select(certificates.Find).OfType<X509Certificate2>()];
+        if (known.Length < sampled.Count)
+        {
+            logger.LogWarning("Round {Round}: no certificate seen yet for {Sites}; their secure-aggregation messages cannot be verified",
+                round, string.Join(", ", sampled.Except(known.Select(Core.Security.FederationTrust.SiteIdOf))));
+        }
+        var secure = new SecureRound(configuration, layout, SiteKeyRing.FromCertificates(known), known.Select(c => c.RawData),
+            SecAggStageDeadlines.For(time.GetUtcNow(), roundDeadline, _settings), time, logger);
+        _rounds[round] = secure;
+        foreach (long ended in _rounds.Keys.Where(r => r <= round - EndedRoundsKept))
+        {
+            _rounds.TryRemove(ended, out _);
+        }
+        logger.LogInformation("Round {Round} is secure: {Sites} sites, k = {K}, t = {T}, {Length:N0} elements, quantization step {Step:G3}",
+            round, configuration.SiteIds.Count, configuration.NeighbourCount, configuration.Threshold, layout.Length, configuration.QuantizationStep);
+        return secure;
+    }
+
+    public SecureRound? Find(long round) => _rounds.GetValueOrDefault(round);
+}

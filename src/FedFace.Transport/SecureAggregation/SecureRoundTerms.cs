@@ -1,0 +1,49 @@
+using System.Security.Cryptography.X509Certificates;
+using FedFace.Core.SecureAggregation;
+using FedFace.Core.Security;
+using FedFace.Protos.V1;
+
+namespace FedFace.Transport.SecureAggregation;
+
+/// <summary>
+/// A secure round task as a site accepts it: a safe configuration for this round that includes the site, and the
+/// sampled sites' certificate keys — each certificate checked against the federation CA, so the aggregator cannot
+/// pass off keys of its own as a neighbour's.
+/// </summary>
+public sealed record SecureRoundTerms(RoundConfiguration Configuration, SiteKeyRing SiteKeys, byte[] LayoutSha256)
+{
+    /// <exception cref="SecAggProtocolException">the site must refuse the round; the message says why.</exception>
+    public static SecureRoundTerms Read(RoundTask task, string siteId, X509Certificate2 federationCa)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        SecureAggregationTask secure = task.SecureAggregation ?? throw new ArgumentException($"round {task.Round} is not a secure round", nameof(task));
+        RoundConfiguration configuration;
+        try
+        {
+            configuration = RoundConfiguration.FromBytes(secure.Configuration.ToByteArray());
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            throw new SecAggProtocolException($"the secure configuration of round {task.Round} is refused: {e.Message}", e);
+        }
+        if (configuration.RoundId != task.Round)
+            throw new SecAggProtocolException($"round {task.Round} carries the secure configuration of round {configuration.RoundId}");
+        if (!configuration.Contains(siteId))
+            throw new SecAggProtocolException($"round {task.Round}'s secure configuration does not list this site ('{siteId}')");
+        return new SecureRoundTerms(configuration, KeysOf(secure, configuration, federationCa), secure.LayoutSha256.ToByteArray());
+    }
+
+    private static SiteKeyRing KeysOf(SecureAggregationTask secure, RoundConfiguration configuration, X509Certificate2 federationCa)
+    {
+        var certificates = new Dictionary<string, X509Certificate2>(StringComparer.Ordinal);
+        foreach (Google.Protobuf.ByteString der in secure.SiteCertificates)
+        {
+            X509Certificate2 certificate = X509CertificateLoader.LoadCertificate(der.Span);
+            if (!FederationTrust.TryValidateSiteCertificate(certificate, federationCa, out string site, out string reason))
+                throw new SecAggProtocolException($"round {configuration.RoundId} hands out a site certificate the federation CA does not vouch for: {reason}");
+            if (!configuration.Contains(site) || !certificates.TryAdd(site, certificate))
+                throw new SecAggProtocolException($"round {configuration.RoundId} hands out a certificate of site '{site}', which is not sampled or comes twice");
+        }
+        return SiteKeyRing.FromCertificates(certificates.Values);
+    }
+}

@@ -1,0 +1,249 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using FedFace.Aggregator.SecureAggregation;
+using FedFace.Aggregator.Tests.Kit;
+using FedFace.Core;
+using FedFace.Core.SecureAggregation;
+using FedFace.Core.Security;
+using FedFace.Core.Storage;
+using FedFace.Protos.V1;
+using FedFace.Transport.SecureAggregation;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace FedFace.Aggregator.Tests;
+
+/// <summary>
+/// Secure rounds end to end over the real aggregator (Kestrel, mutual TLS, gRPC): the four SecAgg+ stages, dropouts at
+/// every stage, an abort, and messages in another site's name. Synthetic sites, so the aggregate can be recomputed.
+/// </summary>
+[Collection(AggregatorCollection.Name)]
+public sealed class SecureAggregationOverTheWireTests(TestFederation federation, ITestOutputHelper output)
+{
+    /// <summary>Short stage deadlines: a test that waits for one waits seconds, not minutes.</summary>
+    private const int AdvertiseKeysSeconds = 4, ShareKeysSeconds = 4, RoundDeadlineSeconds = 12, UnmaskSeconds = 4;
+
+    private static SecureAggregationOptions Secure => new()
+    {
+        Enabled = true,
+        AdvertiseKeysSeconds = AdvertiseKeysSeconds,
+        ShareKeysSeconds = ShareKeysSeconds,
+        UnmaskSeconds = UnmaskSeconds,
+    };
+
+    [Fact]
+    public async Task A_secure_round_commits_the_model_a_plain_round_of_the_same_deltas_commits_within_the_quantization_bound_and_refuses_plain_updates()
+    {
+        ModelState initial = TestModels.Small(seed: 5);
+        long[] examples = [120, 35, 800];
+        UploadReply? plainUpdateInSecureRound = null;
+
+        FinishedRound plain = await OneRoundAsync("plain", initial, examples, secure: null, async (sites, _) =>
+            await Task.WhenAll(sites.Select(s => s.TakePartAsync())));
+        FinishedRound secure = await OneRoundAsync("secure", initial, examples, Secure, async (sites, _) =>
+        {
+            // site-01 first tries a plain update, as an old client would: refused unread.
+            var tryPlain = new StageHook(SecAggStage.MaskedInput, async round =>
+            {
+                RoundTask task = new() { Round = round, ModelVersion = 0 };
+                ModelState delta = sites[0].DeltaFor(round, initial);
+                plainUpdateInSecureRound = await sites[0].SendAsync(sites[0].HeaderFor(task, delta), Core.Wire.TensorWire.DataChunks(delta));
+            });
+            (RoundTask Task, SecAggEnd End)[] ends = await Task.WhenAll(sites.Select((s, i) => s.TakePartSecurelyAsync(observer: i == 0 ? tryPlain : null)));
+            Assert.All(ends, e => Assert.True(e.End.InputIncluded, e.End.Description));
+        });
+
+        Assert.True(secure.Summary.Committed, secure.Summary.Outcome);
+        Assert.Equal(plain.Summary.AcceptedSites, secure.Summary.AcceptedSites);
+        Assert.Equal(plain.Summary.TotalExamples, secure.Summary.TotalExamples);
+        Assert.Equal("3→3→3→3", secure.Summary.SecureAggregation!.Survivors);
+        Assert.Null(plain.Summary.SecureAggregation);
+        double step = QuantizationStep(sites: 3);
+        foreach (NamedTensor tensor in plain.GlobalModel.Tensors)
+        {
+            for (int i = 0; i < tensor.Values.Length; i++)
+            {
+                double difference = Math.Abs(tensor.Values[i] - secure.GlobalModel[tensor.Name].Values[i]);
+                Assert.True(difference <= step + 1e-6, $"{tensor.Name}[{i}]: plain {tensor.Values[i]}, secure {secure.GlobalModel[tensor.Name].Values[i]} (step {step:g3})");
+            }
+        }
+        Assert.NotNull(plainUpdateInSecureRound);
+        Assert.False(plainUpdateInSecureRound.Accepted);
+        Assert.Equal(RejectionCode.SecureAggregationRequired, plainUpdateInSecureRound.Rejection);
+    }
+
+    [Fact]
+    public async Task Sites_vanishing_after_advertising_after_sharing_and_after_sending_their_masked_input_leave_the_survivors_sum_committed()
+    {
+        string workspace = federation.Workspace("secure-dropouts");
+        ModelState initial = TestModels.Small(seed: 6);
+        var log = new CapturedLog(output);
+        // All eight sampled (pre-joined), and a quorum the five full survivors meet.
+        await using RunningAggregator aggregator = await StartAsync(workspace, initial, minSites: 5, log, Secure, preJoined: TestFederation.AllSiteIds);
+        SyntheticSite[] sites = Sites(TestFederation.AllSiteIds, [.. TestFederation.AllSiteIds.Select((_, i) => 40L + 25 * i)], aggregator, log);
+        // site-06 vanishes after advertising its keys, site-07 after sharing them, site-08 after sending its masked input.
+        var vanishing = new Dictionary<string, SecAggStage> { ["site-06"] = SecAggStage.ShareKeys, ["site-07"] = SecAggStage.MaskedInput, ["site-08"] = SecAggStage.Unmask };
+        try
+        {
+            await Task.WhenAll(sites.Select(s => s.JoinAsync())).WaitAsync(Eventually.Patience);
+            Task<(RoundTask Task, SecAggEnd End)>[] rounds = [.. sites.Select(site =>
+            {
+                var gone = new CancellationTokenSource();
+                return site.TakePartSecurelyAsync(observer: vanishing.TryGetValue(site.SiteId, out SecAggStage stage) ? StageHook.Vanish(stage, gone) : null,
+                    cancellationToken: gone.Token);
+            })];
+            FinishedRound finished = await aggregator.Rounds.WaitForRoundAsync(1, TimeSpan.FromSeconds(RoundDeadlineSeconds + UnmaskSeconds) + Eventually.Patience);
+
+            RoundSummary summary = finished.Summary;
+            Assert.True(summary.Committed, summary.Outcome);
+            Assert.Equal("8→7→6→5", summary.SecureAggregation!.Survivors);
+            string[] contributors = ["site-01", "site-02", "site-03", "site-04", "site-05", "site-08"];
+            Assert.Equal(contributors, summary.AcceptedSites);
+            SyntheticSite[] contributing = [.. sites.Where(s => contributors.Contains(s.SiteId))];
+            Assert.Equal(contributing.Sum(s => s.ExampleCount), summary.TotalExamples);
+            // The survivors' weighted mean within one quantization step; one more site would move it by ~1e-2.
+            TestModels.AssertPreviousPlusWeightedMean(initial, [.. contributing.Select(s => (s.DeltaFor(1, initial), s.ExampleCount))], finished.GlobalModel,
+                tolerance: QuantizationStep(sites: 8) + 1e-6);
+            for (int i = 0; i < sites.Length; i++)
+            {
+                if (vanishing.ContainsKey(sites[i].SiteId))
+                {
+                    // Cancelled: in the stage hook, or in a gRPC call still under way when it fired.
+                    Exception gone = await Assert.ThrowsAnyAsync<Exception>(() => rounds[i]);
+                    Assert.True(gone is OperationCanceledException or Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Cancelled }, gone.ToString());
+                }
+                else
+                {
+                    SecAggEnd end = (await rounds[i]).End;
+                    Assert.True(end.InputIncluded, end.Description);
+                }
+            }
+        }
+        finally
+        {
+            Array.ForEach(sites, s => s.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task Too_many_sites_leaving_aborts_the_round_with_nothing_committed_the_others_are_told_and_the_next_round_opens()
+    {
+        string workspace = federation.Workspace("secure-abort");
+        ModelState initial = TestModels.Small(seed: 7);
+        var log = new CapturedLog(output);
+        await using RunningAggregator aggregator = await StartAsync(workspace, initial, minSites: 4, log, Secure);
+        SyntheticSite[] sites = Sites(TestFederation.SiteIds, [10, 20, 30, 40], aggregator, log);
+        try
+        {
+            await Task.WhenAll(sites.Select(s => s.JoinAsync())).WaitAsync(Eventually.Patience);
+            // Four sites: each has 3 neighbours and needs t = 2. With two gone after advertising, no one keeps 2 sharing neighbours.
+            Task<(RoundTask Task, SecAggEnd End)>[] rounds = [.. sites.Select((site, i) =>
+            {
+                var gone = new CancellationTokenSource();
+                StageHook? leave = i < 2 ? null : new StageHook(SecAggStage.ShareKeys, async round =>
+                {
+                    await site.SecAgg.SecAggLeaveAsync(new SecAggLeaveRequest { ProtocolVersion = SyntheticSite.Protocol, Round = round, Reason = "shutting down" });
+                    await gone.CancelAsync();
+                });
+                return site.TakePartSecurelyAsync(observer: leave, cancellationToken: gone.Token);
+            })];
+            FinishedRound finished = await aggregator.Rounds.WaitForRoundAsync(1);
+
+            Assert.False(finished.Summary.Committed);
+            Assert.Contains("aborted", finished.Summary.Outcome, StringComparison.Ordinal);
+            Assert.Contains("ShareKeys", finished.Summary.SecureAggregation!.AbortReason, StringComparison.Ordinal);
+            Assert.Equal("4→2", finished.Summary.SecureAggregation.Survivors);
+            Assert.Equal((0L, 0L), (aggregator.Coordinator.ModelVersion, aggregator.Coordinator.CommittedRound));
+            Assert.Equal(0, new CheckpointStore(Path.Combine(workspace, "state")).Load().State.ModelVersion);
+            foreach (Task<(RoundTask Task, SecAggEnd End)> told in rounds[..2])
+            {
+                SecAggEnd end = (await told.WaitAsync(Eventually.Patience)).End;
+                Assert.False(end.InputIncluded);
+                Assert.Contains("aborted", end.Description, StringComparison.Ordinal);
+            }
+            RoundTask next = await sites[0].NextTaskAsync(minRound: 2);
+            Assert.Equal((2L, 0L), (next.Round, next.ModelVersion));
+            Assert.NotNull(next.SecureAggregation);
+        }
+        finally
+        {
+            Array.ForEach(sites, s => s.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task A_masked_input_in_another_sites_name_is_refused_even_with_that_sites_valid_signature_and_the_round_still_commits()
+    {
+        ModelState initial = TestModels.Small(seed: 8);
+        SecAggReceipt? forged = null;
+        FinishedRound finished = await OneRoundAsync("secure-forged", initial, [50, 60, 70], Secure, async (sites, aggregator) =>
+        {
+            using var site2 = new SiteSigner(federation.Pki, "site-02");
+            // site-01 sends a masked input that names and is signed by site-02, over its own (site-01) connection.
+            var forge = new StageHook(SecAggStage.MaskedInput, async round =>
+            {
+                RoundConfiguration configuration = aggregator.App.Services.GetRequiredService<SecureRounds>().Find(round)!.Configuration;
+                var unsigned = new MaskedInput(round, "site-02", new uint[configuration.MaskedLength], []);
+                var input = unsigned with { Signature = site2.Sign(unsigned.SignedBytes(configuration.Digest)) };
+                forged = await SecAggParticipant.SendMaskedInputAsync(sites[0].SecAgg, round, input.ToBytes(), CancellationToken.None);
+            });
+            (RoundTask Task, SecAggEnd End)[] ends = await Task.WhenAll(sites.Select((s, i) => s.TakePartSecurelyAsync(observer: i == 0 ? forge : null)));
+            Assert.All(ends, e => Assert.True(e.End.InputIncluded, e.End.Description));
+        });
+
+        Assert.NotNull(forged);
+        Assert.False(forged.Accepted);
+        Assert.Contains("names site 'site-02'", forged.Reason, StringComparison.Ordinal);
+        Assert.Contains("certificate of site 'site-01'", forged.Reason, StringComparison.Ordinal);
+        Assert.True(finished.Summary.Committed, finished.Summary.Outcome);
+        Assert.Equal(["site-01", "site-02", "site-03"], finished.Summary.AcceptedSites);
+    }
+
+    /// <summary>One round of three sites (all sampled) on a fresh aggregator; returns it once committed or not.</summary>
+    private async Task<FinishedRound> OneRoundAsync(string name, ModelState initial, long[] examples, SecureAggregationOptions? secure,
+        Func<SyntheticSite[], RunningAggregator, Task> takePart)
+    {
+        var log = new CapturedLog(output);
+        await using RunningAggregator aggregator = await StartAsync(federation.Workspace(name), initial, minSites: 3, log, secure);
+        SyntheticSite[] sites = Sites(TestFederation.SiteIds[..3], examples, aggregator, log);
+        try
+        {
+            await Task.WhenAll(sites.Select(s => s.JoinAsync())).WaitAsync(Eventually.Patience);
+            await takePart(sites, aggregator).WaitAsync(Eventually.Patience);
+            return await aggregator.Rounds.WaitForRoundAsync(1);
+        }
+        finally
+        {
+            Array.ForEach(sites, s => s.Dispose());
+        }
+    }
+
+    /// <param name="secure">null: plain rounds.</param>
+    /// <param name="preJoined">sites sampled in round 1 whatever <paramref name="minSites"/>; by default the round opens once minSites joined.</param>
+    private Task<RunningAggregator> StartAsync(string workspace, ModelState initial, int minSites, CapturedLog log, SecureAggregationOptions? secure,
+        IReadOnlyList<string>? preJoined = null) =>
+        RunningAggregator.StartAsync(new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, initial))
+        {
+            MinSites = minSites,
+            PreJoinedSites = preJoined ?? [],
+            TotalRounds = 1,
+            RoundDeadlineSeconds = RoundDeadlineSeconds,
+            SecureAggregation = secure,
+        }, log);
+
+    private SyntheticSite[] Sites(IEnumerable<string> ids, long[] examples, RunningAggregator aggregator, CapturedLog log) =>
+        [.. ids.Select((id, i) => new SyntheticSite(id, federation.Pki, aggregator.Uri, log.Factory(), examples[i]))];
+
+    /// <summary>One quantization step of the round's weighted mean, the bound on its error (see RoundConfiguration.ErrorBound).</summary>
+    private static double QuantizationStep(int sites) => Secure.CoordinateBound / (int.MaxValue / (sites * Secure.MaxWeightPerSite));
+
+    /// <summary>A site's certificate key, to sign in its name.</summary>
+    private sealed class SiteSigner(Certs.PkiLayout pki, string siteId) : IDisposable
+    {
+        private readonly ECDsa _key = FederationTrust.LoadCertificateWithKey(pki.SiteCertificate(siteId), pki.SiteKey(siteId)).GetECDsaPrivateKey()!;
+
+        public byte[] Sign(byte[] data) => SiteKeyRing.Signer(_key)(data);
+
+        public void Dispose() => _key.Dispose();
+    }
+}
