@@ -117,6 +117,11 @@ public sealed class SiteAgent : IDisposable
         ModelState? global = await GetVerifiedGlobalModelAsync(task, modelVerifier, cancellationToken);
         if (global is null)
         {
+            if (secure is not null)
+            {
+                // Say so, or the secure round's stages would wait for this site until their deadlines.
+                await secure.LeaveAsync("the global model failed its signature check", cancellationToken);
+            }
             return;
         }
         _data ??= _loadData(cancellationToken);
