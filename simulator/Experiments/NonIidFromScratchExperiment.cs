@@ -30,11 +30,6 @@ public static class NonIidFromScratchExperiment
         Normalization = "symmetric",
         Optimizer = "sgd",
         LearningRate = 0.1f,
-        // A softer margin than ArcFace's usual s = 64, m = 0.5: with those, training from scratch on these 1,880 faces
-        // never beat the random start (8 epochs centrally: 55.97% against 58.77% untrained; FedAvg 56.11%), the known
-        // difficulty of ArcFace's full margin from random features. s = 32, m = 0.2 reached 62.21% after one round.
-        ArcFaceScale = 32f,
-        ArcFaceMargin = 0.2f,
         LearningRateFloor = 1e-3f,
         WarmupSteps = quick ? 0 : 10,
         EvalPairsPerFold = quick ? 100 : 0,
