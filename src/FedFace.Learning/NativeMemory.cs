@@ -41,7 +41,7 @@ public static partial class NativeMemory
         {
             glibcFunction();
         }
-        catch (EntryPointNotFoundException)
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
         {
             // Not glibc (musl, e.g. Alpine): its allocator returns memory by itself.
         }
