@@ -8,6 +8,15 @@ using Microsoft.Extensions.Logging;
 // fedface-simulator [--sites K] [--rounds R] [--epochs E] [--out DIR] [--shared DIR] … (see SimulatorOptions)
 // fedface-simulator experiment e1|e2 [--quick] [any setting above, to override the experiment's]
 // fedface-simulator bench-learning [--e1 runs/e1/e1-report.json] [--e2 runs/e2/e2-report.json] [--out bench/results/learning.json]
+if (args.Any(a => a is "--help" or "-h"))
+{
+    Console.WriteLine("usage: fedface-simulator [settings]                 a simulated federation on the shared LFW data");
+    Console.WriteLine("       fedface-simulator experiment e1|e2 [--quick] [settings overriding the experiment's]");
+    Console.WriteLine("       fedface-simulator bench-learning [--e1 E1-REPORT] [--e2 E2-REPORT] [--out FILE]");
+    Console.WriteLine("settings (defaults and meaning: simulator/SimulatorOptions.cs):");
+    Console.WriteLine("  " + string.Join(" ", SimulatorOptions.SwitchMappings.Keys));
+    return 0;
+}
 string command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "simulate";
 string? experiment = command == "experiment" && args.Length > 1 ? args[1].ToLowerInvariant() : null;
 string[] switches = CommandLineFlags.WithValues(args.SkipWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray(),
