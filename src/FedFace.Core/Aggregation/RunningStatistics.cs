@@ -10,14 +10,13 @@ public static class RunningStatistics
     public static ModelState WithValidVariances(ModelState model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (!model.Tensors.Any(t => IsVariance(t.Name) && t.Values.Any(v => v < 0)))
+        static bool HasNegative(NamedTensor t) => TensorRoles.IsRunningVariance(t.Name) && t.Values.Any(v => v < 0);
+        if (!model.Tensors.Any(HasNegative))
         {
             return model;
         }
-        return new ModelState(model.Tensors.Select(t => IsVariance(t.Name) && t.Values.Any(v => v < 0)
+        return new ModelState(model.Tensors.Select(t => HasNegative(t)
             ? new NamedTensor(t.Name, t.Shape, t.Values.Select(v => Math.Max(v, 0f)).ToArray())
             : t));
     }
-
-    private static bool IsVariance(string name) => name.EndsWith(".running_var", StringComparison.Ordinal);
 }

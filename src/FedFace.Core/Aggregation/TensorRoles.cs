@@ -8,5 +8,7 @@ public static class TensorRoles
     /// them with momentum or adaptive scaling (a variance could even turn negative); they are averaged.
     /// </summary>
     public static bool IsRunningStatistic(string name) =>
-        name.EndsWith(".running_mean", StringComparison.Ordinal) || name.EndsWith(".running_var", StringComparison.Ordinal);
+        name.EndsWith(".running_mean", StringComparison.Ordinal) || IsRunningVariance(name);
+
+    public static bool IsRunningVariance(string name) => name.EndsWith(".running_var", StringComparison.Ordinal);
 }

@@ -40,7 +40,14 @@ public abstract class FaceBackbone : nn.Module<Tensor, Tensor>
             {
                 foreach ((string name, TorchSharp.Modules.Parameter parameter) in module.named_parameters(recurse: false))
                 {
-                    _ = name == "weight" ? nn.init.ones_(parameter) : nn.init.zeros_(parameter);
+                    if (name == "weight")
+                    {
+                        nn.init.ones_(parameter);
+                    }
+                    else
+                    {
+                        nn.init.zeros_(parameter);
+                    }
                 }
             }
             else
