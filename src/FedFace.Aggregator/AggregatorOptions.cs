@@ -47,9 +47,14 @@ public sealed class LocalTrainingSettings
     /// <summary>Weight of the distillation from the round's global model (0 = off); see the proto's distillation_weight.</summary>
     public float DistillationWeight { get; set; }
 
-    /// <summary>The round task's hyper-parameters.</summary>
-    public TrainingConfig ToTrainingConfig(ulong seed) => new()
+    /// <summary>
+    /// The round task's hyper-parameters. <paramref name="receivedModelStatistics"/>: the server optimiser wants the
+    /// statistics of the received model (<see cref="IServerOptimizer.WantsReceivedModelStatistics"/>); asked for only
+    /// when the sites' BatchNorm statistics are shared and trained (not under FedBN or frozen statistics).
+    /// </summary>
+    public TrainingConfig ToTrainingConfig(ulong seed, bool receivedModelStatistics = false) => new()
     {
+        ReportReceivedModelStatistics = receivedModelStatistics && !KeepBatchNormLocal && !FreezeBatchNormStatistics,
         LocalEpochs = (uint)LocalEpochs,
         BatchSize = (uint)BatchSize,
         LearningRate = LearningRate,

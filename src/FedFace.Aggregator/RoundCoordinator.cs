@@ -393,7 +393,8 @@ public sealed class RoundCoordinator
                 ModelVersion = ModelVersion,
                 ModelSha256 = _published.Header.Sha256,
                 DeadlineUnixMs = deadline.ToUnixTimeMilliseconds(),
-                Training = training.ToTrainingConfig(seed: (ulong)(_options.SamplingSeed * 1_000_003L + number)),
+                Training = training.ToTrainingConfig(seed: (ulong)(_options.SamplingSeed * 1_000_003L + number),
+                    receivedModelStatistics: _optimizer.WantsReceivedModelStatistics),
                 ModelRound = CommittedRound,
                 Privacy = plan is null ? PrivacyWire.Off : PrivacyWire.ToWire(plan),
             };

@@ -272,6 +272,7 @@ public sealed class SiteAgent : IDisposable
             MaskedFaceProbability = config.MaskedFaceProbability,
             FreezeBatchNormStatistics = config.FreezeBatchNormStatistics,
             DistillationWeight = config.DistillationWeight,
+            ReportReceivedModelStatistics = config.ReportReceivedModelStatistics,
         };
     }
 

@@ -83,6 +83,18 @@ public class ServerOptimizerTests
         Models.AssertIdentical(original.Apply(global, delta), restored.Apply(global, delta));
     }
 
+    [Theory]
+    [InlineData("fedavg", 1f, 0.9f, false)]
+    [InlineData("fedavgm", 1f, 0f, false)] // FedAvg's own step
+    [InlineData("fedavgm", 1f, 0.9f, true)]
+    [InlineData("fedavgm", 0.5f, 0f, true)]
+    [InlineData("fedadam", 0.01f, 0.9f, true)]
+    public void Only_a_step_away_from_the_sites_average_asks_for_the_received_models_statistics(string kind, float learningRate, float momentum, bool wanted)
+    {
+        var settings = new ServerOptimizerSettings { Kind = kind, LearningRate = learningRate, Momentum = momentum };
+        Assert.Equal(wanted, settings.Create().WantsReceivedModelStatistics);
+    }
+
     [Fact]
     public void FedAvg_has_no_state()
     {

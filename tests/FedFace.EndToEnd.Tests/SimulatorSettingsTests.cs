@@ -28,6 +28,22 @@ public sealed class SimulatorSettingsTests
         Assert.Equal((1e-3f, 1e-6f, 7), (site.LearningRate, site.LearningRateFloor, site.WarmupSteps));
     }
 
+    [Theory]
+    [InlineData(false, false, true)]
+    [InlineData(true, false, false)] // FedBN: the site's statistics are its own
+    [InlineData(false, true, false)] // frozen: the global statistics must stay
+    public void A_server_optimisers_wish_for_received_model_statistics_reaches_sites_whose_statistics_are_shared_and_trained(
+        bool keepBatchNormLocal, bool freezeBatchNorm, bool reported)
+    {
+        var settings = new LocalTrainingSettings { KeepBatchNormLocal = keepBatchNormLocal, FreezeBatchNormStatistics = freezeBatchNorm };
+
+        LocalTrainingOptions site = SiteAgent.TrainingOptionsFor(settings.ToTrainingConfig(seed: 1, receivedModelStatistics: true), siteSeed: 2);
+
+        Assert.Equal(reported, site.ReportReceivedModelStatistics);
+        site.Validate();
+        Assert.False(SiteAgent.TrainingOptionsFor(settings.ToTrainingConfig(seed: 1), siteSeed: 2).ReportReceivedModelStatistics);
+    }
+
     [Fact]
     public void The_dp_flags_become_the_aggregators_differential_privacy_settings()
     {

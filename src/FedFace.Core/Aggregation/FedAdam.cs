@@ -32,6 +32,8 @@ public sealed class FedAdam : IServerOptimizer
 
     public string Name => "fedadam";
 
+    public bool WantsReceivedModelStatistics => true;
+
     public ModelState Apply(ModelState global, ModelState weightedMeanDelta) => new(global.Tensors.Select(g =>
     {
         NamedTensor delta = weightedMeanDelta[g.Name];

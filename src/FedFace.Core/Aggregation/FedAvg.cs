@@ -7,6 +7,8 @@ public sealed class FedAvg : IServerOptimizer
 {
     public string Name => "fedavg";
 
+    public bool WantsReceivedModelStatistics => false;
+
     public ModelState Apply(ModelState global, ModelState weightedMeanDelta) =>
         new(global.Tensors.Select(g => AddDelta(g, weightedMeanDelta[g.Name])));
 

@@ -26,6 +26,9 @@ public sealed class FedAvgM : IServerOptimizer
 
     public string Name => "fedavgm";
 
+    /// <summary>Unless the step is FedAvg's own (η = 1, β = 0).</summary>
+    public bool WantsReceivedModelStatistics => _learningRate != 1f || _momentum != 0f;
+
     public ModelState Apply(ModelState global, ModelState weightedMeanDelta) => new(global.Tensors.Select(g =>
     {
         NamedTensor delta = weightedMeanDelta[g.Name];

@@ -11,6 +11,13 @@ public interface IServerOptimizer
 
     ModelState Apply(ModelState global, ModelState weightedMeanDelta);
 
+    /// <summary>
+    /// True when the next model's weights are not the sites' average but a step from it (FedAvgM, FedAdam). BatchNorm
+    /// statistics of the sites' trained weights would then describe weights the model does not have, so sites are asked
+    /// for the statistics of the model they received, which the step moves away from only a little.
+    /// </summary>
+    bool WantsReceivedModelStatistics { get; }
+
     /// <summary>The state carried between rounds, as named tensors; null when the optimiser has none.</summary>
     ModelState? ExportState();
 

@@ -98,6 +98,14 @@ public sealed record LocalTrainingOptions
     /// </summary>
     public float DistillationWeight { get; init; }
 
+    /// <summary>
+    /// The BatchNorm running statistics the site reports are those of the model it received, measured over all its faces
+    /// before training, instead of those its training left behind. A server optimiser (FedAdam, FedAvgM) does not move
+    /// the global weights to the sites' average, so an average of statistics of trained weights would describe weights
+    /// the next model does not have; statistics of the received model stay close to it.
+    /// </summary>
+    public bool ReportReceivedModelStatistics { get; init; }
+
     /// <summary>The margin m of the chosen <see cref="MarginKind"/>.</summary>
     public float Margin => MarginKind == MarginKind.CosFace ? CosFaceMargin : ArcFaceMargin;
 
@@ -120,6 +128,12 @@ public sealed record LocalTrainingOptions
         Require(FedProxMu >= 0 && float.IsFinite(FedProxMu), nameof(FedProxMu), FedProxMu, "must be zero (off) or positive");
         Require(MaskedFaceProbability is >= 0 and <= 1, nameof(MaskedFaceProbability), MaskedFaceProbability, "must be in [0, 1]");
         Require(DistillationWeight >= 0 && float.IsFinite(DistillationWeight), nameof(DistillationWeight), DistillationWeight, "must be zero (off) or positive");
+        if (ReportReceivedModelStatistics && (KeepBatchNormLocal || FreezeBatchNormStatistics))
+        {
+            throw new ArgumentException(
+                $"{nameof(ReportReceivedModelStatistics)} cannot go with {(KeepBatchNormLocal ? nameof(KeepBatchNormLocal) : nameof(FreezeBatchNormStatistics))}: " +
+                "that BatchNorm's statistics are not reported (FedBN) or must stay the global ones (frozen)", nameof(ReportReceivedModelStatistics));
+        }
         // The head checks the scale and the margin; the backbone knows how many stages it has.
     }
 

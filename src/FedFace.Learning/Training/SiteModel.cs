@@ -97,9 +97,12 @@ public sealed class SiteModel : IDisposable
         (FaceTrainingSet training, FaceTrainingSet? validation) = options.ValidationFraction > 0
             ? ValidationSplit.PerPerson(data, options.ValidationFraction, options.Seed)
             : (data, null);
+        using ReceivedStatistics? received = options.ReportReceivedModelStatistics ? MeasureBatchNormStatistics(data) : null;
         try
         {
-            return Train(training, validation, options, cancellationToken);
+            LocalTrainingReport report = Train(training, validation, options, cancellationToken);
+            received?.PutBack();
+            return report;
         }
         finally
         {
@@ -210,6 +213,68 @@ public sealed class SiteModel : IDisposable
         using DisposeScope scope = NewDisposeScope();
         (Tensor embeddings, Tensor labels) = Embed(data);
         _head.InitializeFromMeanEmbeddings(embeddings, labels);
+    }
+
+    /// <summary>
+    /// Sets every BatchNorm's running statistics to the average of its batch statistics over all of <paramref name="data"/>
+    /// under the current weights (PyTorch's cumulative average, momentum null), and keeps a copy to put back after
+    /// training. Training then also starts from statistics that fit the received weights on this site's faces.
+    /// </summary>
+    internal ReceivedStatistics MeasureBatchNormStatistics(FaceTrainingSet data)
+    {
+        BatchNorm[] batchNorms = _backbone.modules().OfType<BatchNorm>().ToArray();
+        var momenta = batchNorms.Select(b => b.momentum).ToArray();
+        using (var noGrad = no_grad())
+        {
+            _backbone.train();
+            foreach (BatchNorm batchNorm in batchNorms)
+            {
+                batchNorm.reset_running_stats();
+                batchNorm.momentum = null;
+            }
+            const int size = FaceTrainingSet.ValuesPerImage;
+            // Batches of the training size, and never one of a single face, which training-mode BatchNorm cannot normalise.
+            for (int start = 0; start + 1 < data.ImageCount; start += EvaluationBatchSize)
+            {
+                using DisposeScope batchScope = NewDisposeScope();
+                int count = Math.Min(EvaluationBatchSize, data.ImageCount - start);
+                _backbone.call(FaceBatch.ToTensor(data.Pixels.AsSpan(start * size, count * size), count));
+            }
+            for (int i = 0; i < batchNorms.Length; i++)
+            {
+                batchNorms[i].momentum = momenta[i];
+            }
+        }
+        return new ReceivedStatistics(batchNorms);
+    }
+
+    /// <summary>BatchNorm running statistics saved from <see cref="MeasureBatchNormStatistics"/>, to restore after training.</summary>
+    internal sealed class ReceivedStatistics : IDisposable
+    {
+        private readonly (BatchNorm Module, Tensor Mean, Tensor Variance)[] _saved;
+
+        public ReceivedStatistics(IEnumerable<BatchNorm> batchNorms) => _saved = batchNorms
+            .Select(b => (b, b.running_mean!.detach().clone().DetachFromDisposeScope(), b.running_var!.detach().clone().DetachFromDisposeScope()))
+            .ToArray();
+
+        public void PutBack()
+        {
+            using var noGrad = no_grad();
+            foreach ((BatchNorm module, Tensor mean, Tensor variance) in _saved)
+            {
+                module.running_mean!.copy_(mean);
+                module.running_var!.copy_(variance);
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach ((_, Tensor mean, Tensor variance) in _saved)
+            {
+                mean.Dispose();
+                variance.Dispose();
+            }
+        }
     }
 
     /// <summary>
