@@ -123,6 +123,11 @@ public sealed class AggregatorOptions
     /// <summary>Rounds to commit before the federation finishes.</summary>
     public int TotalRounds { get; set; } = 10;
     public int WaitRetryMilliseconds { get; set; } = 1000;
+    /// <summary>
+    /// An aborted round lasts at least this long before the next opens. Sites that decline end a round at once, and
+    /// without a pause a federation whose sites all refuse its terms would open and abort rounds back to back.
+    /// </summary>
+    public double MinimumAbortedRoundSeconds { get; set; } = 10;
     public int SamplingSeed { get; set; } = 1;
     public LocalTrainingSettings Training { get; set; } = new();
     /// <summary>How the round's mean delta becomes the next global model (section Aggregator:ServerOptimizer).</summary>
@@ -149,6 +154,7 @@ public sealed class AggregatorOptions
         Require(RoundDeadlineSeconds > 0, $"Aggregator:RoundDeadlineSeconds must be positive, got {RoundDeadlineSeconds}");
         Require(TotalRounds >= 1, $"Aggregator:TotalRounds must be at least 1, got {TotalRounds}");
         Require(WaitRetryMilliseconds > 0, $"Aggregator:WaitRetryMilliseconds must be positive, got {WaitRetryMilliseconds}");
+        Require(MinimumAbortedRoundSeconds >= 0, $"Aggregator:MinimumAbortedRoundSeconds must be zero or positive, got {MinimumAbortedRoundSeconds}");
         problems.AddRange(Training.Problems("Aggregator:Training"));
         problems.AddRange(ServerOptimizer.Problems("Aggregator:ServerOptimizer"));
         problems.AddRange(DifferentialPrivacy.Problems("Aggregator:DifferentialPrivacy"));

@@ -81,6 +81,12 @@ public sealed class FederationService(RoundCoordinator coordinator, ILogger<Fede
         return Task.FromResult(new MetricsAck());
     }
 
+    public override Task<DeclineRoundReply> DeclineRound(DeclineRoundRequest request, ServerCallContext context)
+    {
+        RequireProtocol(request.ProtocolVersion);
+        return Task.FromResult(coordinator.Decline(SiteIdentity.Of(context), request.Round, request.Reason));
+    }
+
     private static void RequireProtocol(uint version)
     {
         if (version != RoundCoordinator.ProtocolVersion)

@@ -306,6 +306,33 @@ public sealed class RoundCoordinator
         }
     }
 
+    /// <summary>Marks a sampled site as sitting the open round out, so the round no longer waits for its answer.</summary>
+    public DeclineRoundReply Decline(string siteId, long roundNumber, string reason)
+    {
+        // The reason lands in logs and the round summary: keep a hostile one short.
+        reason = reason.Length > MaxDeclineReasonLength ? reason[..MaxDeclineReasonLength] + "…" : reason;
+        lock (_gate)
+        {
+            string? notRecorded = _round is not { Closed: false } round || round.Number != roundNumber ? $"round {roundNumber} is not open"
+                : !round.Sampled.Contains(siteId) ? $"site {siteId} is not sampled for round {roundNumber}"
+                : round.Outcomes.ContainsKey(siteId) ? $"site {siteId} already answered round {roundNumber}"
+                : round.Secure?.HasStarted(siteId) == true ? $"site {siteId} takes part in secure round {roundNumber}: it leaves through SecAggLeave"
+                : null;
+            if (notRecorded is not null)
+            {
+                return new DeclineRoundReply { Recorded = false, Reason = notRecorded };
+            }
+            _logger.LogWarning("Round {Round}: site {Site} declined it: {Reason}", roundNumber, siteId, reason);
+            OpenRound open = _round!;
+            open.Secure?.Leave(siteId, $"declined: {reason}");
+            open.Outcomes[siteId] = $"declined: {reason}";
+            open.SignalIfEveryoneAnswered();
+            return new DeclineRoundReply { Recorded = true };
+        }
+    }
+
+    private const int MaxDeclineReasonLength = 500;
+
     public void RecordMetrics(string siteId, RoundMetrics metrics)
     {
         lock (_gate)

@@ -1,7 +1,10 @@
+using Microsoft.Extensions.Options;
+
 namespace FedFace.Aggregator;
 
 /// <summary>Drives rounds one after another until the configured number is committed or the privacy budget is spent.</summary>
-public sealed class RoundLoop(RoundCoordinator coordinator, IEnumerable<IRoundObserver> observers, ILogger<RoundLoop> logger) : BackgroundService
+public sealed class RoundLoop(RoundCoordinator coordinator, IEnumerable<IRoundObserver> observers, IOptions<AggregatorOptions> options,
+    ILogger<RoundLoop> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -23,6 +26,19 @@ public sealed class RoundLoop(RoundCoordinator coordinator, IEnumerable<IRoundOb
             foreach (IRoundObserver observer in observers)
             {
                 await observer.OnRoundFinishedAsync(summary, coordinator.GlobalModel, stoppingToken);
+            }
+            TimeSpan pause = TimeSpan.FromSeconds(options.Value.MinimumAbortedRoundSeconds - summary.Seconds);
+            if (!summary.Committed && pause > TimeSpan.Zero && !coordinator.Done)
+            {
+                logger.LogInformation("Round {Round} aborted after {Seconds:F1}s: pausing {Pause:F1}s before the next", summary.Round, summary.Seconds, pause.TotalSeconds);
+                try
+                {
+                    await Task.Delay(pause, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
             }
         }
         coordinator.MarkFinished();

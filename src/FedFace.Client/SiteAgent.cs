@@ -68,8 +68,23 @@ public sealed class SiteAgent : IDisposable
     /// <summary>Rounds this site did not train in: weaker than its policy, or a model that failed its signature check.</summary>
     public int RoundsRefused { get; private set; }
 
-    /// <summary>Runs until the federation finishes or <paramref name="cancellationToken"/> fires.</summary>
+    /// <summary>
+    /// Runs until the federation finishes or <paramref name="cancellationToken"/> fires (then throws
+    /// <see cref="OperationCanceledException"/>, whether the stop came during a call or between calls).
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunUntilFinishedAsync(cancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("the site was stopped during a call to the aggregator", e, cancellationToken);
+        }
+    }
+
+    private async Task RunUntilFinishedAsync(CancellationToken cancellationToken)
     {
         Federation.FederationClient client = _connection.Client;
         JoinReply joined = await _retry.ExecuteAsync(async ct =>
@@ -104,14 +119,15 @@ public sealed class SiteAgent : IDisposable
         string? refusal = _options.Protection.RefusalOf(task);
         if (refusal is not null)
         {
-            Refuse(task, refusal);
+            await DeclineAsync(task, refusal, cancellationToken);
             return;
         }
         // A secure round's key stages run in the background while the site downloads and trains.
-        await using SecAggParticipant? secure = StartSecureAggregation(task, cancellationToken);
-        if (task.SecureAggregation is not null && secure is null)
+        (SecAggParticipant? started, string? secureRefusal) = StartSecureAggregation(task, cancellationToken);
+        await using SecAggParticipant? secure = started;
+        if (secureRefusal is not null)
         {
-            _refusedRound = task.Round; // why is logged; the aggregator keeps offering the round until it closes
+            await DeclineAsync(task, secureRefusal, cancellationToken);
             return;
         }
         ModelState? global = await GetVerifiedGlobalModelAsync(task, modelVerifier, cancellationToken);
@@ -183,21 +199,20 @@ public sealed class SiteAgent : IDisposable
         }
     }
 
-    /// <summary>The site's part in a secure round, its key stages started; null for a plain round or a secure one the site refuses (logged).</summary>
-    private SecAggParticipant? StartSecureAggregation(RoundTask task, CancellationToken cancellationToken)
+    /// <summary>The site's part in a secure round, its key stages started; no participant for a plain round, or why the site refuses a secure one.</summary>
+    private (SecAggParticipant? Participant, string? Refusal) StartSecureAggregation(RoundTask task, CancellationToken cancellationToken)
     {
         if (task.SecureAggregation is null)
         {
-            return null;
+            return (null, null);
         }
         try
         {
-            return SecAggParticipant.Start(task, _connection, _retry, _logger, _stageObserver, cancellationToken: cancellationToken);
+            return (SecAggParticipant.Start(task, _connection, _retry, _logger, _stageObserver, cancellationToken: cancellationToken), null);
         }
         catch (Core.SecureAggregation.SecAggProtocolException e)
         {
-            _logger.LogWarning("Round {Round}: refused the secure round: {Reason}", task.Round, e.Message);
-            return null;
+            return (null, $"the secure round's terms are unacceptable: {e.Message}");
         }
     }
 
@@ -291,7 +306,7 @@ public sealed class SiteAgent : IDisposable
         ModelSignatureCheck check = downloaded.Verify(modelVerifier, task);
         if (!check.IsValid)
         {
-            Refuse(task, $"model v{task.ModelVersion} failed its signature check ({check.Failure}): {check.Reason}");
+            await DeclineAsync(task, $"model v{task.ModelVersion} failed its signature check ({check.Failure}): {check.Reason}", cancellationToken);
             return null;
         }
         _global = (task.ModelVersion, task.ModelSha256, downloaded.Model);
@@ -300,12 +315,29 @@ public sealed class SiteAgent : IDisposable
         return downloaded.Model;
     }
 
-    /// <summary>The site sits the round out: it does not train, and sends nothing for it.</summary>
-    private void Refuse(RoundTask task, string reason)
+    /// <summary>
+    /// The site sits the round out: it does not train and sends no update, but tells the aggregator why, so the round
+    /// stops waiting for it. The aggregator keeps offering the round until it closes; it stays refused.
+    /// </summary>
+    private async Task DeclineAsync(RoundTask task, string reason, CancellationToken cancellationToken)
     {
         _refusedRound = task.Round;
         RoundsRefused++;
         _logger.LogWarning("Refusing round {Round}: {Reason}; not training in it", task.Round, reason);
+        try
+        {
+            DeclineRoundReply reply = await _retry.ExecuteAsync(async ct => await _connection.Client.DeclineRoundAsync(
+                new DeclineRoundRequest { ProtocolVersion = ProtocolVersion, Round = task.Round, Reason = reason }, cancellationToken: ct), cancellationToken);
+            if (!reply.Recorded)
+            {
+                _logger.LogInformation("Round {Round}: the aggregator did not record the decline: {Reason}", task.Round, reply.Reason);
+            }
+        }
+        catch (RpcException e)
+        {
+            // Telling is a courtesy: the round's deadline covers a site whose decline never arrives.
+            _logger.LogWarning("Round {Round}: could not tell the aggregator of the decline: {Status}: {Detail}", task.Round, e.StatusCode, e.Status.Detail);
+        }
     }
 
     public void Dispose()

@@ -77,4 +77,50 @@ public sealed class RoundQuorumTests(TestFederation federation, ITestOutputHelpe
             }
         }
     }
+    [Fact]
+    public async Task A_site_that_declines_is_no_longer_waited_for_and_its_reason_is_in_the_round_summary()
+    {
+        var log = new CapturedLog(output);
+        string workspace = federation.Workspace("decline");
+        await using RunningAggregator aggregator = await RunningAggregator.StartAsync(
+            new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, TestModels.Small(seed: 6)))
+            {
+                MinSites = 2,
+                TotalRounds = 1,
+                RoundDeadlineSeconds = 600, // the round can only end within the test if the decline ends the wait
+                PreJoinedSites = ["site-01", "site-02", "site-03"],
+            }, log);
+        SyntheticSite[] sites = [.. TestFederation.SiteIds.Take(3).Select(id => new SyntheticSite(id, federation.Pki, aggregator.Uri, log.Factory(), 10))];
+        try
+        {
+            (RoundTask task, UploadReply first) = await sites[0].TakePartAsync().WaitAsync(Eventually.Patience);
+            Assert.True(first.Accepted, first.Reason);
+
+            DeclineRoundReply afterAnswering = await Decline(sites[0], task.Round, "changed its mind");
+            DeclineRoundReply wrongRound = await Decline(sites[2], task.Round + 1, "not this one");
+            Assert.Equal((false, $"site site-01 already answered round {task.Round}"), (afterAnswering.Recorded, afterAnswering.Reason));
+            Assert.Equal((false, $"round {task.Round + 1} is not open"), (wrongRound.Recorded, wrongRound.Reason));
+
+            (_, UploadReply second) = await sites[1].TakePartAsync().WaitAsync(Eventually.Patience);
+            Assert.True(second.Accepted, second.Reason);
+            DeclineRoundReply declined = await Decline(sites[2], task.Round, "round 1 trains without differential privacy, and Site:RequireDifferentialPrivacy is set");
+            Assert.True(declined.Recorded, declined.Reason);
+
+            RoundSummary summary = (await aggregator.Rounds.WaitForRoundAsync(1)).Summary;
+            Assert.True(summary.Committed, summary.Outcome);
+            Assert.Equal(["site-01", "site-02"], summary.AcceptedSites);
+            Assert.Equal("declined: round 1 trains without differential privacy, and Site:RequireDifferentialPrivacy is set", summary.RejectedSites["site-03"]);
+            await log.WaitForAsync("Round 1: site site-03 declined it", Eventually.Patience, "FedFace.Aggregator");
+        }
+        finally
+        {
+            foreach (SyntheticSite site in sites)
+            {
+                site.Dispose();
+            }
+        }
+
+        static async Task<DeclineRoundReply> Decline(SyntheticSite site, long round, string reason) =>
+            await site.Client.DeclineRoundAsync(new DeclineRoundRequest { ProtocolVersion = SyntheticSite.Protocol, Round = round, Reason = reason });
+    }
 }

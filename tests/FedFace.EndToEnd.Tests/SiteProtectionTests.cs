@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FedFace.Aggregator;
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Client;
 using FedFace.Core;
@@ -19,6 +20,9 @@ namespace FedFace.EndToEnd.Tests;
 [Collection(AggregatorCollection.Name)]
 public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHelper output)
 {
+    /// <summary>Round 1 can only finish within the test's patience if the site's decline closes it.</summary>
+    private const int DeadlineLongerThanTheTest = 600;
+
     /// <summary>How someone who can write the aggregator's state directory, but holds no aggregator key, changes the served signature.</summary>
     public enum Tampering
     {
@@ -41,6 +45,7 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
         {
             MinSites = 1,
             TotalRounds = 1,
+            RoundDeadlineSeconds = DeadlineLongerThanTheTest,
         };
         await (await RunningAggregator.StartAsync(setup, log)).DisposeAsync(); // commits the signed v0, then goes down
         ReplaceCommittedSignature(new CheckpointStore(setup.StateDirectory), signature => Tamper(signature, tampering, initial));
@@ -53,7 +58,7 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
         Assert.Equal((1, 0), (site.RoundsRefused, site.RoundsAccepted));
         Assert.Empty(audit.Uploads);
         Assert.Empty(log.Matching("update from site-01", "FedFace.Aggregator"));
-        Assert.Empty(aggregator.Rounds.Finished);
+        await AssertTheDeclineClosedRoundOneAsync(aggregator, $"model v0 failed its signature check ({failure}): {reason}");
     }
 
     [Theory]
@@ -69,6 +74,7 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
             {
                 MinSites = 1,
                 TotalRounds = 1,
+                RoundDeadlineSeconds = DeadlineLongerThanTheTest,
             }, log);
         var audit = new RecordingAudit();
         using SiteAgent site = RefusingSite(aggregator, new SiteProtectionPolicy(requireDifferentialPrivacy, minimumAggregation), log, audit);
@@ -78,7 +84,21 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
         Assert.Equal((1, 0), (site.RoundsRefused, site.RoundsAccepted));
         Assert.Empty(log.Matching("Downloaded model", "FedFace.Site"));
         Assert.Empty(audit.Uploads);
-        Assert.Empty(aggregator.Rounds.Finished);
+        await AssertTheDeclineClosedRoundOneAsync(aggregator, reason);
+    }
+
+    /// <summary>
+    /// The site told the aggregator: round 1 (<see cref="DeadlineLongerThanTheTest"/>) stopped waiting for its only site and closed at once, nothing
+    /// committed, the reason in its summary; and the next round waits out the pause for aborted rounds rather than
+    /// following at once, so a site that refuses every round does not make the aggregator spin.
+    /// </summary>
+    private static async Task AssertTheDeclineClosedRoundOneAsync(RunningAggregator aggregator, string reason)
+    {
+        RoundSummary first = (await aggregator.Rounds.WaitForRoundAsync(1)).Summary;
+        Assert.False(first.Committed);
+        Assert.StartsWith($"declined: {reason}", first.RejectedSites["site-01"], StringComparison.Ordinal);
+        Assert.True(first.Seconds < 60, $"round 1 took {first.Seconds:F0}s");
+        Assert.DoesNotContain(aggregator.Rounds.Finished, s => s.Round == 2);
     }
 
     /// <summary>site-01 with <paramref name="policy"/>; loading its faces fails the test (it must never get that far).</summary>
