@@ -48,6 +48,11 @@ public sealed class FederationService(RoundCoordinator coordinator, ILogger<Fede
             return coordinator.Reject(siteId, -1, new Rejection(RejectionCode.Malformed, "upload did not start with a header"));
         }
         UpdateHeader header = requestStream.Current.Header;
+        if (coordinator.IsRetryOfAcceptedUpdate(siteId, header))
+        {
+            logger.LogInformation("Round {Round}: {Site} sent its accepted update again (its reply was lost); answered, not folded twice", header.Round, siteId);
+            return new UploadReply { Accepted = true, Reason = $"already received: this update was accepted for round {header.Round}" };
+        }
         // Refuse before reading the data: a stale or mis-shaped update costs us no memory.
         Rejection? early = coordinator.CheckUploadHeader(siteId, header);
         if (early is not null)

@@ -7,6 +7,7 @@ using FedFace.Core.Security;
 using FedFace.Core.Storage;
 using FedFace.Core.Wire;
 using FedFace.Protos.V1;
+using Google.Protobuf;
 using Microsoft.Extensions.Options;
 
 namespace FedFace.Aggregator;
@@ -213,6 +214,20 @@ public sealed class RoundCoordinator
         }
     }
 
+    /// <summary>
+    /// True when <paramref name="header"/> declares, hash for hash, the update this site already delivered in the current
+    /// round (open or just closed): the reply to the first upload was lost, and the retry must hear that it was accepted,
+    /// not that it is a duplicate. It is not folded twice.
+    /// </summary>
+    public bool IsRetryOfAcceptedUpdate(string siteId, UpdateHeader header)
+    {
+        lock (_gate)
+        {
+            return _round is { } round && header.Round == round.Number && !header.DeltaSha256.IsEmpty
+                && round.AcceptedHashes.TryGetValue(siteId, out ByteString? accepted) && accepted.Equals(header.DeltaSha256);
+        }
+    }
+
     /// <summary>Round-level checks on an upload's header, before its data is read.</summary>
     public Rejection? CheckUploadHeader(string siteId, UpdateHeader header)
     {
@@ -274,7 +289,8 @@ public sealed class RoundCoordinator
         {
             // The layout was checked with the header; the round is checked again because it may have closed
             // while the data streamed in (and an open round means the global model, hence the layout, is unchanged).
-            Rejection? rejection = CheckAgainstRound(siteId, header) ?? UpdateValidator.CheckFinite(delta) ?? _round!.CheckPrivacy(header, delta);
+            Rejection? rejection = CheckAgainstRound(siteId, header) ?? UpdateValidator.CheckDeclaredHash(header.DeltaSha256.Span, delta)
+                ?? UpdateValidator.CheckFinite(delta) ?? _round!.CheckPrivacy(header, delta);
             if (rejection is not null)
             {
                 return Reject(siteId, header.Round, rejection);
@@ -282,6 +298,7 @@ public sealed class RoundCoordinator
             OpenRound round = _round!;
             round.Fold(header, delta);
             round.Outcomes[siteId] = Accepted;
+            round.AcceptedHashes[siteId] = header.DeltaSha256;
             _logger.LogInformation("Round {Round}: accepted update from {Site} ({Examples} examples, {Accepted}/{Sampled})",
                 round.Number, siteId, header.ExampleCount, round.Accumulator.UpdateCount, round.Sampled.Count);
             round.SignalIfEveryoneAnswered();
@@ -545,6 +562,8 @@ public sealed class RoundCoordinator
         public FedAvgAccumulator Accumulator { get; } = new(layout, plan is null ? UpdateWeighting.ExampleCount : UpdateWeighting.Uniform);
         /// <summary>Σ of the accepted updates' adaptive-clipping bits.</summary>
         public double UnclippedIndicatorSum { get; private set; }
+        /// <summary>The declared SHA-256 of each accepted update, to know a retry of it (empty from a site that declares none).</summary>
+        public Dictionary<string, ByteString> AcceptedHashes { get; } = new(StringComparer.Ordinal);
         /// <summary>Per answering site: "accepted" or the rejection.</summary>
         public Dictionary<string, string> Outcomes { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, RoundMetrics> Metrics { get; } = new(StringComparer.Ordinal);

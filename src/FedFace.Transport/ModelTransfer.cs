@@ -80,5 +80,6 @@ public static class ModelTransfer
         ExampleCount = exampleCount,
         Tensors = { TensorWire.Specs(delta) },
         DataBytes = delta.DataBytes,
+        DeltaSha256 = Google.Protobuf.ByteString.CopyFrom(delta.ComputeSha256()),
     };
 }

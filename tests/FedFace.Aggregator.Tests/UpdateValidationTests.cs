@@ -83,6 +83,8 @@ public sealed class UpdateValidationTests(TestFederation federation, ITestOutput
             (task, delta) => (Header(task, delta), [.. TensorWire.DataChunks(delta), ByteString.CopyFrom(new byte[64])])),
         new("data before any header", RejectionCode.Malformed, "upload did not start with a header",
             (_, delta) => (null, TensorWire.DataChunks(delta))),
+        new("data that does not hash to the header's SHA-256", RejectionCode.Malformed, "differs from the header's",
+            (task, delta) => Valid(task, delta, h => h.DeltaSha256 = ByteString.CopyFrom(With(delta, "fc.weight", 0, 1f).ComputeSha256()))),
         new("a protocol version this aggregator does not speak", RejectionCode.UnsupportedProtocol, "protocol version 2 is not supported",
             (task, delta) => Valid(task, delta, h => h.ProtocolVersion = 2)),
     ];
@@ -126,6 +128,11 @@ public sealed class UpdateValidationTests(TestFederation federation, ITestOutput
             ModelState secondDelta = TestModels.DeltaFor("site-01-again", task.Round, global);
             UploadReply duplicate = await sites[0].SendAsync(Header(task, secondDelta), TensorWire.DataChunks(secondDelta)).WaitAsync(Eventually.Patience);
             problems.AddRange(Check("duplicate upload", duplicate, RejectionCode.Duplicate, "site site-01 already delivered an update for round 1", "site-01", log));
+            // The same update again, as a site sends it when the reply to its first upload was lost: accepted, once.
+            SentUpdate delivered = sites[0].Sent.Single();
+            UploadReply retry = await sites[0].SendAsync(delivered.Header, TensorWire.DataChunks(delivered.Delta)).WaitAsync(Eventually.Patience);
+            Assert.True(retry.Accepted, $"{retry.Rejection}: {retry.Reason}");
+            Assert.Equal("already received: this update was accepted for round 1", retry.Reason);
 
             Assert.True(problems.Count == 0, string.Join('\n', problems));
 

@@ -53,6 +53,18 @@ public static class UpdateValidator
         return null;
     }
 
+    /// <summary>The data must hash to what the header declares (an empty declaration is not checked: an older site).</summary>
+    public static Rejection? CheckDeclaredHash(ReadOnlySpan<byte> declaredSha256, ModelState delta)
+    {
+        if (declaredSha256.IsEmpty)
+        {
+            return null;
+        }
+        byte[] actual = delta.ComputeSha256();
+        return declaredSha256.SequenceEqual(actual) ? null : new Rejection(RejectionCode.Malformed,
+            $"the data's SHA-256 {Convert.ToHexStringLower(actual)} differs from the header's {Convert.ToHexStringLower(declaredSha256)}");
+    }
+
     /// <summary>NaN or ±Inf anywhere would poison the global model for every site.</summary>
     public static Rejection? CheckFinite(ModelState delta)
     {
