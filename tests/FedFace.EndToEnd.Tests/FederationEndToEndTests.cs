@@ -96,7 +96,9 @@ public sealed class FederationEndToEndTests : IDisposable
         Assert.Empty(audit.Uploads);
         Assert.False(summaries[1].Committed);
         Assert.Empty(summaries[1].AcceptedSites);
-        Assert.Empty(summaries[1].RejectedSites); // it refused the task; it never sent anything to reject
+        // It sent nothing to reject, but said why it sat the round out.
+        Assert.Equal(["site-01"], summaries[1].RejectedSites.Keys);
+        Assert.StartsWith("declined: round 1 uses Plain aggregation", summaries[1].RejectedSites["site-01"], StringComparison.Ordinal);
     }
 
     /// <summary>
