@@ -57,9 +57,29 @@ public sealed class FedAvgAccumulator
         {
             throw new InvalidOperationException("a sum weighted by example counts cannot join a uniformly weighted (DP) round");
         }
-        Add(weightedSum, weight: 1, nameof(weightedSum));
+        AddSum(weightedSum, totalExamples, updateCount, totalWeight: totalExamples, nameof(weightedSum));
+    }
+
+    /// <summary>
+    /// Adds the plain sum Σ Δᵢ of <paramref name="updateCount"/> updates, each weighing 1, as a secure DP round yields it;
+    /// <paramref name="totalExamples"/> is what the sites reported (it does not weigh).
+    /// </summary>
+    public void FoldUniformSum(ModelState sum, int updateCount, long totalExamples)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(updateCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(totalExamples);
+        if (_weighting != UpdateWeighting.Uniform)
+        {
+            throw new InvalidOperationException("a sum of uniformly weighted updates cannot join a round weighted by example counts");
+        }
+        AddSum(sum, totalExamples, updateCount, totalWeight: updateCount, nameof(sum));
+    }
+
+    private void AddSum(ModelState sum, long totalExamples, int updateCount, double totalWeight, string parameterName)
+    {
+        Add(sum, weight: 1, parameterName);
         TotalExamples += totalExamples;
-        _totalWeight += totalExamples;
+        _totalWeight += totalWeight;
         UpdateCount += updateCount;
     }
 
