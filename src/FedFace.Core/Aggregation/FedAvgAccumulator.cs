@@ -52,12 +52,7 @@ public sealed class FedAvgAccumulator
     public void FoldWeightedSum(ModelState weightedSum, long totalExamples, int updateCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(totalExamples);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(updateCount);
-        if (_weighting != UpdateWeighting.ExampleCount)
-        {
-            throw new InvalidOperationException("a sum weighted by example counts cannot join a uniformly weighted (DP) round");
-        }
-        AddSum(weightedSum, totalExamples, updateCount, totalWeight: totalExamples, nameof(weightedSum));
+        AddSum(weightedSum, UpdateWeighting.ExampleCount, totalExamples, updateCount, totalWeight: totalExamples, nameof(weightedSum));
     }
 
     /// <summary>
@@ -66,17 +61,18 @@ public sealed class FedAvgAccumulator
     /// </summary>
     public void FoldUniformSum(ModelState sum, int updateCount, long totalExamples)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(updateCount);
         ArgumentOutOfRangeException.ThrowIfNegative(totalExamples);
-        if (_weighting != UpdateWeighting.Uniform)
-        {
-            throw new InvalidOperationException("a sum of uniformly weighted updates cannot join a round weighted by example counts");
-        }
-        AddSum(sum, totalExamples, updateCount, totalWeight: updateCount, nameof(sum));
+        AddSum(sum, UpdateWeighting.Uniform, totalExamples, updateCount, totalWeight: updateCount, nameof(sum));
     }
 
-    private void AddSum(ModelState sum, long totalExamples, int updateCount, double totalWeight, string parameterName)
+    /// <summary>A sum weighted as <paramref name="weighting"/> says, which must be this round's weighting.</summary>
+    private void AddSum(ModelState sum, UpdateWeighting weighting, long totalExamples, int updateCount, double totalWeight, string parameterName)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(updateCount);
+        if (_weighting != weighting)
+        {
+            throw new InvalidOperationException($"a sum weighted by {weighting} cannot join a round weighted by {_weighting}");
+        }
         Add(sum, weight: 1, parameterName);
         TotalExamples += totalExamples;
         _totalWeight += totalWeight;
