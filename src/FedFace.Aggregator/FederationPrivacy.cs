@@ -72,7 +72,13 @@ public sealed class FederationPrivacy
         }
         var privacy = new FederationPrivacy(settings, committed.Privacy ?? DifferentialPrivacyCheckpoint.Initial(settings));
         logger.LogInformation("{Privacy}", privacy.Describe(samplingRate));
-        if (privacy.Mode == DifferentialPrivacyMode.Distributed && !secureAggregation)
+        if (secureAggregation)
+        {
+            logger.LogInformation("Differential privacy inside secure rounds: sites clip (and add their noise shares) before masking and weigh 1; "
+                + "each round sizes its secure clip norm, coordinate bound and maximum weight from its DP clip and noise, so "
+                + "Aggregator:SecureAggregation:ClipNorm, CoordinateBound and MaxWeightPerSite are not used");
+        }
+        else if (privacy.Mode == DifferentialPrivacyMode.Distributed)
         {
             logger.LogWarning("Distributed differential privacy under plain aggregation: this aggregator sees each site's update with only "
                 + "the site's share of the noise (the published model still carries all of it); secure aggregation would hide them");
