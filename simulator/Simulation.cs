@@ -65,7 +65,10 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
         if (options.SecureAggregation)
         {
             output.WriteLine($"Secure aggregation (SecAgg+): dropout tolerance {options.SecAggDropoutTolerance:P0}, key stages {options.SecAggStageSeconds}s"
-                + (options.DropSites > 0 ? $"; {options.DropSites} site(s) vanish in round 1 before {SiteVanishing.StageOf(options.DropAt)}, holding that stage open until its deadline" : ""));
+                + (options.DropSites > 0 ? $"; {options.DropSites} site(s) vanish in round 1 before {SiteVanishing.StageOf(options.DropAt)}, holding that stage open until its deadline" : "")
+                + (options.DifferentialPrivacySettings().Enabled
+                    ? "; with DP every site weighs 1 and each round's clip and coordinate bound follow the DP clip and noise (--secagg-clip-norm and --secagg-coordinate-bound are not used)"
+                    : ""));
         }
         output.WriteLine(table.Header);
         table.EvaluateInitial(initial);

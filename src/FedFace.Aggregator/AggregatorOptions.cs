@@ -159,12 +159,6 @@ public sealed class AggregatorOptions
         problems.AddRange(ServerOptimizer.Problems("Aggregator:ServerOptimizer"));
         problems.AddRange(DifferentialPrivacy.Problems("Aggregator:DifferentialPrivacy"));
         problems.AddRange(SecureAggregation.Problems("Aggregator:SecureAggregation", MinSites, RoundDeadlineSeconds));
-        if (DifferentialPrivacy.Enabled && SecureAggregation.Enabled)
-        {
-            // DP-FedAvg weighs sites alike while secure aggregation sums example-weighted inputs; joining them (the
-            // distributed noise travelling inside the masked vector) is not built yet.
-            problems.Add("Aggregator:DifferentialPrivacy and Aggregator:SecureAggregation cannot both be on yet: pick one");
-        }
         foreach ((string name, string path) in new[] { ("CertificatePath", CertificatePath), ("KeyPath", KeyPath), ("CaCertificatePath", CaCertificatePath) })
         {
             Require(File.Exists(path), $"Aggregator:{name} '{path}' does not exist (make the PKI with: dotnet run --project certs -- --out certs/generated)");

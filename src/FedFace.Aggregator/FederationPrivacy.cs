@@ -50,7 +50,9 @@ public sealed class FederationPrivacy
     /// what is spent. Says loudly when the committed rounds were trained under other privacy than the settings now ask for.
     /// </summary>
     /// <param name="samplingRate">About the share of sites a round samples, to estimate the rounds the budget still affords.</param>
-    public static FederationPrivacy? Resume(DifferentialPrivacySettings settings, CommittedState committed, double samplingRate, ILogger logger)
+    /// <param name="secureAggregation">Rounds are securely aggregated: the aggregator sees only the sum, noise shares included.</param>
+    public static FederationPrivacy? Resume(DifferentialPrivacySettings settings, CommittedState committed, double samplingRate, bool secureAggregation,
+        ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(committed);
@@ -70,7 +72,13 @@ public sealed class FederationPrivacy
         }
         var privacy = new FederationPrivacy(settings, committed.Privacy ?? DifferentialPrivacyCheckpoint.Initial(settings));
         logger.LogInformation("{Privacy}", privacy.Describe(samplingRate));
-        if (privacy.Mode == DifferentialPrivacyMode.Distributed)
+        if (secureAggregation)
+        {
+            logger.LogInformation("Differential privacy inside secure rounds: sites clip (and add their noise shares) before masking and weigh 1; "
+                + "each round sizes its secure clip norm, coordinate bound and maximum weight from its DP clip and noise, so "
+                + "Aggregator:SecureAggregation:ClipNorm, CoordinateBound and MaxWeightPerSite are not used");
+        }
+        else if (privacy.Mode == DifferentialPrivacyMode.Distributed)
         {
             logger.LogWarning("Distributed differential privacy under plain aggregation: this aggregator sees each site's update with only "
                 + "the site's share of the noise (the published model still carries all of it); secure aggregation would hide them");

@@ -3,6 +3,7 @@ using FedFace.Aggregator.SecureAggregation;
 using FedFace.Core;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Privacy;
+using FedFace.Core.SecureAggregation;
 using FedFace.Core.Security;
 using FedFace.Core.Storage;
 using FedFace.Core.Wire;
@@ -135,7 +136,7 @@ public sealed class RoundCoordinator
             _logger.LogInformation("Started a new federation from {Path}: {Tensors} tensors, {Parameters:N0} parameters, sha256 {Hash}",
                 _options.InitialModelPath, model.Tensors.Count, model.ParameterCount, state.ModelSha256);
         }
-        _privacy = FederationPrivacy.Resume(_options.DifferentialPrivacy, state, _options.SampleFraction, _logger);
+        _privacy = FederationPrivacy.Resume(_options.DifferentialPrivacy, state, _options.SampleFraction, _secureRounds.Enabled, _logger);
         _nextRound = CommittedRound + 1;
     }
 
@@ -420,7 +421,7 @@ public sealed class RoundCoordinator
             DpRoundPlan? plan = null;
             if (_privacy is not null)
             {
-                plan = _privacy.PlanRound(number, _joinedSites.Count, sampled.Length, _options.MinSites, out string refusal);
+                plan = _privacy.PlanRound(number, _joinedSites.Count, sampled.Length, MinimumSurvivors(sampled.Length), out string refusal);
                 if (plan is null)
                 {
                     BudgetStop = refusal;
@@ -442,7 +443,7 @@ public sealed class RoundCoordinator
                 ModelRound = CommittedRound,
                 Privacy = plan is null ? PrivacyWire.Off : PrivacyWire.ToWire(plan),
             };
-            SecureRound? secure = _secureRounds.Enabled ? _secureRounds.Open(number, sampled, _published.Model, deadline) : null;
+            SecureRound? secure = _secureRounds.Enabled ? _secureRounds.Open(number, sampled, _published.Model, deadline, plan?.SiteInstructions) : null;
             task.SecureAggregation = secure?.Task;
             task.Aggregation = secure is null ? AggregationMode.Plain : AggregationMode.SecureAggregation;
             _round = new OpenRound(number, ModelVersion, sampled, deadline, task, plan, _published.Model) { Secure = secure };
@@ -453,6 +454,14 @@ public sealed class RoundCoordinator
             return _round;
         }
     }
+
+    /// <summary>
+    /// The fewest updates a round of <paramref name="sampledSites"/> can commit with: MinSites, and in a secure round also the
+    /// t + 1 masked inputs unmasking needs. Distributed DP sizes each site's noise share for this many survivors, so that
+    /// any round that commits carries at least the full noise however many sites dropped out.
+    /// </summary>
+    private int MinimumSurvivors(int sampledSites) =>
+        _secureRounds.Enabled ? Math.Max(_options.MinSites, _secureRounds.MinimumSurvivors(sampledSites)) : _options.MinSites;
 
     private RoundSummary Close(OpenRound round)
     {
@@ -533,7 +542,7 @@ public sealed class RoundCoordinator
             }
             if (outcome.Result is { } result)
             {
-                round.Accumulator.FoldWeightedSum(round.Secure!.Layout.Unflatten(result.WeightedSum), result.TotalWeight, result.Contributors.Count);
+                round.FoldSecureSum(result);
                 foreach (string contributor in result.Contributors)
                 {
                     round.Outcomes[contributor] = Accepted;
@@ -583,6 +592,28 @@ public sealed class RoundCoordinator
             if (header.HasUnclippedIndicator)
             {
                 UnclippedIndicatorSum += header.UnclippedIndicator;
+            }
+        }
+
+        /// <summary>
+        /// The unmasked sum: weighted by example counts, or in a DP round each site's clipped delta once (weight 1), followed
+        /// by the sum of their adaptive-clipping bits when the round asked for them.
+        /// </summary>
+        public void FoldSecureSum(SecAggResult result)
+        {
+            ModelVectorLayout layout = Secure!.Layout;
+            ModelState sum = layout.Unflatten(result.WeightedSum);
+            if (Plan is null)
+            {
+                Accumulator.FoldWeightedSum(sum, result.TotalWeight, result.Contributors.Count);
+                return;
+            }
+            // Examples do not weigh in a DP round; the count is what the contributors reported with their metrics.
+            long reportedExamples = result.Contributors.Sum(site => Metrics.GetValueOrDefault(site)?.ExampleCount ?? 0);
+            Accumulator.FoldUniformSum(sum, result.Contributors.Count, reportedExamples);
+            if (layout.ExtraCoordinates > 0)
+            {
+                UnclippedIndicatorSum += layout.ExtrasOf(result.WeightedSum)[0];
             }
         }
 

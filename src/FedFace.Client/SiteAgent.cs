@@ -182,7 +182,7 @@ public sealed class SiteAgent : IDisposable
         _audit?.BeforeUpload(SiteId, update.Header, update.Delta);
         if (secure is not null)
         {
-            SecAggEnd end = await secure.ContributeAsync(global, update.Delta, report.Examples, cancellationToken);
+            SecAggEnd end = await secure.ContributeAsync(global, update, cancellationToken);
             RecordSecureEnd(task, end);
             return;
         }

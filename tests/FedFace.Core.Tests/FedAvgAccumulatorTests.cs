@@ -218,4 +218,21 @@ public class FedAvgAccumulatorTests
             }
         }
     }
+
+    [Fact]
+    public void A_uniform_sum_from_a_secure_DP_round_weighs_each_update_once_and_cannot_join_a_round_weighted_by_examples()
+    {
+        ModelState layout = Models.Random(1, 1f, s_layout);
+        ModelState a = Models.Random(2, 0.1f, s_layout), b = Models.Random(3, 0.1f, s_layout);
+        var sum = new ModelState(a.Tensors.Select(t => new NamedTensor(t.Name, t.Shape, [.. t.Values.Zip(b[t.Name].Values, (x, y) => x + y)])));
+
+        var uniform = new FedAvgAccumulator(layout, UpdateWeighting.Uniform);
+        uniform.FoldUniformSum(sum, updateCount: 2, totalExamples: 70);
+
+        Assert.Equal((2, 70L), (uniform.UpdateCount, uniform.TotalExamples));
+        Assert.Equal(a["bn.bias"].Values.Zip(b["bn.bias"].Values, (x, y) => (x + y) / 2), uniform.WeightedMean()["bn.bias"].Values);
+        var byExamples = new FedAvgAccumulator(layout);
+        Assert.Throws<InvalidOperationException>(() => byExamples.FoldUniformSum(sum, updateCount: 2, totalExamples: 70));
+        Assert.Throws<InvalidOperationException>(() => uniform.FoldWeightedSum(sum, totalExamples: 70, updateCount: 2));
+    }
 }

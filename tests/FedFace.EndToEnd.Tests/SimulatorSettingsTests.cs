@@ -60,6 +60,18 @@ public sealed class SimulatorSettingsTests
     }
 
     [Fact]
+    public void Secure_aggregation_takes_central_and_distributed_DP_with_adaptive_clipping()
+    {
+        foreach (string mode in new[] { "central", "distributed" })
+        {
+            SimulatorOptions options = Parse("--secure-aggregation", "true", "--dp", mode, "--dp-adaptive-quantile", "0.5");
+
+            Assert.Empty(options.Problems());
+            Assert.True(options.SecureAggregationSettings().Enabled && options.DifferentialPrivacySettings().Enabled);
+        }
+    }
+
+    [Fact]
     public void Dp_problems_are_reported_by_the_flag_that_set_them()
     {
         Assert.Contains("--dp must be off, central or distributed, got 'local'", Parse("--dp", "local").Problems());

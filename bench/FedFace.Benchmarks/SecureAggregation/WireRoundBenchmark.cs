@@ -129,7 +129,7 @@ public static class WireRoundBenchmark
             leaves ? new LeaveBefore(SecAggStage.MaskedInput, connection) : null, cancellationToken: cancellationToken);
         try
         {
-            SecAggEnd end = await participant.ContributeAsync(global, delta, weight, cancellationToken);
+            SecAggEnd end = await participant.ContributeAsync(global, ProtectedUpdate.For(task, delta, weight), cancellationToken);
             if (!end.InputIncluded)
             {
                 throw new InvalidOperationException($"{connection.SiteId}: {end.Description}");

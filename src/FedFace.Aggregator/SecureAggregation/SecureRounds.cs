@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using FedFace.Core;
+using FedFace.Core.Privacy;
 using FedFace.Core.SecureAggregation;
 using Microsoft.Extensions.Options;
 
@@ -19,15 +20,23 @@ public sealed class SecureRounds(IOptions<AggregatorOptions> options, SiteCertif
 
     public bool Enabled => _settings.Enabled;
 
+    /// <summary>The fewest masked inputs a secure round of <paramref name="sampledSites"/> sites can be unmasked with (t + 1).</summary>
+    public int MinimumSurvivors(int sampledSites) => _settings.ToSettings().MinimumSurvivors(sampledSites);
+
     /// <summary>
     /// The secure round <paramref name="round"/> over the sampled sites, aggregating vectors laid out like
     /// <paramref name="global"/>. A sampled site whose certificate was never seen cannot be verified: it is in the
     /// configuration but its messages are refused, so the round treats it as dropped.
     /// </summary>
-    public SecureRound Open(long round, IReadOnlyCollection<string> sampled, ModelState global, DateTimeOffset roundDeadline)
+    /// <param name="privacy">
+    /// The round's DP instructions, null without DP. With them every site weighs 1, the adaptive-clipping bit rides as one
+    /// more coordinate, and the clip and coordinate bound are the DP round's (<see cref="SecureDpQuantization"/>).
+    /// </param>
+    public SecureRound Open(long round, IReadOnlyCollection<string> sampled, ModelState global, DateTimeOffset roundDeadline, DpSiteInstructions? privacy)
     {
-        var layout = ModelVectorLayout.Of(global);
-        RoundConfiguration configuration = RoundConfiguration.Create(round, sampled, layout.Length, _settings.ToSettings());
+        var layout = ModelVectorLayout.Of(global, privacy is null ? 0 : SecureDpQuantization.ExtraCoordinates(privacy));
+        SecAggSettings settings = privacy is null ? _settings.ToSettings() : SecureDpQuantization.For(_settings.ToSettings(), privacy, layout.ModelLength);
+        RoundConfiguration configuration = RoundConfiguration.Create(round, sampled, layout.Length, settings);
         X509Certificate2[] known = [.. sampled.Select(certificates.Find).OfType<X509Certificate2>()];
         if (known.Length < sampled.Count)
         {
@@ -41,8 +50,9 @@ public sealed class SecureRounds(IOptions<AggregatorOptions> options, SiteCertif
         {
             _rounds.TryRemove(ended, out _);
         }
-        logger.LogInformation("Round {Round} is secure: {Sites} sites, k = {K}, t = {T}, {Length:N0} elements, quantization step {Step:G3}",
-            round, configuration.SiteIds.Count, configuration.NeighbourCount, configuration.Threshold, layout.Length, configuration.QuantizationStep);
+        logger.LogInformation("Round {Round} is secure: {Sites} sites, k = {K}, t = {T}, {Length:N0} elements, clip norm {Clip:G4}, coordinate bound {Bound:G4}, "
+            + "quantization step {Step:G3}", round, configuration.SiteIds.Count, configuration.NeighbourCount, configuration.Threshold, layout.Length,
+            configuration.ClipNorm, configuration.CoordinateBound, configuration.QuantizationStep);
         return secure;
     }
 

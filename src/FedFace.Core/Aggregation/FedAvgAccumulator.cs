@@ -52,14 +52,30 @@ public sealed class FedAvgAccumulator
     public void FoldWeightedSum(ModelState weightedSum, long totalExamples, int updateCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(totalExamples);
+        AddSum(weightedSum, UpdateWeighting.ExampleCount, totalExamples, updateCount, totalWeight: totalExamples, nameof(weightedSum));
+    }
+
+    /// <summary>
+    /// Adds the plain sum Σ Δᵢ of <paramref name="updateCount"/> updates, each weighing 1, as a secure DP round yields it;
+    /// <paramref name="totalExamples"/> is what the sites reported (it does not weigh).
+    /// </summary>
+    public void FoldUniformSum(ModelState sum, int updateCount, long totalExamples)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(totalExamples);
+        AddSum(sum, UpdateWeighting.Uniform, totalExamples, updateCount, totalWeight: updateCount, nameof(sum));
+    }
+
+    /// <summary>A sum weighted as <paramref name="weighting"/> says, which must be this round's weighting.</summary>
+    private void AddSum(ModelState sum, UpdateWeighting weighting, long totalExamples, int updateCount, double totalWeight, string parameterName)
+    {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(updateCount);
-        if (_weighting != UpdateWeighting.ExampleCount)
+        if (_weighting != weighting)
         {
-            throw new InvalidOperationException("a sum weighted by example counts cannot join a uniformly weighted (DP) round");
+            throw new InvalidOperationException($"a sum weighted by {weighting} cannot join a round weighted by {_weighting}");
         }
-        Add(weightedSum, weight: 1, nameof(weightedSum));
+        Add(sum, weight: 1, parameterName);
         TotalExamples += totalExamples;
-        _totalWeight += totalExamples;
+        _totalWeight += totalWeight;
         UpdateCount += updateCount;
     }
 

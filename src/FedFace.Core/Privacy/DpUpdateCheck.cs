@@ -18,7 +18,7 @@ public static class DpUpdateCheck
     private const double RoundingSlack = 1e-5;
 
     /// <summary>t in P(‖N(0, σ²I_d)‖ > σ(√d + t)) ≤ exp(−t²/2): 8 gives e⁻³², an honest site is never refused.</summary>
-    private const double NoiseTailDeviations = 8;
+    internal const double NoiseTailDeviations = 8;
 
     public static Rejection? Check(ModelState delta, float? unclippedIndicator, DpSiteInstructions instructions)
     {

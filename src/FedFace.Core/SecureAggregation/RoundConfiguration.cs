@@ -100,10 +100,7 @@ public sealed class RoundConfiguration
         string[] sites = [.. sampledSites];
         if (sites.Length < MinimumSites)
             throw new ArgumentException($"secure aggregation needs at least {MinimumSites} sites, not {sites.Length}", nameof(sampledSites));
-        (int k, int t) = settings.NeighbourCount is int fixedK
-            ? (fixedK, NeighbourhoodRule.MinimumThreshold(fixedK))
-            : NeighbourhoodRule.Choose(sites.Length, settings.DropoutTolerance, settings.RoundFailureProbability);
-        t = settings.Threshold ?? t;
+        (int k, int t) = settings.NeighbourhoodFor(sites.Length);
         return new RoundConfiguration(roundId, sites, k, t, RandomNumberGenerator.GetBytes(SeedBytes), vectorLength,
             settings.ClipNorm, settings.CoordinateBound, settings.MaxWeightPerSite);
     }

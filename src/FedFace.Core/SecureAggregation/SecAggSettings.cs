@@ -30,6 +30,21 @@ public sealed record SecAggSettings
     /// bounds the total weight, which fixes the quantization scale so that the sum never wraps 2³².</summary>
     public long MaxWeightPerSite { get; init; } = 1000;
 
+    /// <summary>k and t for a round of <paramref name="siteCount"/> sites: the fixed ones, or <see cref="NeighbourhoodRule.Choose"/>'s.</summary>
+    public (int NeighbourCount, int Threshold) NeighbourhoodFor(int siteCount)
+    {
+        (int k, int t) = NeighbourCount is int fixedK
+            ? (fixedK, NeighbourhoodRule.MinimumThreshold(fixedK))
+            : NeighbourhoodRule.Choose(siteCount, DropoutTolerance, RoundFailureProbability);
+        return (k, Threshold ?? t);
+    }
+
+    /// <summary>
+    /// The fewest masked inputs a round of <paramref name="siteCount"/> sites can unmask: t + 1, since every survivor's
+    /// self-mask seed needs t shares from surviving neighbours other than itself. Fewer survivors abort the round.
+    /// </summary>
+    public int MinimumSurvivors(int siteCount) => NeighbourhoodFor(siteCount).Threshold + 1;
+
     /// <summary>Every problem with these settings, in words; empty when they are usable.</summary>
     public IReadOnlyList<string> Problems()
     {

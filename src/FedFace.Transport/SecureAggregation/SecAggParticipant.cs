@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.Core.Privacy;
 using FedFace.Core.SecureAggregation;
 using FedFace.Protos.V1;
 using Google.Protobuf;
@@ -66,27 +67,26 @@ public sealed class SecAggParticipant : IAsyncDisposable
     public RoundConfiguration Configuration => _terms.Configuration;
 
     /// <summary>
-    /// Stages 2 and 3: once the key stages are done, flattens the delta in the global model's layout, clips, quantizes,
-    /// weights (example count, capped at the round's maximum) and masks it, streams it, reveals the requested shares,
-    /// and waits for the round's end.
+    /// Stages 2 and 3: once the key stages are done, flattens the protected delta in the global model's layout (with
+    /// differential privacy followed by its adaptive-clipping bit, so only the sum of the bits is revealed), clips,
+    /// quantizes, weights (example count capped at the round's maximum; 1 with differential privacy) and masks it, streams
+    /// it, reveals the requested shares, and waits for the round's end.
     /// </summary>
-    public async Task<SecAggEnd> ContributeAsync(ModelState global, ModelState delta, long exampleCount, CancellationToken cancellationToken)
+    /// <param name="update">The delta after the round's protection (<see cref="ProtectedUpdate.For"/>): with DP clipped and, distributed, noised.</param>
+    public async Task<SecAggEnd> ContributeAsync(ModelState global, ProtectedUpdate update, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(update);
         if (await _keys is { } endedEarly)
         {
             return endedEarly;
         }
-        if (LayoutProblem(global) is string problem)
+        ModelVectorLayout layout = LayoutOf(global);
+        if (LayoutProblem(layout) is string problem)
         {
             return await LeaveAsync(problem, cancellationToken);
         }
-        float[] vector = ModelVectorLayout.Of(global).Flatten(delta);
-        long weight = Math.Clamp(exampleCount, 1, Configuration.MaxWeightPerSite);
-        if (weight != exampleCount)
-        {
-            _logger.LogInformation("Round {Round}: weighting the secure update with {Weight}, the round's maximum per site, not {Examples} examples",
-                Round, weight, exampleCount);
-        }
+        float[] vector = layout.Flatten(update.Delta, update.Header.HasUnclippedIndicator ? [update.Header.UnclippedIndicator] : []);
+        long weight = WeightOf(update.Header.ExampleCount);
         SecAggEnd? ended = await AnswerAsync(SecAggStage.MaskedInput, Instruction.MaskedInputRequest, reply =>
             {
                 MaskedInput input = _protocol.MaskInput(MaskedInputRequest.FromBytes(reply.MaskedInputRequest.ToByteArray()), vector, weight);
@@ -219,9 +219,27 @@ public sealed class SecAggParticipant : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private string? LayoutProblem(ModelState global)
+    /// <summary>Every site weighs the same in a DP round (its delta's bound is the sensitivity); otherwise by examples, up to the round's maximum.</summary>
+    private long WeightOf(long exampleCount)
     {
-        var layout = ModelVectorLayout.Of(global);
+        if (_terms.Privacy is not null)
+        {
+            return SecureDpQuantization.SiteWeight;
+        }
+        long weight = Math.Clamp(exampleCount, 1, Configuration.MaxWeightPerSite);
+        if (weight != exampleCount)
+        {
+            _logger.LogInformation("Round {Round}: weighting the secure update with {Weight}, the round's maximum per site, not {Examples} examples",
+                Round, weight, exampleCount);
+        }
+        return weight;
+    }
+
+    private ModelVectorLayout LayoutOf(ModelState global) =>
+        ModelVectorLayout.Of(global, _terms.Privacy is { } privacy ? SecureDpQuantization.ExtraCoordinates(privacy) : 0);
+
+    private string? LayoutProblem(ModelVectorLayout layout)
+    {
         if (!layout.Sha256.AsSpan().SequenceEqual(_terms.LayoutSha256))
             return $"round {Round}'s vector layout hash does not match the global model's tensors: the sum would not line up with them";
         return layout.Length == Configuration.VectorLength

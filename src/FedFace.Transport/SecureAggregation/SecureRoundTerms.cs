@@ -1,5 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
+using FedFace.Core.Privacy;
 using FedFace.Core.SecureAggregation;
+using FedFace.Core.Wire;
 using FedFace.Core.Security;
 using FedFace.Protos.V1;
 
@@ -10,7 +12,8 @@ namespace FedFace.Transport.SecureAggregation;
 /// sampled sites' certificate keys — each certificate checked against the federation CA, so the aggregator cannot
 /// pass off keys of its own as a neighbour's.
 /// </summary>
-public sealed record SecureRoundTerms(RoundConfiguration Configuration, SiteKeyRing SiteKeys, byte[] LayoutSha256)
+/// <param name="Privacy">The round's DP instructions, null without DP; the configuration was checked to carry them unchanged.</param>
+public sealed record SecureRoundTerms(RoundConfiguration Configuration, SiteKeyRing SiteKeys, byte[] LayoutSha256, DpSiteInstructions? Privacy)
 {
     /// <exception cref="SecAggProtocolException">the site must refuse the round; the message says why.</exception>
     public static SecureRoundTerms Read(RoundTask task, string siteId, X509Certificate2 federationCa)
@@ -30,7 +33,10 @@ public sealed record SecureRoundTerms(RoundConfiguration Configuration, SiteKeyR
             throw new SecAggProtocolException($"round {task.Round} carries the secure configuration of round {configuration.RoundId}");
         if (!configuration.Contains(siteId))
             throw new SecAggProtocolException($"round {task.Round}'s secure configuration does not list this site ('{siteId}')");
-        return new SecureRoundTerms(configuration, KeysOf(secure, configuration, federationCa), secure.LayoutSha256.ToByteArray());
+        DpSiteInstructions? privacy = PrivacyWire.SiteInstructionsOf(task);
+        if (privacy is not null && SecureDpQuantization.Problem(configuration, privacy) is string problem)
+            throw new SecAggProtocolException($"the secure round is refused: {problem}");
+        return new SecureRoundTerms(configuration, KeysOf(secure, configuration, federationCa), secure.LayoutSha256.ToByteArray(), privacy);
     }
 
     private static SiteKeyRing KeysOf(SecureAggregationTask secure, RoundConfiguration configuration, X509Certificate2 federationCa)

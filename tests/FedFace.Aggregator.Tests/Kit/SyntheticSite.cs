@@ -212,7 +212,7 @@ public sealed class SyntheticSite : IDisposable
         await using SecAggParticipant participant = JoinSecureRound(task, observer, cancellationToken);
         ModelState global = await DownloadForAsync(task, cancellationToken);
         await ReportMetricsAsync(task, cancellationToken);
-        SecAggEnd end = await participant.ContributeAsync(global, DeltaFor(task.Round, global), ExampleCount, cancellationToken);
+        SecAggEnd end = await participant.ContributeAsync(global, ProtectedUpdate.For(task, DeltaFor(task.Round, global), ExampleCount), cancellationToken);
         return (task, end);
     }
 

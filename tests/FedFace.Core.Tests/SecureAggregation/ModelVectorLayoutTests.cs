@@ -34,4 +34,21 @@ public sealed class ModelVectorLayoutTests
         var error = Assert.Throws<ArgumentException>(() => ModelVectorLayout.Of(global).Flatten(Models.Random(3, 1f, ("conv.weight", [4, 3, 3, 3]), ("bn.bias", [4]))));
         Assert.Contains("fc.weight", error.Message);
     }
+
+    [Fact]
+    public void Extra_coordinates_follow_the_models_values_come_back_apart_from_the_tensors_and_change_the_hash()
+    {
+        ModelState global = Models.Random(1, 1f, s_layout);
+        ModelState delta = Models.Random(2, 0.1f, s_layout);
+        var layout = ModelVectorLayout.Of(global, extraCoordinates: 1);
+
+        float[] vector = layout.Flatten(delta, [0.5f]);
+
+        Assert.Equal((133, 132, 1), (layout.Length, layout.ModelLength, layout.ExtraCoordinates));
+        Assert.Equal(0.5f, vector[^1]);
+        Models.AssertIdentical(delta, layout.Unflatten(vector));
+        Assert.Equal([0.5f], layout.ExtrasOf(vector));
+        Assert.NotEqual(ModelVectorLayout.Of(global).Sha256, layout.Sha256);
+        Assert.Throws<ArgumentException>(() => layout.Flatten(delta));
+    }
 }
