@@ -272,6 +272,15 @@ public sealed class SiteAgent : IDisposable
             MaskedFaceProbability = config.MaskedFaceProbability,
             FreezeBatchNormStatistics = config.FreezeBatchNormStatistics,
             DistillationWeight = config.DistillationWeight,
+            Augmentation = config.Augmentation is { } augmentation
+                ? new FaceAugmentation
+                {
+                    MaxShift = augmentation.MaxShift,
+                    MaxScale = augmentation.MaxScale,
+                    MaxRotationDegrees = augmentation.MaxRotationDegrees,
+                    ColorJitter = augmentation.ColorJitter,
+                }
+                : FaceAugmentation.None,
         };
     }
 
