@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using FedFace.Learning.Backbones;
 
 namespace FedFace.Learning.Training;
@@ -20,6 +21,7 @@ public sealed record FaceAugmentation
     /// <summary>Contrast factor in [1 − j, 1 + j] and brightness offset in [−j, j], in normalised pixel units.</summary>
     public float ColorJitter { get; init; }
 
+    [JsonIgnore] // derived, not a setting: kept out of the reports that record the options
     public bool IsNone => MaxShift == 0 && MaxScale == 0 && MaxRotationDegrees == 0 && ColorJitter == 0;
 
     public void Validate()
