@@ -6,12 +6,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 // fedface-simulator [--sites K] [--rounds R] [--epochs E] [--out DIR] [--shared DIR] … (see SimulatorOptions)
-// fedface-simulator experiment e1|e2 [--quick] [any setting above, to override the experiment's]
+// fedface-simulator experiment e1|e2 [--quick] [--central-only (e2: only the centralized baseline, for tuning)] [any setting above, to override the experiment's]
 // fedface-simulator bench-learning [--e1 runs/e1/e1-report.json] [--e2 runs/e2/e2-report.json] [--out bench/results/learning.json]
 if (args.Any(a => a is "--help" or "-h"))
 {
     Console.WriteLine("usage: fedface-simulator [settings]                 a simulated federation on the shared LFW data");
-    Console.WriteLine("       fedface-simulator experiment e1|e2 [--quick] [settings overriding the experiment's]");
+    Console.WriteLine("       fedface-simulator experiment e1|e2 [--quick] [--central-only (e2)] [settings overriding the experiment's]");
     Console.WriteLine("       fedface-simulator bench-learning [--e1 E1-REPORT] [--e2 E2-REPORT] [--out FILE]");
     Console.WriteLine("settings (defaults and meaning: simulator/SimulatorOptions.cs):");
     Console.WriteLine("  " + string.Join(" ", SimulatorOptions.SwitchMappings.Keys));
@@ -20,13 +20,14 @@ if (args.Any(a => a is "--help" or "-h"))
 string command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "simulate";
 string? experiment = command == "experiment" && args.Length > 1 ? args[1].ToLowerInvariant() : null;
 string[] switches = CommandLineFlags.WithValues(args.SkipWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray(),
-    ["--quick", "--masked-eval", "--unequal-sites", "--freeze-bn", "--verbose", "--secure-aggregation"]);
+    ["--quick", "--central-only", "--masked-eval", "--unequal-sites", "--freeze-bn", "--verbose", "--secure-aggregation"]);
 
 IConfiguration configuration = new ConfigurationBuilder()
     .AddEnvironmentVariables("FEDFACE_SIM_")
     .AddCommandLine(switches, new Dictionary<string, string>(SimulatorOptions.SwitchMappings)
     {
         ["--quick"] = "Quick",
+        ["--central-only"] = "CentralOnly",
         ["--verbose"] = "Verbose",
         ["--e1"] = "E1Report",
         ["--e2"] = "E2Report",
@@ -72,7 +73,7 @@ try
             await MaskedFineTuningExperiment.RunAsync(options, quick, loggerFactory, Console.Out, cancellation.Token);
             break;
         case ("experiment", NonIidFromScratchExperiment.Name):
-            await NonIidFromScratchExperiment.RunAsync(options, quick, loggerFactory, Console.Out, cancellation.Token);
+            await NonIidFromScratchExperiment.RunAsync(options, quick, configuration.GetValue("CentralOnly", false), loggerFactory, Console.Out, cancellation.Token);
             break;
         case ("bench-learning", _):
             await LearningBenchmark.RunAsync(configuration["E1Report"], configuration["E2Report"],

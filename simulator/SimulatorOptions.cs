@@ -47,12 +47,24 @@ public sealed class SimulatorOptions
     public float LearningRate { get; set; } = 0.1f;
     public float LearningRateFloor { get; set; } = 1e-6f;
     public int WarmupSteps { get; set; }
+    /// <summary>The logit scale s, for either margin kind.</summary>
     public float ArcFaceScale { get; set; } = 64f;
     public float ArcFaceMargin { get; set; } = 0.5f;
+    /// <summary>"arcface" (s·cos(θ + m), m = <see cref="ArcFaceMargin"/>) or "cosface" (s·(cos θ − m), m = <see cref="CosFaceMargin"/>; 0 = a plain normalised softmax).</summary>
+    public string MarginKind { get; set; } = "arcface";
+    public float CosFaceMargin { get; set; } = 0.35f;
+    public float WeightDecay { get; set; } = 5e-4f;
+    /// <summary>Sites set their class centres to their people's mean embeddings under each round's global model before training.</summary>
+    public bool HeadFromMeans { get; set; } = true;
     public int MaxStepsPerRound { get; set; } = 0;
     public float FedProxMu { get; set; }
     /// <summary>Mask augmentation: the chance a training face is replaced by its synthetically masked rendering.</summary>
     public float MaskProbability { get; set; }
+    /// <summary>Per-face jitter while training (all zero = none): shift and zoom as shares of the side, rotation in degrees, contrast and brightness.</summary>
+    public float AugmentShift { get; set; }
+    public float AugmentScale { get; set; }
+    public float AugmentRotation { get; set; }
+    public float AugmentColor { get; set; }
     /// <summary>BatchNorm normalises with the global statistics while sites train (fine-tuning a BatchNorm-folded import).</summary>
     public bool FreezeBatchNorm { get; set; }
     /// <summary>Distillation from each round's global model (0 = off): masked faces learn to embed like the bare face did.</summary>
@@ -128,11 +140,26 @@ public sealed class SimulatorOptions
         WarmupSteps = WarmupSteps,
         ArcFaceScale = ArcFaceScale,
         ArcFaceMargin = ArcFaceMargin,
+        MarginKind = ParsedMarginKind ?? Protos.V1.MarginKind.ArcFace,
+        CosFaceMargin = CosFaceMargin,
+        WeightDecay = WeightDecay,
+        InitializeHeadFromMeans = HeadFromMeans,
         MaxSteps = MaxStepsPerRound,
         FedProxMu = FedProxMu,
         MaskedFaceProbability = MaskProbability,
         FreezeBatchNormStatistics = FreezeBatchNorm,
         DistillationWeight = DistillationWeight,
+        AugmentMaxShift = AugmentShift,
+        AugmentMaxScale = AugmentScale,
+        AugmentMaxRotationDegrees = AugmentRotation,
+        AugmentColorJitter = AugmentColor,
+    };
+
+    private Protos.V1.MarginKind? ParsedMarginKind => MarginKind.Trim().ToLowerInvariant() switch
+    {
+        "arcface" => Protos.V1.MarginKind.ArcFace,
+        "cosface" => Protos.V1.MarginKind.CosFace,
+        _ => null,
     };
 
     /// <summary>The aggregator's MinSites: the sites sampled each round; with sites dropping out, the quorum the others still meet.</summary>
@@ -212,6 +239,7 @@ public sealed class SimulatorOptions
         if (SampleFraction is <= 0 or > 1) problems.Add($"--sample-fraction must be in (0, 1], got {SampleFraction}");
         if (!(SiteSizeRatio >= 1)) problems.Add($"--site-size-ratio must be at least 1, got {SiteSizeRatio}");
         if (MaskProbability is < 0 or > 1) problems.Add($"--mask-probability must be in [0, 1], got {MaskProbability}");
+        if (ParsedMarginKind is null) problems.Add($"--margin-kind must be arcface or cosface, got '{MarginKind}'");
         if (Optimizer.Trim().ToLowerInvariant() is not ("sgd" or "adamw")) problems.Add($"--optimizer must be sgd or adamw, got '{Optimizer}'");
         if (!string.IsNullOrWhiteSpace(InitialModel) && !File.Exists(InitialModel)) problems.Add($"--initial-model '{InitialModel}' does not exist");
         Collect(() => _ = InputNormalization, "--normalization");
@@ -261,9 +289,19 @@ public sealed class SimulatorOptions
         ["--lr"] = nameof(LearningRate),
         ["--lr-floor"] = nameof(LearningRateFloor),
         ["--warmup-steps"] = nameof(WarmupSteps),
+        ["--scale"] = nameof(ArcFaceScale),
+        ["--margin"] = nameof(ArcFaceMargin),
+        ["--margin-kind"] = nameof(MarginKind),
+        ["--cosface-margin"] = nameof(CosFaceMargin),
+        ["--weight-decay"] = nameof(WeightDecay),
+        ["--head-from-means"] = nameof(HeadFromMeans),
         ["--max-steps"] = nameof(MaxStepsPerRound),
         ["--fedprox-mu"] = nameof(FedProxMu),
         ["--mask-probability"] = nameof(MaskProbability),
+        ["--augment-shift"] = nameof(AugmentShift),
+        ["--augment-scale"] = nameof(AugmentScale),
+        ["--augment-rotation"] = nameof(AugmentRotation),
+        ["--augment-color"] = nameof(AugmentColor),
         ["--freeze-bn"] = nameof(FreezeBatchNorm),
         ["--distill"] = nameof(DistillationWeight),
         ["--server-optimizer"] = nameof(ServerOptimizer),

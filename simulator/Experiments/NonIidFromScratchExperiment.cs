@@ -29,6 +29,13 @@ public static class NonIidFromScratchExperiment
         FacePolicy = "central",
         Normalization = "symmetric",
         Optimizer = "sgd",
+        // From a random start on ~1,900 faces ArcFace (s = 64, m = 0.5) and class centres set to the mean embeddings of
+        // a random backbone learned nothing (centralized 56.0% vs 58.8% untrained); CosFace s = 32, m = 0.2 with centres
+        // left to train reached 75.5% on all 3,000 pairs. Augmentation (--augment-*) cost 5 points at this budget.
+        MarginKind = "cosface",
+        CosFaceMargin = 0.2f,
+        ArcFaceScale = 32f,
+        HeadFromMeans = false,
         LearningRate = 0.1f,
         LearningRateFloor = 1e-3f,
         WarmupSteps = quick ? 0 : 10,
@@ -36,14 +43,18 @@ public static class NonIidFromScratchExperiment
         OutputDirectory = Path.Combine("runs", Name),
     };
 
-    public static async Task<ExperimentReport> RunAsync(SimulatorOptions options, bool quick, ILoggerFactory loggerFactory, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>
+    /// The three federations, then the centralized baseline. <paramref name="centralOnly"/> trains the baseline alone (a
+    /// few minutes, for tuning the settings); its report then says the goal is not met, having no federation to judge.
+    /// </summary>
+    public static async Task<ExperimentReport> RunAsync(SimulatorOptions options, bool quick, bool centralOnly, ILoggerFactory loggerFactory, TextWriter output, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         string startedAt = DateTimeOffset.UtcNow.ToString("O");
         SimulationData data = SimulationData.Prepare(options, output, loggerFactory.CreateLogger(Name), cancellationToken);
         double preparationSeconds = clock.Elapsed.TotalSeconds;
 
-        (string Key, string Label, Action<SimulatorOptions> Configure)[] strategies =
+        (string Key, string Label, Action<SimulatorOptions> Configure)[] strategies = centralOnly ? [] :
         [
             ("fedavg", "FedAvg", o => o.ServerOptimizer = "fedavg"),
             ("fedprox", $"FedProx mu={FedProxMu}", o => { o.ServerOptimizer = "fedavg"; o.FedProxMu = FedProxMu; }),
@@ -71,7 +82,7 @@ public static class NonIidFromScratchExperiment
         {
             figures[$"e2_{key}_relative_to_central"] = figures[$"e2_{key}"] / centralAccuracy;
         }
-        bool met = strategies.All(s => figures[$"e2_{s.Key}"] >= RelativeGoal * centralAccuracy);
+        bool met = strategies.Length > 0 && strategies.All(s => figures[$"e2_{s.Key}"] >= RelativeGoal * centralAccuracy);
         output.WriteLine();
         output.WriteLine($"E2: centralized {centralAccuracy * 100:F2}%; " +
             string.Join(", ", strategies.Select(s => $"{s.Key} {figures[$"e2_{s.Key}"] * 100:F2}% ({figures[$"e2_{s.Key}_relative_to_central"] * 100:F1}% of it)")) +

@@ -46,6 +46,11 @@ public sealed class LocalTrainingSettings
     public bool FreezeBatchNormStatistics { get; set; }
     /// <summary>Weight of the distillation from the round's global model (0 = off); see the proto's distillation_weight.</summary>
     public float DistillationWeight { get; set; }
+    /// <summary>Per-face jitter bounds (all zero = none): shift and zoom as shares, rotation in degrees, contrast and brightness.</summary>
+    public float AugmentMaxShift { get; set; }
+    public float AugmentMaxScale { get; set; }
+    public float AugmentMaxRotationDegrees { get; set; }
+    public float AugmentColorJitter { get; set; }
 
     /// <summary>
     /// The round task's hyper-parameters. <paramref name="receivedModelStatistics"/>: the server optimiser wants the
@@ -78,6 +83,13 @@ public sealed class LocalTrainingSettings
         MaskedFaceProbability = MaskedFaceProbability,
         FreezeBatchNormStatistics = FreezeBatchNormStatistics,
         DistillationWeight = DistillationWeight,
+        Augmentation = new AugmentationConfig
+        {
+            MaxShift = AugmentMaxShift,
+            MaxScale = AugmentMaxScale,
+            MaxRotationDegrees = AugmentMaxRotationDegrees,
+            ColorJitter = AugmentColorJitter,
+        },
     };
 
     /// <summary>Every problem with the settings, as sentences naming them under <paramref name="section"/>.</summary>
@@ -97,6 +109,10 @@ public sealed class LocalTrainingSettings
         if (!(FedProxMu >= 0)) yield return $"{section}:FedProxMu must be zero or positive, got {FedProxMu}";
         if (!(MaskedFaceProbability is >= 0 and <= 1)) yield return $"{section}:MaskedFaceProbability must be in [0, 1], got {MaskedFaceProbability}";
         if (!(DistillationWeight >= 0) || !float.IsFinite(DistillationWeight)) yield return $"{section}:DistillationWeight must be zero or positive, got {DistillationWeight}";
+        if (!(AugmentMaxShift is >= 0 and < 0.5f)) yield return $"{section}:AugmentMaxShift must be in [0, 0.5), got {AugmentMaxShift}";
+        if (!(AugmentMaxScale is >= 0 and < 1)) yield return $"{section}:AugmentMaxScale must be in [0, 1), got {AugmentMaxScale}";
+        if (!(AugmentMaxRotationDegrees is >= 0 and <= 180)) yield return $"{section}:AugmentMaxRotationDegrees must be in [0, 180], got {AugmentMaxRotationDegrees}";
+        if (!(AugmentColorJitter is >= 0 and < 1)) yield return $"{section}:AugmentColorJitter must be in [0, 1), got {AugmentColorJitter}";
     }
 }
 

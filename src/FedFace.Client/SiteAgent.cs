@@ -288,6 +288,15 @@ public sealed class SiteAgent : IDisposable
             FreezeBatchNormStatistics = config.FreezeBatchNormStatistics,
             DistillationWeight = config.DistillationWeight,
             ReportReceivedModelStatistics = config.ReportReceivedModelStatistics,
+            Augmentation = config.Augmentation is { } augmentation
+                ? new FaceAugmentation
+                {
+                    MaxShift = augmentation.MaxShift,
+                    MaxScale = augmentation.MaxScale,
+                    MaxRotationDegrees = augmentation.MaxRotationDegrees,
+                    ColorJitter = augmentation.ColorJitter,
+                }
+                : FaceAugmentation.None,
         };
     }
 

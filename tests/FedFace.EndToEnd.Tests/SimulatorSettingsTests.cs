@@ -17,6 +17,8 @@ public sealed class SimulatorSettingsTests
         {
             MaskProbability = 0.5f, FreezeBatchNorm = true, FedProxMu = 0.01f, Optimizer = "adamw",
             LearningRate = 1e-3f, LearningRateFloor = 1e-6f, WarmupSteps = 7,
+            MarginKind = "cosface", CosFaceMargin = 0.1f, ArcFaceScale = 30, WeightDecay = 1e-4f, HeadFromMeans = false,
+            AugmentShift = 0.1f, AugmentScale = 0.15f, AugmentRotation = 10, AugmentColor = 0.2f,
         };
 
         LocalTrainingOptions site = SiteAgent.TrainingOptionsFor(options.TrainingSettings().ToTrainingConfig(seed: 1), siteSeed: 2);
@@ -26,6 +28,10 @@ public sealed class SimulatorSettingsTests
         Assert.Equal(0.01f, site.FedProxMu);
         Assert.Equal(OptimizerKind.AdamW, site.Optimizer);
         Assert.Equal((1e-3f, 1e-6f, 7), (site.LearningRate, site.LearningRateFloor, site.WarmupSteps));
+        Assert.Equal((Learning.Heads.MarginKind.CosFace, 0.1f, 30f), (site.MarginKind, site.Margin, site.LogitScale));
+        Assert.Equal((1e-4f, false), (site.WeightDecay, site.InitializeHeadFromMeans));
+        Assert.Equal(new FaceAugmentation { MaxShift = 0.1f, MaxScale = 0.15f, MaxRotationDegrees = 10, ColorJitter = 0.2f }, site.Augmentation);
+        Assert.True(SiteAgent.TrainingOptionsFor(new SimulatorOptions().TrainingSettings().ToTrainingConfig(seed: 1), siteSeed: 2).Augmentation.IsNone);
     }
 
     [Theory]

@@ -3,10 +3,11 @@ using FedFace.Learning.Backbones;
 namespace FedFace.Learning.Training;
 
 /// <summary>
-/// Cuts a training set into shuffled mini-batches, flipping each image left-right with probability ½ and, when the set
-/// has masked renderings, taking an image's masked rendering with the given probability.
-/// One seeded generator drives all three, so a seed fixes the whole sequence of batches across epochs; without masked
-/// renderings (or at probability 0) no draw is made for them, so those batches are the same as before the option existed.
+/// Cuts a training set into shuffled mini-batches, flipping each image left-right with probability ½, when the set
+/// has masked renderings taking an image's masked rendering with the given probability, and jittering it by the
+/// <see cref="FaceAugmentation"/> (if any). One seeded generator drives them all, so a seed fixes the whole sequence of
+/// batches across epochs; without masked renderings (or at probability 0) and without augmentation no draw is made for
+/// them, so those batches are the same as before the options existed.
 /// With <c>withUnmaskedTwins</c> each batch also carries every face unmasked and flipped alike (a distillation teacher's input).
 /// </summary>
 internal sealed class BatchSampler
@@ -20,10 +21,13 @@ internal sealed class BatchSampler
     private readonly float[] _pixels;
     private readonly float[]? _unmaskedTwins;
     private readonly float _maskedProbability;
+    private readonly FaceAugmentation? _augmentation;
 
-    public BatchSampler(FaceTrainingSet data, int batchSize, ulong seed, float maskedProbability = 0, bool withUnmaskedTwins = false)
+    public BatchSampler(FaceTrainingSet data, int batchSize, ulong seed, float maskedProbability = 0, bool withUnmaskedTwins = false,
+        FaceAugmentation? augmentation = null)
     {
         _data = data;
+        _augmentation = augmentation is { IsNone: false } ? augmentation : null;
         _maskedProbability = data.MaskedPixels is null ? 0 : maskedProbability;
         _batchSize = batchSize;
         _random = new Random(unchecked((int)(seed ^ (seed >> 32))));
@@ -54,10 +58,12 @@ internal sealed class BatchSampler
                 labels[i] = _data.Labels[image];
                 bool flip = _random.Next(2) == 1;
                 bool masked = _maskedProbability > 0 && _random.NextSingle() < _maskedProbability;
-                CopyImage(masked ? _data.MaskedPixels! : _data.Pixels, image, _pixels.AsSpan(i * FaceTrainingSet.ValuesPerImage, FaceTrainingSet.ValuesPerImage), flip);
+                FaceJitter? jitter = _augmentation?.Draw(_random);
+                CopyImage(masked ? _data.MaskedPixels! : _data.Pixels, image, _pixels.AsSpan(i * FaceTrainingSet.ValuesPerImage, FaceTrainingSet.ValuesPerImage), flip, jitter);
                 if (_unmaskedTwins is not null)
                 {
-                    CopyImage(_data.Pixels, image, _unmaskedTwins.AsSpan(i * FaceTrainingSet.ValuesPerImage, FaceTrainingSet.ValuesPerImage), flip);
+                    // The teacher sees the same face, flipped and jittered alike.
+                    CopyImage(_data.Pixels, image, _unmaskedTwins.AsSpan(i * FaceTrainingSet.ValuesPerImage, FaceTrainingSet.ValuesPerImage), flip, jitter);
                 }
             }
             int values = count * FaceTrainingSet.ValuesPerImage;
@@ -65,9 +71,14 @@ internal sealed class BatchSampler
         }
     }
 
-    private static void CopyImage(float[] rendering, int image, Span<float> destination, bool flip)
+    private static void CopyImage(float[] rendering, int image, Span<float> destination, bool flip, FaceJitter? jitter)
     {
         ReadOnlySpan<float> source = rendering.AsSpan(image * FaceTrainingSet.ValuesPerImage, FaceTrainingSet.ValuesPerImage);
+        if (jitter is { } drawn)
+        {
+            drawn.Apply(source, destination, flip);
+            return;
+        }
         if (!flip)
         {
             source.CopyTo(destination);

@@ -81,6 +81,8 @@ public sealed record LocalTrainingOptions
     /// <see cref="FaceTrainingSet.Pixels"/> with this probability (0 = never). Ignored by a set without masked renderings.
     /// </summary>
     public float MaskedFaceProbability { get; init; }
+    /// <summary>Random shift, zoom, rotation and contrast of every training face (none by default); see <see cref="FaceAugmentation"/>.</summary>
+    public FaceAugmentation Augmentation { get; init; } = FaceAugmentation.None;
     /// <summary>
     /// Every BatchNorm of the backbone runs in eval mode while training: it normalises with the running statistics of the
     /// model it was given and keeps them; its scale and shift still train. Needed to fine-tune a BatchNorm-folded
@@ -128,6 +130,8 @@ public sealed record LocalTrainingOptions
         Require(FedProxMu >= 0 && float.IsFinite(FedProxMu), nameof(FedProxMu), FedProxMu, "must be zero (off) or positive");
         Require(MaskedFaceProbability is >= 0 and <= 1, nameof(MaskedFaceProbability), MaskedFaceProbability, "must be in [0, 1]");
         Require(DistillationWeight >= 0 && float.IsFinite(DistillationWeight), nameof(DistillationWeight), DistillationWeight, "must be zero (off) or positive");
+        ArgumentNullException.ThrowIfNull(Augmentation);
+        Augmentation.Validate();
         if (ReportReceivedModelStatistics && (KeepBatchNormLocal || FreezeBatchNormStatistics))
         {
             throw new ArgumentException(

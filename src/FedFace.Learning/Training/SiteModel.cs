@@ -138,7 +138,8 @@ public sealed class SiteModel : IDisposable
             ? new ProximalTerm(trainable.Where(p => !(options.KeepBatchNormLocal && _batchNormTensors.Contains(p.Name))).Select(p => p.Parameter), options.FedProxMu)
             : null;
         using Distillation? distillation = options.DistillationWeight > 0 ? new Distillation(_backbone, options.DistillationWeight) : null;
-        var batches = new BatchSampler(training, options.BatchSize, options.Seed, options.MaskedFaceProbability, withUnmaskedTwins: distillation is not null);
+        var batches = new BatchSampler(training, options.BatchSize, options.Seed, options.MaskedFaceProbability, withUnmaskedTwins: distillation is not null,
+            options.Augmentation);
         int plannedSteps = options.Epochs * batches.BatchesPerEpoch;
         var schedule = LearningRateSchedule.For(options, options.MaxSteps > 0 ? Math.Min(options.MaxSteps, plannedSteps) : plannedSteps);
         var stopping = new EarlyStopping(options.EarlyStoppingPatience);
