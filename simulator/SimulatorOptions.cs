@@ -47,6 +47,8 @@ public sealed class SimulatorOptions
     public float LearningRate { get; set; } = 0.1f;
     public float LearningRateFloor { get; set; } = 1e-6f;
     public int WarmupSteps { get; set; }
+    /// <summary>One cosine decay over all rounds (the centralized baseline's) instead of one per round; the aggregator's Training:DecayAcrossRounds.</summary>
+    public bool DecayAcrossRounds { get; set; }
     /// <summary>The logit scale s, for either margin kind.</summary>
     public float ArcFaceScale { get; set; } = 64f;
     public float ArcFaceMargin { get; set; } = 0.5f;
@@ -138,6 +140,7 @@ public sealed class SimulatorOptions
         LearningRate = LearningRate,
         LearningRateFloor = LearningRateFloor,
         WarmupSteps = WarmupSteps,
+        DecayAcrossRounds = DecayAcrossRounds,
         ArcFaceScale = ArcFaceScale,
         ArcFaceMargin = ArcFaceMargin,
         MarginKind = ParsedMarginKind ?? Protos.V1.MarginKind.ArcFace,
@@ -278,6 +281,7 @@ public sealed class SimulatorOptions
         ["--max-images"] = nameof(MaxImagesPerPerson),
         ["--max-people"] = nameof(MaxPeople),
         ["--unequal-sites"] = nameof(UnequalSites),
+        ["--decay-across-rounds"] = nameof(DecayAcrossRounds),
         ["--site-size-ratio"] = nameof(SiteSizeRatio),
         ["--face-policy"] = nameof(FacePolicy),
         ["--backbone"] = nameof(Backbone),

@@ -4,6 +4,9 @@ using FedFace.Protos.V1;
 
 namespace FedFace.Aggregator;
 
+/// <summary>How far a federation has come: rounds committed of the rounds it runs.</summary>
+public readonly record struct FederationProgress(long CommittedRounds, int TotalRounds);
+
 /// <summary>What a site is asked to do in a round; sent to it in the round task.</summary>
 public sealed class LocalTrainingSettings
 {
@@ -51,13 +54,35 @@ public sealed class LocalTrainingSettings
     public float AugmentMaxScale { get; set; }
     public float AugmentMaxRotationDegrees { get; set; }
     public float AugmentColorJitter { get; set; }
+    /// <summary>
+    /// One cosine decay over the whole federation instead of one per round: the round that trains model v runs its local
+    /// schedule from rate(v) down to rate(v + 1), rate(x) = floor + (peak − floor)·½(1 + cos(π·x/TotalRounds)), with the
+    /// warm-up in the first round only. A centralized run decays once over all its epochs; this is its federated match,
+    /// where a per-round decay starts every round at the peak again.
+    /// </summary>
+    public bool DecayAcrossRounds { get; set; }
 
     /// <summary>
     /// The round task's hyper-parameters. <paramref name="receivedModelStatistics"/>: the server optimiser wants the
     /// statistics of the received model (<see cref="IServerOptimizer.WantsReceivedModelStatistics"/>); asked for only
     /// when the sites' BatchNorm statistics are shared and trained (not under FedBN or frozen statistics).
+    /// <paramref name="progress"/>: where the federation stands, for <see cref="DecayAcrossRounds"/>.
     /// </summary>
-    public TrainingConfig ToTrainingConfig(ulong seed, bool receivedModelStatistics = false) => new()
+    public TrainingConfig ToTrainingConfig(ulong seed, bool receivedModelStatistics = false, FederationProgress? progress = null)
+    {
+        (float start, float end, int warmup) = DecayAcrossRounds && progress is { } at
+            ? (RateAfter(at.CommittedRounds, at.TotalRounds), RateAfter(at.CommittedRounds + 1, at.TotalRounds), at.CommittedRounds == 0 ? WarmupSteps : 0)
+            : (LearningRate, LearningRateFloor, WarmupSteps);
+        TrainingConfig config = PerRoundTrainingConfig(seed, receivedModelStatistics);
+        (config.LearningRate, config.LearningRateFloor, config.WarmupSteps) = (start, end, (uint)warmup);
+        return config;
+    }
+
+    /// <summary>The federation-wide cosine's rate once <paramref name="rounds"/> of <paramref name="totalRounds"/> are committed (the floor after the last).</summary>
+    private float RateAfter(long rounds, int totalRounds) =>
+        LearningRateFloor + (LearningRate - LearningRateFloor) * 0.5f * (1 + MathF.Cos(MathF.PI * Math.Min(rounds, totalRounds) / totalRounds));
+
+    private TrainingConfig PerRoundTrainingConfig(ulong seed, bool receivedModelStatistics) => new()
     {
         ReportReceivedModelStatistics = receivedModelStatistics && !KeepBatchNormLocal && !FreezeBatchNormStatistics,
         LocalEpochs = (uint)LocalEpochs,

@@ -439,7 +439,7 @@ public sealed class RoundCoordinator
                 ModelSha256 = _published.Header.Sha256,
                 DeadlineUnixMs = deadline.ToUnixTimeMilliseconds(),
                 Training = training.ToTrainingConfig(seed: (ulong)(_options.SamplingSeed * 1_000_003L + number),
-                    receivedModelStatistics: _optimizer.WantsReceivedModelStatistics),
+                    receivedModelStatistics: _optimizer.WantsReceivedModelStatistics, new FederationProgress(ModelVersion, _options.TotalRounds)),
                 ModelRound = CommittedRound,
                 Privacy = plan is null ? PrivacyWire.Off : PrivacyWire.ToWire(plan),
             };
