@@ -342,7 +342,7 @@ public sealed class SiteAgent : IDisposable
                 _logger.LogInformation("Round {Round}: the aggregator did not record the decline: {Reason}", task.Round, reply.Reason);
             }
         }
-        catch (RpcException e)
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
             // Telling is a courtesy: the round's deadline covers a site whose decline never arrives.
             _logger.LogWarning("Round {Round}: could not tell the aggregator of the decline: {Status}: {Detail}", task.Round, e.StatusCode, e.Status.Detail);
