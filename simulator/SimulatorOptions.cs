@@ -49,6 +49,8 @@ public sealed class SimulatorOptions
     public int WarmupSteps { get; set; }
     /// <summary>One cosine decay over all rounds (the centralized baseline's) instead of one per round; the aggregator's Training:DecayAcrossRounds.</summary>
     public bool DecayAcrossRounds { get; set; }
+    /// <summary>"auto", "trained" or "received": the BatchNorm statistics sites report (the aggregator's Training:BatchNormStatistics).</summary>
+    public string BatchNormStatistics { get; set; } = "auto";
     /// <summary>The logit scale s, for either margin kind.</summary>
     public float ArcFaceScale { get; set; } = 64f;
     public float ArcFaceMargin { get; set; } = 0.5f;
@@ -141,6 +143,7 @@ public sealed class SimulatorOptions
         LearningRateFloor = LearningRateFloor,
         WarmupSteps = WarmupSteps,
         DecayAcrossRounds = DecayAcrossRounds,
+        BatchNormStatistics = ParsedBatchNormStatistics ?? BatchNormStatisticsSource.Auto,
         ArcFaceScale = ArcFaceScale,
         ArcFaceMargin = ArcFaceMargin,
         MarginKind = ParsedMarginKind ?? Protos.V1.MarginKind.ArcFace,
@@ -157,6 +160,9 @@ public sealed class SimulatorOptions
         AugmentMaxRotationDegrees = AugmentRotation,
         AugmentColorJitter = AugmentColor,
     };
+
+    private BatchNormStatisticsSource? ParsedBatchNormStatistics =>
+        Enum.TryParse(BatchNormStatistics, ignoreCase: true, out BatchNormStatisticsSource source) && Enum.IsDefined(source) ? source : null;
 
     private Protos.V1.MarginKind? ParsedMarginKind => MarginKind.Trim().ToLowerInvariant() switch
     {
@@ -243,6 +249,7 @@ public sealed class SimulatorOptions
         if (!(SiteSizeRatio >= 1)) problems.Add($"--site-size-ratio must be at least 1, got {SiteSizeRatio}");
         if (MaskProbability is < 0 or > 1) problems.Add($"--mask-probability must be in [0, 1], got {MaskProbability}");
         if (ParsedMarginKind is null) problems.Add($"--margin-kind must be arcface or cosface, got '{MarginKind}'");
+        if (ParsedBatchNormStatistics is null) problems.Add($"--bn-statistics must be auto, trained or received, got '{BatchNormStatistics}'");
         if (Optimizer.Trim().ToLowerInvariant() is not ("sgd" or "adamw")) problems.Add($"--optimizer must be sgd or adamw, got '{Optimizer}'");
         if (!string.IsNullOrWhiteSpace(InitialModel) && !File.Exists(InitialModel)) problems.Add($"--initial-model '{InitialModel}' does not exist");
         Collect(() => _ = InputNormalization, "--normalization");
@@ -282,6 +289,7 @@ public sealed class SimulatorOptions
         ["--max-people"] = nameof(MaxPeople),
         ["--unequal-sites"] = nameof(UnequalSites),
         ["--decay-across-rounds"] = nameof(DecayAcrossRounds),
+        ["--bn-statistics"] = nameof(BatchNormStatistics),
         ["--site-size-ratio"] = nameof(SiteSizeRatio),
         ["--face-policy"] = nameof(FacePolicy),
         ["--backbone"] = nameof(Backbone),

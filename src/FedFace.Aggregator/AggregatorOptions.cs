@@ -7,6 +7,17 @@ namespace FedFace.Aggregator;
 /// <summary>How far a federation has come: rounds committed of the rounds it runs.</summary>
 public readonly record struct FederationProgress(long CommittedRounds, int TotalRounds);
 
+/// <summary>Which BatchNorm running statistics sites report with their update.</summary>
+public enum BatchNormStatisticsSource
+{
+    /// <summary>Those of the received model when the server optimiser asks for them (a step away from the average), else trained.</summary>
+    Auto,
+    /// <summary>What local training left behind (FedAvg's usual average).</summary>
+    Trained,
+    /// <summary>Those of the received model over the site's faces, measured before training.</summary>
+    Received,
+}
+
 /// <summary>What a site is asked to do in a round; sent to it in the round task.</summary>
 public sealed class LocalTrainingSettings
 {
@@ -61,6 +72,8 @@ public sealed class LocalTrainingSettings
     /// where a per-round decay starts every round at the peak again.
     /// </summary>
     public bool DecayAcrossRounds { get; set; }
+    /// <summary>Ignored (never reported) under FedBN or frozen statistics.</summary>
+    public BatchNormStatisticsSource BatchNormStatistics { get; set; } = BatchNormStatisticsSource.Auto;
 
     /// <summary>
     /// The round task's hyper-parameters. <paramref name="receivedModelStatistics"/>: the server optimiser wants the
@@ -84,7 +97,12 @@ public sealed class LocalTrainingSettings
 
     private TrainingConfig PerRoundTrainingConfig(ulong seed, bool receivedModelStatistics) => new()
     {
-        ReportReceivedModelStatistics = receivedModelStatistics && !KeepBatchNormLocal && !FreezeBatchNormStatistics,
+        ReportReceivedModelStatistics = BatchNormStatistics switch
+        {
+            BatchNormStatisticsSource.Received => true,
+            BatchNormStatisticsSource.Trained => false,
+            _ => receivedModelStatistics,
+        } && !KeepBatchNormLocal && !FreezeBatchNormStatistics,
         LocalEpochs = (uint)LocalEpochs,
         BatchSize = (uint)BatchSize,
         LearningRate = LearningRate,
@@ -134,6 +152,7 @@ public sealed class LocalTrainingSettings
         if (!(FedProxMu >= 0)) yield return $"{section}:FedProxMu must be zero or positive, got {FedProxMu}";
         if (!(MaskedFaceProbability is >= 0 and <= 1)) yield return $"{section}:MaskedFaceProbability must be in [0, 1], got {MaskedFaceProbability}";
         if (!(DistillationWeight >= 0) || !float.IsFinite(DistillationWeight)) yield return $"{section}:DistillationWeight must be zero or positive, got {DistillationWeight}";
+        if (!Enum.IsDefined(BatchNormStatistics)) yield return $"{section}:BatchNormStatistics must be Auto, Trained or Received, got {BatchNormStatistics}";
         if (!(AugmentMaxShift is >= 0 and < 0.5f)) yield return $"{section}:AugmentMaxShift must be in [0, 0.5), got {AugmentMaxShift}";
         if (!(AugmentMaxScale is >= 0 and < 1)) yield return $"{section}:AugmentMaxScale must be in [0, 1), got {AugmentMaxScale}";
         if (!(AugmentMaxRotationDegrees is >= 0 and <= 180)) yield return $"{section}:AugmentMaxRotationDegrees must be in [0, 180], got {AugmentMaxRotationDegrees}";

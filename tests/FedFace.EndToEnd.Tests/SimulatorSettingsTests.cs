@@ -50,6 +50,27 @@ public sealed class SimulatorSettingsTests
         Assert.False(SiteAgent.TrainingOptionsFor(settings.ToTrainingConfig(seed: 1), siteSeed: 2).ReportReceivedModelStatistics);
     }
 
+    [Theory]
+    [InlineData("auto", false, false)]
+    [InlineData("auto", true, true)]
+    [InlineData("received", false, true)]
+    [InlineData("trained", true, false)]
+    public void The_bn_statistics_flag_overrides_what_the_server_optimiser_asks_for(string flag, bool optimiserWantsReceived, bool reported)
+    {
+        SimulatorOptions options = Parse("--bn-statistics", flag);
+
+        Protos.V1.TrainingConfig task = options.TrainingSettings().ToTrainingConfig(seed: 1, receivedModelStatistics: optimiserWantsReceived);
+
+        Assert.Empty(options.Problems());
+        Assert.Equal(reported, task.ReportReceivedModelStatistics);
+    }
+
+    [Fact]
+    public void An_unknown_bn_statistics_source_is_named()
+    {
+        Assert.Contains("--bn-statistics must be auto, trained or received, got 'global'", Parse("--bn-statistics", "global").Problems());
+    }
+
     [Fact]
     public void The_dp_flags_become_the_aggregators_differential_privacy_settings()
     {
