@@ -65,6 +65,18 @@ public sealed class SimulatorSettingsTests
         Assert.Equal(reported, task.ReportReceivedModelStatistics);
     }
 
+    [Theory]
+    [InlineData(false, Learning.Heads.MarginKind.CosFace, 0.2f, 32f, false)] // from scratch: what made E2 learn
+    [InlineData(true, Learning.Heads.MarginKind.ArcFace, 0.5f, 64f, true)] // fine-tuning: centres that fit from step one
+    public void The_margin_scale_and_head_defaults_follow_the_start(bool pretrained, Learning.Heads.MarginKind kind, float margin, float scale, bool headFromMeans)
+    {
+        SimulatorOptions options = pretrained ? Parse("--initial-model", "model.onnx") : Parse();
+
+        LocalTrainingOptions site = SiteAgent.TrainingOptionsFor(options.TrainingSettings().ToTrainingConfig(seed: 1), siteSeed: 2);
+
+        Assert.Equal((kind, margin, scale, headFromMeans), (site.MarginKind, site.Margin, site.LogitScale, site.InitializeHeadFromMeans));
+    }
+
     [Fact]
     public void An_unknown_bn_statistics_source_is_named()
     {
