@@ -225,22 +225,26 @@ public sealed class SiteModel : IDisposable
     {
         BatchNorm[] batchNorms = _backbone.modules().OfType<BatchNorm>().ToArray();
         var momenta = batchNorms.Select(b => b.momentum).ToArray();
-        using (var noGrad = no_grad())
+        using var noGrad = no_grad();
+        _backbone.train();
+        try
         {
-            _backbone.train();
             foreach (BatchNorm batchNorm in batchNorms)
             {
                 batchNorm.reset_running_stats();
                 batchNorm.momentum = null;
             }
             const int size = FaceTrainingSet.ValuesPerImage;
-            // Batches of the training size, and never one of a single face, which training-mode BatchNorm cannot normalise.
+            // Never a batch of a single face (a trailing one is left out): training-mode BatchNorm cannot normalise it.
             for (int start = 0; start + 1 < data.ImageCount; start += EvaluationBatchSize)
             {
                 using DisposeScope batchScope = NewDisposeScope();
                 int count = Math.Min(EvaluationBatchSize, data.ImageCount - start);
                 _backbone.call(FaceBatch.ToTensor(data.Pixels.AsSpan(start * size, count * size), count));
             }
+        }
+        finally
+        {
             for (int i = 0; i < batchNorms.Length; i++)
             {
                 batchNorms[i].momentum = momenta[i];
