@@ -139,7 +139,7 @@ public sealed class SimulatorOptions
 
     internal ModelInputNormalization InputNormalization =>
         Normalization.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)
-            ? string.IsNullOrWhiteSpace(InitialModel) ? ModelInputNormalization.Symmetric : ModelInputNormalization.ImageNet
+            ? FromRandomStart ? ModelInputNormalization.Symmetric : ModelInputNormalization.ImageNet
             : ModelInputNormalization.Parse(Normalization);
 
     internal FaceSelectionPolicy FaceSelection => FaceSelector.ParsePolicy(FacePolicy);
@@ -265,7 +265,7 @@ public sealed class SimulatorOptions
         if (ParsedMarginKind is null) problems.Add($"--margin-kind must be auto, arcface or cosface, got '{MarginKind}'");
         if (ParsedBatchNormStatistics is null) problems.Add($"--bn-statistics must be auto, trained or received, got '{BatchNormStatistics}'");
         if (Optimizer.Trim().ToLowerInvariant() is not ("sgd" or "adamw")) problems.Add($"--optimizer must be sgd or adamw, got '{Optimizer}'");
-        if (!string.IsNullOrWhiteSpace(InitialModel) && !File.Exists(InitialModel)) problems.Add($"--initial-model '{InitialModel}' does not exist");
+        if (!FromRandomStart && !File.Exists(InitialModel)) problems.Add($"--initial-model '{InitialModel}' does not exist");
         Collect(() => _ = InputNormalization, "--normalization");
         Collect(() => _ = BackboneArchitecture.Parse(Backbone), "--backbone");
         Collect(() => _ = FaceSelection, "--face-policy");

@@ -86,54 +86,50 @@ public sealed class LocalTrainingSettings
         (float start, float end, int warmup) = DecayAcrossRounds && progress is { } at
             ? (RateAfter(at.CommittedRounds, at.TotalRounds), RateAfter(at.CommittedRounds + 1, at.TotalRounds), at.CommittedRounds == 0 ? WarmupSteps : 0)
             : (LearningRate, LearningRateFloor, WarmupSteps);
-        TrainingConfig config = PerRoundTrainingConfig(seed, receivedModelStatistics);
-        (config.LearningRate, config.LearningRateFloor, config.WarmupSteps) = (start, end, (uint)warmup);
-        return config;
+        return new TrainingConfig
+        {
+            ReportReceivedModelStatistics = BatchNormStatistics switch
+            {
+                BatchNormStatisticsSource.Received => true,
+                BatchNormStatisticsSource.Trained => false,
+                _ => receivedModelStatistics,
+            } && !KeepBatchNormLocal && !FreezeBatchNormStatistics,
+            LearningRate = start,
+            LearningRateFloor = end,
+            WarmupSteps = (uint)warmup,
+            LocalEpochs = (uint)LocalEpochs,
+            BatchSize = (uint)BatchSize,
+            Momentum = Momentum,
+            WeightDecay = WeightDecay,
+            ArcfaceScale = ArcFaceScale,
+            ArcfaceMargin = ArcFaceMargin,
+            MaxSteps = (uint)MaxSteps,
+            Seed = seed,
+            Optimizer = Optimizer,
+            MarginKind = MarginKind,
+            CosfaceMargin = CosFaceMargin,
+            InitHeadFromMeans = InitializeHeadFromMeans,
+            FrozenStages = (uint)FrozenStages,
+            ValidationFraction = ValidationFraction,
+            EarlyStoppingPatience = (uint)EarlyStoppingPatience,
+            FedproxMu = FedProxMu,
+            KeepBatchNormLocal = KeepBatchNormLocal,
+            MaskedFaceProbability = MaskedFaceProbability,
+            FreezeBatchNormStatistics = FreezeBatchNormStatistics,
+            DistillationWeight = DistillationWeight,
+            Augmentation = new AugmentationConfig
+            {
+                MaxShift = AugmentMaxShift,
+                MaxScale = AugmentMaxScale,
+                MaxRotationDegrees = AugmentMaxRotationDegrees,
+                ColorJitter = AugmentColorJitter,
+            },
+        };
     }
 
     /// <summary>The federation-wide cosine's rate once <paramref name="rounds"/> of <paramref name="totalRounds"/> are committed (the floor after the last).</summary>
     private float RateAfter(long rounds, int totalRounds) =>
         LearningRateFloor + (LearningRate - LearningRateFloor) * 0.5f * (1 + MathF.Cos(MathF.PI * Math.Min(rounds, totalRounds) / totalRounds));
-
-    private TrainingConfig PerRoundTrainingConfig(ulong seed, bool receivedModelStatistics) => new()
-    {
-        ReportReceivedModelStatistics = BatchNormStatistics switch
-        {
-            BatchNormStatisticsSource.Received => true,
-            BatchNormStatisticsSource.Trained => false,
-            _ => receivedModelStatistics,
-        } && !KeepBatchNormLocal && !FreezeBatchNormStatistics,
-        LocalEpochs = (uint)LocalEpochs,
-        BatchSize = (uint)BatchSize,
-        LearningRate = LearningRate,
-        Momentum = Momentum,
-        WeightDecay = WeightDecay,
-        ArcfaceScale = ArcFaceScale,
-        ArcfaceMargin = ArcFaceMargin,
-        MaxSteps = (uint)MaxSteps,
-        Seed = seed,
-        Optimizer = Optimizer,
-        WarmupSteps = (uint)WarmupSteps,
-        LearningRateFloor = LearningRateFloor,
-        MarginKind = MarginKind,
-        CosfaceMargin = CosFaceMargin,
-        InitHeadFromMeans = InitializeHeadFromMeans,
-        FrozenStages = (uint)FrozenStages,
-        ValidationFraction = ValidationFraction,
-        EarlyStoppingPatience = (uint)EarlyStoppingPatience,
-        FedproxMu = FedProxMu,
-        KeepBatchNormLocal = KeepBatchNormLocal,
-        MaskedFaceProbability = MaskedFaceProbability,
-        FreezeBatchNormStatistics = FreezeBatchNormStatistics,
-        DistillationWeight = DistillationWeight,
-        Augmentation = new AugmentationConfig
-        {
-            MaxShift = AugmentMaxShift,
-            MaxScale = AugmentMaxScale,
-            MaxRotationDegrees = AugmentMaxRotationDegrees,
-            ColorJitter = AugmentColorJitter,
-        },
-    };
 
     /// <summary>Every problem with the settings, as sentences naming them under <paramref name="section"/>.</summary>
     public IEnumerable<string> Problems(string section)

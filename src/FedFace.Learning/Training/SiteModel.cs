@@ -234,13 +234,11 @@ public sealed class SiteModel : IDisposable
                 batchNorm.reset_running_stats();
                 batchNorm.momentum = null;
             }
-            const int size = FaceTrainingSet.ValuesPerImage;
             // Never a batch of a single face (a trailing one is left out): training-mode BatchNorm cannot normalise it.
             for (int start = 0; start + 1 < data.ImageCount; start += EvaluationBatchSize)
             {
                 using DisposeScope batchScope = NewDisposeScope();
-                int count = Math.Min(EvaluationBatchSize, data.ImageCount - start);
-                _backbone.call(FaceBatch.ToTensor(data.Pixels.AsSpan(start * size, count * size), count));
+                _backbone.call(EvaluationBatch(data, start));
             }
         }
         finally
@@ -290,17 +288,22 @@ public sealed class SiteModel : IDisposable
     {
         using var noGrad = no_grad();
         _backbone.eval();
-        const int size = FaceTrainingSet.ValuesPerImage;
         var parts = new List<Tensor>();
         for (int start = 0; start < data.ImageCount; start += EvaluationBatchSize)
         {
-            int count = Math.Min(EvaluationBatchSize, data.ImageCount - start);
             // Each batch's activations are freed at once; only its embeddings move out to the caller's scope.
             using DisposeScope batchScope = NewDisposeScope();
-            Tensor faces = FaceBatch.ToTensor(data.Pixels.AsSpan(start * size, count * size), count);
-            parts.Add(_backbone.call(faces).MoveToOuterDisposeScope());
+            parts.Add(_backbone.call(EvaluationBatch(data, start)).MoveToOuterDisposeScope());
         }
         return (cat(parts, 0), tensor(data.Labels.Select(label => (long)label).ToArray()));
+    }
+
+    /// <summary>The faces from <paramref name="start"/> on, at most <see cref="EvaluationBatchSize"/>, as an input tensor.</summary>
+    private static Tensor EvaluationBatch(FaceTrainingSet data, int start)
+    {
+        const int size = FaceTrainingSet.ValuesPerImage;
+        int count = Math.Min(EvaluationBatchSize, data.ImageCount - start);
+        return FaceBatch.ToTensor(data.Pixels.AsSpan(start * size, count * size), count);
     }
 
     /// <summary>
