@@ -98,16 +98,9 @@ public sealed class SiteModel : IDisposable
             ? ValidationSplit.PerPerson(data, options.ValidationFraction, options.Seed)
             : (data, null);
         using ReceivedStatistics? received = options.ReportReceivedModelStatistics ? MeasureBatchNormStatistics(data) : null;
-        try
-        {
-            LocalTrainingReport report = Train(training, validation, options, cancellationToken);
-            received?.PutBack();
-            return report;
-        }
-        finally
-        {
-            NativeMemory.ReleaseFreed(); // the step buffers are garbage now; do not let glibc sit on them until the next round
-        }
+        LocalTrainingReport report = Train(training, validation, options, cancellationToken);
+        received?.PutBack();
+        return report; // no malloc_trim here: see NativeMemory
     }
 
     /// <summary>Trains on <paramref name="training"/>, measuring <paramref name="validation"/> (if any) after every epoch.</summary>
