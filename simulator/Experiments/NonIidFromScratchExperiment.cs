@@ -13,8 +13,10 @@ public static class NonIidFromScratchExperiment
     public const string Name = "e2";
     public const double RelativeGoal = 0.95;
     public const float FedProxMu = 0.01f;
-    public const float FedAdamLearningRate = 1e-2f;
-    public const float FedAdamTau = 1e-3f;
+    // Tried with the sites' learning rate 0.2 (below): η = 0.05, τ = 5e-3 reached 57.0% on all 3,000 pairs, where
+    // η = 0.01, τ = 1e-3 had reached 55.5% with the sites at 0.1. Neither follows FedAvg's loss.
+    public const float FedAdamLearningRate = 5e-2f;
+    public const float FedAdamTau = 5e-3f;
 
     public static SimulatorOptions Settings(bool quick) => new()
     {
@@ -36,7 +38,10 @@ public static class NonIidFromScratchExperiment
         CosFaceMargin = 0.2f,
         ArcFaceScale = 32f,
         HeadFromMeans = false,
-        LearningRate = 0.1f,
+        // Per-round cosine from 0.2 (all 3,000 pairs after 8 rounds): FedAvg 67.9% at 0.1, 71.7% at 0.2, 67.1% at 0.4;
+        // the centralized baseline 75.5% at 0.1, 77.7% at 0.2, so both train at 0.2. One decay over the federation
+        // (--decay-across-rounds) reached 64.7% after 7 rounds against 70.5% for the per-round one.
+        LearningRate = 0.2f,
         LearningRateFloor = 1e-3f,
         WarmupSteps = quick ? 0 : 10,
         EvalPairsPerFold = quick ? 100 : 0,
