@@ -15,10 +15,12 @@ public sealed record TrainingBenchmarkSettings
     /// <summary>Intra-op threads for libtorch on both sides (torch.set_num_threads).</summary>
     public int Threads { get; init; } = 2;
     /// <summary>
-    /// Untimed steps before each timed run, on both sides. Measured here, a fresh .NET process needs about ten steps
-    /// to reach its steady step time (JIT tiering and the native heap settle), a fresh Python process two or three.
+    /// Untimed steps before each timed run, on both sides. A fresh Python process reaches its steady step time in two or
+    /// three steps. Ours starts each pair on a heap whose huge pages an earlier trim split (the ONNX parity's embedding
+    /// passes trim, see NativeMemory) and JIT tiering is still under way: over ten steps its first pairs ran at 0.7-0.9 of
+    /// its later ones.
     /// </summary>
-    public int WarmupSteps { get; init; } = 10;
+    public int WarmupSteps { get; init; } = 20;
     public int MeasuredSteps { get; init; } = 15;
     /// <summary>C#-then-PyTorch pairs; the figures are medians over them.</summary>
     public int Pairs { get; init; } = 5;
@@ -122,17 +124,22 @@ public static class TrainingBenchmark
         using var site = new SiteModel(data.ClassCount, seed: 1);
         site.LoadGlobal(GlobalModelFactory.CreateInitial(seed: 1));
         var options = LocalTrainingOptions.Default with { BatchSize = settings.BatchSize, InitializeHeadFromMeans = false, Seed = 1 };
-        site.Train(data, options with { MaxSteps = settings.WarmupSteps }, cancellationToken);
+        // The data is one epoch of the measured steps; the warm-up may need more passes over it.
+        site.Train(data, options with { MaxSteps = settings.WarmupSteps, Epochs = 1 + settings.WarmupSteps / settings.MeasuredSteps }, cancellationToken);
         LocalTrainingReport measured = site.Train(data, options with { MaxSteps = settings.MeasuredSteps, Seed = 2 }, cancellationToken);
         return measured.ImagesPerSecond;
     }
 
-    /// <summary>What a site does in a round, minus the network: load the global model, one epoch with the default options, the delta.</summary>
+    /// <summary>
+    /// What a site does in a round, minus the network: load the global model, one epoch with the default options, the
+    /// delta. It starts, as a site's round does, on a heap trimmed when the last round ended (SiteAgent).
+    /// </summary>
     private static (int Steps, double Seconds) MeasureLocalRound(TrainingBenchmarkSettings settings, CancellationToken cancellationToken)
     {
         FaceTrainingSet faces = RandomFaces(settings.RoundImages, settings.RoundPeople, seed: 3);
         ModelState global = GlobalModelFactory.CreateInitial(seed: 2);
         using var site = new SiteModel(faces.ClassCount, seed: 1);
+        NativeMemory.ReleaseFreed();
         var clock = Stopwatch.StartNew();
         site.LoadGlobal(global);
         LocalTrainingReport report = site.Train(faces, LocalTrainingOptions.Default with { BatchSize = settings.BatchSize, Epochs = 1, Seed = 3 }, cancellationToken);

@@ -246,7 +246,14 @@ public sealed class SiteAgent : IDisposable
             return await Task.Run(() =>
             {
                 _model!.LoadGlobal(global, options.KeepBatchNormLocal);
-                return _model.Train(_data!.Faces, options, cancellationToken);
+                try
+                {
+                    return _model.Train(_data!.Faces, options, cancellationToken);
+                }
+                finally
+                {
+                    NativeMemory.ReleaseFreed(); // the site idles until its next round: hand the step buffers back (see NativeMemory)
+                }
             }, cancellationToken);
         }
         finally
