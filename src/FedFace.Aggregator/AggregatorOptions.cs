@@ -1,3 +1,4 @@
+using FedFace.Core;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Privacy;
 using FedFace.Protos.V1;
@@ -149,10 +150,10 @@ public sealed class LocalTrainingSettings
         if (!(MaskedFaceProbability is >= 0 and <= 1)) yield return $"{section}:MaskedFaceProbability must be in [0, 1], got {MaskedFaceProbability}";
         if (!(DistillationWeight >= 0) || !float.IsFinite(DistillationWeight)) yield return $"{section}:DistillationWeight must be zero or positive, got {DistillationWeight}";
         if (!Enum.IsDefined(BatchNormStatistics)) yield return $"{section}:BatchNormStatistics must be Auto, Trained or Received, got {BatchNormStatistics}";
-        if (!(AugmentMaxShift is >= 0 and < 0.5f)) yield return $"{section}:AugmentMaxShift must be in [0, 0.5), got {AugmentMaxShift}";
-        if (!(AugmentMaxScale is >= 0 and < 1)) yield return $"{section}:AugmentMaxScale must be in [0, 1), got {AugmentMaxScale}";
-        if (!(AugmentMaxRotationDegrees is >= 0 and <= 180)) yield return $"{section}:AugmentMaxRotationDegrees must be in [0, 180], got {AugmentMaxRotationDegrees}";
-        if (!(AugmentColorJitter is >= 0 and < 1)) yield return $"{section}:AugmentColorJitter must be in [0, 1), got {AugmentColorJitter}";
+        foreach ((string name, float value, string rule) in AugmentationBounds.Violations(AugmentMaxShift, AugmentMaxScale, AugmentMaxRotationDegrees, AugmentColorJitter))
+        {
+            yield return $"{section}:Augment{name} {rule}, got {value}";
+        }
     }
 }
 

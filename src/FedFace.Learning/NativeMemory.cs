@@ -11,7 +11,7 @@ namespace FedFace.Learning;
 /// relying on the caller's environment); and <see cref="ReleaseFreed"/> after each embedding pass and when a site has
 /// trained its round (SiteAgent), not inside <see cref="Training.SiteModel"/>. The arena limit alone is not enough:
 /// without the trims E2's sites, training one after another, grew the simulator to 15.7 GB by the first federation's
-/// 7th round (5.9 GB with them). But a trim has a price under transparent huge pages (glibc.malloc.hugetlb=1): it
+/// 7th round (about 6 GB with them). But a trim has a price under transparent huge pages (glibc.malloc.hugetlb=1): it
 /// splits the arenas' huge pages (the simulator's AnonHugePages fell from 2.5 GB to 0.5 GB at each one), the next
 /// steps' buffers come back as 4 KiB pages, and training runs slower until khugepaged has merged them again. A site
 /// pays that once a round, at its start, rather than between any two training calls.

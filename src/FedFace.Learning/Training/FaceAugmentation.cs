@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using FedFace.Core;
 using FedFace.Learning.Backbones;
 
 namespace FedFace.Learning.Training;
@@ -24,12 +25,13 @@ public sealed record FaceAugmentation
     [JsonIgnore] // derived, not a setting: kept out of the reports that record the options
     public bool IsNone => MaxShift == 0 && MaxScale == 0 && MaxRotationDegrees == 0 && ColorJitter == 0;
 
+    /// <summary>Throws for the first bound outside its range (<see cref="AugmentationBounds"/>, which the aggregator checks too).</summary>
     public void Validate()
     {
-        Require(MaxShift is >= 0 and < 0.5f, nameof(MaxShift), MaxShift, "must be in [0, 0.5)");
-        Require(MaxScale is >= 0 and < 1, nameof(MaxScale), MaxScale, "must be in [0, 1)");
-        Require(MaxRotationDegrees is >= 0 and <= 180, nameof(MaxRotationDegrees), MaxRotationDegrees, "must be in [0, 180]");
-        Require(ColorJitter is >= 0 and < 1, nameof(ColorJitter), ColorJitter, "must be in [0, 1)");
+        if (AugmentationBounds.Violations(MaxShift, MaxScale, MaxRotationDegrees, ColorJitter).FirstOrDefault() is (string name, float value, string rule))
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"augmentation {name} {rule}, got {value}");
+        }
     }
 
     /// <summary>One face's jitter, uniform within the bounds: one draw from <paramref name="random"/> per non-zero bound (two for colour).</summary>
@@ -44,14 +46,6 @@ public sealed record FaceAugmentation
     }
 
     private static float Uniform(Random random, float bound) => bound == 0 ? 0 : (2 * random.NextSingle() - 1) * bound;
-
-    private static void Require(bool condition, string name, float value, string rule)
-    {
-        if (!condition)
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"augmentation {name} {rule}, got {value}");
-        }
-    }
 }
 
 /// <summary>One drawn jitter: the face scaled by <see cref="Scale"/> and turned by <see cref="Angle"/> about the centre, then shifted; then c·x + b.</summary>
