@@ -9,7 +9,8 @@ Trains the same network with the same step as FedFace.Learning's SiteModel.Train
   (t, c, n, s) = (2,64,5,2) (4,128,1,2) (2,128,6,1) (4,128,1,2) (2,128,2,1), each 1x1 expand (BN, ReLU6),
   3x3 depthwise (BN, ReLU6), 1x1 projection, BN, plus the input when stride 1 and channels unchanged ->
   conv2 (1x1 128->512, BN, ReLU6) -> gdconv (7x7 depthwise, BN) -> conv3 (1x1 512->128, with bias) -> BN -> flatten.
-  Kaiming-normal (fan-out) convolutions, BN weight 1 and bias 0, as ours.
+  Kaiming-normal (fan-out) convolutions, BN weight 1 and bias 0, as ours. The input is made channels-last (NHWC)
+  before the first convolution, as ours is, so both run the same NHWC kernels; the weights stay contiguous.
 - ArcFace head (s = 64, m = 0.5, the cos/sin identity with arcface_torch's linear fallback past pi - m), cross-entropy.
 - SGD, momentum 0.9, two parameter groups (weight decay 5e-4 on tensors of 2+ dimensions, none on BN and biases),
   the learning rate set every step from the same warm-up/cosine schedule, loss.item() read every step (C# reads it
@@ -112,7 +113,7 @@ class MobileFaceNet(nn.Module):
                 nn.init.zeros_(m.bias)
 
     def forward(self, x):
-        x = self.conv1(x)
+        x = self.conv1(x.contiguous(memory_format=torch.channels_last))  # as ours: NHWC activations, contiguous weights
         x = self.dw_conv(x)
         x = self.features(x)
         x = self.conv2(x)

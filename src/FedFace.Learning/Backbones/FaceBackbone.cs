@@ -58,6 +58,13 @@ public abstract class FaceBackbone : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
+    /// The same faces laid out channels-last (NHWC strides, same NCHW shape), which the convolutions then keep: libtorch's
+    /// oneDNN kernels, depthwise ones above all, run faster on it. MobileFaceNet trained about 1.4 times as fast here
+    /// (batch 32, 2 threads), in PyTorch 1.13 as in libtorch 2.10. The parameters stay contiguous, as BackboneState copies them.
+    /// </summary>
+    protected static Tensor ChannelsLast(Tensor faces) => faces.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+
+    /// <summary>
     /// The forward pass as steps over the state's tensors, for exporting BatchNorm-folded graphs (ONNX). It restates
     /// forward(); the ONNX parity tests fail if the two ever disagree.
     /// </summary>

@@ -51,7 +51,7 @@ public sealed class MobileFaceNet : FaceBackbone
 
     public override Tensor forward(Tensor faces)
     {
-        Tensor x = _conv1.call(faces);
+        Tensor x = _conv1.call(ChannelsLast(faces));
         x = _dwConv.call(x);
         x = _features.call(x);
         x = _conv2.call(x);
