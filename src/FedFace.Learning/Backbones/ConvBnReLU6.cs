@@ -26,5 +26,5 @@ internal sealed class ConvBnReLU6 : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => _relu6.call(_bn.call(_conv.call(x)));
+    public override Tensor forward(Tensor x) => LayerChain.Apply(x, _conv, _bn, _relu6);
 }

@@ -30,9 +30,5 @@ internal sealed class DepthwiseSeparableConv : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x)
-    {
-        Tensor depthwise = _relu.call(_bn1.call(_depthwise.call(x)));
-        return _relu.call(_bn2.call(_pointwise.call(depthwise)));
-    }
+    public override Tensor forward(Tensor x) => LayerChain.Apply(x, _depthwise, _bn1, _relu, _pointwise, _bn2, _relu);
 }

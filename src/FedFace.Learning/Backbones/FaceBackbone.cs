@@ -14,7 +14,7 @@ public abstract class FaceBackbone : nn.Module<Tensor, Tensor>
 
     protected FaceBackbone(string name) : base(name)
     {
-        NativeMemory.LimitArenas();
+        NativeMemory.ConfigureAllocator();
     }
 
     public abstract BackboneArchitecture Architecture { get; }
@@ -62,7 +62,12 @@ public abstract class FaceBackbone : nn.Module<Tensor, Tensor>
     /// oneDNN kernels, depthwise ones above all, run faster on it. MobileFaceNet trained about 1.4 times as fast here
     /// (batch 32, 2 threads), in PyTorch 1.13 as in libtorch 2.10. The parameters stay contiguous, as BackboneState copies them.
     /// </summary>
-    protected static Tensor ChannelsLast(Tensor faces) => faces.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+    protected static Tensor ChannelsLast(Tensor faces)
+    {
+        using Tensor nhwc = faces.permute(0, 2, 3, 1);
+        using Tensor packed = nhwc.contiguous();
+        return packed.permute(0, 3, 1, 2);
+    }
 
     /// <summary>
     /// The forward pass as steps over the state's tensors, for exporting BatchNorm-folded graphs (ONNX). It restates

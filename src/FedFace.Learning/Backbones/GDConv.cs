@@ -22,5 +22,5 @@ internal sealed class GDConv : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => _bn.call(_depthwise.call(x));
+    public override Tensor forward(Tensor x) => LayerChain.Apply(x, _depthwise, _bn);
 }

@@ -40,8 +40,13 @@ internal sealed class IBasicBlock : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        Tensor body = _bn3.call(_conv2.call(_prelu.call(_bn2.call(_conv1.call(_bn1.call(x))))));
-        return body + (_downsample is null ? x : _downsample.call(x));
+        using Tensor body = LayerChain.Apply(x, _bn1, _conv1, _bn2, _prelu, _conv2, _bn3);
+        if (_downsample is null)
+        {
+            return body + x;
+        }
+        using Tensor shortcut = _downsample.call(x);
+        return body + shortcut;
     }
 
     public InferenceStep InferenceStep(string path) => new ResidualStep(path,

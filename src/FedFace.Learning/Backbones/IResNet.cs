@@ -68,10 +68,9 @@ public sealed class IResNet : FaceBackbone
 
     public override Tensor forward(Tensor faces)
     {
-        Tensor x = _prelu.call(_bn1.call(_conv1.call(faces)));
-        x = _layer4.call(_layer3.call(_layer2.call(_layer1.call(x))));
-        x = _bn2.call(x).flatten(1);
-        return _features.call(_fc.call(x));
+        using Tensor maps = LayerChain.Apply(faces, _conv1, _bn1, _prelu, _layer1, _layer2, _layer3, _layer4, _bn2);
+        using Tensor flat = maps.flatten(1);
+        return LayerChain.Apply(flat, _fc, _features);
     }
 
     internal override IEnumerable<InferenceStep> InferenceSteps()

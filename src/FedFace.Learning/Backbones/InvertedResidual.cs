@@ -50,5 +50,13 @@ internal sealed class InvertedResidual : Module<Tensor, Tensor>
         return UsesResidual ? [new ResidualStep(path, body, [])] : body;
     }
 
-    public override Tensor forward(Tensor x) => UsesResidual ? x + _conv.call(x) : _conv.call(x);
+    public override Tensor forward(Tensor x)
+    {
+        if (!UsesResidual)
+        {
+            return _conv.call(x);
+        }
+        using Tensor residual = _conv.call(x);
+        return x + residual;
+    }
 }

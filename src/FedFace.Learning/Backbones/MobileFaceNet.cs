@@ -51,13 +51,9 @@ public sealed class MobileFaceNet : FaceBackbone
 
     public override Tensor forward(Tensor faces)
     {
-        Tensor x = _conv1.call(ChannelsLast(faces));
-        x = _dwConv.call(x);
-        x = _features.call(x);
-        x = _conv2.call(x);
-        x = _gdconv.call(x);
-        x = _bn.call(_conv3.call(x));
-        return x.flatten(1);
+        using Tensor input = ChannelsLast(faces);
+        using Tensor embeddings = LayerChain.Apply(input, _conv1, _dwConv, _features, _conv2, _gdconv, _conv3, _bn);
+        return embeddings.flatten(1);
     }
 
     internal override IEnumerable<InferenceStep> InferenceSteps()
