@@ -13,14 +13,15 @@ namespace FedFace.Learning;
 /// <item>No mmap for large blocks (M_MMAP_MAX = 0; glibc still maps one when its heap cannot grow) and no automatic trim
 /// below <see cref="TrimThresholdBytes"/>. A batch of 32 has activations and gradients of 51 MB (128 channels at 56x56),
 /// above the largest mmap threshold glibc will adapt to (32 MB): each was mapped fresh and unmapped again, and the
-/// kernel zeroed about 9 GB of new pages in 35 steps (186 maps of 32 MB and more; PyTorch's process: 10 in 105 steps,
-/// its frees having left holes big enough to reuse). The training step spent 10-25% of its time in the kernel and ran at
-/// 80-95 images/s; kept in the heap, the same steps ran at 120-127 (measured with these settings as GLIBC_TUNABLES).</item>
+/// kernel zeroed about 9 GB of new pages in 35 steps (186 maps of 32 MB and more, counted with strace; PyTorch's
+/// process, with the same allocator and settings, mapped 10 in 105 steps and served the rest from its heap). The
+/// training step spent 10-25% of its time in the kernel and ran at 80-95 images/s; kept in the heap, the same steps ran
+/// at 120-127 (measured with these settings as GLIBC_TUNABLES).</item>
 /// </list>
 /// The heap then holds a training step's peak until <see cref="ReleaseFreed"/> hands it back: after each embedding pass,
 /// and when a site has trained its round (SiteAgent), not inside <see cref="Training.SiteModel"/>. Without those trims
 /// E2's sites, training one after another, grew the simulator to 15.7 GB by the first federation's 7th round (about
-/// 6 GB with them). A trim has a price under transparent huge pages (glibc.malloc.hugetlb=1): it splits the heap's huge
+/// 6 GB with them; 4.4 GB at most when read during E2 with the heap kept as above). A trim has a price under transparent huge pages (glibc.malloc.hugetlb=1): it splits the heap's huge
 /// pages, and the next steps run slower until khugepaged has merged them again. A site pays that once a round, at its
 /// start, rather than between any two training calls.
 /// </summary>
