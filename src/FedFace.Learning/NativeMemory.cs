@@ -21,9 +21,10 @@ namespace FedFace.Learning;
 /// The heap then holds a training step's peak until <see cref="ReleaseFreed"/> hands it back: after each embedding pass,
 /// and when a site has trained its round (SiteAgent), not inside <see cref="Training.SiteModel"/>. Without those trims
 /// E2's sites, training one after another, grew the simulator to 15.7 GB by the first federation's 7th round (about
-/// 6 GB with them; 4.4 GB at most when read during E2 with the heap kept as above). A trim has a price under transparent huge pages (glibc.malloc.hugetlb=1): it splits the heap's huge
-/// pages, and the next steps run slower until khugepaged has merged them again. A site pays that once a round, at its
-/// start, rather than between any two training calls.
+/// 6 GB with them; 4.4 GB at most when read during E2 with the heap kept as above). A trim has a price under
+/// transparent huge pages (glibc.malloc.hugetlb=1): it splits the heap's huge pages, and the next steps run slower until
+/// khugepaged has merged them again. A site pays that once a round, at its start, rather than between any two training
+/// calls.
 /// </summary>
 public static partial class NativeMemory
 {
