@@ -16,9 +16,9 @@ public sealed record TrainingBenchmarkSettings
     public int Threads { get; init; } = 2;
     /// <summary>
     /// Untimed steps before each timed run, on both sides. A fresh Python process reaches its steady step time in two or
-    /// three steps. Ours starts each pair on a heap whose huge pages an earlier trim split (the ONNX parity's embedding
-    /// passes trim, see NativeMemory) and JIT tiering is still under way: over ten steps its first pairs ran at 0.7-0.9 of
-    /// its later ones.
+    /// three steps. Ours starts each pair on a heap that the ONNX parity's embedding passes trimmed (see NativeMemory),
+    /// with JIT tiering still under way. The 20 were chosen when, after ten steps, its first pairs still ran at 0.7-0.9 of
+    /// its later ones; that was before NativeMemory kept large blocks in the heap, which removed most of the gap.
     /// </summary>
     public int WarmupSteps { get; init; } = 20;
     public int MeasuredSteps { get; init; } = 15;
