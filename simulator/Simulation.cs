@@ -86,6 +86,7 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
                 aggregatorOptions.MinSites = options.MinSites();
                 aggregatorOptions.SampleFraction = options.SampleFraction;
                 aggregatorOptions.TotalRounds = options.Rounds;
+                aggregatorOptions.AverageLastModels = options.AverageLastModels;
                 aggregatorOptions.RoundDeadlineSeconds = options.RoundDeadlineSeconds;
                 aggregatorOptions.WaitRetryMilliseconds = 200;
                 aggregatorOptions.SamplingSeed = options.Seed;

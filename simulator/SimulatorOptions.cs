@@ -15,6 +15,11 @@ public sealed class SimulatorOptions
 {
     public int Sites { get; set; } = 4;
     public int Rounds { get; set; } = 5;
+    /// <summary>
+    /// The last round publishes the mean of the last this many global models (the aggregator's AverageLastModels); the
+    /// centralized baseline of an experiment averages the same number of its models, one per round's worth of epochs.
+    /// </summary>
+    public int AverageLastModels { get; set; } = 1;
     /// <summary>Training people: those of lfw-pairs.txt folds 1–5 with at least this many LFW images.</summary>
     public int MinImagesPerPerson { get; set; } = 5;
     public int MaxImagesPerPerson { get; set; } = 8;
@@ -255,6 +260,7 @@ public sealed class SimulatorOptions
         var problems = new List<string>();
         if (Sites < 1) problems.Add($"--sites must be at least 1, got {Sites}");
         if (Rounds < 1) problems.Add($"--rounds must be at least 1, got {Rounds}");
+        if (AverageLastModels < 1 || AverageLastModels > Rounds) problems.Add($"--average-last must be between 1 and --rounds ({Rounds}), got {AverageLastModels}");
         if (MinImagesPerPerson < 2) problems.Add($"--min-images must be at least 2, got {MinImagesPerPerson}");
         if (MaxImagesPerPerson < MinImagesPerPerson) problems.Add($"--max-images ({MaxImagesPerPerson}) must be at least --min-images ({MinImagesPerPerson})");
         if (BatchSize < 2) problems.Add($"--batch-size must be at least 2, got {BatchSize}");
@@ -298,6 +304,7 @@ public sealed class SimulatorOptions
     {
         ["--sites"] = nameof(Sites),
         ["--rounds"] = nameof(Rounds),
+        ["--average-last"] = nameof(AverageLastModels),
         ["--min-images"] = nameof(MinImagesPerPerson),
         ["--max-images"] = nameof(MaxImagesPerPerson),
         ["--max-people"] = nameof(MaxPeople),

@@ -20,8 +20,10 @@ public static class CentralizedBaseline
             Epochs = options.Rounds * options.LocalEpochs,
             MaxSteps = options.Rounds * options.MaxStepsPerRound,
         };
-        output.WriteLine($"Centralized baseline: {data.Sites.Sum(s => s.Examples)} pooled faces, {pooled.Epochs} epochs (= {options.Rounds} rounds × {options.LocalEpochs})…");
-        CentralizedTrainingResult trained = CentralizedTrainer.Train(data.TrainingSets, initial, pooled, options.Seed, cancellationToken);
+        string averaged = options.AverageLastModels > 1 ? $", the mean of its last {options.AverageLastModels} models as the federation's" : "";
+        output.WriteLine($"Centralized baseline: {data.Sites.Sum(s => s.Examples)} pooled faces, {pooled.Epochs} epochs (= {options.Rounds} rounds × {options.LocalEpochs}){averaged}…");
+        CentralizedTrainingResult trained = CentralizedTrainer.Train(data.TrainingSets, initial, pooled, options.Seed, cancellationToken,
+            options.AverageLastModels, epochsPerModel: options.LocalEpochs);
         HeldOutScores scores = data.HeldOut.Evaluate(trained.Backbone);
         string masked = scores.Masked is { } m ? $", masked {m.MeanAccuracy * 100:F2}%" : "";
         output.WriteLine($"Centralized: loss {trained.Report.FirstEpochLoss:F3} → {trained.Report.LastEpochLoss:F3}, accuracy {scores.Unmasked.MeanAccuracy * 100:F2}%{masked} ({clock.Elapsed.TotalSeconds:F0}s)");

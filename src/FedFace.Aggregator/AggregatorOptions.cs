@@ -179,6 +179,12 @@ public sealed class AggregatorOptions
     public int RoundDeadlineSeconds { get; set; } = 600;
     /// <summary>Rounds to commit before the federation finishes.</summary>
     public int TotalRounds { get; set; } = 10;
+    /// <summary>
+    /// The last round publishes the mean of the last this many global models (itself included) instead of its own step
+    /// (tail averaging; see <see cref="ModelAverage"/>). 1 = the last model as it is. A federation that ends early
+    /// (privacy budget) publishes its last model as it is.
+    /// </summary>
+    public int AverageLastModels { get; set; } = 1;
     public int WaitRetryMilliseconds { get; set; } = 1000;
     /// <summary>
     /// An aborted round lasts at least this long before the next opens. Sites that decline end a round at once, and
@@ -210,6 +216,8 @@ public sealed class AggregatorOptions
         Require(SampleFraction is > 0 and <= 1, $"Aggregator:SampleFraction must be in (0, 1], got {SampleFraction}");
         Require(RoundDeadlineSeconds > 0, $"Aggregator:RoundDeadlineSeconds must be positive, got {RoundDeadlineSeconds}");
         Require(TotalRounds >= 1, $"Aggregator:TotalRounds must be at least 1, got {TotalRounds}");
+        Require(AverageLastModels >= 1 && AverageLastModels <= TotalRounds,
+            $"Aggregator:AverageLastModels must be between 1 and TotalRounds ({TotalRounds}), got {AverageLastModels}");
         Require(WaitRetryMilliseconds > 0, $"Aggregator:WaitRetryMilliseconds must be positive, got {WaitRetryMilliseconds}");
         Require(MinimumAbortedRoundSeconds >= 0, $"Aggregator:MinimumAbortedRoundSeconds must be zero or positive, got {MinimumAbortedRoundSeconds}");
         problems.AddRange(Training.Problems("Aggregator:Training"));

@@ -498,7 +498,8 @@ public sealed class RoundCoordinator
     /// <summary>
     /// The next global model from the round's updates: the example-weighted mean, or with differential privacy the noised
     /// unweighted sum over the sites sampled; the server optimiser steps with it. Signed, checkpointed with the optimiser's
-    /// and the privacy state, then served.
+    /// and the privacy state, then served. The last round may publish the mean of the last models instead
+    /// (<see cref="AggregatorOptions.AverageLastModels"/>).
     /// </summary>
     private string Commit(OpenRound round)
     {
@@ -507,13 +508,42 @@ public sealed class RoundCoordinator
             : null;
         ModelState meanDelta = privateRound?.MeanDelta ?? round.Accumulator.WeightedMean();
         ModelState next = RunningStatistics.WithValidVariances(_optimizer.Apply(_published.Model, meanDelta));
+        string averaged = "";
+        if (ModelVersion + 1 == _options.TotalRounds && _options.AverageLastModels > 1)
+        {
+            (next, averaged) = AverageWithEarlierModels(next);
+        }
         PublishedModel published = PublishedModel.Sign(next, ModelVersion + 1, round.Number, _signer);
         _checkpoints.Commit(round.Number, published.Version, next, OptimizerCheckpoint(), published.Signature, privateRound?.Checkpoint);
         _published = published;
-        string outcome = $"committed model v{published.Version} from {round.Accumulator.UpdateCount} updates ({round.Accumulator.TotalExamples} examples)";
+        string outcome = $"committed model v{published.Version} from {round.Accumulator.UpdateCount} updates ({round.Accumulator.TotalExamples} examples){averaged}";
         return privateRound is null
             ? outcome
             : outcome + FormattableString.Invariant($", unweighted mean over {round.Plan!.SampledSites} sampled sites with {round.Plan.Mode} noise; next clip norm {privateRound.NextClipNorm:G4}");
+    }
+
+    /// <summary>
+    /// The final model as the mean of itself and the models committed just before it, read back from the checkpoint
+    /// store. If one cannot be read, the round still commits: its own model, with a warning naming the file.
+    /// </summary>
+    private (ModelState Model, string Note) AverageWithEarlierModels(ModelState final)
+    {
+        long first = ModelVersion + 2 - _options.AverageLastModels;
+        var models = new List<ModelState>();
+        try
+        {
+            for (long version = first; version <= ModelVersion; version++)
+            {
+                models.Add(_checkpoints.ReadModel(version));
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("The final model is not averaged with the earlier ones (v{First}-v{Last}): {Error}", first, ModelVersion, e.Message);
+            return (final, $"; not averaged: {e.Message}");
+        }
+        models.Add(final);
+        return (ModelAverage.Mean(models), $", published as the mean of models v{first}-v{ModelVersion + 1}");
     }
 
     /// <summary>Example-weighted mean of the local losses reported by sites whose update was accepted.</summary>

@@ -69,6 +69,24 @@ public class CheckpointStoreTests
     }
 
     [Fact]
+    public void Earlier_models_stay_readable_by_version_and_a_file_holding_another_version_is_refused()
+    {
+        using var temp = new TempDirectory();
+        var store = new CheckpointStore(temp.Path);
+        ModelState first = ModelV(1), second = ModelV(2);
+        store.Commit(round: 1, version: 1, first);
+        store.Commit(round: 2, version: 2, second);
+
+        Models.AssertIdentical(first, store.ReadModel(1));
+        Models.AssertIdentical(second, store.ReadModel(2));
+        Assert.Throws<FileNotFoundException>(() => store.ReadModel(3));
+
+        File.Copy(Path.Combine(temp.Path, "models", "global-v000002.ffm"), Path.Combine(temp.Path, "models", "global-v000001.ffm"), overwrite: true);
+        var error = Assert.Throws<InvalidDataException>(() => store.ReadModel(1));
+        Assert.Contains("holds model version 2, not 1", error.Message);
+    }
+
+    [Fact]
     public void A_fresh_directory_has_no_state()
     {
         using var temp = new TempDirectory();

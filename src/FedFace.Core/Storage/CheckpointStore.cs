@@ -42,7 +42,7 @@ public sealed class CheckpointStore
     public CommittedState Commit(long round, long version, ModelState model, OptimizerCheckpoint? optimizer = null,
         ModelSignature? signature = null, DifferentialPrivacyCheckpoint? privacy = null)
     {
-        string fileName = Path.Combine("models", $"global-v{version:D6}.ffm");
+        string fileName = ModelFileName(version);
         ModelFile.Write(Path.Combine(Directory, fileName), model, version);
         string? optimizerFile = null;
         if (optimizer is not null)
@@ -88,6 +88,23 @@ public sealed class CheckpointStore
         }
         return (state, model, optimizer);
     }
+
+    /// <summary>
+    /// An earlier committed model, kept in its own file: the file's hash is checked as it is read, and it must hold
+    /// <paramref name="version"/>. Missing or damaged files throw (FileNotFoundException, InvalidDataException).
+    /// </summary>
+    public ModelState ReadModel(long version)
+    {
+        string path = Path.Combine(Directory, ModelFileName(version));
+        (ModelState model, long stored) = ModelFile.Read(path);
+        if (stored != version)
+        {
+            throw new InvalidDataException($"{path} holds model version {stored}, not {version}");
+        }
+        return model;
+    }
+
+    private static string ModelFileName(long version) => Path.Combine("models", $"global-v{version:D6}.ffm");
 
     private ModelState ReadChecked(string fileName, long expectedVersion, string expectedSha256)
     {

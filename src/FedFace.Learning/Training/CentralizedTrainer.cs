@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.Core.Aggregation;
 using FedFace.Learning.Backbones;
 
 namespace FedFace.Learning.Training;
@@ -15,18 +16,32 @@ public static class CentralizedTrainer
 {
     /// <summary>
     /// Trains from <paramref name="initial"/> on the pooled <paramref name="sites"/>. FedProx and FedBN mean nothing
-    /// without a federation and are switched off.
+    /// without a federation and are switched off. With <paramref name="averageLastModels"/> &gt; 1 the result is the
+    /// mean of the models at the end of the last that many spans of <paramref name="epochsPerModel"/> epochs (the
+    /// federation's last rounds' worth), as a federation that publishes the mean of its last models; a run that stops
+    /// early averages those of them it reached (none: its final model).
     /// </summary>
     public static CentralizedTrainingResult Train(IReadOnlyList<FaceTrainingSet> sites, ModelState initial, LocalTrainingOptions options,
-        int seed, CancellationToken cancellationToken = default)
+        int seed, CancellationToken cancellationToken = default, int averageLastModels = 1, int epochsPerModel = 1)
     {
         ArgumentNullException.ThrowIfNull(initial);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(averageLastModels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(epochsPerModel);
         FaceTrainingSet pooled = Pool(sites);
         using var model = new SiteModel(pooled.ClassCount, seed, BackboneArchitecture.Of(initial));
         model.LoadGlobal(initial);
-        LocalTrainingReport report = model.Train(pooled, options with { FedProxMu = 0, KeepBatchNormLocal = false }, cancellationToken);
-        return new CentralizedTrainingResult(model.ExportBackbone(), report);
+        var lastModels = new List<ModelState>();
+        int firstAveragedEpoch = options.Epochs - (averageLastModels - 1) * epochsPerModel;
+        LocalTrainingReport report = model.Train(pooled, options with { FedProxMu = 0, KeepBatchNormLocal = false }, cancellationToken,
+            afterEpoch: epoch =>
+            {
+                if (averageLastModels > 1 && epoch >= firstAveragedEpoch && (options.Epochs - epoch) % epochsPerModel == 0)
+                {
+                    lastModels.Add(model.ExportBackbone());
+                }
+            });
+        return new CentralizedTrainingResult(lastModels.Count > 0 ? ModelAverage.Mean(lastModels) : model.ExportBackbone(), report);
     }
 
     /// <summary>

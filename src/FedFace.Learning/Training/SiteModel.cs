@@ -81,9 +81,11 @@ public sealed class SiteModel : IDisposable
     /// optimiser and learning-rate schedule of <paramref name="options"/>, optionally a FedProx term, frozen leading
     /// stages and a person-stratified validation split with early stopping. A new optimiser per call: momentum does not
     /// carry over between rounds, since the backbone it belonged to has been replaced by the aggregate. A final batch
-    /// of one image is skipped (BatchNorm cannot normalise a single sample in training mode).
+    /// of one image is skipped (BatchNorm cannot normalise a single sample in training mode). <paramref name="afterEpoch"/>
+    /// is told each epoch's number as it ends (the centralized baseline keeps its last models there).
     /// </summary>
-    public LocalTrainingReport Train(FaceTrainingSet data, LocalTrainingOptions options, CancellationToken cancellationToken = default)
+    public LocalTrainingReport Train(FaceTrainingSet data, LocalTrainingOptions options, CancellationToken cancellationToken = default,
+        Action<int>? afterEpoch = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(data);
@@ -98,13 +100,14 @@ public sealed class SiteModel : IDisposable
             ? ValidationSplit.PerPerson(data, options.ValidationFraction, options.Seed)
             : (data, null);
         using ReceivedStatistics? received = options.ReportReceivedModelStatistics ? MeasureBatchNormStatistics(data) : null;
-        LocalTrainingReport report = Train(training, validation, options, cancellationToken);
+        LocalTrainingReport report = Train(training, validation, options, cancellationToken, afterEpoch);
         received?.PutBack();
         return report; // no malloc_trim here: see NativeMemory
     }
 
     /// <summary>Trains on <paramref name="training"/>, measuring <paramref name="validation"/> (if any) after every epoch.</summary>
-    internal LocalTrainingReport Train(FaceTrainingSet training, FaceTrainingSet? validation, LocalTrainingOptions options, CancellationToken cancellationToken = default)
+    internal LocalTrainingReport Train(FaceTrainingSet training, FaceTrainingSet? validation, LocalTrainingOptions options, CancellationToken cancellationToken = default,
+        Action<int>? afterEpoch = null)
     {
         IReadOnlyList<(string Name, nn.Module Module)> stages = BackboneParts.Stages(_backbone);
         if (options.FrozenStages > stages.Count)
@@ -181,6 +184,7 @@ public sealed class SiteModel : IDisposable
                     bestWeights.Take(_backbone, _head);
                 }
             }
+            afterEpoch?.Invoke(epoch);
         }
         if (options.EarlyStoppingPatience > 0 && validation is not null && stopping.BestEpoch != epochLosses.Count)
         {

@@ -17,6 +17,7 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
     public double SampleFraction { get; init; } = 1.0;
     public int RoundDeadlineSeconds { get; init; } = 20;
     public int TotalRounds { get; init; } = 10;
+    public int AverageLastModels { get; init; } = 1;
     public int WaitRetryMilliseconds { get; init; } = 100;
     /// <summary>Off unless a test sets it.</summary>
     public DifferentialPrivacySettings DifferentialPrivacy { get; init; } = new();
@@ -82,6 +83,7 @@ public sealed class RunningAggregator : IAsyncDisposable
             options.SampleFraction = setup.SampleFraction;
             options.RoundDeadlineSeconds = setup.RoundDeadlineSeconds;
             options.TotalRounds = setup.TotalRounds;
+            options.AverageLastModels = setup.AverageLastModels;
             options.WaitRetryMilliseconds = setup.WaitRetryMilliseconds;
             options.DifferentialPrivacy = setup.DifferentialPrivacy;
             options.Training = setup.Training;
