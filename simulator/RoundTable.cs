@@ -33,10 +33,10 @@ public sealed class RoundTable(HeldOutVerification heldOut, TextWriter output, b
         var row = new RoundRow(summary.Round, summary.CommittedModelVersion ?? summary.BaseModelVersion, summary.Committed,
             summary.SampledSites.Count, summary.AcceptedSites.Count, summary.MeanLocalLoss,
             scores.Unmasked.MeanAccuracy, scores.Unmasked.StdAccuracy, scores.Masked?.MeanAccuracy, scores.Masked?.StdAccuracy,
-            summary.Seconds, clock.Elapsed.TotalSeconds, summary.Privacy?.Epsilon, summary.SecureAggregation?.Survivors);
+            summary.Seconds, clock.Elapsed.TotalSeconds, summary.Privacy?.Epsilon, summary.SecureAggregation?.Survivors, summary.AveragedModels);
         _rows.Add(row);
         string loss = row.MeanLocalLoss is double l ? l.ToString("F3") : "-";
-        string committed = row.Committed ? "" : "  (not committed)";
+        string committed = row.Committed ? row.AveragedModels > 1 ? $"  (mean of the last {row.AveragedModels} models)" : "" : "  (not committed)";
         string secure = row.SecureSurvivors is null ? "" : $"  secure: {row.SecureSurvivors} answered keys→shares→masked→unmask";
         string masked = row.MaskedAccuracy is double m ? $" {m * 100,8:F2}% ± {row.MaskedAccuracyStd!.Value * 100,4:F2}" : "";
         string epsilon = showsPrivacy ? $" {(row.Epsilon is double e ? e.ToString("G4") : "-"),8}" : "";

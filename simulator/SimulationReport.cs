@@ -18,7 +18,9 @@ public sealed record RoundRow(
     /// <summary>With differential privacy: ε spent by the federation after this round, at the report's δ (null without).</summary>
     double? Epsilon = null,
     /// <summary>Sites that answered each secure-aggregation stage, e.g. "4→4→3→3" (null for a plain round).</summary>
-    string? SecureSurvivors = null);
+    string? SecureSurvivors = null,
+    /// <summary>How many global models the scored one is the mean of (--average-last, last round only); 1 = its own step.</summary>
+    int AveragedModels = 1);
 
 public sealed record SiteRow(string SiteId, int People, int Faces, int SkippedNoFace, int Unreadable);
 

@@ -473,9 +473,10 @@ public sealed class RoundCoordinator
             double? meanLoss = MeanLoss(round);
             bool commit = accepted >= _options.MinSites;
             string outcome;
+            int averagedModels = 1;
             if (commit)
             {
-                outcome = Commit(round);
+                (outcome, averagedModels) = Commit(round);
                 _logger.LogInformation("Round {Round}: {Outcome}, sha256 {Hash}", round.Number, outcome, Convert.ToHexStringLower(_published.Header.Sha256.Span));
             }
             else
@@ -491,7 +492,10 @@ public sealed class RoundCoordinator
             return new RoundSummary(round.Number, round.BaseVersion, commit, commit ? ModelVersion : null,
                 commit ? Convert.ToHexStringLower(_published.Header.Sha256.Span) : null,
                 round.Sampled.ToArray(), round.Outcomes.Where(o => o.Value == Accepted).Select(o => o.Key).Order(StringComparer.Ordinal).ToArray(),
-                rejected, round.Accumulator.TotalExamples, meanLoss, round.Clock.Elapsed.TotalSeconds, outcome, spent);
+                rejected, round.Accumulator.TotalExamples, meanLoss, round.Clock.Elapsed.TotalSeconds, outcome, spent)
+            {
+                AveragedModels = averagedModels,
+            };
         }
     }
 
@@ -501,32 +505,33 @@ public sealed class RoundCoordinator
     /// and the privacy state, then served. The last round may publish the mean of the last models instead
     /// (<see cref="AggregatorOptions.AverageLastModels"/>).
     /// </summary>
-    private string Commit(OpenRound round)
+    private (string Outcome, int AveragedModels) Commit(OpenRound round)
     {
         PrivateRound? privateRound = round.Plan is { } plan
             ? _privacy!.Complete(plan, round.Accumulator.ReleaseSum(), round.Accumulator.UpdateCount, round.UnclippedIndicatorSum)
             : null;
         ModelState meanDelta = privateRound?.MeanDelta ?? round.Accumulator.WeightedMean();
         ModelState next = RunningStatistics.WithValidVariances(_optimizer.Apply(_published.Model, meanDelta));
-        string averaged = "";
+        (string averaged, int averagedModels) = ("", 1);
         if (ModelVersion + 1 == _options.TotalRounds && _options.AverageLastModels > 1)
         {
-            (next, averaged) = AverageWithEarlierModels(next);
+            (next, averaged, averagedModels) = AverageWithEarlierModels(next);
         }
         PublishedModel published = PublishedModel.Sign(next, ModelVersion + 1, round.Number, _signer);
         _checkpoints.Commit(round.Number, published.Version, next, OptimizerCheckpoint(), published.Signature, privateRound?.Checkpoint);
         _published = published;
         string outcome = $"committed model v{published.Version} from {round.Accumulator.UpdateCount} updates ({round.Accumulator.TotalExamples} examples){averaged}";
-        return privateRound is null
+        return (privateRound is null
             ? outcome
-            : outcome + FormattableString.Invariant($", unweighted mean over {round.Plan!.SampledSites} sampled sites with {round.Plan.Mode} noise; next clip norm {privateRound.NextClipNorm:G4}");
+            : outcome + FormattableString.Invariant($", unweighted mean over {round.Plan!.SampledSites} sampled sites with {round.Plan.Mode} noise; next clip norm {privateRound.NextClipNorm:G4}"),
+            averagedModels);
     }
 
     /// <summary>
     /// The final model as the mean of itself and the models committed just before it, read back from the checkpoint
     /// store. If one cannot be read, the round still commits: its own model, with a warning naming the file.
     /// </summary>
-    private (ModelState Model, string Note) AverageWithEarlierModels(ModelState final)
+    private (ModelState Model, string Note, int Count) AverageWithEarlierModels(ModelState final)
     {
         long first = ModelVersion + 2 - _options.AverageLastModels;
         var models = new List<ModelState>();
@@ -540,10 +545,10 @@ public sealed class RoundCoordinator
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {
             _logger.LogWarning("The final model is not averaged with the earlier ones (v{First}-v{Last}): {Error}", first, ModelVersion, e.Message);
-            return (final, $"; not averaged: {e.Message}");
+            return (final, $"; not averaged: {e.Message}", 1);
         }
         models.Add(final);
-        return (ModelAverage.Mean(models), $", published as the mean of models v{first}-v{ModelVersion + 1}");
+        return (ModelAverage.Mean(models), $", published as the mean of models v{first}-v{ModelVersion + 1}", models.Count);
     }
 
     /// <summary>Example-weighted mean of the local losses reported by sites whose update was accepted.</summary>

@@ -15,7 +15,11 @@ public sealed partial record RoundSummary(
     double? MeanLocalLoss,
     double Seconds,
     string Outcome,
-    FedFace.Core.Privacy.PrivacySpent? Privacy = null);
+    FedFace.Core.Privacy.PrivacySpent? Privacy = null)
+{
+    /// <summary>How many global models the committed one is the mean of (AverageLastModels, last round only); 1 = its own step.</summary>
+    public int AveragedModels { get; init; } = 1;
+}
 
 /// <summary>
 /// Told about every finished round before the next one opens; the simulator evaluates the new global

@@ -38,6 +38,7 @@ public sealed class AverageLastModelsTests(TestFederation federation, ITestOutpu
             {
                 TestModels.AssertPreviousPlusWeightedMean(published[^1], updates, finished.GlobalModel);
                 Assert.DoesNotContain("mean of models", finished.Summary.Outcome);
+                Assert.Equal(1, finished.Summary.AveragedModels);
             }
             else
             {
@@ -46,6 +47,7 @@ public sealed class AverageLastModelsTests(TestFederation federation, ITestOutpu
                     t.Values.Select((mean, i) => 2 * mean - published[^1][t.Name].Values[i]).ToArray())));
                 TestModels.AssertPreviousPlusWeightedMean(published[^1], updates, ownStep, tolerance: 1e-5);
                 Assert.Contains("published as the mean of models v2-v3", finished.Summary.Outcome);
+                Assert.Equal(2, finished.Summary.AveragedModels);
             }
             published.Add(finished.GlobalModel);
         }

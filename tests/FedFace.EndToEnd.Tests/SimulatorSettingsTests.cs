@@ -78,6 +78,13 @@ public sealed class SimulatorSettingsTests
     }
 
     [Fact]
+    public void Average_last_may_not_reach_past_the_rounds_run()
+    {
+        Assert.Contains("--average-last must be between 1 and --rounds (5), got 6", Parse("--rounds", "5", "--average-last", "6").Problems());
+        Assert.DoesNotContain(Parse("--rounds", "5", "--average-last", "5").Problems(), p => p.Contains("--average-last", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void An_unknown_bn_statistics_source_is_named()
     {
         Assert.Contains("--bn-statistics must be auto, trained or received, got 'global'", Parse("--bn-statistics", "global").Problems());

@@ -33,4 +33,29 @@ public sealed class CentralizedTrainerTests
         Assert.Equal(initial.Tensors.Select(t => t.Name), result.Backbone.Tensors.Select(t => t.Name));
         Assert.NotEqual(initial.ComputeSha256Hex(), result.Backbone.ComputeSha256Hex());
     }
+
+    [Fact]
+    public void Averaging_the_last_two_models_returns_the_mean_of_the_model_after_each_of_the_last_two_epochs()
+    {
+        FaceTrainingSet[] sites = [OrlFaces.Load(people: 2, imagesPerPerson: 3), OrlFaces.Load(people: 2, imagesPerPerson: 3)];
+        ModelState initial = GlobalModelFactory.CreateInitial(seed: 7);
+        // One batch per epoch. Without warm-up the first step runs at the peak rate whatever the run's length, so a run
+        // capped at one step ends where the two-epoch run stands after its first epoch.
+        LocalTrainingOptions twoEpochs = LocalTrainingOptions.Default with { BatchSize = 12, Epochs = 2, Seed = 1 };
+
+        ModelState afterFirst = CentralizedTrainer.Train(sites, initial, twoEpochs with { MaxSteps = 1 }, seed: 1).Backbone;
+        ModelState afterSecond = CentralizedTrainer.Train(sites, initial, twoEpochs, seed: 1).Backbone;
+        CentralizedTrainingResult averaged = CentralizedTrainer.Train(sites, initial, twoEpochs, seed: 1, averageLastModels: 2);
+
+        Assert.Equal(2, averaged.Report.Steps);
+        Assert.NotEqual(afterFirst.ComputeSha256Hex(), afterSecond.ComputeSha256Hex());
+        foreach (NamedTensor tensor in averaged.Backbone.Tensors)
+        {
+            float[] first = afterFirst[tensor.Name].Values, second = afterSecond[tensor.Name].Values;
+            for (int i = 0; i < first.Length; i++)
+            {
+                Assert.Equal((first[i] + second[i]) / 2, tensor.Values[i], tolerance: 1e-5f);
+            }
+        }
+    }
 }
