@@ -20,7 +20,7 @@ if (args.Any(a => a is "--help" or "-h"))
 string command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "simulate";
 string? experiment = command == "experiment" && args.Length > 1 ? args[1].ToLowerInvariant() : null;
 string[] switches = CommandLineFlags.WithValues(args.SkipWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray(),
-    ["--quick", "--central-only", "--masked-eval", "--unequal-sites", "--freeze-bn", "--decay-across-rounds", "--verbose", "--secure-aggregation"]);
+    ["--quick", "--central-only", "--masked-eval", "--unequal-sites", "--freeze-bn", "--freeze-head", "--decay-across-rounds", "--verbose", "--secure-aggregation"]);
 
 IConfiguration configuration = new ConfigurationBuilder()
     .AddEnvironmentVariables("FEDFACE_SIM_")

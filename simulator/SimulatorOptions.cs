@@ -87,6 +87,8 @@ public sealed class SimulatorOptions
     public float AugmentColor { get; set; }
     /// <summary>BatchNorm normalises with the global statistics while sites train (fine-tuning a BatchNorm-folded import).</summary>
     public bool FreezeBatchNorm { get; set; }
+    /// <summary>Sites keep their class centres fixed (random, or their people's means) and train only the backbone.</summary>
+    public bool FreezeHead { get; set; }
     /// <summary>Distillation from each round's global model (0 = off): masked faces learn to embed like the bare face did.</summary>
     public float DistillationWeight { get; set; }
 
@@ -170,6 +172,7 @@ public sealed class SimulatorOptions
         FedProxMu = FedProxMu,
         MaskedFaceProbability = MaskProbability,
         FreezeBatchNormStatistics = FreezeBatchNorm,
+        FreezeHead = FreezeHead,
         DistillationWeight = DistillationWeight,
         AugmentMaxShift = AugmentShift,
         AugmentMaxScale = AugmentScale,
@@ -336,6 +339,7 @@ public sealed class SimulatorOptions
         ["--augment-rotation"] = nameof(AugmentRotation),
         ["--augment-color"] = nameof(AugmentColor),
         ["--freeze-bn"] = nameof(FreezeBatchNorm),
+        ["--freeze-head"] = nameof(FreezeHead),
         ["--distill"] = nameof(DistillationWeight),
         ["--server-optimizer"] = nameof(ServerOptimizer),
         ["--server-lr"] = nameof(ServerLearningRate),

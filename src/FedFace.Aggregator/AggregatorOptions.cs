@@ -59,6 +59,8 @@ public sealed class LocalTrainingSettings
     public float MaskedFaceProbability { get; set; }
     /// <summary>BatchNorm runs on the global statistics during local training (for a BatchNorm-folded pretrained start).</summary>
     public bool FreezeBatchNormStatistics { get; set; }
+    /// <summary>Sites keep their class centres fixed and train the backbone only; see the proto's freeze_head.</summary>
+    public bool FreezeHead { get; set; }
     /// <summary>Weight of the distillation from the round's global model (0 = off); see the proto's distillation_weight.</summary>
     public float DistillationWeight { get; set; }
     /// <summary>Per-face jitter bounds (all zero = none): shift and zoom as shares, rotation in degrees, contrast and brightness.</summary>
@@ -117,6 +119,7 @@ public sealed class LocalTrainingSettings
             KeepBatchNormLocal = KeepBatchNormLocal,
             MaskedFaceProbability = MaskedFaceProbability,
             FreezeBatchNormStatistics = FreezeBatchNormStatistics,
+            FreezeHead = FreezeHead,
             DistillationWeight = DistillationWeight,
             Augmentation = new AugmentationConfig
             {

@@ -294,6 +294,7 @@ public sealed class SiteAgent : IDisposable
             MaskedFaceProbability = config.MaskedFaceProbability,
             FreezeBatchNormStatistics = config.FreezeBatchNormStatistics,
             DistillationWeight = config.DistillationWeight,
+            FreezeHead = config.FreezeHead,
             ReportReceivedModelStatistics = config.ReportReceivedModelStatistics,
             Augmentation = config.Augmentation is { } augmentation
                 ? new FaceAugmentation

@@ -55,6 +55,14 @@ public sealed record LocalTrainingOptions
     /// stays at the site like the head itself.
     /// </summary>
     public bool InitializeHeadFromMeans { get; init; } = true;
+    /// <summary>
+    /// The class centres do not train: only the backbone learns, towards centres fixed at the site (random from its
+    /// seed, or the means of <see cref="InitializeHeadFromMeans"/>), as in FedBABU (Oh et al. 2022) and fixed-classifier
+    /// training (Hoffer et al. 2018). A trained head is fitted to the backbone the site had last round, and each new
+    /// global model makes it stale; a fixed one never is. Random centres of different sites are nearly orthogonal in
+    /// the embedding space, so the sites' people are also kept apart from each other's, which no site's loss sees.
+    /// </summary>
+    public bool FreezeHead { get; init; }
 
     /// <summary>
     /// Leading backbone stages kept fixed (for small sites): 1 = conv1, 2 = conv1 and dw_conv, 3 = also features.0, and

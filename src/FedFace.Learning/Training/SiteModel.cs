@@ -128,7 +128,9 @@ public sealed class SiteModel : IDisposable
         nn.Module[] frozen = stages.Take(options.FrozenStages).Select(s => s.Module)
             .Concat(options.FreezeBatchNormStatistics ? _backbone.modules().Where(m => m is BatchNorm1d or BatchNorm2d or BatchNorm3d) : []).ToArray();
         List<(string Name, Parameter Parameter)> trainable = MarkTrainable(stages.Take(options.FrozenStages).Select(s => s.Name));
-        using optim.Optimizer optimizer = OptimizerFactory.Create(trainable.Select(p => p.Parameter).Concat(_head.parameters()), options);
+        _head.Weight.requires_grad = !options.FreezeHead;
+        using optim.Optimizer optimizer = OptimizerFactory.Create(
+            trainable.Select(p => p.Parameter).Concat(options.FreezeHead ? [] : _head.parameters()), options);
         // FedProx pulls towards the global model; under FedBN the BatchNorm parameters are not global, so they are left out.
         using ProximalTerm? proximal = options.FedProxMu > 0
             ? new ProximalTerm(trainable.Where(p => !(options.KeepBatchNormLocal && _batchNormTensors.Contains(p.Name))).Select(p => p.Parameter), options.FedProxMu)
