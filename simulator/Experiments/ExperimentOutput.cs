@@ -15,10 +15,13 @@ public static class ExperimentOutput
         await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(report, Json), cancellationToken);
         string plotPath = Path.Combine(directory, $"{report.Name}-accuracy.png");
         var series = report.Curves.Select(c => new PlotSeries(c.Name, c.Points.Select(p => (p.Round, p.Accuracy * 100)).ToArray())).ToArray();
+        double[] accuracies = [.. series.SelectMany(s => s.Points).Select(p => p.Y)];
+        double padding = Math.Max(0.5, 0.04 * (accuracies.Max() - accuracies.Min())); // level lines off the frame
         PngEncoder.Write(plotPath, LinePlot.Render(new PlotOptions
         {
             Width = 800,
             Height = 520,
+            YRange = (accuracies.Min() - padding, accuracies.Max() + padding),
             Title = $"{report.Name.ToUpperInvariant()}{(report.Quick ? " (quick)" : "")}: held-out LFW accuracy per round",
             XLabel = "round",
             YLabel = "accuracy %",

@@ -90,6 +90,7 @@ public static class NonIidFromScratchExperiment
         double centralAccuracy = central.Scores.Unmasked.MeanAccuracy;
         figures["e2_central"] = centralAccuracy;
         curves.Add(FederationRun.Level("centralized", options.Rounds, centralAccuracy));
+        curves.Add(FederationRun.Level($"goal: {RelativeGoal * 100:F0}% of centralized", options.Rounds, RelativeGoal * centralAccuracy));
         runs.Add(new ExperimentRun("centralized", "centralized", central.Seconds, null, centralAccuracy, null));
         foreach ((string key, _, _) in strategies)
         {
