@@ -59,8 +59,8 @@ public sealed record LocalTrainingOptions
     /// The class centres do not train: only the backbone learns, towards centres fixed at the site (random from its
     /// seed, or the means of <see cref="InitializeHeadFromMeans"/>), as in FedBABU (Oh et al. 2022) and fixed-classifier
     /// training (Hoffer et al. 2018). A trained head is fitted to the backbone the site had last round, and each new
-    /// global model makes it stale; a fixed one never is. Random centres of different sites are nearly orthogonal in
-    /// the embedding space, so the sites' people are also kept apart from each other's, which no site's loss sees.
+    /// global model makes it stale; a fixed one never is. Random centres of different sites are also nearly orthogonal,
+    /// which might keep the sites' people apart from each other's. Measured on E2 (one run each) it did not help.
     /// </summary>
     public bool FreezeHead { get; init; }
 
