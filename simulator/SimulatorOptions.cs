@@ -89,6 +89,8 @@ public sealed class SimulatorOptions
     public bool FreezeBatchNorm { get; set; }
     /// <summary>Sites keep their class centres fixed (random, or their people's means) and train only the backbone.</summary>
     public bool FreezeHead { get; set; }
+    /// <summary>Leading backbone stages the sites keep fixed (the aggregator's Training:FrozenStages; 0 = train them all).</summary>
+    public int FrozenStages { get; set; }
     /// <summary>Distillation from each round's global model (0 = off): masked faces learn to embed like the bare face did.</summary>
     public float DistillationWeight { get; set; }
 
@@ -173,6 +175,7 @@ public sealed class SimulatorOptions
         MaskedFaceProbability = MaskProbability,
         FreezeBatchNormStatistics = FreezeBatchNorm,
         FreezeHead = FreezeHead,
+        FrozenStages = FrozenStages,
         DistillationWeight = DistillationWeight,
         AugmentMaxShift = AugmentShift,
         AugmentMaxScale = AugmentScale,
@@ -340,6 +343,7 @@ public sealed class SimulatorOptions
         ["--augment-color"] = nameof(AugmentColor),
         ["--freeze-bn"] = nameof(FreezeBatchNorm),
         ["--freeze-head"] = nameof(FreezeHead),
+        ["--frozen-stages"] = nameof(FrozenStages),
         ["--distill"] = nameof(DistillationWeight),
         ["--server-optimizer"] = nameof(ServerOptimizer),
         ["--server-lr"] = nameof(ServerLearningRate),
