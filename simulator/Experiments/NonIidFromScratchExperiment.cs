@@ -14,7 +14,7 @@ public static class NonIidFromScratchExperiment
     public const double RelativeGoal = 0.95;
     public const float FedProxMu = 0.01f;
     // FedAdam steps each coordinate by η·m/(√v + τ); FedAvg's step is the mean delta, whose median coordinate here is
-    // ~0.01 in round 1 and ~0.002 by round 8. At η = 0.05, τ = 5e-3 coordinates moved up to 0.05 a round, 10-25 times
+    // ~0.01 in round 1 and ~0.002 by round 8. At η = 0.05, τ = 5e-3 coordinates moved up to 0.05 a round, 5-25 times
     // FedAvg's step: 68.2% in the 16-pass run (85% of the baseline). With τ = 0.01, of the deltas' order, FedAdam steps
     // about like FedAvg (scaled by η/τ) and caps the coordinates that move most. 16-pass probes, one each, β₁ = 0.5:
     // η = 0.02 reached 74.2% with the received model's BatchNorm statistics and 75.9% with the trained ones (the step

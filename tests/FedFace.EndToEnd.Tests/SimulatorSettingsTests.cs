@@ -87,6 +87,13 @@ public sealed class SimulatorSettingsTests
     }
 
     [Fact]
+    public void Frozen_stages_is_read_from_its_flag_and_may_not_be_negative()
+    {
+        Assert.Equal(17, Parse("--frozen-stages", "17").TrainingSettings().FrozenStages);
+        Assert.Contains("training:FrozenStages must be zero or positive, got -1", Parse("--frozen-stages", "-1").Problems());
+    }
+
+    [Fact]
     public void An_unknown_bn_statistics_source_is_named()
     {
         Assert.Contains("--bn-statistics must be auto, trained or received, got 'global'", Parse("--bn-statistics", "global").Problems());
