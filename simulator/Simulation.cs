@@ -87,6 +87,7 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
                 aggregatorOptions.SampleFraction = options.SampleFraction;
                 aggregatorOptions.TotalRounds = options.Rounds;
                 aggregatorOptions.AverageLastModels = options.AverageLastModels;
+                aggregatorOptions.SumInSiteOrder = options.SumInSiteOrder;
                 aggregatorOptions.RoundDeadlineSeconds = options.RoundDeadlineSeconds;
                 aggregatorOptions.WaitRetryMilliseconds = 200;
                 aggregatorOptions.SamplingSeed = options.Seed;

@@ -20,6 +20,11 @@ public sealed class SimulatorOptions
     /// centralized baseline of an experiment averages the same number of its models, one per round's worth of epochs.
     /// </summary>
     public int AverageLastModels { get; set; } = 1;
+    /// <summary>
+    /// The aggregator sums each round's updates in site order, not arrival order (its SumInSiteOrder): a simulation then
+    /// repeats to the bit, and two settings can be compared without the arrival order's noise. On by default here.
+    /// </summary>
+    public bool SumInSiteOrder { get; set; } = true;
     /// <summary>Training people: those of lfw-pairs.txt folds 1–5 with at least this many LFW images.</summary>
     public int MinImagesPerPerson { get; set; } = 5;
     public int MaxImagesPerPerson { get; set; } = 8;
@@ -311,6 +316,7 @@ public sealed class SimulatorOptions
         ["--sites"] = nameof(Sites),
         ["--rounds"] = nameof(Rounds),
         ["--average-last"] = nameof(AverageLastModels),
+        ["--sum-in-site-order"] = nameof(SumInSiteOrder),
         ["--min-images"] = nameof(MinImagesPerPerson),
         ["--max-images"] = nameof(MaxImagesPerPerson),
         ["--max-people"] = nameof(MaxPeople),

@@ -188,6 +188,12 @@ public sealed class AggregatorOptions
     /// (privacy budget) publishes its last model as it is.
     /// </summary>
     public int AverageLastModels { get; set; } = 1;
+    /// <summary>
+    /// Sums a round's updates in site order rather than arrival order, so that a federation whose sites train
+    /// deterministically repeats to the bit (see <see cref="FedAvgAccumulator"/>). Costs memory for one model per
+    /// site until the round commits; secure rounds are summed by the protocol and need no ordering.
+    /// </summary>
+    public bool SumInSiteOrder { get; set; }
     public int WaitRetryMilliseconds { get; set; } = 1000;
     /// <summary>
     /// An aborted round lasts at least this long before the next opens. Sites that decline end a round at once, and

@@ -297,7 +297,7 @@ public sealed class RoundCoordinator
                 return Reject(siteId, header.Round, rejection);
             }
             OpenRound round = _round!;
-            round.Fold(header, delta);
+            round.Fold(siteId, header, delta);
             round.Outcomes[siteId] = Accepted;
             round.AcceptedHashes[siteId] = header.DeltaSha256;
             _logger.LogInformation("Round {Round}: accepted update from {Site} ({Examples} examples, {Accepted}/{Sampled})",
@@ -446,7 +446,7 @@ public sealed class RoundCoordinator
             SecureRound? secure = _secureRounds.Enabled ? _secureRounds.Open(number, sampled, _published.Model, deadline, plan?.SiteInstructions) : null;
             task.SecureAggregation = secure?.Task;
             task.Aggregation = secure is null ? AggregationMode.Plain : AggregationMode.SecureAggregation;
-            _round = new OpenRound(number, ModelVersion, sampled, deadline, task, plan, _published.Model) { Secure = secure };
+            _round = new OpenRound(number, ModelVersion, sampled, deadline, task, plan, _published.Model, _options.SumInSiteOrder && secure is null) { Secure = secure };
             _logger.LogInformation("Round {Round} open: model v{Version}, sampled {Sampled} of {Joined} sites ({Sites}), deadline {Deadline:O}{Privacy}{Secure}",
                 number, ModelVersion, sampled.Length, _joinedSites.Count, string.Join(", ", sampled), deadline,
                 plan is null ? "" : FormattableString.Invariant($", {plan.Mode} DP with clip norm {plan.ClipNorm:G4}"),
@@ -593,7 +593,7 @@ public sealed class RoundCoordinator
     };
 
     private sealed class OpenRound(long number, long baseVersion, IReadOnlyCollection<string> sampled, DateTimeOffset deadline, RoundTask task,
-        DpRoundPlan? plan, ModelState layout)
+        DpRoundPlan? plan, ModelState layout, bool sumInSiteOrder)
     {
         public long Number { get; } = number;
         public long BaseVersion { get; } = baseVersion;
@@ -603,7 +603,7 @@ public sealed class RoundCoordinator
         /// <summary>The round's differential privacy; null without.</summary>
         public DpRoundPlan? Plan { get; } = plan;
         /// <summary>DP-FedAvg weighs every site alike: its delta is bounded by the clip, its example count is not.</summary>
-        public FedAvgAccumulator Accumulator { get; } = new(layout, plan is null ? UpdateWeighting.ExampleCount : UpdateWeighting.Uniform);
+        public FedAvgAccumulator Accumulator { get; } = new(layout, plan is null ? UpdateWeighting.ExampleCount : UpdateWeighting.Uniform, sumInSiteOrder);
         /// <summary>Σ of the accepted updates' adaptive-clipping bits.</summary>
         public double UnclippedIndicatorSum { get; private set; }
         /// <summary>The declared SHA-256 of each accepted update, to know a retry of it (empty from a site that declares none).</summary>
@@ -621,9 +621,9 @@ public sealed class RoundCoordinator
         public Rejection? CheckPrivacy(UpdateHeader header, ModelState delta) =>
             Plan is null ? null : DpUpdateCheck.Check(delta, header.HasUnclippedIndicator ? header.UnclippedIndicator : null, Plan.SiteInstructions);
 
-        public void Fold(UpdateHeader header, ModelState delta)
+        public void Fold(string siteId, UpdateHeader header, ModelState delta)
         {
-            Accumulator.Fold(delta, header.ExampleCount);
+            Accumulator.Fold(delta, header.ExampleCount, siteId);
             if (header.HasUnclippedIndicator)
             {
                 UnclippedIndicatorSum += header.UnclippedIndicator;

@@ -235,4 +235,48 @@ public class FedAvgAccumulatorTests
         Assert.Throws<InvalidOperationException>(() => byExamples.FoldUniformSum(sum, updateCount: 2, totalExamples: 70));
         Assert.Throws<InvalidOperationException>(() => uniform.FoldWeightedSum(sum, totalExamples: 70, updateCount: 2));
     }
+
+    [Fact]
+    public void Folding_in_site_order_gives_the_same_bits_whatever_order_the_updates_arrive_in()
+    {
+        ModelState layout = Models.Random(3, 1f, s_layout);
+        // Magnitudes apart by powers of ten, so float addition's rounding depends on the order.
+        (string Site, ModelState Delta, long Examples)[] updates = Enumerable.Range(0, 6)
+            .Select(i => ($"site-{i:D2}", Models.Random(40 + i, (float)Math.Pow(10, i % 4 - 2), s_layout), 17L + 13 * i)).ToArray();
+        int[][] arrivals = [[0, 1, 2, 3, 4, 5], [5, 3, 1, 0, 4, 2], [2, 4, 0, 5, 1, 3]];
+
+        ModelState MeanOf(int[] arrival, bool inSiteOrder)
+        {
+            var accumulator = new FedAvgAccumulator(layout, foldInSiteOrder: inSiteOrder);
+            foreach (int i in arrival)
+            {
+                accumulator.Fold(updates[i].Delta, updates[i].Examples, updates[i].Site);
+            }
+            return accumulator.WeightedMean();
+        }
+
+        string[] inSiteOrder = arrivals.Select(a => MeanOf(a, inSiteOrder: true).ComputeSha256Hex()).ToArray();
+        string[] asArrived = arrivals.Select(a => MeanOf(a, inSiteOrder: false).ComputeSha256Hex()).ToArray();
+
+        Assert.Single(inSiteOrder.Distinct());
+        Assert.Equal(asArrived[0], inSiteOrder[0]); // the site order is the first arrival order
+        Assert.True(asArrived.Distinct().Count() > 1, "arrival order should change the float sum's last bits (why the option exists)");
+    }
+
+    [Fact]
+    public void Folding_in_site_order_refuses_a_second_update_of_a_site_and_a_wrong_layout_when_it_arrives()
+    {
+        var layout = new ModelState([NamedTensor.Zeros("a", [2])]);
+        var accumulator = new FedAvgAccumulator(layout, foldInSiteOrder: true);
+        accumulator.Fold(new ModelState([new NamedTensor("a", [2], [1f, 2f])]), 1, "site-b");
+
+        var twice = Assert.Throws<InvalidOperationException>(() => accumulator.Fold(new ModelState([new NamedTensor("a", [2], [5f, 5f])]), 1, "site-b"));
+        Assert.Contains("site-b", twice.Message);
+        Assert.Throws<ArgumentException>(() => accumulator.Fold(new ModelState([new NamedTensor("a", [3], [1f, 1f, 1f])]), 1, "site-c"));
+        Assert.ThrowsAny<ArgumentException>(() => accumulator.Fold(new ModelState([new NamedTensor("a", [2], [1f, 1f])]), 1, siteId: null));
+        accumulator.Fold(new ModelState([new NamedTensor("a", [2], [3f, 6f])]), 3, "site-a");
+
+        Assert.Equal((2, 4L), (accumulator.UpdateCount, accumulator.TotalExamples));
+        Assert.Equal([2.5f, 5f], accumulator.WeightedMean()["a"].Values);
+    }
 }

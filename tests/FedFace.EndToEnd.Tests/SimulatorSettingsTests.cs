@@ -87,6 +87,14 @@ public sealed class SimulatorSettingsTests
     }
 
     [Fact]
+    public void Simulations_sum_in_site_order_unless_told_otherwise()
+    {
+        Assert.True(Parse().SumInSiteOrder);
+        Assert.False(Parse("--sum-in-site-order", "false").SumInSiteOrder);
+        Assert.False(new AggregatorOptions().SumInSiteOrder); // a real aggregator folds as updates arrive, in one model's memory
+    }
+
+    [Fact]
     public void Frozen_stages_is_read_from_its_flag_and_may_not_be_negative()
     {
         Assert.Equal(17, Parse("--frozen-stages", "17").TrainingSettings().FrozenStages);
