@@ -42,7 +42,8 @@ public sealed class FedAvgAccumulator
 
     /// <summary>
     /// Adds weight · delta. The delta must already be validated against the layout. <paramref name="siteId"/> orders the
-    /// sum when folding in site order (then required, once per site); otherwise it is not used.
+    /// sum when folding in site order (then required, once per site; the delta is kept by reference until the sum is
+    /// asked for, so the caller must not change it); otherwise it is not used.
     /// </summary>
     public void Fold(ModelState delta, long exampleCount, string? siteId = null)
     {
