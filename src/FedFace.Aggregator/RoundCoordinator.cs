@@ -446,7 +446,7 @@ public sealed class RoundCoordinator
             SecureRound? secure = _secureRounds.Enabled ? _secureRounds.Open(number, sampled, _published.Model, deadline, plan?.SiteInstructions) : null;
             task.SecureAggregation = secure?.Task;
             task.Aggregation = secure is null ? AggregationMode.Plain : AggregationMode.SecureAggregation;
-            _round = new OpenRound(number, ModelVersion, sampled, deadline, task, plan, _published.Model, _options.SumInSiteOrder && secure is null) { Secure = secure };
+            _round = new OpenRound(number, ModelVersion, sampled, deadline, task, plan, _published.Model, _options.SumInSiteOrder) { Secure = secure };
             _logger.LogInformation("Round {Round} open: model v{Version}, sampled {Sampled} of {Joined} sites ({Sites}), deadline {Deadline:O}{Privacy}{Secure}",
                 number, ModelVersion, sampled.Length, _joinedSites.Count, string.Join(", ", sampled), deadline,
                 plan is null ? "" : FormattableString.Invariant($", {plan.Mode} DP with clip norm {plan.ClipNorm:G4}"),
