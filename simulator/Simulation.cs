@@ -73,8 +73,10 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
         output.WriteLine(table.Header);
         table.EvaluateInitial(initial);
 
+        // The aggregator's own log (accepted updates and their norms, round outcomes) follows --verbose; ASP.NET's stays quiet.
+        string aggregatorLogLevel = _logger.IsEnabled(LogLevel.Information) ? "Information" : "Warning";
         WebApplication aggregator = AggregatorHost.Build(
-            ["--Logging:LogLevel:Default", "Warning"],
+            ["--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:FedFace", aggregatorLogLevel],
             aggregatorOptions =>
             {
                 aggregatorOptions.Port = 0;

@@ -300,8 +300,10 @@ public sealed class RoundCoordinator
             round.Fold(siteId, header, delta);
             round.Outcomes[siteId] = Accepted;
             round.AcceptedHashes[siteId] = header.DeltaSha256;
-            _logger.LogInformation("Round {Round}: accepted update from {Site} ({Examples} examples, {Accepted}/{Sampled})",
-                round.Number, siteId, header.ExampleCount, round.Accumulator.UpdateCount, round.Sampled.Count);
+            // The norm lets an operator spot a site whose local training diverged: its step dwarfs the round's others.
+            double norm = DeltaClipping.L2Norm(delta.Tensors.Where(t => !TensorRoles.IsRunningStatistic(t.Name)).Select(t => t.Values));
+            _logger.LogInformation("Round {Round}: accepted update from {Site} ({Examples} examples, weight delta norm {Norm:G4}, {Accepted}/{Sampled})",
+                round.Number, siteId, header.ExampleCount, norm, round.Accumulator.UpdateCount, round.Sampled.Count);
             round.SignalIfEveryoneAnswered();
             return new UploadReply { Accepted = true };
         }
