@@ -57,8 +57,8 @@ public static class NonIidFromScratchExperiment
         // Per-round cosine from 0.2 (all 3,000 pairs after 8 rounds): FedAvg 67.9% at 0.1, 71.7% at 0.2, 67.1% at 0.4;
         // the centralized baseline 75.5% at 0.1, 77.7% at 0.2, so both train at 0.2. One decay over the federation
         // (--decay-across-rounds) reached 64.7% after 7 rounds against 70.5% for the per-round one. 0.2 is near the edge:
-        // with --seed 8 (at 8e04b94) FedProx's global model fell from 72.4 to 54.3% in one round and FedAdam's loss rose
-        // in two, which points to a site's training diverging now and then (README, E2).
+        // with --seed 8 (at 8e04b94) FedProx's global model fell from 72.4 to 54.3% in round 13, when site-03's update had
+        // a norm of 360 against the others' 0.6-21 (README, E2).
         LearningRate = 0.2f,
         LearningRateFloor = 1e-3f,
         // Warm-up at the start of every site's round: FedAvg after 7 rounds 65.9% with none, 70.5% with 10 steps; after 8,

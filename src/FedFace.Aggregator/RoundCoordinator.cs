@@ -286,6 +286,9 @@ public sealed class RoundCoordinator
     /// <summary>Folds a complete update, whose header passed <see cref="CheckUploadHeader"/>, into the open round's FedAvg sum.</summary>
     public UploadReply SubmitUpdate(string siteId, UpdateHeader header, ModelState delta)
     {
+        // Logged with the acceptance, so an operator can spot a site whose local training diverged: its step dwarfs the
+        // round's others. Taken outside the lock: it reads every weight.
+        double norm = DeltaClipping.L2Norm(delta.Tensors.Where(t => !TensorRoles.IsRunningStatistic(t.Name)).Select(t => t.Values));
         lock (_gate)
         {
             // The layout was checked with the header; the round is checked again because it may have closed
@@ -300,8 +303,6 @@ public sealed class RoundCoordinator
             round.Fold(siteId, header, delta);
             round.Outcomes[siteId] = Accepted;
             round.AcceptedHashes[siteId] = header.DeltaSha256;
-            // The norm lets an operator spot a site whose local training diverged: its step dwarfs the round's others.
-            double norm = DeltaClipping.L2Norm(delta.Tensors.Where(t => !TensorRoles.IsRunningStatistic(t.Name)).Select(t => t.Values));
             _logger.LogInformation("Round {Round}: accepted update from {Site} ({Examples} examples, weight delta norm {Norm:G4}, {Accepted}/{Sampled})",
                 round.Number, siteId, header.ExampleCount, norm, round.Accumulator.UpdateCount, round.Sampled.Count);
             round.SignalIfEveryoneAnswered();
