@@ -55,7 +55,7 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
 
         var table = new RoundTable(heldOut, output, showsPrivacy: options.DifferentialPrivacySettings().Enabled);
         output.WriteLine($"Federation: {options.Sites} sites, {options.Rounds} rounds, {options.LocalEpochs} local epoch(s); scoring {heldOut.PairCount} held-out pairs");
-        output.WriteLine($"Local training: {options.Optimizer}, lr {options.LearningRate:G3} → {options.LearningRateFloor:G3}, FedProx μ {options.FedProxMu:G3}, mask probability {options.MaskProbability:G3}; server {options.ServerOptimizer}; input {data.Normalization}");
+        output.WriteLine($"Local training: {options.Optimizer}, lr {options.LearningRate:G3} → {options.LearningRateFloor:G3}, FedProx μ {options.FedProxMu:G3}, gradient clip {(options.GradientClipNorm > 0 ? options.GradientClipNorm.ToString("G3") : "off")}, mask probability {options.MaskProbability:G3}; server {options.ServerOptimizer}; input {data.Normalization}");
         if (options.DifferentialPrivacySettings().Enabled)
         {
             output.WriteLine($"Differential privacy: {options.Dp}, noise multiplier {options.DpNoise:G3}, clip {options.DpClip:G3}"

@@ -83,6 +83,8 @@ public sealed class SimulatorOptions
     public bool? HeadFromMeans { get; set; }
     public int MaxStepsPerRound { get; set; } = 0;
     public float FedProxMu { get; set; }
+    /// <summary>Sites scale a longer backbone gradient down to this L2 norm before each step (0 = never).</summary>
+    public float GradientClipNorm { get; set; }
     /// <summary>Mask augmentation: the chance a training face is replaced by its synthetically masked rendering.</summary>
     public float MaskProbability { get; set; }
     /// <summary>Per-face jitter while training (all zero = none): shift and zoom as shares of the side, rotation in degrees, contrast and brightness.</summary>
@@ -177,6 +179,7 @@ public sealed class SimulatorOptions
         InitializeHeadFromMeans = HeadFromMeans ?? !FromRandomStart,
         MaxSteps = MaxStepsPerRound,
         FedProxMu = FedProxMu,
+        GradientClipNorm = GradientClipNorm,
         MaskedFaceProbability = MaskProbability,
         FreezeBatchNormStatistics = FreezeBatchNorm,
         FreezeHead = FreezeHead,
@@ -342,6 +345,7 @@ public sealed class SimulatorOptions
         ["--head-from-means"] = nameof(HeadFromMeans),
         ["--max-steps"] = nameof(MaxStepsPerRound),
         ["--fedprox-mu"] = nameof(FedProxMu),
+        ["--clip-gradient"] = nameof(GradientClipNorm),
         ["--mask-probability"] = nameof(MaskProbability),
         ["--augment-shift"] = nameof(AugmentShift),
         ["--augment-scale"] = nameof(AugmentScale),

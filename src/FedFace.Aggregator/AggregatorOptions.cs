@@ -48,6 +48,8 @@ public sealed class LocalTrainingSettings
     public float ValidationFraction { get; set; }
     /// <summary>Epochs without a lower validation loss before a site stops early (0 = never).</summary>
     public int EarlyStoppingPatience { get; set; }
+    /// <summary>Sites scale a longer backbone gradient down to this L2 norm before each step (0 = never).</summary>
+    public float GradientClipNorm { get; set; }
     /// <summary>FedProx μ (0 = plain local SGD).</summary>
     public float FedProxMu { get; set; }
     /// <summary>
@@ -116,6 +118,7 @@ public sealed class LocalTrainingSettings
             ValidationFraction = ValidationFraction,
             EarlyStoppingPatience = (uint)EarlyStoppingPatience,
             FedproxMu = FedProxMu,
+            GradientClipNorm = GradientClipNorm,
             KeepBatchNormLocal = KeepBatchNormLocal,
             MaskedFaceProbability = MaskedFaceProbability,
             FreezeBatchNormStatistics = FreezeBatchNormStatistics,
@@ -149,6 +152,7 @@ public sealed class LocalTrainingSettings
         if (FrozenStages < 0) yield return $"{section}:FrozenStages must be zero or positive, got {FrozenStages}";
         if (!(ValidationFraction is >= 0 and < 1)) yield return $"{section}:ValidationFraction must be in [0, 1), got {ValidationFraction}";
         if (EarlyStoppingPatience < 0) yield return $"{section}:EarlyStoppingPatience must be zero or positive, got {EarlyStoppingPatience}";
+        if (!(GradientClipNorm >= 0) || !float.IsFinite(GradientClipNorm)) yield return $"{section}:GradientClipNorm must be zero or positive, got {GradientClipNorm}";
         if (!(FedProxMu >= 0)) yield return $"{section}:FedProxMu must be zero or positive, got {FedProxMu}";
         if (!(MaskedFaceProbability is >= 0 and <= 1)) yield return $"{section}:MaskedFaceProbability must be in [0, 1], got {MaskedFaceProbability}";
         if (!(DistillationWeight >= 0) || !float.IsFinite(DistillationWeight)) yield return $"{section}:DistillationWeight must be zero or positive, got {DistillationWeight}";

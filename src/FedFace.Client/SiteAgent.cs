@@ -162,6 +162,11 @@ public sealed class SiteAgent : IDisposable
             return;
         }
 
+        if (report.LargestGradientNorm is { } largestGradient)
+        {
+            _logger.LogInformation("Round {Round}: {Clipped} of {Steps} steps had their gradient clipped (longest {Norm:G4}, bound {Bound:G4})",
+                task.Round, report.ClippedSteps, report.Steps, largestGradient, task.Training.GradientClipNorm);
+        }
         ProtectedUpdate update = ProtectedUpdate.For(task, _model.ComputeDelta(global), report.Examples);
         if (update.Clipping is { } clipping)
         {
@@ -290,6 +295,7 @@ public sealed class SiteAgent : IDisposable
             ValidationFraction = config.ValidationFraction,
             EarlyStoppingPatience = (int)config.EarlyStoppingPatience,
             FedProxMu = config.FedproxMu,
+            GradientClipNorm = config.GradientClipNorm,
             KeepBatchNormLocal = config.KeepBatchNormLocal,
             MaskedFaceProbability = config.MaskedFaceProbability,
             FreezeBatchNormStatistics = config.FreezeBatchNormStatistics,

@@ -15,7 +15,7 @@ public sealed class SimulatorSettingsTests
     {
         var options = new SimulatorOptions
         {
-            MaskProbability = 0.5f, FreezeBatchNorm = true, FreezeHead = true, FrozenStages = 3, FedProxMu = 0.01f, Optimizer = "adamw",
+            MaskProbability = 0.5f, FreezeBatchNorm = true, FreezeHead = true, FrozenStages = 3, FedProxMu = 0.01f, GradientClipNorm = 40, Optimizer = "adamw",
             LearningRate = 1e-3f, LearningRateFloor = 1e-6f, WarmupSteps = 7,
             MarginKind = "cosface", CosFaceMargin = 0.1f, ArcFaceScale = 30, WeightDecay = 1e-4f, HeadFromMeans = false,
             AugmentShift = 0.1f, AugmentScale = 0.15f, AugmentRotation = 10, AugmentColor = 0.2f,
@@ -28,6 +28,7 @@ public sealed class SimulatorSettingsTests
         Assert.True(site.FreezeHead);
         Assert.Equal(3, site.FrozenStages);
         Assert.Equal(0.01f, site.FedProxMu);
+        Assert.Equal(40f, site.GradientClipNorm);
         Assert.Equal(OptimizerKind.AdamW, site.Optimizer);
         Assert.Equal((1e-3f, 1e-6f, 7), (site.LearningRate, site.LearningRateFloor, site.WarmupSteps));
         Assert.Equal((Learning.Heads.MarginKind.CosFace, 0.1f, 30f), (site.MarginKind, site.Margin, site.LogitScale));

@@ -77,6 +77,14 @@ public sealed record LocalTrainingOptions
     /// </summary>
     public int EarlyStoppingPatience { get; init; }
 
+    /// <summary>
+    /// Before each step the backbone's gradient is scaled down to this L2 norm when it is longer (0 = never), as
+    /// arcface_torch clips it (at 5). It bounds how far one batch can throw the weights: a small site training from a
+    /// random start at a high rate otherwise diverges now and then, and sends the federation an update hundreds of times
+    /// longer than its peers'. The head is not clipped; it never leaves the site.
+    /// </summary>
+    public float GradientClipNorm { get; init; }
+
     /// <summary>FedProx μ: adds μ/2·Σ‖w − w_global‖² over the trainable shared backbone parameters to the loss (0 = off).</summary>
     public float FedProxMu { get; init; }
     /// <summary>
@@ -135,6 +143,7 @@ public sealed record LocalTrainingOptions
         Require(FrozenStages >= 0, nameof(FrozenStages), FrozenStages, "must be zero or positive");
         Require(ValidationFraction >= 0 && ValidationFraction < 1, nameof(ValidationFraction), ValidationFraction, "must be in [0, 1)");
         Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must be zero (off) or positive");
+        Require(GradientClipNorm >= 0 && float.IsFinite(GradientClipNorm), nameof(GradientClipNorm), GradientClipNorm, "must be zero (off) or positive");
         Require(FedProxMu >= 0 && float.IsFinite(FedProxMu), nameof(FedProxMu), FedProxMu, "must be zero (off) or positive");
         Require(MaskedFaceProbability is >= 0 and <= 1, nameof(MaskedFaceProbability), MaskedFaceProbability, "must be in [0, 1]");
         Require(DistillationWeight >= 0 && float.IsFinite(DistillationWeight), nameof(DistillationWeight), DistillationWeight, "must be zero (off) or positive");

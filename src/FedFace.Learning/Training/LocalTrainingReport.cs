@@ -19,5 +19,10 @@ public sealed record LocalTrainingReport(
     int BestEpoch,
     IReadOnlyList<double> ValidationLosses)
 {
+    /// <summary>Steps whose backbone gradient was scaled down to <see cref="LocalTrainingOptions.GradientClipNorm"/>.</summary>
+    public int ClippedSteps { get; init; }
+    /// <summary>The longest backbone gradient of any step, before clipping; null when clipping is off (not measured).</summary>
+    public double? LargestGradientNorm { get; init; }
+
     public double ImagesPerSecond => Seconds > 0 ? Examples / Seconds : 0;
 }

@@ -136,6 +136,7 @@ public sealed class SiteModel : IDisposable
             ? new ProximalTerm(trainable.Where(p => !(options.KeepBatchNormLocal && _batchNormTensors.Contains(p.Name))).Select(p => p.Parameter), options.FedProxMu)
             : null;
         using Distillation? distillation = options.DistillationWeight > 0 ? new Distillation(_backbone, options.DistillationWeight) : null;
+        var clipping = options.GradientClipNorm > 0 ? new GradientClipping(trainable.Select(p => p.Parameter).ToArray(), options.GradientClipNorm) : null;
         var batches = new BatchSampler(training, options.BatchSize, options.Seed, options.MaskedFaceProbability, withUnmaskedTwins: distillation is not null,
             options.Augmentation);
         int plannedSteps = options.Epochs * batches.BatchesPerEpoch;
@@ -158,7 +159,7 @@ public sealed class SiteModel : IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 OptimizerFactory.SetLearningRate(optimizer, schedule.RateAt(steps));
-                double loss = Step(optimizer, proximal, distillation, pixels, unmaskedTwins, labels);
+                double loss = Step(optimizer, proximal, distillation, clipping, pixels, unmaskedTwins, labels);
                 if (!double.IsFinite(loss))
                 {
                     throw new InvalidOperationException(
@@ -193,7 +194,11 @@ public sealed class SiteModel : IDisposable
             bestWeights.Restore(_backbone, _head); // a later epoch was worse on the held-out faces
         }
         return new LocalTrainingReport(lossSum / steps, epochLosses[0], epochLosses[^1], steps, examples, stopwatch.Elapsed.TotalSeconds,
-            EpochsRun: epochLosses.Count, StoppedEarly: stoppedEarly, BestEpoch: stopping.BestEpoch, ValidationLosses: validationLosses);
+            EpochsRun: epochLosses.Count, StoppedEarly: stoppedEarly, BestEpoch: stopping.BestEpoch, ValidationLosses: validationLosses)
+        {
+            ClippedSteps = clipping?.ClippedSteps ?? 0,
+            LargestGradientNorm = clipping?.LargestNorm,
+        };
 
         bool CapReached() => options.MaxSteps > 0 && steps >= options.MaxSteps;
     }
@@ -339,7 +344,7 @@ public sealed class SiteModel : IDisposable
         }
     }
 
-    private double Step(optim.Optimizer optimizer, ProximalTerm? proximal, Distillation? distillation,
+    private double Step(optim.Optimizer optimizer, ProximalTerm? proximal, Distillation? distillation, GradientClipping? clipping,
         ReadOnlyMemory<float> pixels, ReadOnlyMemory<float> unmaskedTwins, long[] labels)
     {
         using DisposeScope scope = NewDisposeScope();
@@ -361,6 +366,7 @@ public sealed class SiteModel : IDisposable
                 total += distillation.Loss(embeddings, FaceBatch.ToTensor(unmaskedTwins.Span, labels.Length));
             }
             total.backward();
+            clipping?.Apply();
             optimizer.step();
         }
         return value; // the margin loss alone, comparable across sites and with the validation loss
