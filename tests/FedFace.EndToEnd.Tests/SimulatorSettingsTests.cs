@@ -103,6 +103,14 @@ public sealed class SimulatorSettingsTests
     }
 
     [Fact]
+    public void Gradient_clipping_is_read_from_its_flag_and_may_not_be_negative()
+    {
+        Assert.Equal(20f, Parse("--clip-gradient", "20").TrainingSettings().GradientClipNorm);
+        Assert.Equal(0f, Parse().TrainingSettings().GradientClipNorm);
+        Assert.Contains("training:GradientClipNorm must be zero or positive, got -1", Parse("--clip-gradient", "-1").Problems());
+    }
+
+    [Fact]
     public void An_unknown_bn_statistics_source_is_named()
     {
         Assert.Contains("--bn-statistics must be auto, trained or received, got 'global'", Parse("--bn-statistics", "global").Problems());
