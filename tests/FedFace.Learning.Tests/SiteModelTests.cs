@@ -81,15 +81,15 @@ public sealed class SiteModelTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void MaxSteps_caps_the_run_and_a_last_batch_of_one_image_is_skipped()
+    public void MaxSteps_caps_the_run_and_no_image_trains_alone()
     {
-        FaceTrainingSet faces = OrlFaces.Load(people: 2, imagesPerPerson: 3); // 6 faces, batches of 5: 5 + (1, skipped)
+        FaceTrainingSet faces = OrlFaces.Load(people: 2, imagesPerPerson: 3); // 6 faces, batches of up to 5: two of 3, not 5 + 1
         using var site = new SiteModel(faces.ClassCount, seed: 1);
 
         LocalTrainingReport capped = site.Train(faces, s_options with { Epochs = 3, BatchSize = 5, MaxSteps = 2 });
 
         Assert.Equal(2, capped.Steps);
-        Assert.Equal(10, capped.Examples); // two batches of 5; the single leftover image never trained alone
+        Assert.Equal(6, capped.Examples); // one epoch of two batches of 3, then the cap
     }
 
     [Fact]
