@@ -288,9 +288,7 @@ public sealed class RoundCoordinator
     {
         // Logged with the acceptance, so an operator can spot a site whose local training diverged: its step dwarfs the
         // round's others. Taken outside the lock, and only when it will be logged: it reads every weight.
-        double norm = _logger.IsEnabled(LogLevel.Information)
-            ? DeltaClipping.L2Norm(delta.Tensors.Where(t => !TensorRoles.IsRunningStatistic(t.Name)).Select(t => t.Values))
-            : double.NaN;
+        double norm = _logger.IsEnabled(LogLevel.Information) ? DeltaClipping.WeightNorm(delta) : double.NaN;
         lock (_gate)
         {
             // The layout was checked with the header; the round is checked again because it may have closed

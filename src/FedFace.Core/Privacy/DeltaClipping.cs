@@ -50,6 +50,13 @@ public static class DeltaClipping
     /// <summary>The L2 norm of the concatenation of <paramref name="tensors"/>, accumulated in double.</summary>
     public static double L2Norm(IEnumerable<float[]> tensors) => Math.Sqrt(tensors.Sum(t => SumOfSquares(t)));
 
+    /// <summary>
+    /// How far a delta moves the weights: the L2 norm of every tensor but the BatchNorm running statistics, which are
+    /// measured rather than trained (<see cref="Aggregation.TensorRoles.IsRunningStatistic"/>).
+    /// </summary>
+    public static double WeightNorm(ModelState delta) =>
+        L2Norm(delta.Tensors.Where(t => !Aggregation.TensorRoles.IsRunningStatistic(t.Name)).Select(t => t.Values));
+
     /// <summary>Σ x², each square and the running sums in double (float sums drift by 1e−5 over a million values).</summary>
     internal static double SumOfSquares(ReadOnlySpan<float> values)
     {
