@@ -41,12 +41,11 @@ internal sealed class BatchSampler
 
     /// <summary>
     /// One pass over every image in a fresh random order, in <see cref="BatchesPerEpoch"/> batches whose sizes differ by at
-    /// most one (130 images in batches of up to 32: five of 26), never full batches and a small rest. A rest of two or three
-    /// images is a BatchNorm batch whose statistics are mostly noise: in E2 at seed 8 (130 and 131 faces) every spike of
-    /// the gradient norm, up to 65,170 against a median of 8, came from such a last batch, and some threw a site's weights
-    /// far enough to cost the federation 18 points in one round. The pixels
-    /// of every batch live in one buffer that the next batch overwrites: copy them out (<see cref="FaceBatch.ToTensor"/>)
-    /// before asking for the next. A fresh 5 MB array per batch cost ~15% of a training step in GC and page faults.
+    /// most one (130 images in batches of up to 32: five of 26, not four full ones and a rest of 2). A rest of two or three
+    /// images is a BatchNorm batch whose statistics are mostly noise: in E2 at seed 8 every spike of the backbone gradient,
+    /// up to 65,170 against a median of 7-12, came from such a last batch (README, E2). The pixels of every batch live in
+    /// one buffer that the next batch overwrites: copy them out (<see cref="FaceBatch.ToTensor"/>) before asking for the
+    /// next. A fresh 5 MB array per batch cost ~15% of a training step in GC and page faults.
     /// <c>UnmaskedTwins</c> is empty unless the sampler was made with them.
     /// </summary>
     public IEnumerable<(ReadOnlyMemory<float> Pixels, ReadOnlyMemory<float> UnmaskedTwins, long[] Labels)> NextEpoch()

@@ -79,10 +79,8 @@ public sealed record LocalTrainingOptions
 
     /// <summary>
     /// Before each step the backbone's gradient is scaled down to this L2 norm when it is longer (0 = never), as
-    /// arcface_torch clips it (at 5). It bounds how far one batch can throw the weights: in E2, before the batches were
-    /// balanced (<see cref="BatchSampler"/>), a last batch of 2-3 faces had gradients up to 65,170 against a median of 8,
-    /// and the site sent an update hundreds of times longer than its peers'. The head is not clipped; it never leaves
-    /// the site.
+    /// arcface_torch clips it (at 5). It bounds how far one batch can throw the weights, as a 2-3 face last batch did
+    /// before <see cref="BatchSampler"/> balanced the batches. The head is not clipped; it never leaves the site.
     /// </summary>
     public float GradientClipNorm { get; init; }
 
