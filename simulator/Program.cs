@@ -90,3 +90,9 @@ catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
     Console.Error.WriteLine("cancelled");
     return 130;
 }
+catch (DllNotFoundException e)
+{
+    // A native library the machine lacks (OpenCvNative names it): one line, not a stack trace.
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}

@@ -36,9 +36,9 @@ public static class CommandDispatcher
             error.Write(command.Usage);
             return UsageError;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException or DllNotFoundException)
         {
-            // Problems with the operator's files or settings: a clear line, not a stack trace.
+            // Problems with the operator's files, settings or machine (a native library missing): a clear line, not a stack trace.
             string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
             error.WriteLine($"fedface {command.Name}: error: {message}");
             return Failure;

@@ -39,6 +39,7 @@ public sealed class FaceAlignmentPipeline : IDisposable
         ArgumentNullException.ThrowIfNull(detectorFactory);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentOutOfRangeException.ThrowIfLessThan(degreeOfParallelism, 1);
+        OpenCvNative.EnsureLoaded();
         IReadOnlyList<string> problems = settings.Problems();
         if (problems.Count > 0)
         {

@@ -40,6 +40,7 @@ public sealed class HaarFaceDetector : IFaceDetector
     public HaarFaceDetector(string cascadeDirectory, float scoreThreshold = 0.6f, int maxDetectionSide = 640)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(cascadeDirectory);
+        OpenCvNative.EnsureLoaded();
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDetectionSide, 32);
         _scoreThreshold = scoreThreshold;
         _maxDetectionSide = maxDetectionSide;

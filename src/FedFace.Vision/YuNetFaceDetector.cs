@@ -30,6 +30,7 @@ public sealed class YuNetFaceDetector : IFaceDetector
     public YuNetFaceDetector(string modelPath, float scoreThreshold = 0.6f, float nmsThreshold = 0.3f, int maxDetectionSide = 640)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+        OpenCvNative.EnsureLoaded();
         if (!File.Exists(modelPath))
         {
             throw new FileNotFoundException($"YuNet model not found: {Path.GetFullPath(modelPath)}", modelPath);
