@@ -6,19 +6,37 @@ using FedFace.Vision;
 namespace FedFace.Simulator;
 
 /// <summary>
-/// Splits LFW for a federation: training people come from lfw-pairs.txt folds 1–5 only and are dealt
-/// to sites with no person at two sites; scoring uses the pairs of folds 6–10, whose people are disjoint
-/// from folds 1–5 (the folds are person-disjoint), so no site ever trains on a scored face.
+/// Which lfw-pairs.txt folds give the training people and which the scored pairs. The folds are person-disjoint, so
+/// no site ever trains on a scored face.
+/// </summary>
+public sealed record FoldSplit(int[] Training, int[] Scoring)
+{
+    /// <summary>Train on the people of folds 1–5, score the pairs of folds 6–10: every figure the experiments report.</summary>
+    public static readonly FoldSplit Test = new([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]);
+
+    /// <summary>
+    /// For choosing settings without looking at the pairs that judge them: train on folds 1–3, score folds 4–5. Fewer
+    /// people train (about 60%), and the threshold is chosen on one fold and tested on the other.
+    /// </summary>
+    public static readonly FoldSplit Validation = new([1, 2, 3], [4, 5]);
+
+    public static FoldSplit For(SimulatorOptions options) => options.ValidationSplit ? Validation : Test;
+
+    public string TrainingFolds => $"folds {Training[0]}–{Training[^1]}";
+    public string ScoringFolds => $"folds {Scoring[0]}–{Scoring[^1]}";
+}
+
+/// <summary>
+/// Splits LFW for a federation (<see cref="FoldSplit"/>): the training people are dealt to sites with no person at two
+/// sites; scoring uses the pairs of the other folds.
 /// </summary>
 public static class LfwPartition
 {
-    public static readonly int[] TrainingFolds = [1, 2, 3, 4, 5];
-    public static readonly int[] ScoringFolds = [6, 7, 8, 9, 10];
-
     public static IReadOnlyList<IReadOnlyList<LabelledImage>> DealSites(IReadOnlyList<LfwPair> pairs, SimulatorOptions options)
     {
-        var scoredPeople = PeopleOf(pairs.Where(p => ScoringFolds.Contains(p.Fold)));
-        string[] eligible = PeopleOf(pairs.Where(p => TrainingFolds.Contains(p.Fold)))
+        FoldSplit split = FoldSplit.For(options);
+        var scoredPeople = PeopleOf(pairs.Where(p => split.Scoring.Contains(p.Fold)));
+        string[] eligible = PeopleOf(pairs.Where(p => split.Training.Contains(p.Fold)))
             .Where(person => !scoredPeople.Contains(person))
             .Order(StringComparer.Ordinal)
             .Select(person => (person, images: ImagesOf(person)))
@@ -33,7 +51,7 @@ public static class LfwPartition
         }
         if (eligible.Length < options.Sites)
         {
-            throw new InvalidOperationException($"only {eligible.Length} people of folds 1–5 have {options.MinImagesPerPerson}+ images; cannot fill {options.Sites} sites");
+            throw new InvalidOperationException($"only {eligible.Length} people of {split.TrainingFolds} have {options.MinImagesPerPerson}+ images; cannot fill {options.Sites} sites");
         }
         int[] siteOfPerson = options.UnequalSites
             ? UnequalDeal(eligible.Length, options.Sites, options.SiteSizeRatio, random)
@@ -78,10 +96,10 @@ public static class LfwPartition
         return siteOf;
     }
 
-    /// <summary>The held-out pairs: folds 6–10, optionally the first N matched and N mismatched of each.</summary>
-    public static IReadOnlyList<LfwPair> ScoringPairs(IReadOnlyList<LfwPair> pairs, int pairsPerFold)
+    /// <summary>The held-out pairs: the split's scoring folds, optionally the first N matched and N mismatched of each.</summary>
+    public static IReadOnlyList<LfwPair> ScoringPairs(IReadOnlyList<LfwPair> pairs, FoldSplit split, int pairsPerFold)
     {
-        return pairs.Where(p => ScoringFolds.Contains(p.Fold))
+        return pairs.Where(p => split.Scoring.Contains(p.Fold))
             .GroupBy(p => (p.Fold, p.SamePerson))
             .SelectMany(g => pairsPerFold > 0 ? g.Take(pairsPerFold / 2) : g)
             .ToArray();

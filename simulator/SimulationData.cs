@@ -34,7 +34,8 @@ public sealed class SimulationData
     {
         IReadOnlyList<LfwPair> pairs = LfwPairsFile.Read(SharedData.LfwPairsFile);
         IReadOnlyList<IReadOnlyList<LabelledImage>> siteImages = LfwPartition.DealSites(pairs, options);
-        IReadOnlyList<LfwPair> scoringPairs = LfwPartition.ScoringPairs(pairs, options.EvalPairsPerFold);
+        FoldSplit split = FoldSplit.For(options);
+        IReadOnlyList<LfwPair> scoringPairs = LfwPartition.ScoringPairs(pairs, split, options.EvalPairsPerFold);
         ModelInputNormalization normalization = options.InputNormalization;
         var settings = new FacePipelineSettings { Policy = options.FaceSelection };
         using var pipeline = new FaceAlignmentPipeline(() => new YuNetFaceDetector(SharedData.YuNetModel), settings, degreeOfParallelism: Environment.ProcessorCount);
@@ -50,7 +51,7 @@ public sealed class SimulationData
             }
             return site;
         }).ToArray();
-        output.WriteLine($"Aligning the held-out faces of {scoringPairs.Count} pairs (lfw-pairs.txt folds 6–10){(options.MaskedEval ? ", masked renderings of each pair's second face too" : "")}…");
+        output.WriteLine($"Aligning the held-out faces of {scoringPairs.Count} pairs (lfw-pairs.txt {split.ScoringFolds}){(options.MaskedEval ? ", masked renderings of each pair's second face too" : "")}…");
         HeldOutVerification heldOut = HeldOutVerification.Prepare(scoringPairs, pipeline, normalization, options.MaskedEval, options.Seed, output);
         SiteRow[] rows = sites.Select((site, i) => new SiteRow($"site-{i + 1:D2}", site.People, site.Examples, site.SkippedNoFace, site.Unreadable)).ToArray();
         foreach (SiteRow row in rows)

@@ -25,7 +25,12 @@ public sealed class SimulatorOptions
     /// repeats to the bit, and two settings can be compared without the arrival order's noise. On by default here.
     /// </summary>
     public bool SumInSiteOrder { get; set; } = true;
-    /// <summary>Training people: those of lfw-pairs.txt folds 1–5 with at least this many LFW images.</summary>
+    /// <summary>
+    /// Train on the people of folds 1–3 and score the pairs of folds 4–5 (<see cref="FoldSplit.Validation"/>), so that
+    /// settings can be chosen without scoring the test pairs of folds 6–10.
+    /// </summary>
+    public bool ValidationSplit { get; set; }
+    /// <summary>Training people: those of the training folds (lfw-pairs.txt 1–5) with at least this many LFW images.</summary>
     public int MinImagesPerPerson { get; set; } = 5;
     public int MaxImagesPerPerson { get; set; } = 8;
     /// <summary>0 = every eligible person.</summary>
@@ -141,7 +146,7 @@ public sealed class SimulatorOptions
     public int DropSites { get; set; }
     /// <summary>keys (they never advertise keys), shares (advertised, never share), masked (shared, no masked input), unmask (sent it, never unmask).</summary>
     public string DropAt { get; set; } = "masked";
-    /// <summary>Pairs scored per held-out fold (half matched, half not); 0 = all 600 of each of folds 6–10 (slower, exact protocol).</summary>
+    /// <summary>Pairs scored per held-out fold (half matched, half not); 0 = all 600 of each scored fold (slower, exact protocol).</summary>
     public int EvalPairsPerFold { get; set; } = 100;
     /// <summary>Also score every round with a synthetic mask on the second image of each held-out pair.</summary>
     public bool MaskedEval { get; set; }
@@ -377,6 +382,7 @@ public sealed class SimulatorOptions
         ["--drop-sites"] = nameof(DropSites),
         ["--drop-at"] = nameof(DropAt),
         ["--eval-pairs-per-fold"] = nameof(EvalPairsPerFold),
+        ["--validation-split"] = nameof(ValidationSplit),
         ["--masked-eval"] = nameof(MaskedEval),
         ["--seed"] = nameof(Seed),
         ["--out"] = nameof(OutputDirectory),

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using FedFace.Evaluation.Plotting;
 
@@ -31,9 +32,16 @@ public static class ExperimentOutput
     }
 
     /// <summary>What was trained on and scored, in words, for the report.</summary>
-    public static string Protocol(SimulatorOptions options) =>
-        $"train on people of lfw-pairs.txt folds 1-5 ({options.MinImagesPerPerson}+ images, at most {options.MaxImagesPerPerson} each, " +
-        $"{(options.MaxPeople > 0 ? $"{options.MaxPeople} people" : "all such people")}); score " +
-        (options.EvalPairsPerFold > 0 ? $"{options.EvalPairsPerFold} pairs of each of folds 6-10 (sampled, not the exact protocol)" : "all 3,000 pairs of folds 6-10") +
-        ", threshold chosen on 4 folds, accuracy on the 5th, averaged" + (options.MaskedEval ? "; masked: synthetic mask on the second image of each pair" : "");
+    public static string Protocol(SimulatorOptions options)
+    {
+        FoldSplit split = FoldSplit.For(options);
+        int folds = split.Scoring.Length;
+        string allPairs = (600 * folds).ToString("N0", CultureInfo.InvariantCulture);
+        return $"train on people of lfw-pairs.txt {split.TrainingFolds} ({options.MinImagesPerPerson}+ images, at most {options.MaxImagesPerPerson} each, " +
+            $"{(options.MaxPeople > 0 ? $"{options.MaxPeople} people" : "all such people")}); score " +
+            (options.EvalPairsPerFold > 0 ? $"{options.EvalPairsPerFold} pairs of each of {split.ScoringFolds} (sampled, not the exact protocol)" : $"all {allPairs} pairs of {split.ScoringFolds}") +
+            $", threshold chosen on {folds - 1} fold{(folds > 2 ? "s" : "")}, accuracy on the remaining one, averaged" +
+            (options.MaskedEval ? "; masked: synthetic mask on the second image of each pair" : "") +
+            (options.ValidationSplit ? " (the validation split, for choosing settings: never the reported figures)" : "");
+    }
 }

@@ -1,6 +1,8 @@
 using FedFace.Aggregator;
 using FedFace.Client;
+using FedFace.Core;
 using FedFace.Core.Privacy;
+using FedFace.Evaluation;
 using FedFace.Learning.Training;
 using FedFace.Simulator;
 using Microsoft.Extensions.Configuration;
@@ -162,6 +164,28 @@ public sealed class SimulatorSettingsTests
     public void The_aggregator_refuses_a_mask_probability_outside_zero_to_one()
     {
         Assert.Contains(new LocalTrainingSettings { MaskedFaceProbability = 2 }.Problems("Training"), p => p.Contains("MaskedFaceProbability"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Sites_train_only_on_people_of_the_training_folds_and_the_scored_pairs_come_from_the_others(bool validation)
+    {
+        IReadOnlyList<LfwPair> pairs = LfwPairsFile.Read(SharedData.LfwPairsFile);
+        var options = Parse("--validation-split", validation ? "true" : "false", "--sites", "4", "--max-people", "40", "--min-images", "2");
+        FoldSplit split = FoldSplit.For(options);
+        HashSet<string> scoredPeople = pairs.Where(p => split.Scoring.Contains(p.Fold)).SelectMany(p => new[] { p.Person1, p.Person2 }).ToHashSet();
+        HashSet<string> trainingFoldPeople = pairs.Where(p => split.Training.Contains(p.Fold)).SelectMany(p => new[] { p.Person1, p.Person2 }).ToHashSet();
+
+        string[] trained = LfwPartition.DealSites(pairs, options).SelectMany(site => site.Select(image => image.Person)).Distinct().ToArray();
+        IReadOnlyList<LfwPair> scored = LfwPartition.ScoringPairs(pairs, split, pairsPerFold: 0);
+
+        Assert.Equal(validation ? [4, 5] : [6, 7, 8, 9, 10], scored.Select(p => p.Fold).Distinct().Order());
+        Assert.Equal(600 * split.Scoring.Length, scored.Count);
+        Assert.Equal(40, trained.Length);
+        Assert.All(trained, person => Assert.True(trainingFoldPeople.Contains(person) && !scoredPeople.Contains(person), person));
+        // Choosing settings on the validation split never looks at the test pairs: none of its folds is one of them.
+        Assert.Empty(FoldSplit.Validation.Training.Concat(FoldSplit.Validation.Scoring).Intersect(FoldSplit.Test.Scoring));
     }
 
     [Fact]
