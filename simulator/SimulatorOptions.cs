@@ -22,7 +22,8 @@ public sealed class SimulatorOptions
     public int AverageLastModels { get; set; } = 1;
     /// <summary>
     /// The aggregator sums each round's updates in site order, not arrival order (its SumInSiteOrder): a simulation then
-    /// repeats to the bit, and two settings can be compared without the arrival order's noise. On by default here.
+    /// repeats to the bit on the same machine (another CPU's kernels round differently), and two settings can be compared
+    /// without the arrival order's noise. On by default here.
     /// </summary>
     public bool SumInSiteOrder { get; set; } = true;
     /// <summary>
