@@ -1,3 +1,4 @@
+using FedFace.Learning.Numerics;
 using static TorchSharp.torch;
 
 namespace FedFace.Learning.Backbones;
@@ -15,6 +16,8 @@ public abstract class FaceBackbone : nn.Module<Tensor, Tensor>
     protected FaceBackbone(string name) : base(name)
     {
         NativeMemory.ConfigureAllocator();
+        // Proven before the network's first use, so a process on a CPU that computes wrong refuses when it builds one.
+        _ = ConvolutionLayoutGuard.Layout;
     }
 
     public abstract BackboneArchitecture Architecture { get; }
@@ -58,17 +61,10 @@ public abstract class FaceBackbone : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// The same faces laid out channels-last (NHWC strides, same NCHW shape), which the convolutions then keep: libtorch's
-    /// oneDNN kernels, depthwise ones above all, run faster on it. Here (batch 32, 2 threads) MobileFaceNet trained about
-    /// 1.4 times as fast, in PyTorch 1.13 as in libtorch 2.10, and IResNet-18 about 1.16 times (17-18 → 20-21 images/s).
-    /// The parameters stay contiguous, as BackboneState copies them.
+    /// The faces in the layout the process's convolutions proved correct in (<see cref="ConvolutionLayoutGuard"/>):
+    /// channels-last, the fast one, wherever it checks out. The parameters stay contiguous, as BackboneState copies them.
     /// </summary>
-    protected static Tensor ChannelsLast(Tensor faces)
-    {
-        using Tensor nhwc = faces.permute(0, 2, 3, 1);
-        using Tensor packed = nhwc.contiguous();
-        return packed.permute(0, 3, 1, 2);
-    }
+    protected static Tensor ArrangeForConvolutions(Tensor faces) => ConvolutionLayouts.Arrange(faces, ConvolutionLayoutGuard.Layout);
 
     /// <summary>
     /// The forward pass as steps over the state's tensors, for exporting BatchNorm-folded graphs (ONNX). It restates

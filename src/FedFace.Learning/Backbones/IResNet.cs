@@ -68,7 +68,7 @@ public sealed class IResNet : FaceBackbone
 
     public override Tensor forward(Tensor faces)
     {
-        using Tensor input = ChannelsLast(faces);
+        using Tensor input = ArrangeForConvolutions(faces);
         using Tensor maps = LayerChain.Apply(input, _conv1, _bn1, _prelu, _layer1, _layer2, _layer3, _layer4, _bn2);
         using Tensor flat = maps.flatten(1);
         return LayerChain.Apply(flat, _fc, _features);

@@ -51,7 +51,7 @@ public sealed class MobileFaceNet : FaceBackbone
 
     public override Tensor forward(Tensor faces)
     {
-        using Tensor input = ChannelsLast(faces);
+        using Tensor input = ArrangeForConvolutions(faces);
         using Tensor embeddings = LayerChain.Apply(input, _conv1, _dwConv, _features, _conv2, _gdconv, _conv3, _bn);
         return embeddings.flatten(1);
     }

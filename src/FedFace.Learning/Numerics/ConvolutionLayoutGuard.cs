@@ -1,0 +1,44 @@
+namespace FedFace.Learning.Numerics;
+
+/// <summary>
+/// The process's one decision on the convolution layout, made by <see cref="ConvolutionPathCheck"/> the first time a
+/// backbone is built (lazily, once, thread-safely) and kept for the process's life. A failed check is kept too: every
+/// later network refuses in the same words. FEDFACE_CONV_LAYOUT=contiguous|channels-last forces a layout, for
+/// comparisons; the forced layout is checked all the same.
+/// </summary>
+public static class ConvolutionLayoutGuard
+{
+    public const string LayoutVariable = "FEDFACE_CONV_LAYOUT";
+
+    /// <summary>
+    /// Where the one line goes when the backbones leave the fast path: standard error unless a host routes it to its
+    /// logger. Set it before the first network is built.
+    /// </summary>
+    public static Action<string> Warn { get; set; } = Console.Error.WriteLine;
+
+    private static readonly Lazy<ConvolutionPathDecision> s_decision = new(
+        () => new ConvolutionPathCheck(CpuDescription.OfThisMachine, line => Warn(line)).Decide(ForcedLayout(Environment.GetEnvironmentVariable(LayoutVariable))),
+        LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <exception cref="UnreliableConvolutionsException">when no layout computes correctly on this machine.</exception>
+    public static ConvolutionPathDecision Decision => s_decision.Value;
+
+    /// <summary>The layout the backbones arrange their input in.</summary>
+    public static ConvolutionLayout Layout => Decision.Layout;
+
+    internal static ConvolutionLayout? ForcedLayout(string? setting)
+    {
+        if (string.IsNullOrWhiteSpace(setting))
+        {
+            return null;
+        }
+        try
+        {
+            return ConvolutionLayouts.Parse(setting);
+        }
+        catch (ArgumentException)
+        {
+            throw new ArgumentException($"{LayoutVariable} is '{setting}'; expected contiguous or channels-last (or unset, to let the check choose)");
+        }
+    }
+}

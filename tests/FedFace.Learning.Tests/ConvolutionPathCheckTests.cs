@@ -1,0 +1,166 @@
+using FedFace.Learning.Numerics;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace FedFace.Learning.Tests;
+
+/// <summary>
+/// The guard that keeps the backbones off a convolution path computing wrong numbers (oneDNN's channels-last kernels on
+/// an AVX-512 EPYC). This CPU computes right on both layouts, so the wrong path is injected: a convolution that mixes
+/// channels whenever its input is channels-last, as the faulty kernels' results did.
+/// </summary>
+public sealed class ConvolutionPathCheckTests(ITestOutputHelper output)
+{
+    private static readonly CpuDescription TestCpu = new("Test CPU 9000", ["avx512bw", "avx512f"]);
+
+    [Fact]
+    public void Both_layouts_agree_with_the_float64_reference_on_this_CPU_with_a_wide_margin()
+    {
+        foreach (ConvolutionLayout layout in Enum.GetValues<ConvolutionLayout>())
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            ConvolutionPathDecision decision = new ConvolutionPathCheck(CpuDescription.OfThisMachine, _ => { }).Decide(forced: layout);
+            output.WriteLine($"{decision} ({clock.Elapsed.TotalMilliseconds:F0} ms)");
+
+            LayoutAgreement agreement = Assert.Single(decision.Checked);
+            Assert.Equal(layout, decision.Layout);
+            // Normal float32 rounding must sit far below the tolerance, or a slightly different CPU would fail it.
+            Assert.True(agreement.WorstRelativeError < ConvolutionPathCheck.Tolerance / 20, agreement.ToString());
+        }
+    }
+
+    [Fact]
+    public void When_channels_last_convolutions_compute_wrong_the_check_takes_the_contiguous_path_and_says_so_in_one_line()
+    {
+        var lines = new List<string>();
+
+        ConvolutionPathDecision decision = new ConvolutionPathCheck(TestCpu, lines.Add, WrongOn(channelsLast: true)).Decide();
+
+        Assert.Equal(ConvolutionLayout.Contiguous, decision.Layout);
+        Assert.False(decision.Checked[0].Agrees);
+        Assert.True(decision.Checked[0].WorstRelativeError > 100 * ConvolutionPathCheck.Tolerance, decision.Checked[0].ToString());
+        string line = Assert.Single(lines);
+        output.WriteLine(line);
+        Assert.DoesNotContain('\n', line);
+        Assert.Contains("Test CPU 9000", line);
+        Assert.Contains("avx512bw avx512f", line);
+        Assert.Contains("in the contiguous layout", line);
+        Assert.Contains("channels-last off by", line);
+    }
+
+    [Fact]
+    public void When_the_fast_path_checks_out_it_is_taken_and_nothing_is_written()
+    {
+        var lines = new List<string>();
+
+        ConvolutionPathDecision decision = new ConvolutionPathCheck(TestCpu, lines.Add, WrongOn(channelsLast: false)).Decide();
+
+        Assert.Equal(ConvolutionLayout.ChannelsLast, decision.Layout);
+        Assert.Single(decision.Checked);
+        Assert.Empty(lines);
+    }
+
+    [Fact]
+    public void When_no_layout_computes_right_the_check_refuses_naming_the_CPU_and_both_errors()
+    {
+        Convolution wrongEverywhere = (input, weight, stride, padding, groups) => Mix(ConvolutionProbe.Convolve(input, weight, stride, padding, groups));
+
+        var error = Assert.Throws<UnreliableConvolutionsException>(() => new ConvolutionPathCheck(TestCpu, _ => { }, wrongEverywhere).Decide());
+
+        output.WriteLine(error.Message);
+        Assert.Contains("Test CPU 9000", error.Message);
+        Assert.Contains("channels-last off by", error.Message);
+        Assert.Contains("contiguous off by", error.Message);
+    }
+
+    [Fact]
+    public void A_forced_layout_that_computes_wrong_is_refused_rather_than_used()
+    {
+        Assert.Throws<UnreliableConvolutionsException>(() =>
+            new ConvolutionPathCheck(TestCpu, _ => { }, WrongOn(channelsLast: true)).Decide(forced: ConvolutionLayout.ChannelsLast));
+    }
+
+    [Fact]
+    public void A_forced_contiguous_layout_is_checked_used_and_reported()
+    {
+        var lines = new List<string>();
+
+        ConvolutionPathDecision decision = new ConvolutionPathCheck(TestCpu, lines.Add).Decide(forced: ConvolutionLayout.Contiguous);
+
+        Assert.Equal(ConvolutionLayout.Contiguous, decision.Layout);
+        Assert.True(decision.Forced);
+        Assert.Contains(ConvolutionLayoutGuard.LayoutVariable, Assert.Single(lines));
+    }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData(" ", null)]
+    [InlineData("contiguous", ConvolutionLayout.Contiguous)]
+    [InlineData("Channels-Last", ConvolutionLayout.ChannelsLast)]
+    public void The_layout_setting_is_read_by_name(string? setting, ConvolutionLayout? expected)
+    {
+        Assert.Equal(expected, ConvolutionLayoutGuard.ForcedLayout(setting));
+    }
+
+    [Fact]
+    public void An_unknown_layout_setting_is_refused_naming_the_variable_and_the_choices()
+    {
+        var error = Assert.Throws<ArgumentException>(() => ConvolutionLayoutGuard.ForcedLayout("nhwc"));
+
+        Assert.Contains("FEDFACE_CONV_LAYOUT is 'nhwc'", error.Message);
+        Assert.Contains("contiguous or channels-last", error.Message);
+    }
+
+    [Fact]
+    public void The_process_layout_is_the_setting_or_else_the_fast_path_on_this_CPU()
+    {
+        ConvolutionPathDecision decision = ConvolutionLayoutGuard.Decision;
+        output.WriteLine($"{decision}; the check took {decision.CheckSeconds * 1000:F0} ms");
+
+        ConvolutionLayout expected = ConvolutionLayoutGuard.ForcedLayout(Environment.GetEnvironmentVariable(ConvolutionLayoutGuard.LayoutVariable))
+            ?? ConvolutionLayout.ChannelsLast;
+        Assert.Equal(expected, decision.Layout);
+        Assert.Equal(CpuDescription.OfThisMachine, decision.Cpu);
+    }
+
+    [Fact]
+    public void The_CPU_is_named_with_its_AVX512_flags_from_cpuinfo()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, "processor\t: 0\nmodel name\t: AMD EPYC 9654 96-Core Processor\nflags\t\t: fpu sse avx2 avx512f avx512dq avx512_bf16 fma\n");
+
+            CpuDescription cpu = CpuDescription.Read(path);
+
+            Assert.Equal("AMD EPYC 9654 96-Core Processor", cpu.Model);
+            Assert.Equal(["avx512_bf16", "avx512dq", "avx512f"], cpu.Avx512Flags);
+            Assert.Equal("AMD EPYC 9654 96-Core Processor, avx512_bf16 avx512dq avx512f", cpu.ToString());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>libtorch's convolution, made wrong on inputs of one layout only.</summary>
+    private static Convolution WrongOn(bool channelsLast) => (input, weight, stride, padding, groups) =>
+    {
+        Tensor result = ConvolutionProbe.Convolve(input, weight, stride, padding, groups);
+        return IsChannelsLast(input) == channelsLast ? Mix(result) : result;
+    };
+
+    /// <summary>Channels-last with more than one pixel: the channel stride is 1 (contiguous NCHW has H·W there).</summary>
+    private static bool IsChannelsLast(Tensor input) => input.stride(1) == 1 && input.shape[2] * input.shape[3] > 1;
+
+    /// <summary>A quarter of each channel leaks into the next: hundreds of values off, as the faulty kernels left them.</summary>
+    private static Tensor Mix(Tensor result)
+    {
+        using Tensor rolled = result.roll(1, 1);
+        using Tensor leak = rolled * 0.25;
+        using (result)
+        {
+            return result + leak;
+        }
+    }
+}
