@@ -9,6 +9,16 @@ dotnet build FedFace.sln --nologo -v quiet
 set +e
 dotnet test FedFace.sln --no-build --nologo --logger trx --results-directory "$results"
 status=$?
+# The backbones' convolution layout depends on the CPU (ConvolutionLayoutGuard: channels-last only where it computes
+# right). Pin both paths on whatever CPU runs this: the tests that compare embeddings against ONNX Runtime and across
+# batchings, and the guard's own checks, once more with oneDNN capped at AVX2 and once with the contiguous layout forced.
+numerics_tests='FullyQualifiedName~FedFace.Learning.Tests.OnnxParityTests|FullyQualifiedName~FedFace.Learning.Tests.FaceEmbedderTests'
+numerics_tests+='|FullyQualifiedName~ConvolutionPathCheckTests.Channels_last_agrees|FullyQualifiedName~ConvolutionPathCheckTests.The_contiguous_layout'
+numerics_tests+='|FullyQualifiedName~ConvolutionPathCheckTests.The_process_layout'
+for setting in ONEDNN_MAX_CPU_ISA=AVX2 FEDFACE_CONV_LAYOUT=contiguous; do
+  env "$setting" dotnet test tests/FedFace.Learning.Tests --no-build --nologo --filter "$numerics_tests" \
+    --logger "trx;LogFileName=numerics-${setting%%=*}.trx" --results-directory "$results" || status=$?
+done
 set -e
 
 # Sum the counters of every TRX file: dotnet test's own summary is per project.

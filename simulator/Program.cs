@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.Learning.Numerics;
 using FedFace.Simulator;
 using FedFace.Simulator.Benchmarks;
 using FedFace.Simulator.Experiments;
@@ -63,6 +64,12 @@ if (problems.Count > 0)
 using ILoggerFactory loggerFactory = LoggerFactory.Create(logging => logging
     .AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss "; })
     .SetMinimumLevel(configuration.GetValue("Verbose", false) ? LogLevel.Information : LogLevel.Warning));
+// Every command here trains: refuse at once, in one line, on a machine whose convolutions compute wrong.
+if (ConvolutionLayoutGuard.FailureAtStart() is { } numericsError)
+{
+    Console.Error.WriteLine($"error: {numericsError}");
+    return 1;
+}
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancellation.Cancel(); };
 try

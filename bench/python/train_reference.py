@@ -89,8 +89,9 @@ class GDConv(nn.Module):
 
 
 class MobileFaceNet(nn.Module):
-    def __init__(self):
+    def __init__(self, memory_format=torch.channels_last):
         super().__init__()
+        self.memory_format = memory_format
         self.conv1 = ConvBnReLU6(3, 64, kernel=3, stride=2)
         self.dw_conv = DepthwiseSeparableConv(64, 64)
         blocks, channels = [], 64
@@ -113,7 +114,7 @@ class MobileFaceNet(nn.Module):
                 nn.init.zeros_(m.bias)
 
     def forward(self, x):
-        x = self.conv1(x.contiguous(memory_format=torch.channels_last))  # as ours: NHWC activations, contiguous weights
+        x = self.conv1(x.contiguous(memory_format=self.memory_format))  # as ours: the same layout, contiguous weights
         x = self.dw_conv(x)
         x = self.features(x)
         x = self.conv2(x)
@@ -175,6 +176,8 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--learning-rate", type=float, default=0.1)
     parser.add_argument("--learning-rate-floor", type=float, default=1e-6)
+    # The layout our backbones compute in (FedFace's convolution path check chooses it per CPU), so both sides compare alike.
+    parser.add_argument("--layout", choices=["channels-last", "contiguous"], default="channels-last")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -184,7 +187,8 @@ def main():
     pixels = torch.rand(images, 3, SIDE, SIDE, generator=generator) * 2 - 1
     labels = torch.randint(0, args.classes, (images,), generator=generator)
 
-    backbone, head = MobileFaceNet(), ArcFaceHead(args.classes)
+    memory_format = torch.channels_last if args.layout == "channels-last" else torch.contiguous_format
+    backbone, head = MobileFaceNet(memory_format), ArcFaceHead(args.classes)
     backbone.train()
     head.train()
     parameters = list(backbone.parameters()) + list(head.parameters())
@@ -225,6 +229,7 @@ def main():
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "glibc_tunables": os.environ.get("GLIBC_TUNABLES", ""),
+        "layout": args.layout,
     }))
 
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FedFace.Benchmarks;
 using FedFace.Core;
+using FedFace.Learning.Numerics;
 using FedFace.Learning.Onnx;
 using FedFace.Simulator.Experiments;
 
@@ -25,6 +26,11 @@ public static class LearningBenchmark
         string root = RunInfo.RepositoryRoot(AppContext.BaseDirectory) ?? RunInfo.RepositoryRoot(Directory.GetCurrentDirectory()) ?? ".";
         (string commit, bool dirty) = RunInfo.Commit(root);
 
+        // The path every figure below was computed on: the layout the guard chose, on which CPU (issue 20).
+        ConvolutionPathDecision convolutionPath = ConvolutionLayoutGuard.Decision;
+        output.WriteLine(convolutionPath.ToString());
+        JsonObject? previous = File.Exists(outputPath) ? JsonNode.Parse(await File.ReadAllTextAsync(outputPath, cancellationToken)) as JsonObject : null;
+
         output.WriteLine($"ONNX parity on {OnnxParity.FaceCount} aligned LFW faces…");
         OnnxParity parity = OnnxParity.LoadLfwFaces();
         double importCosine = parity.ImportMinCosine(SharedData.MobileFaceNetOnnx);
@@ -41,6 +47,15 @@ public static class LearningBenchmark
             ["dirty_tree"] = dirty,
             ["machine"] = JsonSerializer.SerializeToNode(machine),
             ["measured_at_utc"] = DateTimeOffset.UtcNow.ToString("O"),
+            ["convolution_path"] = new JsonObject
+            {
+                ["layout"] = convolutionPath.Layout.Name(),
+                ["forced_by_FEDFACE_CONV_LAYOUT"] = convolutionPath.Forced,
+                ["cpu"] = convolutionPath.Cpu.Model,
+                ["avx512_flags"] = new JsonArray([.. convolutionPath.Cpu.Avx512Flags.Select(f => JsonValue.Create(f))]),
+                ["onednn_max_cpu_isa"] = Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"),
+                ["check"] = convolutionPath.ToString(),
+            },
             ["import_min_cosine"] = importCosine,
             ["export_min_cosine"] = exportCosine,
             ["parity_method"] = $"first image of each of the first {OnnxParity.FaceCount} LFW people (alphabetical) that YuNet aligns; TorchSharp vs ONNX Runtime 1 thread-pair; export from the pretrained weights with perturbed BatchNorm statistics",
@@ -52,8 +67,8 @@ public static class LearningBenchmark
             ["delta_copy_in_ms"] = training.ImportMilliseconds,
             ["training"] = JsonSerializer.SerializeToNode(training),
         };
-        AddExperiment(result, "e1", e1ReportPath, E1Keys, output);
-        AddExperiment(result, "e2", e2ReportPath, E2Keys, output);
+        AddExperiment(result, "e1", e1ReportPath, E1Keys, previous, output);
+        AddExperiment(result, "e2", e2ReportPath, E2Keys, previous, output);
         result["seconds"] = clock.Elapsed.TotalSeconds;
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputPath))!);
@@ -61,9 +76,19 @@ public static class LearningBenchmark
         output.WriteLine($"Wrote {outputPath}");
     }
 
-    /// <summary>The experiment's headline figures under their keys, or null for each with a note saying why.</summary>
-    private static void AddExperiment(JsonObject result, string name, string? reportPath, string[] keys, TextWriter output)
+    /// <summary>
+    /// The experiment's headline figures under their keys: from its report when given; else carried over from the
+    /// previous result file with where and when they were measured (an experiment takes 25-80 minutes, and the training
+    /// figures here are re-measured more often); else null for each, with a note saying why.
+    /// </summary>
+    private static void AddExperiment(JsonObject result, string name, string? reportPath, string[] keys, JsonObject? previous, TextWriter output)
     {
+        if (string.IsNullOrWhiteSpace(reportPath) && previous is not null && keys.Any(k => previous[k] is not null))
+        {
+            CarryOver(result, name, keys, previous);
+            output.WriteLine($"  {name}: {result[$"{name}_note"]}");
+            return;
+        }
         JsonObject? figures = null;
         string note;
         if (string.IsNullOrWhiteSpace(reportPath))
@@ -90,5 +115,29 @@ public static class LearningBenchmark
         }
         result[$"{name}_note"] = note;
         output.WriteLine($"  {name}: {note}");
+    }
+
+    /// <summary>
+    /// The previous file's figures of one experiment, not re-measured in this run, labelled with their own provenance:
+    /// the commit, time, CPU and convolution layout of the run that measured them (kept as they were when the previous
+    /// file had carried them over itself).
+    /// </summary>
+    private static void CarryOver(JsonObject result, string name, string[] keys, JsonObject previous)
+    {
+        foreach (string key in new[] { $"{name}_goal_met", $"{name}_protocol", $"{name}_quick" }.Concat(keys))
+        {
+            result[key] = previous[key]?.DeepClone();
+        }
+        result[$"{name}_carried_over_from"] = previous[$"{name}_carried_over_from"]?.DeepClone() ?? new JsonObject
+        {
+            ["commit"] = previous["commit"]?.DeepClone(),
+            ["measured_at_utc"] = previous["measured_at_utc"]?.DeepClone(),
+            ["cpu"] = previous["machine"]?["Cpu"]?.DeepClone(),
+            ["convolution_layout"] = previous["convolution_path"]?["layout"]?.DeepClone() ?? "not recorded (channels-last, before the layout check)",
+        };
+        string previousNote = previous[$"{name}_note"]?.GetValue<string>() ?? "";
+        result[$"{name}_note"] = previousNote.StartsWith("carried over", StringComparison.Ordinal)
+            ? previousNote
+            : $"carried over from the previous learning.json, NOT re-measured in this run (see {name}_carried_over_from); there: {previousNote}";
     }
 }

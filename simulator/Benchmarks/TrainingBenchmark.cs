@@ -3,6 +3,7 @@ using System.Text.Json;
 using FedFace.Core;
 using FedFace.Learning;
 using FedFace.Learning.Backbones;
+using FedFace.Learning.Numerics;
 using FedFace.Learning.Training;
 using static TorchSharp.torch;
 
@@ -109,7 +110,8 @@ public static class TrainingBenchmark
         return new TrainingBenchmarkFigures(
             Data,
             Method: $"{settings.Pairs} interleaved pairs (SiteModel.Train in this process, then a fresh {settings.PythonPath} process); each side runs "
-                + $"{settings.WarmupSteps} untimed steps, then times {settings.MeasuredSteps} steps of batch {settings.BatchSize} with {settings.Threads} torch threads. "
+                + $"{settings.WarmupSteps} untimed steps, then times {settings.MeasuredSteps} steps of batch {settings.BatchSize} with {settings.Threads} torch threads, "
+                + $"both in the {ConvolutionLayoutGuard.Layout.Name()} layout (the one the convolution path check chose on this CPU). "
                 + "Throughput figures are medians over the pairs; the ratio is the median of the per-pair ratios.",
             settings.BatchSize, settings.Threads, settings.WarmupSteps, settings.MeasuredSteps, tunables, pytorchVersion, pairs,
             CSharpImagesPerSecond: Median(pairs.Select(p => p.CSharpImagesPerSecond)),
@@ -184,6 +186,8 @@ public static class TrainingBenchmark
         {
             script, "--batch", $"{settings.BatchSize}", "--threads", $"{settings.Threads}", "--warmup-steps", $"{settings.WarmupSteps}",
             "--steps", $"{settings.MeasuredSteps}", "--classes", $"{settings.Classes}",
+            // PyTorch computes in the layout our backbones use on this CPU, so the ratio compares like with like.
+            "--layout", ConvolutionLayoutGuard.Layout.Name(),
         })
         {
             start.ArgumentList.Add(argument);

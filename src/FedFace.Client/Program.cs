@@ -2,6 +2,7 @@ using FedFace.Client;
 using FedFace.Core.Storage;
 using FedFace.Learning;
 using FedFace.Learning.Backbones;
+using FedFace.Learning.Numerics;
 using FedFace.Learning.Onnx;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,6 +14,12 @@ using Microsoft.Extensions.Options;
 //   from the global model's tensors, so the backbone is chosen here once for the whole federation.
 // fedface-site export-onnx --model FILE.ffm --out FILE.onnx: a global model as ONNX, for serving with ONNX Runtime.
 // Otherwise: run the site worker.
+// Every command builds or trains a network: refuse at once, in one line, on a machine whose convolutions compute wrong.
+if (ConvolutionLayoutGuard.FailureAtStart() is { } numericsError)
+{
+    Console.Error.WriteLine($"error: {numericsError}");
+    return 1;
+}
 if (args.Length > 0 && args[0] == "init-model")
 {
     string output = ArgumentAfter(args, "--out") ?? "initial-model.ffm";

@@ -1,3 +1,4 @@
+using FedFace.Learning.Numerics;
 using FedFace.Vision;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,6 +13,11 @@ public sealed class SiteWorker(IOptions<SiteOptions> options, ILoggerFactory log
     {
         SiteOptions site = options.Value;
         ILogger logger = loggerFactory.CreateLogger<SiteWorker>();
+        // Program.cs has made the decision (and refused to start without a correct path); a departure was written then.
+        if (ConvolutionLayoutGuard.Layout == ConvolutionLayout.ChannelsLast)
+        {
+            logger.LogInformation("{ConvolutionPath}", ConvolutionLayoutGuard.Decision);
+        }
         using var agent = new SiteAgent(site, cancellationToken =>
         {
             using FaceAlignmentPipeline pipeline = SiteData.CreatePipeline(site);

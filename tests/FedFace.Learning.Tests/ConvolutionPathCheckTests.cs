@@ -14,18 +14,31 @@ public sealed class ConvolutionPathCheckTests(ITestOutputHelper output)
     private static readonly CpuDescription TestCpu = new("Test CPU 9000", ["avx512bw", "avx512f"]);
 
     [Fact]
-    public void Both_layouts_agree_with_the_float64_reference_on_this_CPU_with_a_wide_margin()
+    public void The_contiguous_layout_agrees_with_the_float64_reference_with_a_wide_margin()
     {
-        foreach (ConvolutionLayout layout in Enum.GetValues<ConvolutionLayout>())
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            ConvolutionPathDecision decision = new ConvolutionPathCheck(CpuDescription.OfThisMachine, _ => { }).Decide(forced: layout);
-            output.WriteLine($"{decision} ({clock.Elapsed.TotalMilliseconds:F0} ms)");
+        LayoutAgreement agreement = CheckOnThisCpu(ConvolutionLayout.Contiguous);
 
-            LayoutAgreement agreement = Assert.Single(decision.Checked);
-            Assert.Equal(layout, decision.Layout);
-            // Normal float32 rounding must sit far below the tolerance, or a slightly different CPU would fail it.
+        // Normal float32 rounding must sit far below the tolerance, or a slightly different CPU would fail it.
+        Assert.True(agreement.WorstRelativeError < ConvolutionPathCheck.Tolerance / 20, agreement.ToString());
+    }
+
+    /// <summary>
+    /// Without AVX-512 (or with oneDNN capped below it) channels-last must check out: run-tests.sh runs this once more
+    /// with ONEDNN_MAX_CPU_ISA=AVX2. On an AVX-512 path it may be wrong (then the guard leaves it), but never borderline:
+    /// the tolerance has to separate rounding from wrong kernels cleanly.
+    /// </summary>
+    [Fact]
+    public void Channels_last_agrees_with_the_float64_reference_below_AVX512_and_is_never_borderline()
+    {
+        LayoutAgreement agreement = CheckOnThisCpu(ConvolutionLayout.ChannelsLast);
+
+        if (!Avx512InUse())
+        {
             Assert.True(agreement.WorstRelativeError < ConvolutionPathCheck.Tolerance / 20, agreement.ToString());
+        }
+        else
+        {
+            Assert.True(agreement.WorstRelativeError is < ConvolutionPathCheck.Tolerance / 20 or > ConvolutionPathCheck.Tolerance * 10, agreement.ToString());
         }
     }
 
@@ -112,15 +125,18 @@ public sealed class ConvolutionPathCheckTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_process_layout_is_the_setting_or_else_the_fast_path_on_this_CPU()
+    public void The_process_layout_is_the_setting_or_else_the_first_that_checks_out_fast_path_first()
     {
         ConvolutionPathDecision decision = ConvolutionLayoutGuard.Decision;
         output.WriteLine($"{decision}; the check took {decision.CheckSeconds * 1000:F0} ms");
 
-        ConvolutionLayout expected = ConvolutionLayoutGuard.ForcedLayout(Environment.GetEnvironmentVariable(ConvolutionLayoutGuard.LayoutVariable))
-            ?? ConvolutionLayout.ChannelsLast;
-        Assert.Equal(expected, decision.Layout);
         Assert.Equal(CpuDescription.OfThisMachine, decision.Cpu);
+        Assert.True(decision.Checked[^1].Agrees);
+        Assert.All(decision.Checked.SkipLast(1), a => Assert.False(a.Agrees));
+        Assert.Equal(decision.Checked[^1].Layout, decision.Layout);
+        Assert.Equal(
+            ConvolutionLayoutGuard.ForcedLayout(Environment.GetEnvironmentVariable(ConvolutionLayoutGuard.LayoutVariable)) ?? ConvolutionLayout.ChannelsLast,
+            decision.Checked[0].Layout);
     }
 
     [Fact]
@@ -141,6 +157,34 @@ public sealed class ConvolutionPathCheckTests(ITestOutputHelper output)
         {
             File.Delete(path);
         }
+    }
+
+    private LayoutAgreement CheckOnThisCpu(ConvolutionLayout layout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        ConvolutionPathDecision? decision = null;
+        LayoutAgreement agreement;
+        try
+        {
+            decision = new ConvolutionPathCheck(CpuDescription.OfThisMachine, _ => { }).Decide(forced: layout);
+            agreement = Assert.Single(decision.Checked);
+        }
+        catch (UnreliableConvolutionsException e)
+        {
+            output.WriteLine(e.Message);
+            agreement = new LayoutAgreement(layout, double.PositiveInfinity, "(refused)");
+        }
+        output.WriteLine($"{decision?.ToString() ?? agreement.ToString()} ({clock.Elapsed.TotalMilliseconds:F0} ms)");
+        return agreement;
+    }
+
+    /// <summary>Whether oneDNN may pick AVX-512 kernels here: the CPU has them and ONEDNN_MAX_CPU_ISA does not cap below them.</summary>
+    private static bool Avx512InUse()
+    {
+        string cap = Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") ?? Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA") ?? "";
+        bool cappedBelow = cap.StartsWith("AVX2", StringComparison.OrdinalIgnoreCase) || cap.StartsWith("SSE", StringComparison.OrdinalIgnoreCase)
+            || cap.Equals("AVX", StringComparison.OrdinalIgnoreCase);
+        return CpuDescription.OfThisMachine.Avx512Flags.Count > 0 && !cappedBelow;
     }
 
     /// <summary>libtorch's convolution, made wrong on inputs of one layout only.</summary>

@@ -14,7 +14,7 @@ public static class ConvolutionLayoutGuard
     /// Where the one line goes when the backbones leave the fast path: standard error unless a host routes it to its
     /// logger. Set it before the first network is built.
     /// </summary>
-    public static Action<string> Warn { get; set; } = Console.Error.WriteLine;
+    public static Action<string> Warn { get; set; } = line => Console.Error.WriteLine($"warning: {line}");
 
     private static readonly Lazy<ConvolutionPathDecision> s_decision = new(
         () => new ConvolutionPathCheck(CpuDescription.OfThisMachine, line => Warn(line)).Decide(ForcedLayout(Environment.GetEnvironmentVariable(LayoutVariable))),
@@ -25,6 +25,23 @@ public static class ConvolutionLayoutGuard
 
     /// <summary>The layout the backbones arrange their input in.</summary>
     public static ConvolutionLayout Layout => Decision.Layout;
+
+    /// <summary>
+    /// Decides now, for processes to call first thing: a machine that computes wrong then refuses before any work, in
+    /// one line. Null when a layout checked out; else the reason (no correct layout, or an unknown FEDFACE_CONV_LAYOUT).
+    /// </summary>
+    public static string? FailureAtStart()
+    {
+        try
+        {
+            _ = Decision;
+            return null;
+        }
+        catch (Exception e) when (e is UnreliableConvolutionsException or ArgumentException)
+        {
+            return e.Message;
+        }
+    }
 
     internal static ConvolutionLayout? ForcedLayout(string? setting)
     {

@@ -67,7 +67,7 @@ internal sealed class ConvolutionPathCheck
                 var decision = new ConvolutionPathDecision(candidate, _cpu, checkedLayouts, forced is not null, clock.Elapsed.TotalSeconds);
                 if (candidate != ConvolutionLayout.ChannelsLast)
                 {
-                    _warn($"warning: {decision}");
+                    _warn(decision.ToString());
                 }
                 return decision;
             }
