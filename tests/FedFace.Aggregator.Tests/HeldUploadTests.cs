@@ -16,7 +16,26 @@ namespace FedFace.Aggregator.Tests;
 [Collection(AggregatorCollection.Name)]
 public sealed class HeldUploadTests(TestFederation federation, ITestOutputHelper output)
 {
-    private async Task<RunningAggregator> StartAsync(CapturedLog log, string name, int deadlineSeconds, double chunkTimeoutSeconds)
+    /// <summary>An aggregator with one open round, and site-01 holding its task and the global model.</summary>
+    private sealed record OpenRound(RunningAggregator Aggregator, SyntheticSite Site, RoundTask Task, ModelState Global) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Site.Dispose();
+            await Aggregator.DisposeAsync();
+        }
+    }
+
+    private async Task<OpenRound> StartAsync(CapturedLog log, string name, int deadlineSeconds, double chunkTimeoutSeconds)
+    {
+        RunningAggregator aggregator = await StartAggregatorAsync(log, name, deadlineSeconds, chunkTimeoutSeconds);
+        var site = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, log.Factory(), exampleCount: 10);
+        RoundTask task = await site.NextTaskAsync().WaitAsync(Eventually.Patience);
+        ModelState global = (await site.DownloadAsync(task.ModelVersion).WaitAsync(Eventually.Patience)).Model;
+        return new OpenRound(aggregator, site, task, global);
+    }
+
+    private async Task<RunningAggregator> StartAggregatorAsync(CapturedLog log, string name, int deadlineSeconds, double chunkTimeoutSeconds)
     {
         string workspace = federation.Workspace(name);
         return await RunningAggregator.StartAsync(
@@ -55,10 +74,8 @@ public sealed class HeldUploadTests(TestFederation federation, ITestOutputHelper
     public async Task Held_uploads_beyond_the_per_site_limit_are_refused_buffer_only_what_arrived_and_end_with_a_status_when_the_round_closes()
     {
         var log = new CapturedLog(output);
-        await using RunningAggregator aggregator = await StartAsync(log, "held", deadlineSeconds: 5, chunkTimeoutSeconds: 60);
-        using var site = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, log.Factory(), exampleCount: 10);
-        RoundTask task = await site.NextTaskAsync().WaitAsync(Eventually.Patience);
-        ModelState global = (await site.DownloadAsync(task.ModelVersion).WaitAsync(Eventually.Patience)).Model;
+        await using OpenRound open = await StartAsync(log, "held", deadlineSeconds: 5, chunkTimeoutSeconds: 60);
+        (RunningAggregator aggregator, SyntheticSite site, RoundTask task, ModelState global) = open;
         var held = new List<AsyncClientStreamingCall<UpdateChunk, UploadReply>>();
         try
         {
@@ -107,10 +124,8 @@ public sealed class HeldUploadTests(TestFederation federation, ITestOutputHelper
     public async Task An_upload_that_goes_silent_is_cut_after_the_chunk_timeout_and_a_cancelled_one_logs_one_line_without_a_stack_trace()
     {
         var log = new CapturedLog(output);
-        await using RunningAggregator aggregator = await StartAsync(log, "silent", deadlineSeconds: 60, chunkTimeoutSeconds: 1);
-        using var site = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, log.Factory(), exampleCount: 10);
-        RoundTask task = await site.NextTaskAsync().WaitAsync(Eventually.Patience);
-        ModelState global = (await site.DownloadAsync(task.ModelVersion).WaitAsync(Eventually.Patience)).Model;
+        await using OpenRound open = await StartAsync(log, "silent", deadlineSeconds: 60, chunkTimeoutSeconds: 1);
+        (RunningAggregator aggregator, SyntheticSite site, RoundTask task, ModelState global) = open;
 
         using AsyncClientStreamingCall<UpdateChunk, UploadReply> silent = await HoldAsync(site, task, global);
         RpcException cut = await Assert.ThrowsAsync<RpcException>(() => silent.ResponseAsync.WaitAsync(Eventually.Patience));

@@ -140,19 +140,27 @@ public class UpdateValidatorTests
         Assert.Equal("Malformed: bad", new Rejection(RejectionCode.Malformed, "bad").ToString());
     }
 
+    /// <summary>
+    /// NaN and ±Inf, and finite values too large to weigh and sum: the 3e38 is finite, but 18 examples' weight
+    /// makes it +Inf in the round's sum.
+    /// </summary>
     [Theory]
     [InlineData(float.NaN)]
     [InlineData(float.PositiveInfinity)]
     [InlineData(float.NegativeInfinity)]
-    public void A_non_finite_value_is_found_with_its_tensor_and_index(float poison)
+    [InlineData(3e38f)]
+    [InlineData(float.MaxValue)]
+    [InlineData(-2e6f)]
+    [InlineData(1.0001e6f)]
+    public void A_value_that_is_not_finite_or_too_large_to_sum_is_found_with_its_tensor_and_index(float poison)
     {
         ModelState delta = Models.Random(1, 1f, ("a", [50]), ("b", [10, 10]));
         delta["b"].Values[37] = poison;
         Rejection? rejection = UpdateValidator.CheckFinite(delta);
         Assert.NotNull(rejection);
         Assert.Equal(RejectionCode.NonFinite, rejection.Code);
-        Assert.Contains("'b'", rejection.Reason);
-        Assert.Contains("element 37", rejection.Reason);
+        Assert.StartsWith(FormattableString.Invariant($"tensor 'b' holds {poison} at element 37"), rejection.Reason);
+        Assert.Equal(float.IsFinite(poison), rejection.Reason.Contains("beyond the ±1E+06", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -170,22 +178,6 @@ public class UpdateValidatorTests
         // +Inf + −Inf sums to NaN, which must not slip through either.
         var delta = new ModelState([new NamedTensor("a", [3], [1f, float.PositiveInfinity, float.NegativeInfinity])]);
         Assert.Contains("element 1", UpdateValidator.CheckFinite(delta)?.Reason);
-    }
-
-    [Theory]
-    [InlineData(3e38f)]
-    [InlineData(float.MaxValue)]
-    [InlineData(-2e6f)]
-    [InlineData(1.0001e6f)]
-    public void A_finite_element_too_large_to_weigh_and_sum_is_rejected_with_its_tensor_and_index(float huge)
-    {
-        // The case: 3e38 is finite, but 18 examples' weight makes it +Inf in the round's sum.
-        ModelState delta = Models.Random(1, 1f, ("a", [50]), ("conv1.0.weight", [10, 10]));
-        delta["conv1.0.weight"].Values[3] = huge;
-        Rejection? rejection = UpdateValidator.CheckFinite(delta);
-        Assert.NotNull(rejection);
-        Assert.Equal(RejectionCode.NonFinite, rejection.Code);
-        Assert.Contains(FormattableString.Invariant($"tensor 'conv1.0.weight' holds {huge} at element 3, beyond the ±1E+06"), rejection.Reason);
     }
 
     [Fact]
