@@ -34,6 +34,7 @@ public static class AggregatorHost
         builder.Services.AddSingleton<SiteCertificates>();
         builder.Services.AddSingleton<SecureRounds>();
         builder.Services.AddSingleton<RoundCoordinator>();
+        builder.Services.AddSingleton<UploadStreams>();
         builder.Services.AddHostedService<RoundLoop>();
         builder.Services.AddGrpc(grpc =>
         {

@@ -199,6 +199,17 @@ public sealed class AggregatorOptions
     /// </summary>
     public bool SumInSiteOrder { get; set; }
     public int WaitRetryMilliseconds { get; set; } = 1000;
+    /// <summary>The most examples one update may declare (its FedAvg weight); more would let one site outweigh all others.</summary>
+    public long MaxExampleCount { get; set; } = 1_000_000;
+    /// <summary>
+    /// A round whose next global model moved further than this many times the current model's L2 norm (at least 1) is
+    /// aborted before signing, as is one whose model is not finite.
+    /// </summary>
+    public double MaxModelChangeRatio { get; set; } = 10;
+    /// <summary>Upload streams one site may hold open at once; more are refused (ResourceExhausted).</summary>
+    public int MaxUploadsPerSite { get; set; } = 2;
+    /// <summary>An upload stream that sends nothing for this long is cut.</summary>
+    public double UploadChunkTimeoutSeconds { get; set; } = 30;
     /// <summary>
     /// An aborted round lasts at least this long before the next opens. Sites that decline end a round at once, and
     /// without a pause a federation whose sites all refuse its terms would open and abort rounds back to back.
@@ -232,6 +243,12 @@ public sealed class AggregatorOptions
         Require(AverageLastModels >= 1 && AverageLastModels <= TotalRounds,
             $"Aggregator:AverageLastModels must be between 1 and TotalRounds ({TotalRounds}), got {AverageLastModels}");
         Require(WaitRetryMilliseconds > 0, $"Aggregator:WaitRetryMilliseconds must be positive, got {WaitRetryMilliseconds}");
+        Require(MaxExampleCount is >= 1 and <= UpdateValidator.MaxExampleCountLimit,
+            $"Aggregator:MaxExampleCount must be in 1..{UpdateValidator.MaxExampleCountLimit}, got {MaxExampleCount}");
+        Require(MaxModelChangeRatio > 0 && double.IsFinite(MaxModelChangeRatio), $"Aggregator:MaxModelChangeRatio must be positive and finite, got {MaxModelChangeRatio}");
+        Require(MaxUploadsPerSite >= 1, $"Aggregator:MaxUploadsPerSite must be at least 1, got {MaxUploadsPerSite}");
+        Require(UploadChunkTimeoutSeconds > 0 && double.IsFinite(UploadChunkTimeoutSeconds),
+            $"Aggregator:UploadChunkTimeoutSeconds must be positive, got {UploadChunkTimeoutSeconds}");
         Require(MinimumAbortedRoundSeconds >= 0, $"Aggregator:MinimumAbortedRoundSeconds must be zero or positive, got {MinimumAbortedRoundSeconds}");
         problems.AddRange(Training.Problems("Aggregator:Training"));
         problems.AddRange(ServerOptimizer.Problems("Aggregator:ServerOptimizer"));

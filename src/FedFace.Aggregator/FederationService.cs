@@ -3,11 +3,12 @@ using FedFace.Core.Aggregation;
 using FedFace.Core.Wire;
 using FedFace.Protos.V1;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace FedFace.Aggregator;
 
 /// <summary>Thin translation between the wire contract and <see cref="RoundCoordinator"/>.</summary>
-public sealed class FederationService(RoundCoordinator coordinator, ILogger<FederationService> logger) : Federation.FederationBase
+public sealed class FederationService(RoundCoordinator coordinator, UploadStreams uploads, IOptions<AggregatorOptions> options, ILogger<FederationService> logger) : Federation.FederationBase
 {
     public override Task<JoinReply> Join(JoinRequest request, ServerCallContext context)
     {
@@ -39,44 +40,71 @@ public sealed class FederationService(RoundCoordinator coordinator, ILogger<Fede
     public override async Task<UploadReply> UploadUpdate(IAsyncStreamReader<UpdateChunk> requestStream, ServerCallContext context)
     {
         string siteId = SiteIdentity.Of(context);
-        if (!await requestStream.MoveNext(context.CancellationToken))
-        {
-            return coordinator.Reject(siteId, -1, new Rejection(RejectionCode.Malformed, "empty upload stream"));
-        }
-        if (requestStream.Current.PartCase != UpdateChunk.PartOneofCase.Header)
-        {
-            return coordinator.Reject(siteId, -1, new Rejection(RejectionCode.Malformed, "upload did not start with a header"));
-        }
-        UpdateHeader header = requestStream.Current.Header;
-        if (coordinator.IsRetryOfAcceptedUpdate(siteId, header))
-        {
-            logger.LogInformation("Round {Round}: {Site} sent its accepted update again (its reply was lost); answered, not folded twice", header.Round, siteId);
-            return new UploadReply { Accepted = true, Reason = $"already received: this update was accepted for round {header.Round}" };
-        }
-        // Refuse before reading the data: a stale or mis-shaped update costs us no memory.
-        Rejection? early = coordinator.CheckUploadHeader(siteId, header);
-        if (early is not null)
-        {
-            return coordinator.Reject(siteId, header.Round, early);
-        }
-        var assembler = new TensorAssembler(header.Tensors);
+        using UploadStreams.Lease lease = uploads.TryOpen(siteId) ?? throw TooManyUploads(siteId);
+        using var reader = new UploadReader(requestStream, context.CancellationToken, TimeSpan.FromSeconds(options.Value.UploadChunkTimeoutSeconds));
+        UpdateHeader? header = null;
         try
         {
-            while (await requestStream.MoveNext(context.CancellationToken))
+            if (!await reader.MoveNextAsync())
             {
-                if (requestStream.Current.PartCase != UpdateChunk.PartOneofCase.Data)
-                {
-                    throw new InvalidDataException("a second header arrived in the middle of the data");
-                }
-                assembler.Append(requestStream.Current.Data.Span);
+                return coordinator.Reject(siteId, -1, new Rejection(RejectionCode.Malformed, "empty upload stream"));
             }
-            ModelState delta = assembler.Complete();
-            return coordinator.SubmitUpdate(siteId, header, delta);
+            if (reader.Current.PartCase != UpdateChunk.PartOneofCase.Header)
+            {
+                return coordinator.Reject(siteId, -1, new Rejection(RejectionCode.Malformed, "upload did not start with a header"));
+            }
+            header = reader.Current.Header;
+            if (coordinator.IsRetryOfAcceptedUpdate(siteId, header))
+            {
+                logger.LogInformation("Round {Round}: {Site} sent its accepted update again (its reply was lost); answered, not folded twice", header.Round, siteId);
+                return new UploadReply { Accepted = true, Reason = $"already received: this update was accepted for round {header.Round}" };
+            }
+            // Refuse before reading the data: a stale or mis-shaped update costs us no memory.
+            Rejection? early = coordinator.CheckUploadHeader(siteId, header);
+            if (early is not null)
+            {
+                return coordinator.Reject(siteId, header.Round, early);
+            }
+            reader.CutWhen(coordinator.UploadWindow(header.Round));
+            return coordinator.SubmitUpdate(siteId, header, await ReceiveDataAsync(reader, header, lease));
         }
         catch (InvalidDataException e)
         {
-            return coordinator.Reject(siteId, header.Round, new Rejection(RejectionCode.Malformed, e.Message));
+            return coordinator.Reject(siteId, header?.Round ?? -1, new Rejection(RejectionCode.Malformed, e.Message));
         }
+        catch (UploadCutException cut) when (cut.Cause == UploadCutCause.RoundClosed)
+        {
+            return coordinator.Reject(siteId, header!.Round, new Rejection(RejectionCode.DeadlinePassed, $"round {header.Round} closed before the upload's data was complete"));
+        }
+        catch (UploadCutException cut)
+        {
+            logger.LogWarning("Upload from {Site} cut: {Reason}", siteId, cut.Message);
+            throw new RpcException(new Status(cut.Cause == UploadCutCause.Idle ? StatusCode.DeadlineExceeded : StatusCode.Cancelled, $"upload cut: {cut.Message}"));
+        }
+    }
+
+    /// <summary>The delta's data as it arrives, its buffers counted in <see cref="UploadStreams.BufferedBytes"/>.</summary>
+    private static async Task<ModelState> ReceiveDataAsync(UploadReader reader, UpdateHeader header, UploadStreams.Lease lease)
+    {
+        // Cheap whatever the header declares: the assembler allocates as data arrives.
+        var assembler = new TensorAssembler(header.Tensors);
+        while (await reader.MoveNextAsync())
+        {
+            if (reader.Current.PartCase != UpdateChunk.PartOneofCase.Data)
+            {
+                throw new InvalidDataException("a second header arrived in the middle of the data");
+            }
+            assembler.Append(reader.Current.Data.Span);
+            lease.Holding(assembler.AllocatedBytes);
+        }
+        return assembler.Complete();
+    }
+
+    private RpcException TooManyUploads(string siteId)
+    {
+        logger.LogWarning("Refused an upload stream from {Site}: it already holds {Limit} open", siteId, uploads.MaxPerSite);
+        return new RpcException(new Status(StatusCode.ResourceExhausted,
+            $"site {siteId} already has {uploads.MaxPerSite} upload streams open (Aggregator:MaxUploadsPerSite); finish or cancel one first"));
     }
 
     public override Task<MetricsAck> ReportMetrics(RoundMetrics request, ServerCallContext context)

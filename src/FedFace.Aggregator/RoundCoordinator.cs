@@ -235,7 +235,16 @@ public sealed class RoundCoordinator
         lock (_gate)
         {
             return CheckAgainstRound(siteId, header)
-                ?? UpdateValidator.CheckDeclaredLayout(header.Tensors, header.DataBytes, header.ExampleCount, _published.Model);
+                ?? UpdateValidator.CheckDeclaredLayout(header.Tensors, header.DataBytes, header.ExampleCount, _options.MaxExampleCount, _published.Model);
+        }
+    }
+
+    /// <summary>Cancelled when <paramref name="round"/> closes (already, if it is not the open round): uploads for it are cut then.</summary>
+    public CancellationToken UploadWindow(long round)
+    {
+        lock (_gate)
+        {
+            return _round is { Closed: false } open && open.Number == round ? open.Closing.Token : new CancellationToken(canceled: true);
         }
     }
 
@@ -287,8 +296,8 @@ public sealed class RoundCoordinator
     public UploadReply SubmitUpdate(string siteId, UpdateHeader header, ModelState delta)
     {
         // Logged with the acceptance, so an operator can spot a site whose local training diverged: its step dwarfs the
-        // round's others. Taken outside the lock, and only when it will be logged: it reads every weight.
-        double norm = _logger.IsEnabled(LogLevel.Information) ? DeltaClipping.WeightNorm(delta) : double.NaN;
+        // round's others; and named if the round's model fails its last check. Taken outside the lock: it reads every weight.
+        double norm = DeltaClipping.WeightNorm(delta);
         lock (_gate)
         {
             // The layout was checked with the header; the round is checked again because it may have closed
@@ -303,6 +312,7 @@ public sealed class RoundCoordinator
             round.Fold(siteId, header, delta);
             round.Outcomes[siteId] = Accepted;
             round.AcceptedHashes[siteId] = header.DeltaSha256;
+            round.UpdateNorms[siteId] = norm;
             _logger.LogInformation("Round {Round}: accepted update from {Site} ({Examples} examples, weight delta norm {Norm:G4}, {Accepted}/{Sampled})",
                 round.Number, siteId, header.ExampleCount, norm, round.Accumulator.UpdateCount, round.Sampled.Count);
             round.SignalIfEveryoneAnswered();
@@ -471,6 +481,7 @@ public sealed class RoundCoordinator
         lock (_gate)
         {
             round.Closed = true;
+            _ = round.Closing.CancelAsync(); // the cut uploads' callbacks run elsewhere, not inside this lock
             int accepted = round.Accumulator.UpdateCount;
             var rejected = round.Outcomes.Where(o => o.Value != Accepted).ToDictionary(o => o.Key, o => o.Value);
             double? meanLoss = MeanLoss(round);
@@ -479,12 +490,18 @@ public sealed class RoundCoordinator
             int averagedModels = 1;
             if (commit)
             {
-                (outcome, averagedModels) = Commit(round);
-                _logger.LogInformation("Round {Round}: {Outcome}, sha256 {Hash}", round.Number, outcome, Convert.ToHexStringLower(_published.Header.Sha256.Span));
+                (commit, outcome, averagedModels) = Commit(round);
             }
             else
             {
                 outcome = $"aborted: {accepted} valid updates by the deadline, {_options.MinSites} needed; nothing committed";
+            }
+            if (commit)
+            {
+                _logger.LogInformation("Round {Round}: {Outcome}, sha256 {Hash}", round.Number, outcome, Convert.ToHexStringLower(_published.Header.Sha256.Span));
+            }
+            else
+            {
                 _logger.LogWarning("Round {Round} {Outcome}", round.Number, outcome);
             }
             PrivacySpent? spent = _privacy?.Spent;
@@ -508,7 +525,7 @@ public sealed class RoundCoordinator
     /// and the privacy state, then served. The last round may publish the mean of the last models instead
     /// (<see cref="AggregatorOptions.AverageLastModels"/>).
     /// </summary>
-    private (string Outcome, int AveragedModels) Commit(OpenRound round)
+    private (bool Committed, string Outcome, int AveragedModels) Commit(OpenRound round)
     {
         PrivateRound? privateRound = round.Plan is { } plan
             ? _privacy!.Complete(plan, round.Accumulator.ReleaseSum(), round.Accumulator.UpdateCount, round.UnclippedIndicatorSum)
@@ -520,11 +537,15 @@ public sealed class RoundCoordinator
         {
             (next, averaged, averagedModels) = AverageWithEarlierModels(next);
         }
+        if (CandidateModelCheck.Problem(_published.Model, next, _options.MaxModelChangeRatio) is { } problem)
+        {
+            return (false, $"aborted: the candidate model v{ModelVersion + 1} was not committed: {problem}; {round.Contributions()}; model v{ModelVersion} stays", 1);
+        }
         PublishedModel published = PublishedModel.Sign(next, ModelVersion + 1, round.Number, _signer);
         _checkpoints.Commit(round.Number, published.Version, next, OptimizerCheckpoint(), published.Signature, privateRound?.Checkpoint);
         _published = published;
         string outcome = $"committed model v{published.Version} from {round.Accumulator.UpdateCount} updates ({round.Accumulator.TotalExamples} examples){averaged}";
-        return (privateRound is null
+        return (true, privateRound is null
             ? outcome
             : outcome + FormattableString.Invariant($", unweighted mean over {round.Plan!.SampledSites} sampled sites with {round.Plan.Mode} noise; next clip norm {privateRound.NextClipNorm:G4}"),
             averagedModels);
@@ -611,6 +632,10 @@ public sealed class RoundCoordinator
         public double UnclippedIndicatorSum { get; private set; }
         /// <summary>The declared SHA-256 of each accepted update, to know a retry of it (empty from a site that declares none).</summary>
         public Dictionary<string, ByteString> AcceptedHashes { get; } = new(StringComparer.Ordinal);
+        /// <summary>The weight norm of each accepted plain update, to name the largest if the round's model is refused.</summary>
+        public Dictionary<string, double> UpdateNorms { get; } = new(StringComparer.Ordinal);
+        /// <summary>Cancelled when the round closes, cutting uploads still streaming into it.</summary>
+        public CancellationTokenSource Closing { get; } = new();
         /// <summary>Per answering site: "accepted" or the rejection.</summary>
         public Dictionary<string, string> Outcomes { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, RoundMetrics> Metrics { get; } = new(StringComparer.Ordinal);
@@ -653,6 +678,17 @@ public sealed class RoundCoordinator
             {
                 UnclippedIndicatorSum += layout.ExtrasOf(result.WeightedSum)[0];
             }
+        }
+
+        /// <summary>Which sites' updates the round folded and, for plain rounds, the largest of them: who to look at first.</summary>
+        public string Contributions()
+        {
+            string folded = string.Join(", ", Outcomes.Where(o => o.Value == Accepted).Select(o => o.Key).Order(StringComparer.Ordinal));
+            string largest = string.Join(", ", UpdateNorms.OrderByDescending(n => n.Value).Take(3)
+                .Select(n => FormattableString.Invariant($"{n.Key} (norm {n.Value:G4})")));
+            return Secure is null
+                ? $"updates folded: {folded}; largest updates: {largest}"
+                : $"updates folded: {folded} (securely aggregated: only their sum was seen)";
         }
 
         public void SignalIfEveryoneAnswered()

@@ -47,6 +47,11 @@ public static class ModelTransfer
         {
             throw new InvalidDataException($"model v{task.ModelVersion} does not match the SHA-256 the round announced; refusing to load it");
         }
+        // A non-finite model can be signed correctly (by an aggregator from before the commit check) and still break every step of training.
+        if (OutOfRangeValue.FirstIn(model) is { } nonFinite)
+        {
+            throw new InvalidDataException($"model v{task.ModelVersion} is not finite ({nonFinite}); refusing to load it: training from it could only give NaN");
+        }
         return new DownloadedModel(model, ModelSignatureWire.FromWire(header.Signature));
     }
 

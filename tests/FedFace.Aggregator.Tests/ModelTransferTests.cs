@@ -83,4 +83,24 @@ public sealed class ModelTransferTests(TestFederation federation, ITestOutputHel
         Assert.Equal(StatusCode.NotFound, stale.StatusCode);
         Assert.Contains("the current global model is v1", stale.Status.Detail, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_site_refuses_to_load_a_non_finite_global_model_even_when_its_hash_matches_saying_why()
+    {
+        // A model committed by an aggregator from before the commit check: hash and signature valid, +Inf inside.
+        var log = new CapturedLog(output);
+        string workspace = federation.Workspace("non-finite-download");
+        ModelState poisoned = TestModels.Small(seed: 11);
+        poisoned["fc.weight"].Values[5] = float.PositiveInfinity;
+        await using RunningAggregator aggregator = await RunningAggregator.StartAsync(
+            new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, poisoned)) { MinSites = 1 }, log);
+        using var site = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, log.Factory(), exampleCount: 1);
+        RoundTask task = await site.NextTaskAsync().WaitAsync(Eventually.Patience);
+
+        InvalidDataException refused = await Assert.ThrowsAsync<InvalidDataException>(async () =>
+            await FedFace.Transport.ModelTransfer.DownloadAsync(site.Client, task, maxModelBytes: 1 << 20, CancellationToken.None).AsTask().WaitAsync(Eventually.Patience));
+
+        Assert.Equal("model v0 is not finite (tensor 'fc.weight' holds Infinity at element 5); refusing to load it: training from it could only give NaN",
+            refused.Message);
+    }
 }

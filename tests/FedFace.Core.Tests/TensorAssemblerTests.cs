@@ -100,6 +100,36 @@ public class TensorAssemblerTests
     }
 
     [Fact]
+    public void A_header_declaring_a_large_model_allocates_next_to_nothing_until_its_data_arrives()
+    {
+        // 48 MB declared: a held-open upload with a valid header used to cost the aggregator that much before any data.
+        TensorSpec[] specs = [new TensorSpec { Name = "big", Shape = { 3000, 4000 }, DataType = DataType.Float32 }];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var assembler = new TensorAssembler(specs);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(allocated < 16 << 10, $"declaring 48 MB allocated {allocated} bytes before any data");
+        Assert.Equal(0, assembler.AllocatedBytes);
+        assembler.Append(new byte[1000]);
+        Assert.Equal(TensorWire.DefaultChunkBytes, assembler.AllocatedBytes);
+    }
+
+    [Fact]
+    public void Buffers_grow_with_the_data_to_at_most_twice_what_arrived_and_end_at_the_declared_size()
+    {
+        ModelState model = Models.Random(5, 1f, ("small", [10]), ("empty", [0]), ("large", [300, 1000]));
+        var assembler = new TensorAssembler(TensorWire.Specs(model));
+        foreach (ByteString chunk in TensorWire.DataChunks(model, 4096))
+        {
+            assembler.Append(chunk.Span);
+            Assert.True(assembler.AllocatedBytes <= 2 * assembler.ReceivedBytes + TensorWire.DefaultChunkBytes,
+                $"{assembler.AllocatedBytes} bytes allocated for {assembler.ReceivedBytes} received");
+        }
+        Assert.Equal(model.DataBytes, assembler.AllocatedBytes);
+        Models.AssertIdentical(model, assembler.Complete());
+    }
+
+    [Fact]
     public void Refuses_more_data_than_declared_naming_the_byte_counts()
     {
         var model = new ModelState([new NamedTensor("a", [3], [1f, 2f, 3f])]);

@@ -10,8 +10,8 @@ public class UpdateValidatorTests
 
     private static List<TensorSpec> CorrectSpecs() => TensorWire.Specs(s_layout).ToList();
 
-    private static Rejection? Check(IReadOnlyList<TensorSpec> specs, long? dataBytes = null, long examples = 10) =>
-        UpdateValidator.CheckDeclaredLayout(specs, dataBytes ?? s_layout.DataBytes, examples, s_layout);
+    private static Rejection? Check(IReadOnlyList<TensorSpec> specs, long? dataBytes = null, long examples = 10, long maxExampleCount = 1_000_000) =>
+        UpdateValidator.CheckDeclaredLayout(specs, dataBytes ?? s_layout.DataBytes, examples, maxExampleCount, s_layout);
 
     [Fact]
     public void A_correct_layout_is_accepted()
@@ -28,6 +28,23 @@ public class UpdateValidatorTests
         Assert.NotNull(rejection);
         Assert.Equal(RejectionCode.BadExampleCount, rejection.Code);
         Assert.Contains(examples.ToString(System.Globalization.CultureInfo.InvariantCulture), rejection.Reason);
+    }
+
+    [Theory]
+    [InlineData(1_000_001L)]
+    [InlineData(9_000_000_000_000_000_000L)]
+    public void An_example_count_above_the_limit_is_rejected_naming_both(long examples)
+    {
+        Rejection? rejection = Check(CorrectSpecs(), examples: examples);
+        Assert.NotNull(rejection);
+        Assert.Equal(RejectionCode.BadExampleCount, rejection.Code);
+        Assert.Contains($"declares {examples} examples, more than the 1000000", rejection.Reason);
+    }
+
+    [Fact]
+    public void An_example_count_at_the_limit_is_accepted()
+    {
+        Assert.Null(Check(CorrectSpecs(), examples: 1_000_000));
     }
 
     [Fact]
@@ -123,19 +140,27 @@ public class UpdateValidatorTests
         Assert.Equal("Malformed: bad", new Rejection(RejectionCode.Malformed, "bad").ToString());
     }
 
+    /// <summary>
+    /// NaN and ±Inf, and finite values too large to weigh and sum: the 3e38 is finite, but 18 examples' weight
+    /// makes it +Inf in the round's sum.
+    /// </summary>
     [Theory]
     [InlineData(float.NaN)]
     [InlineData(float.PositiveInfinity)]
     [InlineData(float.NegativeInfinity)]
-    public void A_non_finite_value_is_found_with_its_tensor_and_index(float poison)
+    [InlineData(3e38f)]
+    [InlineData(float.MaxValue)]
+    [InlineData(-2e6f)]
+    [InlineData(1.0001e6f)]
+    public void A_value_that_is_not_finite_or_too_large_to_sum_is_found_with_its_tensor_and_index(float poison)
     {
         ModelState delta = Models.Random(1, 1f, ("a", [50]), ("b", [10, 10]));
         delta["b"].Values[37] = poison;
         Rejection? rejection = UpdateValidator.CheckFinite(delta);
         Assert.NotNull(rejection);
         Assert.Equal(RejectionCode.NonFinite, rejection.Code);
-        Assert.Contains("'b'", rejection.Reason);
-        Assert.Contains("element 37", rejection.Reason);
+        Assert.StartsWith(FormattableString.Invariant($"tensor 'b' holds {poison} at element 37"), rejection.Reason);
+        Assert.Equal(float.IsFinite(poison), rejection.Reason.Contains("beyond the ±1E+06", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -156,15 +181,24 @@ public class UpdateValidatorTests
     }
 
     [Fact]
-    public void Finite_values_whose_sum_overflows_are_rejected_as_non_finite()
+    public void The_largest_element_an_update_may_hold_cannot_overflow_the_sum_at_the_largest_weight()
+    {
+        double worstTerm = (double)UpdateValidator.MaxElementMagnitude * UpdateValidator.MaxExampleCountLimit;
+        Assert.True(worstTerm * 1e20 < float.MaxValue, "a hundred quintillion sites at the limits would overflow the float sum");
+        var delta = new ModelState([new NamedTensor("edge", [2], [UpdateValidator.MaxElementMagnitude, -UpdateValidator.MaxElementMagnitude])]);
+        Assert.Null(UpdateValidator.CheckFinite(delta));
+    }
+
+    [Fact]
+    public void Finite_values_whose_sum_overflows_are_rejected_at_the_first_of_them()
     {
         var values = Enumerable.Repeat(float.MaxValue * 0.75f, 64).ToArray();
         var delta = new ModelState([NamedTensor.Zeros("ok", [3]), new NamedTensor("huge", [64], values)]);
         Rejection? rejection = UpdateValidator.CheckFinite(delta);
         Assert.NotNull(rejection);
         Assert.Equal(RejectionCode.NonFinite, rejection.Code);
-        Assert.Contains("'huge'", rejection.Reason);
-        Assert.Contains("overflows", rejection.Reason);
+        Assert.Contains("tensor 'huge' holds", rejection.Reason);
+        Assert.Contains("at element 0, beyond", rejection.Reason);
     }
 
     [Fact]
@@ -172,7 +206,7 @@ public class UpdateValidatorTests
     {
         var delta = new ModelState([
             NamedTensor.Zeros("empty", [0]),
-            new NamedTensor("extremes", [5], [float.MaxValue, -float.MaxValue, float.Epsilon, -0f, 1e30f]),
+            new NamedTensor("extremes", [5], [1e6f, -1e6f, float.Epsilon, -0f, 1e-30f]),
             Models.Random(2, 1e3f, ("random", [1000])).Tensors[0],
         ]);
         Assert.Null(UpdateValidator.CheckFinite(delta));

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using FedFace.Protos.V1;
 
 namespace FedFace.Core.Aggregation;
@@ -12,12 +11,32 @@ public sealed record Rejection(RejectionCode Code, string Reason)
 /// <summary>Content checks on a site update against the global model's layout (names and shapes only).</summary>
 public static class UpdateValidator
 {
-    /// <summary>Checks the declared tensors before any data is read, so a hostile header cannot make us allocate.</summary>
-    public static Rejection? CheckDeclaredLayout(IReadOnlyList<TensorSpec> declared, long declaredDataBytes, long exampleCount, ModelState layout)
+    /// <summary>
+    /// The largest magnitude any element of an update may have. The round's sum Σ nᵢ·Δᵢ is kept in float32 (max 3.4e38):
+    /// with nᵢ ≤ <see cref="MaxExampleCountLimit"/> = 1e9 each term is at most 1e15, so no number of sites a federation could
+    /// have (below 3e23) overflows it, and every mean and server-optimiser step stays far inside float32 as well. Honest
+    /// weight deltas, BatchNorm statistics included, are many orders of magnitude smaller.
+    /// </summary>
+    public const float MaxElementMagnitude = 1e6f;
+
+    /// <summary>The highest example-count limit a federation may set (see <see cref="MaxElementMagnitude"/>).</summary>
+    public const long MaxExampleCountLimit = 1_000_000_000;
+
+    /// <summary>
+    /// Checks the declared tensors before any data is read, so a hostile header cannot make us allocate. An example count
+    /// above <paramref name="maxExampleCount"/> is refused: it would take the round's weight from every other site.
+    /// </summary>
+    public static Rejection? CheckDeclaredLayout(IReadOnlyList<TensorSpec> declared, long declaredDataBytes, long exampleCount, long maxExampleCount,
+        ModelState layout)
     {
         if (exampleCount <= 0)
         {
             return new Rejection(RejectionCode.BadExampleCount, $"example count must be positive, got {exampleCount}");
+        }
+        if (exampleCount > maxExampleCount)
+        {
+            return new Rejection(RejectionCode.BadExampleCount,
+                $"the update declares {exampleCount} examples, more than the {maxExampleCount} this federation allows one update");
         }
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (TensorSpec spec in declared)
@@ -65,21 +84,18 @@ public static class UpdateValidator
             $"the data's SHA-256 {Convert.ToHexStringLower(actual)} differs from the header's {Convert.ToHexStringLower(declaredSha256)}");
     }
 
-    /// <summary>NaN or ±Inf anywhere would poison the global model for every site.</summary>
+    /// <summary>
+    /// NaN or ±Inf anywhere would poison the global model for every site, and so would a finite element too large to
+    /// weigh and sum (<see cref="MaxElementMagnitude"/>).
+    /// </summary>
     public static Rejection? CheckFinite(ModelState delta)
     {
-        foreach (NamedTensor tensor in delta.Tensors)
+        if (OutOfRangeValue.FirstIn(delta, MaxElementMagnitude) is not { } outside)
         {
-            // A sum over the tensor is finite iff no element is NaN/Inf, barring overflow, which also means an absurd update.
-            float sum = TensorPrimitives.Sum(tensor.Values);
-            if (!float.IsFinite(sum))
-            {
-                int index = Array.FindIndex(tensor.Values, v => !float.IsFinite(v));
-                return index >= 0
-                    ? new Rejection(RejectionCode.NonFinite, $"tensor '{tensor.Name}' holds {tensor.Values[index]} at element {index}")
-                    : new Rejection(RejectionCode.NonFinite, $"tensor '{tensor.Name}' overflows float32 when summed: its values are out of any sane range");
-            }
+            return null;
         }
-        return null;
+        return new Rejection(RejectionCode.NonFinite, float.IsFinite(outside.Value)
+            ? FormattableString.Invariant($"{outside}, beyond the ±{MaxElementMagnitude:0E+00} any update's element may hold (it would overflow once weighted and summed)")
+            : outside.ToString());
     }
 }

@@ -105,33 +105,43 @@ public static class TensorWire
 }
 
 /// <summary>
-/// Fills tensors declared by a header from a sequence of data chunks. The caller validates the declared
-/// layout before constructing one, so the allocation here is bounded by the model's size.
+/// Fills tensors declared by a header from a sequence of data chunks. Memory follows the data, not the header: a tensor's
+/// array is allocated when its first bytes arrive and grows (doubling, capped at its declared size) as more do, so a
+/// stream that declares a model and then sends nothing holds almost nothing (<see cref="AllocatedBytes"/>).
 /// </summary>
 public sealed class TensorAssembler
 {
-    private readonly NamedTensor[] _tensors;
+    /// <summary>The first allocation for a tensor: 64 KiB, one default chunk's worth.</summary>
+    private const int InitialFloats = TensorWire.DefaultChunkBytes / sizeof(float);
+
+    private readonly (string Name, long[] Shape, int Length)[] _specs;
+    private readonly float[][] _values;
     private int _tensorIndex;
     private int _byteOffset;
     private long _received;
 
     public TensorAssembler(IEnumerable<TensorSpec> specs)
     {
-        _tensors = specs.Select(s =>
+        _specs = specs.Select(s =>
         {
             if (s.DataType != DataType.Float32)
             {
                 throw new InvalidDataException($"tensor '{s.Name}' has data type {s.DataType}; only float32 is supported");
             }
-            return NamedTensor.Zeros(s.Name, s.Shape.ToArray());
+            long[] shape = s.Shape.ToArray();
+            return (s.Name, shape, checked((int)NamedTensor.ElementCount(shape)));
         }).ToArray();
-        ExpectedBytes = _tensors.Sum(t => (long)t.Values.Length * sizeof(float));
+        _values = [.. _specs.Select(_ => Array.Empty<float>())];
+        ExpectedBytes = _specs.Sum(t => (long)t.Length * sizeof(float));
         SkipEmptyTensors();
     }
 
     public long ExpectedBytes { get; }
 
     public long ReceivedBytes => _received;
+
+    /// <summary>The bytes of the arrays holding received data: at most about twice <see cref="ReceivedBytes"/>.</summary>
+    public long AllocatedBytes { get; private set; }
 
     public bool IsComplete => _received == ExpectedBytes;
 
@@ -143,13 +153,14 @@ public sealed class TensorAssembler
         }
         while (!chunk.IsEmpty)
         {
-            Span<byte> tensorBytes = MemoryMarshal.AsBytes(_tensors[_tensorIndex].Values.AsSpan());
-            int take = Math.Min(tensorBytes.Length - _byteOffset, chunk.Length);
-            chunk[..take].CopyTo(tensorBytes[_byteOffset..]);
+            int tensorBytes = _specs[_tensorIndex].Length * sizeof(float);
+            int take = Math.Min(tensorBytes - _byteOffset, chunk.Length);
+            EnsureCapacity(_byteOffset + take);
+            chunk[..take].CopyTo(MemoryMarshal.AsBytes(_values[_tensorIndex].AsSpan())[_byteOffset..]);
             chunk = chunk[take..];
             _byteOffset += take;
             _received += take;
-            if (_byteOffset == tensorBytes.Length)
+            if (_byteOffset == tensorBytes)
             {
                 _tensorIndex++;
                 _byteOffset = 0;
@@ -158,9 +169,23 @@ public sealed class TensorAssembler
         }
     }
 
+    /// <summary>Grows the current tensor's array to hold <paramref name="bytes"/>: doubling keeps the copies linear overall.</summary>
+    private void EnsureCapacity(int bytes)
+    {
+        float[] values = _values[_tensorIndex];
+        int floats = (bytes + sizeof(float) - 1) / sizeof(float);
+        if (floats <= values.Length)
+        {
+            return;
+        }
+        int capacity = (int)Math.Min(_specs[_tensorIndex].Length, Math.Max(floats, Math.Max(2L * values.Length, InitialFloats)));
+        Array.Resize(ref _values[_tensorIndex], capacity);
+        AllocatedBytes += (long)(capacity - values.Length) * sizeof(float);
+    }
+
     private void SkipEmptyTensors()
     {
-        while (_tensorIndex < _tensors.Length && _tensors[_tensorIndex].Values.Length == 0)
+        while (_tensorIndex < _specs.Length && _specs[_tensorIndex].Length == 0)
         {
             _tensorIndex++;
         }
@@ -172,6 +197,7 @@ public sealed class TensorAssembler
         {
             throw new InvalidDataException($"stream ended after {_received} of {ExpectedBytes} declared bytes");
         }
-        return new ModelState(_tensors);
+        // Every non-empty tensor was filled to its declared size, which caps its growth: each array is exactly its length.
+        return new ModelState(_specs.Select((t, i) => new NamedTensor(t.Name, t.Shape, _values[i])));
     }
 }

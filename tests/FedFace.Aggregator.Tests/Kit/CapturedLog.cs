@@ -11,8 +11,8 @@ public sealed record LogEntry(string Category, LogLevel Level, string Message, E
 }
 
 /// <summary>
-/// An <see cref="ILoggerProvider"/> that keeps every FedFace log line (Debug and up) and the warnings of
-/// everything else, so tests can assert what the aggregator and the sites said and why. Each line is also
+/// An <see cref="ILoggerProvider"/> that keeps every FedFace log line (Debug and up), and the warnings of
+/// everything else along with any of its information lines that carry an exception (a stack trace in the log), so tests can assert what the aggregator and the sites said and why. Each line is also
 /// echoed to the test's output, which is what a failing test shows.
 /// </summary>
 public sealed class CapturedLog(ITestOutputHelper? output = null) : ILoggerProvider
@@ -46,7 +46,10 @@ public sealed class CapturedLog(ITestOutputHelper? output = null) : ILoggerProvi
     public string Dump() => string.Join('\n', _entries.Select(e => e.ToString()));
 
     private static bool Wanted(string category, LogLevel level) =>
-        level != LogLevel.None && (category.StartsWith("FedFace", StringComparison.Ordinal) ? level >= LogLevel.Debug : level >= LogLevel.Warning);
+        level != LogLevel.None && (category.StartsWith("FedFace", StringComparison.Ordinal) ? level >= LogLevel.Debug : level >= LogLevel.Information);
+
+    private static bool Kept(string category, LogLevel level, Exception? exception) =>
+        Wanted(category, level) && (category.StartsWith("FedFace", StringComparison.Ordinal) || level >= LogLevel.Warning || exception is not null);
 
     private void Add(LogEntry entry)
     {
@@ -73,7 +76,7 @@ public sealed class CapturedLog(ITestOutputHelper? output = null) : ILoggerProvi
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (IsEnabled(logLevel))
+            if (Kept(category, logLevel, exception))
             {
                 log.Add(new LogEntry(category, logLevel, formatter(state, exception), exception));
             }

@@ -31,6 +31,9 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
     /// </summary>
     public IReadOnlyList<string> PreJoinedSites { get; init; } = [];
 
+    public int MaxUploadsPerSite { get; init; } = 2;
+    public double UploadChunkTimeoutSeconds { get; init; } = 30;
+
     /// <summary>Secure aggregation's settings; null leaves it off.</summary>
     public SecureAggregationOptions? SecureAggregation { get; init; }
 }
@@ -50,6 +53,7 @@ public sealed class RunningAggregator : IAsyncDisposable
         Log = log;
         Rounds = rounds;
         Coordinator = app.Services.GetRequiredService<RoundCoordinator>();
+        Uploads = app.Services.GetRequiredService<UploadStreams>();
     }
 
     public WebApplication App { get; }
@@ -59,6 +63,9 @@ public sealed class RunningAggregator : IAsyncDisposable
 
     /// <summary>The domain object behind the service: model version, committed round, global model.</summary>
     public RoundCoordinator Coordinator { get; }
+
+    /// <summary>The upload streams open right now and the bytes they buffer.</summary>
+    public UploadStreams Uploads { get; }
 
     /// <summary>The https address, once started.</summary>
     public Uri Uri { get; private set; } = null!;
@@ -85,6 +92,8 @@ public sealed class RunningAggregator : IAsyncDisposable
             options.TotalRounds = setup.TotalRounds;
             options.AverageLastModels = setup.AverageLastModels;
             options.WaitRetryMilliseconds = setup.WaitRetryMilliseconds;
+            options.MaxUploadsPerSite = setup.MaxUploadsPerSite;
+            options.UploadChunkTimeoutSeconds = setup.UploadChunkTimeoutSeconds;
             options.DifferentialPrivacy = setup.DifferentialPrivacy;
             options.Training = setup.Training;
             options.SecureAggregation = setup.SecureAggregation ?? new SecureAggregationOptions();

@@ -1,0 +1,94 @@
+using FedFace.Aggregator.Tests.Kit;
+using FedFace.Core;
+using FedFace.Protos.V1;
+using Xunit.Abstractions;
+
+namespace FedFace.Aggregator.Tests;
+
+/// <summary>
+/// Invariant 6 over the real wire: no site can make the federation commit a non-finite global model, or one that a
+/// single update dragged far beyond any training step, and no site takes the round's weight by declaring a huge count.
+/// </summary>
+[Collection(AggregatorCollection.Name)]
+public sealed class PoisonedUpdateTests(TestFederation federation, ITestOutputHelper output)
+{
+    private const long Examples = 18;
+
+    private async Task<RunningAggregator> StartAsync(CapturedLog log, string name, ModelState initial, string[] sites)
+    {
+        string workspace = federation.Workspace(name);
+        return await RunningAggregator.StartAsync(
+            new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, initial))
+            {
+                MinSites = 2,
+                TotalRounds = 1,
+                RoundDeadlineSeconds = 60, // every sampled site answers, so the round closes at once
+                PreJoinedSites = sites,
+            }, log);
+    }
+
+    /// <summary>The delta a site sends: zeros, with <paramref name="value"/> at the elements <paramref name="poison"/> picks.</summary>
+    private static ModelState DeltaWith(ModelState global, Func<NamedTensor, int, bool> poison, float value) =>
+        new(global.Tensors.Select(t => new NamedTensor(t.Name, (long[])t.Shape.Clone(),
+            [.. Enumerable.Range(0, t.Values.Length).Select(i => poison(t, i) ? value : 0f)])));
+
+    private static async Task<UploadReply> SendAsync(SyntheticSite site, RoundTask task, ModelState delta, long examples)
+    {
+        UpdateHeader header = FedFace.Transport.ModelTransfer.HeaderFor(task, delta, examples);
+        return await site.SendAsync(header, FedFace.Core.Wire.TensorWire.DataChunks(delta)).WaitAsync(Eventually.Patience);
+    }
+
+    [Fact]
+    public async Task An_element_that_would_overflow_once_weighted_and_a_huge_example_count_are_rejected_and_nothing_non_finite_is_committed()
+    {
+        var log = new CapturedLog(output);
+        ModelState initial = TestModels.Small(seed: 21);
+        await using RunningAggregator aggregator = await StartAsync(log, "poison", initial, ["site-01", "site-02", "site-03"]);
+        using var honest = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, log.Factory(), Examples);
+        using var overflowing = new SyntheticSite("site-02", federation.Pki, aggregator.Uri, log.Factory(), Examples);
+        using var boastful = new SyntheticSite("site-03", federation.Pki, aggregator.Uri, log.Factory(), Examples);
+        RoundTask task = await honest.NextTaskAsync().WaitAsync(Eventually.Patience);
+
+        UploadReply zero = await SendAsync(honest, task, DeltaWith(initial, (_, _) => false, 0f), Examples);
+        // The case: one finite element, 3e38, which 18 examples' weight turns into +Inf in the sum.
+        UploadReply huge = await SendAsync(overflowing, task, DeltaWith(initial, (t, i) => t.Name == "conv.weight" && i == 0, 3e38f), Examples);
+        UploadReply boast = await SendAsync(boastful, task, TestModels.DeltaFor("site-03", 1, initial), 9_000_000_000_000_000_000);
+
+        Assert.True(zero.Accepted, $"{zero.Rejection}: {zero.Reason}");
+        Assert.False(huge.Accepted, "an update holding 3e38 was accepted");
+        Assert.Equal(RejectionCode.NonFinite, huge.Rejection);
+        Assert.Contains("tensor 'conv.weight' holds 3E+38 at element 0", huge.Reason, StringComparison.Ordinal);
+        Assert.False(boast.Accepted, "an update declaring 9e18 examples was accepted");
+        Assert.Equal(RejectionCode.BadExampleCount, boast.Rejection);
+        Assert.Contains("9000000000000000000 examples", boast.Reason, StringComparison.Ordinal);
+        FinishedRound finished = await aggregator.Rounds.WaitForRoundAsync(1);
+        Assert.False(finished.Summary.Committed, finished.Summary.Outcome);
+        Assert.Equal(0, aggregator.Coordinator.ModelVersion);
+        Assert.All(aggregator.Coordinator.GlobalModel.Tensors, t => Assert.All(t.Values, v => Assert.True(float.IsFinite(v))));
+    }
+
+    [Fact]
+    public async Task A_round_whose_candidate_model_moved_implausibly_far_is_aborted_naming_the_largest_update_and_the_model_is_kept()
+    {
+        var log = new CapturedLog(output);
+        ModelState initial = TestModels.Small(seed: 22);
+        await using RunningAggregator aggregator = await StartAsync(log, "implausible", initial, ["site-01", "site-02"]);
+        using var honest = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, log.Factory(), Examples);
+        using var pushy = new SyntheticSite("site-02", federation.Pki, aggregator.Uri, log.Factory(), Examples);
+        RoundTask task = await honest.NextTaskAsync().WaitAsync(Eventually.Patience);
+
+        // Each element within what any single update may hold, but together a step hundreds of times the model's norm.
+        UploadReply small = await SendAsync(honest, task, honest.DeltaFor(task.Round, initial), Examples);
+        UploadReply large = await SendAsync(pushy, task, DeltaWith(initial, (_, _) => true, 1000f), Examples);
+
+        Assert.True(small.Accepted, $"{small.Rejection}: {small.Reason}");
+        Assert.True(large.Accepted, $"{large.Rejection}: {large.Reason}");
+        FinishedRound finished = await aggregator.Rounds.WaitForRoundAsync(1);
+        Assert.False(finished.Summary.Committed, finished.Summary.Outcome);
+        Assert.Contains("model change norm", finished.Summary.Outcome, StringComparison.Ordinal);
+        Assert.Contains("largest updates: site-02", finished.Summary.Outcome, StringComparison.Ordinal);
+        Assert.Equal(0, aggregator.Coordinator.ModelVersion);
+        TestModels.AssertSameValues(initial, aggregator.Coordinator.GlobalModel);
+        Assert.NotEmpty(log.Matching("Round 1 aborted: the candidate model", "FedFace.Aggregator"));
+    }
+}
