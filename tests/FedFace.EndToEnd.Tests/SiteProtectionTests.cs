@@ -87,6 +87,30 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
         await AssertTheDeclineClosedRoundOneAsync(aggregator, reason);
     }
 
+    [Fact]
+    public async Task A_site_whose_faces_are_of_one_person_declines_the_round_instead_of_crashing_and_the_round_does_not_wait_for_it()
+    {
+        var log = new CapturedLog(output);
+        string workspace = federation.Workspace("one-person");
+        await using RunningAggregator aggregator = await RunningAggregator.StartAsync(
+            new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, TestModels.Small(seed: 43)))
+            {
+                MinSites = 1,
+                TotalRounds = 1,
+                RoundDeadlineSeconds = DeadlineLongerThanTheTest,
+            }, log);
+        var audit = new RecordingAudit();
+        SiteData onePerson = TinySites.AlignPhotos(("Aaron_Peirsol", 1), ("Aaron_Peirsol", 2));
+        using SiteAgent site = RefusingSite(aggregator, new SiteProtectionPolicy(false, AggregationMode.Plain), log, audit, _ => onePerson);
+        const string reason = "this site has usable faces of only 1 person; training needs at least 2 people with a usable face each";
+
+        await RunUntilLoggedAsync(site, log, $"Refusing round 1: {reason}; not training in it");
+
+        Assert.Equal((1, 0), (site.RoundsRefused, site.RoundsAccepted));
+        Assert.Empty(audit.Uploads);
+        await AssertTheDeclineClosedRoundOneAsync(aggregator, reason);
+    }
+
     /// <summary>
     /// The site told the aggregator: round 1 (<see cref="DeadlineLongerThanTheTest"/>) stopped waiting for its only site and closed at once, nothing
     /// committed, the reason in its summary; and the next round waits out the pause for aborted rounds rather than
@@ -101,8 +125,9 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
         Assert.DoesNotContain(aggregator.Rounds.Finished, s => s.Round == 2);
     }
 
-    /// <summary>site-01 with <paramref name="policy"/>; loading its faces fails the test (it must never get that far).</summary>
-    private SiteAgent RefusingSite(RunningAggregator aggregator, SiteProtectionPolicy policy, CapturedLog log, IUploadAudit audit) => new(
+    /// <summary>site-01 with <paramref name="policy"/>; unless <paramref name="faces"/> is given, loading its faces fails the test (it must never get that far).</summary>
+    private SiteAgent RefusingSite(RunningAggregator aggregator, SiteProtectionPolicy policy, CapturedLog log, IUploadAudit audit,
+        Func<CancellationToken, SiteData>? faces = null) => new(
         new SiteOptions
         {
             AggregatorUrl = aggregator.Uri.ToString(),
@@ -112,7 +137,7 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
             RequireDifferentialPrivacy = policy.RequireDifferentialPrivacy,
             MinimumAggregationMode = policy.MinimumAggregationMode,
         },
-        _ => throw new InvalidOperationException("the site loaded its faces to train in a round it should have refused"),
+        faces ?? (_ => throw new InvalidOperationException("the site loaded its faces to train in a round it should have refused")),
         log.Factory(), audit: audit);
 
     /// <summary>
