@@ -143,7 +143,6 @@ public sealed class SiteAgent : IDisposable
             await SitOutAsync(task, secure, shortfall, cancellationToken);
             return;
         }
-        _model ??= new SiteModel(data.Faces.ClassCount, _options.Seed, BackboneArchitecture.Of(global));
 
         // Training that cannot finish by the deadline is wasted work: stop it there.
         using var untilDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -152,7 +151,15 @@ public sealed class SiteAgent : IDisposable
         LocalTrainingReport report;
         try
         {
+            _model ??= new SiteModel(data.Faces.ClassCount, _options.Seed, BackboneArchitecture.Of(global));
             report = await TrainAsync(global, task, untilDeadline.Token);
+        }
+        catch (ArgumentException e)
+        {
+            // A model or plan this site cannot train with (no backbone it knows, settings its faces cannot meet): it sits
+            // the round out and says why, rather than end the site, as a later round may well be trainable.
+            await SitOutAsync(task, secure, $"cannot train on model v{task.ModelVersion} with round {task.Round}'s plan: {e.Message}", cancellationToken);
+            return;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -111,6 +111,31 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
         await AssertTheDeclineClosedRoundOneAsync(aggregator, reason);
     }
 
+    [Fact]
+    public async Task A_site_given_a_model_it_cannot_train_declines_the_round_instead_of_crashing()
+    {
+        var log = new CapturedLog(output);
+        string workspace = federation.Workspace("untrainable-model");
+        await using RunningAggregator aggregator = await RunningAggregator.StartAsync(
+            new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, TestModels.Small(seed: 44)))
+            {
+                MinSites = 1,
+                TotalRounds = 1,
+                RoundDeadlineSeconds = DeadlineLongerThanTheTest,
+            }, log);
+        var audit = new RecordingAudit();
+        SiteData twoPeople = TinySites.AlignPhotos(("Aaron_Peirsol", 1), ("Aaron_Peirsol", 2), ("Abdoulaye_Wade", 1), ("Abdoulaye_Wade", 2));
+        using SiteAgent site = RefusingSite(aggregator, new SiteProtectionPolicy(false, AggregationMode.Plain), log, audit, _ => twoPeople);
+        // The test model is a few small tensors, not a backbone a site can build a network from.
+        const string reason = "cannot train on model v0 with round 1's plan: the model state is no known backbone";
+
+        await RunUntilLoggedAsync(site, log, $"Refusing round 1: {reason}");
+
+        Assert.Equal((1, 0), (site.RoundsRefused, site.RoundsAccepted));
+        Assert.Empty(audit.Uploads);
+        await AssertTheDeclineClosedRoundOneAsync(aggregator, reason);
+    }
+
     /// <summary>
     /// The site told the aggregator: round 1 (<see cref="DeadlineLongerThanTheTest"/>) stopped waiting for its only site and closed at once, nothing
     /// committed, the reason in its summary; and the next round waits out the pause for aborted rounds rather than
