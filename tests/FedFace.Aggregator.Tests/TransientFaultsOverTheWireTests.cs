@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Transport;
 using Grpc.Core;
@@ -27,7 +25,7 @@ public sealed class TransientFaultsOverTheWireTests(TestFederation federation, I
     public async Task A_site_rides_out_an_outage_of_many_retries_and_logs_it_once_when_it_starts_and_once_when_it_ends()
     {
         var log = new CapturedLog(output);
-        int port = FreePort();
+        int port = Loopback.FreePort();
         using var site = new SyntheticSite("site-01", federation.Pki, new Uri($"https://127.0.0.1:{port}/"), log.Factory(), exampleCount: 10, s_quickRetries);
 
         Task joined = site.JoinAsync();
@@ -52,7 +50,7 @@ public sealed class TransientFaultsOverTheWireTests(TestFederation federation, I
     public async Task A_site_told_to_give_up_after_a_time_retries_until_then_and_hands_the_fault_to_its_caller()
     {
         var log = new CapturedLog(output);
-        using var site = new SyntheticSite("site-01", federation.Pki, new Uri($"https://127.0.0.1:{FreePort()}/"), log.Factory(), exampleCount: 10,
+        using var site = new SyntheticSite("site-01", federation.Pki, new Uri($"https://127.0.0.1:{Loopback.FreePort()}/"), log.Factory(), exampleCount: 10,
             s_quickRetries with { GiveUpAfter = TimeSpan.FromSeconds(2) });
         var clock = Stopwatch.StartNew();
 
@@ -65,11 +63,4 @@ public sealed class TransientFaultsOverTheWireTests(TestFederation federation, I
     }
 
     private static int Retries(CapturedLog log) => log.Matching("Retry ", "FedFace.Site.site-01").Count;
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

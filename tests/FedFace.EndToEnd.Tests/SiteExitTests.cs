@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using FedFace.Aggregator.Tests.Kit;
 using Xunit.Abstractions;
 
@@ -16,7 +14,7 @@ public sealed class SiteExitTests(TestFederation federation, ITestOutputHelper o
     public async Task A_site_whose_aggregator_stays_unreachable_past_its_give_up_time_exits_1_with_one_line()
     {
         using SitePhotos photos = TwoPeople();
-        Uri nobody = new($"https://127.0.0.1:{FreePort()}/");
+        Uri nobody = new($"https://127.0.0.1:{Loopback.FreePort()}/");
 
         SiteRun run = await RunSiteAsync([.. SiteProcess.Settings(federation.Pki, "site-01", nobody, photos.Root),
             "--Site:GiveUpAfterSeconds=3", "--Site:RetryBaseDelayMilliseconds=100", "--Site:RetryMaxDelayMilliseconds=500"]);
@@ -30,11 +28,8 @@ public sealed class SiteExitTests(TestFederation federation, ITestOutputHelper o
     [Fact]
     public async Task A_site_with_a_certificate_of_another_federation_exits_1_with_one_line()
     {
-        using SitePhotos photos = TwoPeople();
-        string[] settings = SiteProcess.Settings(federation.Pki, "site-01", new Uri("https://127.0.0.1:1/"), photos.Root);
-
-        SiteRun run = await RunSiteAsync([.. settings,
-            $"--Site:CertificatePath={federation.OtherPki.SiteCertificate("site-01")}", $"--Site:KeyPath={federation.OtherPki.SiteKey("site-01")}"]);
+        SiteRun run = await RunTwoPeopleSiteAsync(
+            $"--Site:CertificatePath={federation.OtherPki.SiteCertificate("site-01")}", $"--Site:KeyPath={federation.OtherPki.SiteKey("site-01")}");
 
         Assert.Equal(1, run.ExitCode);
         AssertOneFatalLine(run, "would be refused by the aggregator");
@@ -43,14 +38,7 @@ public sealed class SiteExitTests(TestFederation federation, ITestOutputHelper o
     [Fact]
     public async Task A_site_that_does_not_trust_the_aggregator_exits_1_with_one_line_without_retrying()
     {
-        var log = new CapturedLog(output);
-        string workspace = federation.Workspace("untrusted-aggregator");
-        await using RunningAggregator aggregator = await RunningAggregator.StartAsync(
-            new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, TestModels.Small(seed: 51)))
-            {
-                MinSites = 1,
-                TotalRounds = 1,
-            }, log);
+        await using RunningAggregator aggregator = await OneRoundAggregator.StartAsync(federation, "untrusted-aggregator", new CapturedLog(output));
         using SitePhotos photos = TwoPeople();
 
         // A site of the other federation, trusting only its own CA, dials this federation's aggregator.
@@ -65,7 +53,7 @@ public sealed class SiteExitTests(TestFederation federation, ITestOutputHelper o
     public async Task A_site_with_the_faces_of_one_person_only_says_what_its_data_folder_lacks_and_exits_1_before_joining()
     {
         using SitePhotos photos = new SitePhotos().Add("Aaron_Peirsol", 1, 2).AddFile("notes.txt", "not a photo");
-        Uri nobody = new($"https://127.0.0.1:{FreePort()}/");
+        Uri nobody = new($"https://127.0.0.1:{Loopback.FreePort()}/");
 
         SiteRun run = await RunSiteAsync(SiteProcess.Settings(federation.Pki, "site-01", nobody, photos.Root));
 
@@ -78,14 +66,18 @@ public sealed class SiteExitTests(TestFederation federation, ITestOutputHelper o
     [Fact]
     public async Task A_site_whose_settings_are_wrong_exits_2_naming_each_setting()
     {
-        using SitePhotos photos = TwoPeople();
-        string[] settings = SiteProcess.Settings(federation.Pki, "site-01", new Uri("https://127.0.0.1:1/"), photos.Root);
-
-        SiteRun run = await RunSiteAsync([.. settings, "--Site:AggregatorUrl=http://plain.example", "--Site:KeyPath=/nowhere/site.key"]);
+        SiteRun run = await RunTwoPeopleSiteAsync("--Site:AggregatorUrl=http://plain.example", "--Site:KeyPath=/nowhere/site.key");
 
         Assert.Equal(2, run.ExitCode);
         AssertOneFatalLine(run, "Site:AggregatorUrl must be an https URL, got 'http://plain.example'");
         AssertOneFatalLine(run, "Site:KeyPath '/nowhere/site.key' does not exist");
+    }
+
+    /// <summary>site-01 with the faces of two people, its settings overridden by <paramref name="overrides"/>; it fails before dialling.</summary>
+    private async Task<SiteRun> RunTwoPeopleSiteAsync(params string[] overrides)
+    {
+        using SitePhotos photos = TwoPeople();
+        return await RunSiteAsync([.. SiteProcess.Settings(federation.Pki, "site-01", new Uri("https://127.0.0.1:1/"), photos.Root), .. overrides]);
     }
 
     private async Task<SiteRun> RunSiteAsync(string[] args)
@@ -103,11 +95,4 @@ public sealed class SiteExitTests(TestFederation federation, ITestOutputHelper o
     }
 
     private static SitePhotos TwoPeople() => new SitePhotos().Add("Aaron_Peirsol", 1, 2).Add("Abdoulaye_Wade", 1, 2);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -112,3 +112,19 @@ public sealed class SitePhotos : IDisposable
 
     public void Dispose() => Directory.Delete(Root, recursive: true);
 }
+
+/// <summary>A real aggregator waiting for one site for one round: round 1 opens as soon as a site joins.</summary>
+internal static class OneRoundAggregator
+{
+    public static async Task<RunningAggregator> StartAsync(TestFederation federation, string name, CapturedLog log, int roundDeadlineSeconds = 20)
+    {
+        string workspace = federation.Workspace(name);
+        return await RunningAggregator.StartAsync(
+            new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, TestModels.Small(seed: 42)))
+            {
+                MinSites = 1,
+                TotalRounds = 1,
+                RoundDeadlineSeconds = roundDeadlineSeconds,
+            }, log);
+    }
+}

@@ -68,14 +68,7 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
         bool requireDifferentialPrivacy, AggregationMode minimumAggregation, string reason)
     {
         var log = new CapturedLog(output);
-        string workspace = federation.Workspace("weak-round");
-        await using RunningAggregator aggregator = await RunningAggregator.StartAsync(
-            new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, TestModels.Small(seed: 42)))
-            {
-                MinSites = 1,
-                TotalRounds = 1,
-                RoundDeadlineSeconds = DeadlineLongerThanTheTest,
-            }, log);
+        await using RunningAggregator aggregator = await OneRoundAggregator.StartAsync(federation, "weak-round", log, DeadlineLongerThanTheTest);
         var audit = new RecordingAudit();
         using SiteAgent site = RefusingSite(aggregator, new SiteProtectionPolicy(requireDifferentialPrivacy, minimumAggregation), log, audit);
 
@@ -87,47 +80,27 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
         await AssertTheDeclineClosedRoundOneAsync(aggregator, reason);
     }
 
-    [Fact]
-    public async Task A_site_whose_faces_are_of_one_person_declines_the_round_instead_of_crashing_and_the_round_does_not_wait_for_it()
+    /// <summary>What a site cannot train on; it must decline rather than crash in training (classCount errors and the like).</summary>
+    public enum Untrainable
     {
-        var log = new CapturedLog(output);
-        string workspace = federation.Workspace("one-person");
-        await using RunningAggregator aggregator = await RunningAggregator.StartAsync(
-            new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, TestModels.Small(seed: 43)))
-            {
-                MinSites = 1,
-                TotalRounds = 1,
-                RoundDeadlineSeconds = DeadlineLongerThanTheTest,
-            }, log);
-        var audit = new RecordingAudit();
-        SiteData onePerson = TinySites.AlignPhotos(("Aaron_Peirsol", 1), ("Aaron_Peirsol", 2));
-        using SiteAgent site = RefusingSite(aggregator, new SiteProtectionPolicy(false, AggregationMode.Plain), log, audit, _ => onePerson);
-        const string reason = "this site has usable faces of only 1 person; training needs at least 2 people with a usable face each";
-
-        await RunUntilLoggedAsync(site, log, $"Refusing round 1: {reason}; not training in it");
-
-        Assert.Equal((1, 0), (site.RoundsRefused, site.RoundsAccepted));
-        Assert.Empty(audit.Uploads);
-        await AssertTheDeclineClosedRoundOneAsync(aggregator, reason);
+        FacesOfOnePerson,
+        ModelThatIsNoBackbone,
     }
 
-    [Fact]
-    public async Task A_site_given_a_model_it_cannot_train_declines_the_round_instead_of_crashing()
+    [Theory]
+    [InlineData(Untrainable.FacesOfOnePerson,
+        "this site has usable faces of only 1 person; training needs at least 2 people with a usable face each")]
+    [InlineData(Untrainable.ModelThatIsNoBackbone, // the test model is a few small tensors, not a network a site can build
+        "cannot train on model v0 with round 1's plan: the model state is no known backbone")]
+    public async Task A_site_that_cannot_train_declines_the_round_instead_of_crashing_and_the_round_does_not_wait_for_it(Untrainable untrainable, string reason)
     {
         var log = new CapturedLog(output);
-        string workspace = federation.Workspace("untrainable-model");
-        await using RunningAggregator aggregator = await RunningAggregator.StartAsync(
-            new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, TestModels.Small(seed: 44)))
-            {
-                MinSites = 1,
-                TotalRounds = 1,
-                RoundDeadlineSeconds = DeadlineLongerThanTheTest,
-            }, log);
+        await using RunningAggregator aggregator = await OneRoundAggregator.StartAsync(federation, $"untrainable-{untrainable}", log, DeadlineLongerThanTheTest);
+        SiteData faces = untrainable == Untrainable.FacesOfOnePerson
+            ? TinySites.AlignPhotos(("Aaron_Peirsol", 1), ("Aaron_Peirsol", 2))
+            : TinySites.AlignPhotos(("Aaron_Peirsol", 1), ("Aaron_Peirsol", 2), ("Abdoulaye_Wade", 1), ("Abdoulaye_Wade", 2));
         var audit = new RecordingAudit();
-        SiteData twoPeople = TinySites.AlignPhotos(("Aaron_Peirsol", 1), ("Aaron_Peirsol", 2), ("Abdoulaye_Wade", 1), ("Abdoulaye_Wade", 2));
-        using SiteAgent site = RefusingSite(aggregator, new SiteProtectionPolicy(false, AggregationMode.Plain), log, audit, _ => twoPeople);
-        // The test model is a few small tensors, not a backbone a site can build a network from.
-        const string reason = "cannot train on model v0 with round 1's plan: the model state is no known backbone";
+        using SiteAgent site = RefusingSite(aggregator, new SiteProtectionPolicy(false, AggregationMode.Plain), log, audit, _ => faces);
 
         await RunUntilLoggedAsync(site, log, $"Refusing round 1: {reason}");
 
