@@ -4,6 +4,7 @@ using FedFace.Learning;
 using FedFace.Learning.Backbones;
 using FedFace.Learning.Numerics;
 using FedFace.Learning.Onnx;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -48,26 +49,42 @@ if (args.Length > 0 && args[0] == "export-onnx")
 
 // appsettings.json ships next to the binary; relative paths in settings still resolve from the working directory.
 HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.Services.AddOptions<SiteOptions>()
-    .Bind(builder.Configuration.GetSection(SiteOptions.Section))
-    .ValidateOnStart();
-builder.Services.AddSingleton<IValidateOptions<SiteOptions>, SiteOptionsValidator>();
+// Settings are checked before the host starts: each problem is one line, and the exit code says "fix the configuration".
+SiteOptions site;
+try
+{
+    site = builder.Configuration.GetSection(SiteOptions.Section).Get<SiteOptions>() ?? new SiteOptions();
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"fedface-site: {e.Message}");
+    return 2;
+}
+IReadOnlyList<string> problems = site.Problems(requireDataDirectory: true);
+if (problems.Count > 0)
+{
+    foreach (string problem in problems)
+    {
+        Console.Error.WriteLine($"fedface-site: {problem}");
+    }
+    return 2;
+}
+builder.Services.AddSingleton(Options.Create(site));
+// Outlives the host (RunAsync disposes it): the worker keeps a fatal fault here as one line.
+var exit = new SiteExit();
+builder.Services.AddSingleton(exit);
 builder.Services.AddHostedService<SiteWorker>();
 await builder.Build().RunAsync();
+// Said last, where the operator looks, with a non-zero exit code for systemd or Kubernetes.
+if (exit.Failure is { } failure)
+{
+    Console.Error.WriteLine($"fedface-site: {failure}");
+    return 1;
+}
 return 0;
 
 static string? ArgumentAfter(string[] args, string name)
 {
     int index = Array.IndexOf(args, name);
     return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
-}
-
-/// <summary>Reports every settings problem by name at start-up.</summary>
-internal sealed class SiteOptionsValidator : IValidateOptions<SiteOptions>
-{
-    public ValidateOptionsResult Validate(string? name, SiteOptions options)
-    {
-        IReadOnlyList<string> problems = options.Problems(requireDataDirectory: true);
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-    }
 }

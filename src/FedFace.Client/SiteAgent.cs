@@ -65,7 +65,7 @@ public sealed class SiteAgent : IDisposable
 
     public int RoundsAccepted { get; private set; }
 
-    /// <summary>Rounds this site did not train in: weaker than its policy, or a model that failed its signature check.</summary>
+    /// <summary>Rounds this site did not train in: weaker than its policy, a model that failed its signature check, or faces it cannot train on.</summary>
     public int RoundsRefused { get; private set; }
 
     /// <summary>
@@ -130,18 +130,19 @@ public sealed class SiteAgent : IDisposable
             await DeclineAsync(task, secureRefusal, cancellationToken);
             return;
         }
-        ModelState? global = await GetVerifiedGlobalModelAsync(task, modelVerifier, cancellationToken);
+        (ModelState? global, string? modelRefusal) = await GetVerifiedGlobalModelAsync(task, modelVerifier, cancellationToken);
         if (global is null)
         {
-            if (secure is not null)
-            {
-                // Say so, or the secure round's stages would wait for this site until their deadlines.
-                await secure.LeaveAsync("the global model failed its signature check", cancellationToken);
-            }
+            await SitOutAsync(task, secure, modelRefusal!, cancellationToken);
             return;
         }
-        _data ??= _loadData(cancellationToken);
-        _model ??= new SiteModel(_data.Faces.ClassCount, _options.Seed, BackboneArchitecture.Of(global));
+        SiteData data = _data ??= _loadData(cancellationToken);
+        if (data.Shortfall is { } shortfall)
+        {
+            // No round can change that: say so rather than fail in training, and the round stops waiting for this site.
+            await SitOutAsync(task, secure, shortfall, cancellationToken);
+            return;
+        }
 
         // Training that cannot finish by the deadline is wasted work: stop it there.
         using var untilDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -150,7 +151,15 @@ public sealed class SiteAgent : IDisposable
         LocalTrainingReport report;
         try
         {
+            _model ??= new SiteModel(data.Faces.ClassCount, _options.Seed, BackboneArchitecture.Of(global));
             report = await TrainAsync(global, task, untilDeadline.Token);
+        }
+        catch (ArgumentException e)
+        {
+            // A model or plan this site cannot train with (no backbone it knows, settings its faces cannot meet): it sits
+            // the round out and says why, rather than end the site, as a later round may well be trainable.
+            await SitOutAsync(task, secure, $"cannot train on model v{task.ModelVersion} with round {task.Round}'s plan: {e.Message}", cancellationToken);
+            return;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -316,26 +325,36 @@ public sealed class SiteAgent : IDisposable
 
     /// <summary>
     /// The round's global model: from memory if we verified that version and hash before, else downloaded, hash-checked
-    /// and signature-checked (invariant 5). Null, with the round refused, when the signature does not check out.
+    /// and signature-checked (invariant 5). No model, and the reason to refuse the round, when the signature does not check out.
     /// </summary>
-    private async Task<ModelState?> GetVerifiedGlobalModelAsync(RoundTask task, ModelSignatureVerifier modelVerifier, CancellationToken cancellationToken)
+    private async Task<(ModelState? Model, string? Refusal)> GetVerifiedGlobalModelAsync(RoundTask task, ModelSignatureVerifier modelVerifier,
+        CancellationToken cancellationToken)
     {
         if (_global is { } cached && cached.Version == task.ModelVersion && cached.Sha256.Equals(task.ModelSha256))
         {
-            return cached.Model;
+            return (cached.Model, null);
         }
         var clock = Stopwatch.StartNew();
         DownloadedModel downloaded = await _retry.ExecuteAsync(ct => ModelTransfer.DownloadAsync(_connection.Client, task, _options.MaxModelBytes, ct), cancellationToken);
         ModelSignatureCheck check = downloaded.Verify(modelVerifier, task);
         if (!check.IsValid)
         {
-            await DeclineAsync(task, $"model v{task.ModelVersion} failed its signature check ({check.Failure}): {check.Reason}", cancellationToken);
-            return null;
+            return (null, $"model v{task.ModelVersion} failed its signature check ({check.Failure}): {check.Reason}");
         }
         _global = (task.ModelVersion, task.ModelSha256, downloaded.Model);
         _logger.LogInformation("Downloaded model v{Version} ({Megabytes:F1} MB, sha256 and the aggregator's signature verified) in {Seconds:F2}s",
             task.ModelVersion, downloaded.Model.DataBytes / 1e6, clock.Elapsed.TotalSeconds);
-        return downloaded.Model;
+        return (downloaded.Model, null);
+    }
+
+    /// <summary>Declines a round the site already took up; a secure round's stages are told too, or they would wait for it until their deadlines.</summary>
+    private async Task SitOutAsync(RoundTask task, SecAggParticipant? secure, string reason, CancellationToken cancellationToken)
+    {
+        await DeclineAsync(task, reason, cancellationToken);
+        if (secure is not null)
+        {
+            await secure.LeaveAsync(reason, cancellationToken);
+        }
     }
 
     /// <summary>

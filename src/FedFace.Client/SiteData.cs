@@ -12,6 +12,9 @@ namespace FedFace.Client;
 /// </summary>
 public sealed class SiteData
 {
+    /// <summary>The fewest people whose faces a site can train on: its ArcFace head learns to tell people apart.</summary>
+    public const int MinimumPeople = 2;
+
     private SiteData(FaceTrainingSet faces, int people, AlignedFaceBatch batch)
     {
         Faces = faces;
@@ -34,6 +37,19 @@ public sealed class SiteData
     public IReadOnlyDictionary<UnreadableReason, int> UnreadableBy { get; }
     public int CacheHits { get; }
     public int Examples => Faces.Labels.Length;
+
+    /// <summary>Why these faces cannot train a round (null when they can).</summary>
+    public string? Shortfall => People >= MinimumPeople ? null
+        : $"this site has usable faces of only {People} {PeopleNoun(People)}; training needs at least {MinimumPeople} people with a usable face each";
+
+    /// <summary>
+    /// What the site's data folder lacks, said at start-up with what was found and what was turned away (null when
+    /// nothing is lacking); <paramref name="ignoredFiles"/> counts the files that are not photos in a person's folder.
+    /// </summary>
+    public string? FolderShortfall(string folder, int ignoredFiles) => Shortfall is null ? null
+        : $"site data folder {folder} has {Examples} usable faces of {People} {PeopleNoun(People)}; training needs at least {MinimumPeople} people "
+            + $"with a usable face each (a folder per person holding their photos); turned away: {SkippedNoFace} photos without a face, "
+            + $"{Rejected} faces rejected [{Describe(RejectedBy)}], {Unreadable} unreadable [{Describe(UnreadableBy)}], {ignoredFiles} other files ignored";
 
     /// <summary>
     /// The pipeline a site runs from its settings: YuNet, the default face choice and quality gate, the
@@ -108,6 +124,8 @@ public sealed class SiteData
         FaceTensor.WriteNormalizedRgbChw(crop, tensor);
         return tensor;
     }
+
+    private static string PeopleNoun(int count) => count == 1 ? "person" : "people";
 
     private static string Describe<TReason>(IReadOnlyDictionary<TReason, int> counts) where TReason : struct, Enum =>
         string.Join(", ", counts.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}"));

@@ -29,13 +29,19 @@ public sealed class SiteOptions
     public bool RequireDifferentialPrivacy { get; set; }
     /// <summary>Refuse rounds whose aggregation is weaker: Plain (the aggregator sees each update) or SecureAggregation (only their sum).</summary>
     public AggregationMode MinimumAggregationMode { get; set; } = AggregationMode.Plain;
-    public int MaxRetryAttempts { get; set; } = 8;
+    /// <summary>
+    /// How long an outage of the aggregator may last before the site gives up and exits non-zero (unset: it never does,
+    /// and waits for the aggregator for as long as it takes).
+    /// </summary>
+    public double? GiveUpAfterSeconds { get; set; }
+    /// <summary>The first retry's delay; each later one doubles it, with jitter, up to <see cref="RetryMaxDelayMilliseconds"/>.</summary>
     public int RetryBaseDelayMilliseconds { get; set; } = 500;
-    public int RetryMaxDelayMilliseconds { get; set; } = 10_000;
+    public int RetryMaxDelayMilliseconds { get; set; } = 60_000;
 
     public AggregatorEndpoint Endpoint => new(AggregatorUrl, CertificatePath, KeyPath, CaCertificatePath);
 
-    public RetrySettings Retry => new(MaxRetryAttempts, RetryBaseDelayMilliseconds, RetryMaxDelayMilliseconds);
+    public RetrySettings Retry => new(RetryBaseDelayMilliseconds, RetryMaxDelayMilliseconds,
+        GiveUpAfterSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
 
     public SiteProtectionPolicy Protection => new(RequireDifferentialPrivacy, MinimumAggregationMode);
 
@@ -65,9 +71,13 @@ public sealed class SiteOptions
         {
             problems.Add($"Site:MinimumAggregationMode must be Plain or SecureAggregation, got {MinimumAggregationMode}");
         }
-        if (MaxRetryAttempts < 0 || RetryBaseDelayMilliseconds <= 0 || RetryMaxDelayMilliseconds < RetryBaseDelayMilliseconds)
+        if (RetryBaseDelayMilliseconds <= 0 || RetryMaxDelayMilliseconds < RetryBaseDelayMilliseconds)
         {
-            problems.Add("Site: retry settings must have MaxRetryAttempts ≥ 0 and 0 < RetryBaseDelayMilliseconds ≤ RetryMaxDelayMilliseconds");
+            problems.Add($"Site: retry settings must have 0 < RetryBaseDelayMilliseconds ≤ RetryMaxDelayMilliseconds, got {RetryBaseDelayMilliseconds} and {RetryMaxDelayMilliseconds}");
+        }
+        if (GiveUpAfterSeconds is { } giveUp && !(giveUp > 0 && double.IsFinite(giveUp)))
+        {
+            problems.Add($"Site:GiveUpAfterSeconds must be a number of seconds > 0 (or unset: never give up), got {giveUp}");
         }
         return problems;
     }

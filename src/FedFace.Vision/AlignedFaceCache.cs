@@ -24,7 +24,8 @@ public sealed record DetectionOutcome(AlignedFace? Face, bool TooSmall)
 /// magic, the length, the key and the end marker, and treat any mismatch as a miss, so a damaged entry
 /// is recomputed and overwritten. Safe to use from several threads and processes at once.
 /// Layout: <c>root/&lt;settings hash&gt;/&lt;first two hex digits&gt;/&lt;content hash&gt;.face</c>, plus
-/// <c>settings.txt</c> saying in words what the folder's hash stands for.
+/// <c>settings.txt</c> saying in words what the folder's hash stands for. The crops are people's faces: folders are
+/// 0700 and files 0600, like the site's keys, and a cache written looser before is tightened when opened.
 /// </remarks>
 public sealed class AlignedFaceCache
 {
@@ -42,8 +43,12 @@ public sealed class AlignedFaceCache
         ArgumentException.ThrowIfNullOrWhiteSpace(rootDirectory);
         ArgumentException.ThrowIfNullOrWhiteSpace(settingsFingerprint);
         string settingsHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(settingsFingerprint)))[..16];
-        Directory = Path.Combine(Path.GetFullPath(rootDirectory), settingsHash);
-        System.IO.Directory.CreateDirectory(Directory);
+        string root = Path.GetFullPath(rootDirectory);
+        Directory = Path.Combine(root, settingsHash);
+        // The root may be a folder the operator made for more than this cache: only what is below it is ours to tighten.
+        PrivateStorage.CreateFolder(root);
+        PrivateStorage.TightenTree(Directory);
+        PrivateStorage.CreateFolder(Directory);
         string description = Path.Combine(Directory, "settings.txt");
         if (!File.Exists(description))
         {
@@ -105,7 +110,7 @@ public sealed class AlignedFaceCache
         string path = EntryPath(contentHash);
         try
         {
-            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            PrivateStorage.CreateFolder(Path.GetDirectoryName(path)!);
             WriteAtomically(path, Encode(contentHash, outcome));
             return true;
         }
@@ -125,7 +130,7 @@ public sealed class AlignedFaceCache
         string temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using (FileStream stream = PrivateStorage.CreateFile(temporary))
             {
                 stream.Write(bytes);
             }

@@ -68,14 +68,7 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
         bool requireDifferentialPrivacy, AggregationMode minimumAggregation, string reason)
     {
         var log = new CapturedLog(output);
-        string workspace = federation.Workspace("weak-round");
-        await using RunningAggregator aggregator = await RunningAggregator.StartAsync(
-            new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, TestModels.Small(seed: 42)))
-            {
-                MinSites = 1,
-                TotalRounds = 1,
-                RoundDeadlineSeconds = DeadlineLongerThanTheTest,
-            }, log);
+        await using RunningAggregator aggregator = await OneRoundAggregator.StartAsync(federation, "weak-round", log, DeadlineLongerThanTheTest);
         var audit = new RecordingAudit();
         using SiteAgent site = RefusingSite(aggregator, new SiteProtectionPolicy(requireDifferentialPrivacy, minimumAggregation), log, audit);
 
@@ -83,6 +76,35 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
 
         Assert.Equal((1, 0), (site.RoundsRefused, site.RoundsAccepted));
         Assert.Empty(log.Matching("Downloaded model", "FedFace.Site"));
+        Assert.Empty(audit.Uploads);
+        await AssertTheDeclineClosedRoundOneAsync(aggregator, reason);
+    }
+
+    /// <summary>What a site cannot train on; it must decline rather than crash in training (classCount errors and the like).</summary>
+    public enum Untrainable
+    {
+        FacesOfOnePerson,
+        ModelThatIsNoBackbone,
+    }
+
+    [Theory]
+    [InlineData(Untrainable.FacesOfOnePerson,
+        "this site has usable faces of only 1 person; training needs at least 2 people with a usable face each")]
+    [InlineData(Untrainable.ModelThatIsNoBackbone, // the test model is a few small tensors, not a network a site can build
+        "cannot train on model v0 with round 1's plan: the model state is no known backbone")]
+    public async Task A_site_that_cannot_train_declines_the_round_instead_of_crashing_and_the_round_does_not_wait_for_it(Untrainable untrainable, string reason)
+    {
+        var log = new CapturedLog(output);
+        await using RunningAggregator aggregator = await OneRoundAggregator.StartAsync(federation, $"untrainable-{untrainable}", log, DeadlineLongerThanTheTest);
+        SiteData faces = untrainable == Untrainable.FacesOfOnePerson
+            ? TinySites.AlignPhotos(("Aaron_Peirsol", 1), ("Aaron_Peirsol", 2))
+            : TinySites.AlignPhotos(("Aaron_Peirsol", 1), ("Aaron_Peirsol", 2), ("Abdoulaye_Wade", 1), ("Abdoulaye_Wade", 2));
+        var audit = new RecordingAudit();
+        using SiteAgent site = RefusingSite(aggregator, new SiteProtectionPolicy(false, AggregationMode.Plain), log, audit, _ => faces);
+
+        await RunUntilLoggedAsync(site, log, $"Refusing round 1: {reason}");
+
+        Assert.Equal((1, 0), (site.RoundsRefused, site.RoundsAccepted));
         Assert.Empty(audit.Uploads);
         await AssertTheDeclineClosedRoundOneAsync(aggregator, reason);
     }
@@ -101,8 +123,9 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
         Assert.DoesNotContain(aggregator.Rounds.Finished, s => s.Round == 2);
     }
 
-    /// <summary>site-01 with <paramref name="policy"/>; loading its faces fails the test (it must never get that far).</summary>
-    private SiteAgent RefusingSite(RunningAggregator aggregator, SiteProtectionPolicy policy, CapturedLog log, IUploadAudit audit) => new(
+    /// <summary>site-01 with <paramref name="policy"/>; unless <paramref name="faces"/> is given, loading its faces fails the test (it must never get that far).</summary>
+    private SiteAgent RefusingSite(RunningAggregator aggregator, SiteProtectionPolicy policy, CapturedLog log, IUploadAudit audit,
+        Func<CancellationToken, SiteData>? faces = null) => new(
         new SiteOptions
         {
             AggregatorUrl = aggregator.Uri.ToString(),
@@ -112,7 +135,7 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
             RequireDifferentialPrivacy = policy.RequireDifferentialPrivacy,
             MinimumAggregationMode = policy.MinimumAggregationMode,
         },
-        _ => throw new InvalidOperationException("the site loaded its faces to train in a round it should have refused"),
+        faces ?? (_ => throw new InvalidOperationException("the site loaded its faces to train in a round it should have refused")),
         log.Factory(), audit: audit);
 
     /// <summary>

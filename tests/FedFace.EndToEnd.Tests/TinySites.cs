@@ -19,9 +19,18 @@ internal static class TinySites
         {
             Sites = siteCount, MaxPeople = 3 * siteCount, MinImagesPerPerson = 4, MaxImagesPerPerson = 4, Seed = 11,
         });
-        using var pipeline = new FaceAlignmentPipeline(() => new YuNetFaceDetector(SharedData.YuNetModel), degreeOfParallelism: 2);
+        using FaceAlignmentPipeline pipeline = Pipeline();
         return partition.Select(images => SiteData.Align(images, pipeline, NullLogger.Instance)).ToArray();
     }
+
+    /// <summary>A site holding just these LFW photos, each labelled with its person.</summary>
+    public static SiteData AlignPhotos(params (string Person, int Number)[] photos)
+    {
+        using FaceAlignmentPipeline pipeline = Pipeline();
+        return SiteData.Align([.. photos.Select(p => new LabelledImage(SharedData.LfwImage(p.Person, p.Number), p.Person))], pipeline, NullLogger.Instance);
+    }
+
+    private static FaceAlignmentPipeline Pipeline() => new(() => new YuNetFaceDetector(SharedData.YuNetModel), degreeOfParallelism: 2);
 }
 
 /// <summary>Keeps a copy of every update a site is about to send, as it goes on the wire.</summary>

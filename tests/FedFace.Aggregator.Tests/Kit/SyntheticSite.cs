@@ -39,7 +39,7 @@ public sealed class SyntheticSite : IDisposable
         _connection = new AggregatorConnection(
             new AggregatorEndpoint(aggregator.ToString(), pki.SiteCertificate(siteId), pki.SiteKey(siteId), pki.CaCertificate), loggers);
         _logger = loggers.CreateLogger($"FedFace.Site.{siteId}");
-        _retry = TransientFaults.CreatePipeline(retry ?? new RetrySettings(MaxAttempts: 40, BaseDelayMilliseconds: 100, MaxDelayMilliseconds: 500), _logger);
+        _retry = TransientFaults.CreatePipeline(retry ?? new RetrySettings(BaseDelayMilliseconds: 100, MaxDelayMilliseconds: 500), _logger);
         ExampleCount = exampleCount;
     }
 
