@@ -39,6 +39,7 @@ public static class AggregatorHost
         {
             grpc.EnableDetailedErrors = true;
             grpc.Interceptors.Add<SiteCertificateRecorder>();
+            grpc.Interceptors.Add<SiteContactRecorder>();
         });
         configureServices?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(ConfigureMutualTls);

@@ -213,6 +213,13 @@ public sealed class AggregatorOptions
     /// <summary>Secure aggregation (section Aggregator:SecureAggregation): off unless Enabled.</summary>
     public SecureAggregation.SecureAggregationOptions SecureAggregation { get; set; } = new();
 
+    /// <summary>
+    /// A joined site not heard from (no call of any kind) for this long leaves the sample until it calls again, so a site
+    /// that vanished does not hold every round it would be sampled for until the deadline. Waiting sites call every
+    /// <see cref="WaitRetryMilliseconds"/>; a site still training a round that closed without it sits out the next one.
+    /// </summary>
+    public double SiteTimeoutSeconds { get; set; } = 60;
+
     /// <summary>Every problem with the settings, as sentences; empty when they are usable.</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -233,6 +240,9 @@ public sealed class AggregatorOptions
             $"Aggregator:AverageLastModels must be between 1 and TotalRounds ({TotalRounds}), got {AverageLastModels}");
         Require(WaitRetryMilliseconds > 0, $"Aggregator:WaitRetryMilliseconds must be positive, got {WaitRetryMilliseconds}");
         Require(MinimumAbortedRoundSeconds >= 0, $"Aggregator:MinimumAbortedRoundSeconds must be zero or positive, got {MinimumAbortedRoundSeconds}");
+        // A site that waits must never look vanished between two of its calls.
+        Require(SiteTimeoutSeconds >= 3 * WaitRetryMilliseconds / 1000.0 && double.IsFinite(SiteTimeoutSeconds),
+            $"Aggregator:SiteTimeoutSeconds must be at least 3 wait-retry intervals ({3 * WaitRetryMilliseconds / 1000.0:G4} s), got {SiteTimeoutSeconds}");
         problems.AddRange(Training.Problems("Aggregator:Training"));
         problems.AddRange(ServerOptimizer.Problems("Aggregator:ServerOptimizer"));
         problems.AddRange(DifferentialPrivacy.Problems("Aggregator:DifferentialPrivacy"));

@@ -31,6 +31,7 @@ public sealed class RoundCoordinator
     private readonly Random _sampler;
     private readonly object _gate = new();
     private readonly SortedSet<string> _joinedSites = new(StringComparer.Ordinal);
+    private readonly SiteLiveness _liveness;
     private TaskCompletionSource _siteJoined = NewSignal();
     private PublishedModel _published = null!;
     private FederationPrivacy? _privacy;
@@ -48,6 +49,7 @@ public sealed class RoundCoordinator
         _logger = logger;
         _time = time;
         _sampler = new Random(_options.SamplingSeed);
+        _liveness = new SiteLiveness(TimeSpan.FromSeconds(_options.SiteTimeoutSeconds));
         LoadCommittedState();
     }
 
@@ -155,14 +157,48 @@ public sealed class RoundCoordinator
     {
         lock (_gate)
         {
+            RecordContact(siteId);
             if (_joinedSites.Add(siteId))
             {
                 _logger.LogInformation("Site {Site} joined ({Count} sites)", siteId, _joinedSites.Count);
-                _siteJoined.TrySetResult();
-                _siteJoined = NewSignal();
+                SignalSiteArrived();
             }
         }
         return new JoinReply { SiteId = siteId, FederationName = _options.FederationName, ProtocolVersion = ProtocolVersion };
+    }
+
+    /// <summary>
+    /// A site called (any authenticated call): it counts as live for <see cref="AggregatorOptions.SiteTimeoutSeconds"/>
+    /// from now, and a site that had left the sample for its silence is sampled again from the next round.
+    /// </summary>
+    public void RecordContact(string siteId)
+    {
+        lock (_gate)
+        {
+            if (_liveness.Contact(siteId, _time.GetUtcNow()) is { } silent && _joinedSites.Contains(siteId))
+            {
+                _logger.LogInformation("Site {Site} is back after {Seconds:F0}s of silence: sampled again from the next round", siteId, silent.TotalSeconds);
+                SignalSiteArrived();
+            }
+        }
+    }
+
+    private void SignalSiteArrived()
+    {
+        _siteJoined.TrySetResult();
+        _siteJoined = NewSignal();
+    }
+
+    /// <summary>The joined sites heard from lately, in site order; logs each site that has just left the sample.</summary>
+    private IReadOnlyList<string> LiveSites()
+    {
+        IReadOnlyList<string> live = _liveness.Live(_joinedSites, _time.GetUtcNow(), out var gone);
+        foreach ((string site, TimeSpan silent) in gone)
+        {
+            _logger.LogWarning("Site {Site} left the sample: not heard from for {Seconds:F0}s (Aggregator:SiteTimeoutSeconds is {Timeout:F0}); it rejoins with its next call",
+                site, silent.TotalSeconds, _liveness.Timeout.TotalSeconds);
+        }
+        return live;
     }
 
     public TaskReply GetTask(string siteId)
@@ -315,6 +351,8 @@ public sealed class RoundCoordinator
     {
         lock (_gate)
         {
+            // A reason may quote what the site declared (tensor names): made safe before it reaches the log and the summary.
+            rejection = rejection with { Reason = SiteText.ForLog(rejection.Reason, MaxRejectionReasonLength) };
             _logger.LogWarning("Rejected update from {Site} for round {Round}: {Code}: {Reason}", siteId, round, rejection.Code, rejection.Reason);
             bool concernsOpenRound = _round is { Closed: false } open && open.Number == round && open.Sampled.Contains(siteId)
                 && rejection.Code is not (RejectionCode.WrongRound or RejectionCode.NoRoundOpen or RejectionCode.Duplicate or RejectionCode.DeadlinePassed);
@@ -330,8 +368,8 @@ public sealed class RoundCoordinator
     /// <summary>Marks a sampled site as sitting the open round out, so the round no longer waits for its answer.</summary>
     public DeclineRoundReply Decline(string siteId, long roundNumber, string reason)
     {
-        // The reason lands in logs and the round summary: keep a hostile one short.
-        reason = reason.Length > MaxDeclineReasonLength ? reason[..MaxDeclineReasonLength] + "…" : reason;
+        // The reason lands in logs and the round summary: a hostile one must not forge lines, move the cursor or flood.
+        reason = SiteText.ForLog(reason, MaxDeclineReasonLength);
         lock (_gate)
         {
             string? notRecorded = _round is not { Closed: false } round || round.Number != roundNumber ? $"round {roundNumber} is not open"
@@ -353,13 +391,18 @@ public sealed class RoundCoordinator
     }
 
     private const int MaxDeclineReasonLength = 500;
+    private const int MaxRejectionReasonLength = 500;
 
     public void RecordMetrics(string siteId, RoundMetrics metrics)
     {
+        if (ReportedMetricsCheck.Problem(metrics) is { } problem)
+        {
+            _logger.LogWarning("Refused metrics from {Site} for round {Round}: {Problem}", siteId, metrics.Round, problem);
+            return;
+        }
         lock (_gate)
         {
-            if (_round is not null && metrics.Round == _round.Number && _round.Sampled.Contains(siteId)
-                && double.IsFinite(metrics.MeanLoss) && metrics.ExampleCount > 0)
+            if (_round is not null && metrics.Round == _round.Number && _round.Sampled.Contains(siteId))
             {
                 _round.Metrics[siteId] = metrics;
             }
@@ -368,7 +411,7 @@ public sealed class RoundCoordinator
             siteId, metrics.Round, metrics.MeanLoss, metrics.ExampleCount, metrics.Steps, metrics.TrainSeconds);
     }
 
-    /// <summary>Waits until at least MinSites have joined.</summary>
+    /// <summary>Waits until at least MinSites joined sites are live (heard from within the site timeout).</summary>
     public async Task WaitForSitesAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -376,7 +419,7 @@ public sealed class RoundCoordinator
             Task joined;
             lock (_gate)
             {
-                if (_joinedSites.Count >= _options.MinSites)
+                if (LiveSites().Count >= _options.MinSites)
                 {
                     return;
                 }
@@ -418,13 +461,14 @@ public sealed class RoundCoordinator
     {
         lock (_gate)
         {
-            int wanted = Math.Max(_options.MinSites, (int)Math.Ceiling(_options.SampleFraction * _joinedSites.Count));
-            string[] sampled = _joinedSites.OrderBy(_ => _sampler.Next()).Take(wanted).Order(StringComparer.Ordinal).ToArray();
+            IReadOnlyList<string> live = LiveSites();
+            int wanted = Math.Max(_options.MinSites, (int)Math.Ceiling(_options.SampleFraction * live.Count));
+            string[] sampled = live.OrderBy(_ => _sampler.Next()).Take(wanted).Order(StringComparer.Ordinal).ToArray();
             long number = _nextRound;
             DpRoundPlan? plan = null;
             if (_privacy is not null)
             {
-                plan = _privacy.PlanRound(number, _joinedSites.Count, sampled.Length, MinimumSurvivors(sampled.Length), out string refusal);
+                plan = _privacy.PlanRound(number, live.Count, sampled.Length, MinimumSurvivors(sampled.Length), out string refusal);
                 if (plan is null)
                 {
                     BudgetStop = refusal;
@@ -450,8 +494,8 @@ public sealed class RoundCoordinator
             task.SecureAggregation = secure?.Task;
             task.Aggregation = secure is null ? AggregationMode.Plain : AggregationMode.SecureAggregation;
             _round = new OpenRound(number, ModelVersion, sampled, deadline, task, plan, _published.Model, _options.SumInSiteOrder) { Secure = secure };
-            _logger.LogInformation("Round {Round} open: model v{Version}, sampled {Sampled} of {Joined} sites ({Sites}), deadline {Deadline:O}{Privacy}{Secure}",
-                number, ModelVersion, sampled.Length, _joinedSites.Count, string.Join(", ", sampled), deadline,
+            _logger.LogInformation("Round {Round} open: model v{Version}, sampled {Sampled} of {Live} live sites ({Sites}; {Joined} joined), deadline {Deadline:O}{Privacy}{Secure}",
+                number, ModelVersion, sampled.Length, live.Count, string.Join(", ", sampled), _joinedSites.Count, deadline,
                 plan is null ? "" : FormattableString.Invariant($", {plan.Mode} DP with clip norm {plan.ClipNorm:G4}"),
                 secure is null ? "" : ", secure aggregation");
             return _round;

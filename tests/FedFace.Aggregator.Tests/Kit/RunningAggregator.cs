@@ -19,6 +19,7 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
     public int TotalRounds { get; init; } = 10;
     public int AverageLastModels { get; init; } = 1;
     public int WaitRetryMilliseconds { get; init; } = 100;
+    public double SiteTimeoutSeconds { get; init; } = 60;
     /// <summary>Off unless a test sets it.</summary>
     public DifferentialPrivacySettings DifferentialPrivacy { get; init; } = new();
     /// <summary>What sites that really train are told (synthetic sites ignore it).</summary>
@@ -85,6 +86,7 @@ public sealed class RunningAggregator : IAsyncDisposable
             options.TotalRounds = setup.TotalRounds;
             options.AverageLastModels = setup.AverageLastModels;
             options.WaitRetryMilliseconds = setup.WaitRetryMilliseconds;
+            options.SiteTimeoutSeconds = setup.SiteTimeoutSeconds;
             options.DifferentialPrivacy = setup.DifferentialPrivacy;
             options.Training = setup.Training;
             options.SecureAggregation = setup.SecureAggregation ?? new SecureAggregationOptions();
