@@ -170,6 +170,7 @@ public sealed class AggregatorOptions
     public const string Section = "Aggregator";
 
     public string FederationName { get; set; } = "FedFace";
+    /// <summary>The IP address to listen on: 127.0.0.1 (this machine only) by default; 0.0.0.0 or :: for a federation across machines.</summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
     /// <summary>0 picks a free port (tests, simulator).</summary>
     public int Port { get; set; } = 7443;
@@ -220,6 +221,12 @@ public sealed class AggregatorOptions
     /// </summary>
     public double SiteTimeoutSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// When the latest checkpoint is damaged, resume from the newest intact earlier one (its later rounds are lost and
+    /// run again) instead of refusing to start. Off by default: losing rounds is the operator's call.
+    /// </summary>
+    public bool FallBackToIntactCheckpoint { get; set; }
+
     /// <summary>Every problem with the settings, as sentences; empty when they are usable.</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -231,6 +238,8 @@ public sealed class AggregatorOptions
                 problems.Add(message);
             }
         }
+        Require(System.Net.IPAddress.TryParse(ListenAddress, out _),
+            $"Aggregator:ListenAddress must be an IP address (127.0.0.1 for this machine only, 0.0.0.0 or :: for every interface), got '{ListenAddress}'");
         Require(Port is >= 0 and <= 65535, $"Aggregator:Port must be 0..65535, got {Port}");
         Require(MinSites >= 1, $"Aggregator:MinSites must be at least 1, got {MinSites}");
         Require(SampleFraction is > 0 and <= 1, $"Aggregator:SampleFraction must be in (0, 1], got {SampleFraction}");

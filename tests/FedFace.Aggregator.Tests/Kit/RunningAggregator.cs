@@ -20,6 +20,8 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
     public int AverageLastModels { get; init; } = 1;
     public int WaitRetryMilliseconds { get; init; } = 100;
     public double SiteTimeoutSeconds { get; init; } = 60;
+    public bool FallBackToIntactCheckpoint { get; init; }
+    public string ListenAddress { get; init; } = "127.0.0.1";
     /// <summary>Off unless a test sets it.</summary>
     public DifferentialPrivacySettings DifferentialPrivacy { get; init; } = new();
     /// <summary>What sites that really train are told (synthetic sites ignore it).</summary>
@@ -73,7 +75,7 @@ public sealed class RunningAggregator : IAsyncDisposable
         WebApplication app = AggregatorHost.Build([], options =>
         {
             options.FederationName = "FedFace-Test";
-            options.ListenAddress = "127.0.0.1";
+            options.ListenAddress = setup.ListenAddress;
             options.Port = setup.Port;
             options.CertificatePath = setup.Pki.AggregatorCertificate;
             options.KeyPath = setup.Pki.AggregatorKey;
@@ -87,6 +89,7 @@ public sealed class RunningAggregator : IAsyncDisposable
             options.AverageLastModels = setup.AverageLastModels;
             options.WaitRetryMilliseconds = setup.WaitRetryMilliseconds;
             options.SiteTimeoutSeconds = setup.SiteTimeoutSeconds;
+            options.FallBackToIntactCheckpoint = setup.FallBackToIntactCheckpoint;
             options.DifferentialPrivacy = setup.DifferentialPrivacy;
             options.Training = setup.Training;
             options.SecureAggregation = setup.SecureAggregation ?? new SecureAggregationOptions();
