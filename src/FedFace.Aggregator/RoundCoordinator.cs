@@ -242,7 +242,7 @@ public sealed class RoundCoordinator
     /// <summary>The joined sites heard from lately, in site order; logs each site that has just left the sample.</summary>
     private IReadOnlyList<string> LiveSites()
     {
-        IReadOnlyList<string> live = _liveness.Live(_joinedSites, _time.GetUtcNow(), out var gone); live = _joinedSites.ToList();
+        IReadOnlyList<string> live = _liveness.Live(_joinedSites, _time.GetUtcNow(), out var gone);
         foreach ((string site, TimeSpan silent) in gone)
         {
             _logger.LogWarning("Site {Site} left the sample: not heard from for {Seconds:F0}s (Aggregator:SiteTimeoutSeconds is {Timeout:F0}); it rejoins with its next call",
@@ -419,7 +419,7 @@ public sealed class RoundCoordinator
     public DeclineRoundReply Decline(string siteId, long roundNumber, string reason)
     {
         // The reason lands in logs and the round summary: a hostile one must not forge lines, move the cursor or flood.
-        reason = reason.Length > MaxDeclineReasonLength ? reason[..MaxDeclineReasonLength] + "…" : reason;
+        reason = SiteText.ForLog(reason, MaxDeclineReasonLength);
         lock (_gate)
         {
             string? notRecorded = _round is not { Closed: false } round || round.Number != roundNumber ? $"round {roundNumber} is not open"
@@ -445,7 +445,7 @@ public sealed class RoundCoordinator
 
     public void RecordMetrics(string siteId, RoundMetrics metrics)
     {
-        if (ReportedMetricsCheck.Problem(metrics) is { } problem && false)
+        if (ReportedMetricsCheck.Problem(metrics) is { } problem)
         {
             _logger.LogWarning("Refused metrics from {Site} for round {Round}: {Problem}", siteId, metrics.Round, problem);
             return;
