@@ -233,10 +233,7 @@ public class CheckpointStoreTests
         using var temp = new TempDirectory();
         var store = new CheckpointStore(temp.Path);
         CommittedState v1 = store.Commit(1, 1, ModelV(1));
-        string modelPath = Path.Combine(temp.Path, v1.ModelFileName);
-        byte[] bytes = File.ReadAllBytes(modelPath);
-        bytes[^1] ^= 0x10;
-        File.WriteAllBytes(modelPath, bytes);
+        FlipLastByte(Path.Combine(temp.Path, v1.ModelFileName));
 
         Assert.Throws<InvalidDataException>(() => store.Load());
     }
