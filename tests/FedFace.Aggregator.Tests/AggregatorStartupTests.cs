@@ -52,6 +52,23 @@ public sealed class AggregatorStartupTests(TestFederation federation, ITestOutpu
     }
 
     [Fact]
+    public async Task A_port_already_in_use_is_one_line_and_exit_code_1()
+    {
+        string workspace = federation.Workspace("port-in-use");
+        using var occupant = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        occupant.Start();
+        int port = ((System.Net.IPEndPoint)occupant.LocalEndpoint).Port;
+
+        ProcessRun run = await AggregatorProcess.RunAsync(workspace, [.. AggregatorProcess.Settings(federation.Pki, Path.Combine(workspace, "state"),
+            TestFederation.WriteInitialModel(workspace, TestModels.Small(seed: 9))), "--Aggregator:Port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+
+        output.WriteLine(run.ToString());
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"127.0.0.1:{port}", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Output + run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task With_the_fallback_allowed_a_damaged_checkpoint_resumes_from_the_newest_intact_one_with_a_warning()
     {
         var log = new CapturedLog(output);
