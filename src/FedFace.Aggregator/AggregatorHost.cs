@@ -20,6 +20,9 @@ public static class AggregatorHost
     {
         // appsettings.json ships next to the binary; relative paths in settings still resolve from the working directory.
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        RefuseUrls(builder.Configuration);
+        // A failed start is reported once, in one line, by AggregatorProgram; the host's own report would add its stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Services.AddOptions<AggregatorOptions>()
             .Bind(builder.Configuration.GetSection(AggregatorOptions.Section))
             .PostConfigure(options => configure?.Invoke(options))
@@ -40,6 +43,7 @@ public static class AggregatorHost
         {
             grpc.EnableDetailedErrors = true;
             grpc.Interceptors.Add<SiteCertificateRecorder>();
+            grpc.Interceptors.Add<SiteContactRecorder>();
         });
         configureServices?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(ConfigureMutualTls);
@@ -47,14 +51,35 @@ public static class AggregatorHost
         WebApplication app = builder.Build();
         app.MapGrpcService<FederationService>();
         app.MapGrpcService<SecAggStageService>();
+        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FedFace.Aggregator.Host")
+            .LogInformation("Listening on {Address} (mutual TLS)", ServerAddress(app)));
         return app;
     }
 
-    /// <summary>The https address the aggregator listens on, once started (resolves port 0).</summary>
+    /// <summary>
+    /// Kestrel would quietly ignore ASP.NET Core's own address settings (--urls, ASPNETCORE_URLS) for the mutual-TLS
+    /// endpoint configured here; an operator who set one expects it to matter, so it is refused with the setting to use.
+    /// </summary>
+    private static void RefuseUrls(IConfiguration configuration)
+    {
+        if (configuration["urls"] is { Length: > 0 } urls)
+        {
+            throw new AggregatorStartupException($"--urls / ASPNETCORE_URLS ('{urls}') is not used: the aggregator listens with mutual TLS on "
+                + "Aggregator:ListenAddress and Aggregator:Port (e.g. --Aggregator:ListenAddress 0.0.0.0 --Aggregator:Port 7443 for every interface)");
+        }
+    }
+
+    private static string ServerAddress(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+    /// <summary>
+    /// The https address to reach the aggregator on this machine, once started (resolves port 0): loopback and any-address
+    /// listeners are reached as localhost, the name its certificate carries.
+    /// </summary>
     public static Uri ListeningUri(WebApplication app)
     {
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new Uri(address.Replace("127.0.0.1", "localhost", StringComparison.Ordinal));
+        var address = new Uri(ServerAddress(app));
+        return address.Host is "127.0.0.1" or "0.0.0.0" or "[::]" ? new UriBuilder(address) { Host = "localhost" }.Uri : address;
     }
 
     private static void ConfigureMutualTls(WebHostBuilderContext context, KestrelServerOptions kestrel)

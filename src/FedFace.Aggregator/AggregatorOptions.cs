@@ -170,6 +170,7 @@ public sealed class AggregatorOptions
     public const string Section = "Aggregator";
 
     public string FederationName { get; set; } = "FedFace";
+    /// <summary>The IP address to listen on: 127.0.0.1 (this machine only) by default; 0.0.0.0 or :: for a federation across machines.</summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
     /// <summary>0 picks a free port (tests, simulator).</summary>
     public int Port { get; set; } = 7443;
@@ -224,6 +225,19 @@ public sealed class AggregatorOptions
     /// <summary>Secure aggregation (section Aggregator:SecureAggregation): off unless Enabled.</summary>
     public SecureAggregation.SecureAggregationOptions SecureAggregation { get; set; } = new();
 
+    /// <summary>
+    /// A joined site not heard from (no call of any kind) for this long leaves the sample until it calls again, so a site
+    /// that vanished does not hold every round it would be sampled for until the deadline. Waiting sites call every
+    /// <see cref="WaitRetryMilliseconds"/>; a site still training a round that closed without it sits out the next one.
+    /// </summary>
+    public double SiteTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// When the latest checkpoint is damaged, resume from the newest intact earlier one (its later rounds are lost and
+    /// run again) instead of refusing to start. Off by default: losing rounds is the operator's call.
+    /// </summary>
+    public bool FallBackToIntactCheckpoint { get; set; }
+
     /// <summary>Every problem with the settings, as sentences; empty when they are usable.</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -235,6 +249,8 @@ public sealed class AggregatorOptions
                 problems.Add(message);
             }
         }
+        Require(System.Net.IPAddress.TryParse(ListenAddress, out _),
+            $"Aggregator:ListenAddress must be an IP address (127.0.0.1 for this machine only, 0.0.0.0 or :: for every interface), got '{ListenAddress}'");
         Require(Port is >= 0 and <= 65535, $"Aggregator:Port must be 0..65535, got {Port}");
         Require(MinSites >= 1, $"Aggregator:MinSites must be at least 1, got {MinSites}");
         Require(SampleFraction is > 0 and <= 1, $"Aggregator:SampleFraction must be in (0, 1], got {SampleFraction}");
@@ -250,6 +266,9 @@ public sealed class AggregatorOptions
         Require(UploadChunkTimeoutSeconds > 0 && double.IsFinite(UploadChunkTimeoutSeconds),
             $"Aggregator:UploadChunkTimeoutSeconds must be positive, got {UploadChunkTimeoutSeconds}");
         Require(MinimumAbortedRoundSeconds >= 0, $"Aggregator:MinimumAbortedRoundSeconds must be zero or positive, got {MinimumAbortedRoundSeconds}");
+        // A site that waits must never look vanished between two of its calls.
+        Require(SiteTimeoutSeconds >= 3 * WaitRetryMilliseconds / 1000.0 && double.IsFinite(SiteTimeoutSeconds),
+            $"Aggregator:SiteTimeoutSeconds must be at least 3 wait-retry intervals ({3 * WaitRetryMilliseconds / 1000.0:G4} s), got {SiteTimeoutSeconds}");
         problems.AddRange(Training.Problems("Aggregator:Training"));
         problems.AddRange(ServerOptimizer.Problems("Aggregator:ServerOptimizer"));
         problems.AddRange(DifferentialPrivacy.Problems("Aggregator:DifferentialPrivacy"));

@@ -1,5 +1,4 @@
 using FedFace.Aggregator;
 
 // Settings: appsettings.json, then environment (Aggregator__MinSites=3), then command line (--Aggregator:MinSites 3).
-WebApplication app = AggregatorHost.Build(args);
-await app.RunAsync();
+return await AggregatorProgram.RunAsync(args, Console.Error);

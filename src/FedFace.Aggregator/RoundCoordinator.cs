@@ -31,6 +31,7 @@ public sealed class RoundCoordinator
     private readonly Random _sampler;
     private readonly object _gate = new();
     private readonly SortedSet<string> _joinedSites = new(StringComparer.Ordinal);
+    private readonly SiteLiveness _liveness;
     private TaskCompletionSource _siteJoined = NewSignal();
     private PublishedModel _published = null!;
     private FederationPrivacy? _privacy;
@@ -48,6 +49,7 @@ public sealed class RoundCoordinator
         _logger = logger;
         _time = time;
         _sampler = new Random(_options.SamplingSeed);
+        _liveness = new SiteLiveness(TimeSpan.FromSeconds(_options.SiteTimeoutSeconds));
         LoadCommittedState();
     }
 
@@ -115,7 +117,7 @@ public sealed class RoundCoordinator
         CommittedState state;
         if (_checkpoints.HasState)
         {
-            (state, ModelState model, OptimizerCheckpoint? optimizer) = _checkpoints.Load();
+            (state, ModelState model, OptimizerCheckpoint? optimizer, _) = LoadCheckpoint();
             _published = state.Signature is { } signature
                 ? PublishedModel.WithSignature(model, state.ModelVersion, state.CommittedRound, signature)
                 : SignUnsignedCheckpoint(model, state);
@@ -127,10 +129,18 @@ public sealed class RoundCoordinator
         {
             if (string.IsNullOrEmpty(_options.InitialModelPath))
             {
-                throw new InvalidOperationException(
+                throw new AggregatorStartupException(
                     $"no committed state in {_checkpoints.Directory} and no Aggregator:InitialModelPath to start from");
             }
-            (ModelState model, _) = ModelFile.Read(_options.InitialModelPath);
+            ModelState model;
+            try
+            {
+                (model, _) = ModelFile.Read(_options.InitialModelPath);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                throw new AggregatorStartupException($"Aggregator:InitialModelPath '{_options.InitialModelPath}' cannot be read: {e.Message}", e);
+            }
             _published = PublishedModel.Sign(model, version: 0, round: 0, _signer);
             state = _checkpoints.Commit(round: 0, version: 0, model, signature: _published.Signature);
             _logger.LogInformation("Started a new federation from {Path}: {Tensors} tensors, {Parameters:N0} parameters, sha256 {Hash}",
@@ -138,6 +148,48 @@ public sealed class RoundCoordinator
         }
         _privacy = FederationPrivacy.Resume(_options.DifferentialPrivacy, state, _options.SampleFraction, _secureRounds.Enabled, _logger);
         _nextRound = CommittedRound + 1;
+    }
+
+    /// <summary>
+    /// The committed checkpoint. A damaged one stops the start, unless the operator allowed falling back to the newest
+    /// intact earlier checkpoint: then the rounds after it are lost and run again, which is said loudly.
+    /// </summary>
+    private LoadedCheckpoint LoadCheckpoint()
+    {
+        if (!_options.FallBackToIntactCheckpoint)
+        {
+            try
+            {
+                (CommittedState state, ModelState model, OptimizerCheckpoint? optimizer) = _checkpoints.Load();
+                return new LoadedCheckpoint(state, model, optimizer, []);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                throw new AggregatorStartupException($"the committed checkpoint is damaged: {e.Message}. To resume from the newest intact earlier "
+                    + "checkpoint (the rounds after it are lost and run again), start with --Aggregator:FallBackToIntactCheckpoint true", e);
+            }
+        }
+        LoadedCheckpoint loaded;
+        try
+        {
+            loaded = _checkpoints.LoadNewestIntact();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new AggregatorStartupException(e.Message, e);
+        }
+        if (loaded.Damaged.Count > 0)
+        {
+            if (_options.DifferentialPrivacy.Enabled)
+            {
+                // The privacy spent by the lost rounds was real (their models went out), and an earlier accountant forgets it.
+                throw new AggregatorStartupException($"the committed checkpoint is damaged ({string.Join("; ", loaded.Damaged)}), and with differential "
+                    + $"privacy an earlier checkpoint would forget the privacy the later rounds spent: not falling back to model v{loaded.State.ModelVersion}");
+            }
+            _logger.LogWarning("FALLING BACK TO AN EARLIER CHECKPOINT: {Damaged}. Resuming from the newest intact one, model v{Version} of round {Round}; "
+                + "the rounds after it are lost and run again", string.Join("; ", loaded.Damaged), loaded.State.ModelVersion, loaded.State.CommittedRound);
+        }
+        return loaded;
     }
 
     /// <summary>
@@ -155,14 +207,48 @@ public sealed class RoundCoordinator
     {
         lock (_gate)
         {
+            RecordContact(siteId);
             if (_joinedSites.Add(siteId))
             {
                 _logger.LogInformation("Site {Site} joined ({Count} sites)", siteId, _joinedSites.Count);
-                _siteJoined.TrySetResult();
-                _siteJoined = NewSignal();
+                SignalSiteArrived();
             }
         }
         return new JoinReply { SiteId = siteId, FederationName = _options.FederationName, ProtocolVersion = ProtocolVersion };
+    }
+
+    /// <summary>
+    /// A site called (any authenticated call): it counts as live for <see cref="AggregatorOptions.SiteTimeoutSeconds"/>
+    /// from now, and a site that had left the sample for its silence is sampled again from the next round.
+    /// </summary>
+    public void RecordContact(string siteId)
+    {
+        lock (_gate)
+        {
+            if (_liveness.Contact(siteId, _time.GetUtcNow()) is { } silent && _joinedSites.Contains(siteId))
+            {
+                _logger.LogInformation("Site {Site} is back after {Seconds:F0}s of silence: sampled again from the next round", siteId, silent.TotalSeconds);
+                SignalSiteArrived();
+            }
+        }
+    }
+
+    private void SignalSiteArrived()
+    {
+        _siteJoined.TrySetResult();
+        _siteJoined = NewSignal();
+    }
+
+    /// <summary>The joined sites heard from lately, in site order; logs each site that has just left the sample.</summary>
+    private IReadOnlyList<string> LiveSites()
+    {
+        IReadOnlyList<string> live = _liveness.Live(_joinedSites, _time.GetUtcNow(), out var gone);
+        foreach ((string site, TimeSpan silent) in gone)
+        {
+            _logger.LogWarning("Site {Site} left the sample: not heard from for {Seconds:F0}s (Aggregator:SiteTimeoutSeconds is {Timeout:F0}); it rejoins with its next call",
+                site, silent.TotalSeconds, _liveness.Timeout.TotalSeconds);
+        }
+        return live;
     }
 
     public TaskReply GetTask(string siteId)
@@ -325,6 +411,8 @@ public sealed class RoundCoordinator
     {
         lock (_gate)
         {
+            // A reason may quote what the site declared (tensor names): made safe before it reaches the log and the summary.
+            rejection = rejection with { Reason = SiteText.ForLog(rejection.Reason, MaxRejectionReasonLength) };
             _logger.LogWarning("Rejected update from {Site} for round {Round}: {Code}: {Reason}", siteId, round, rejection.Code, rejection.Reason);
             bool concernsOpenRound = _round is { Closed: false } open && open.Number == round && open.Sampled.Contains(siteId)
                 && rejection.Code is not (RejectionCode.WrongRound or RejectionCode.NoRoundOpen or RejectionCode.Duplicate or RejectionCode.DeadlinePassed);
@@ -340,8 +428,8 @@ public sealed class RoundCoordinator
     /// <summary>Marks a sampled site as sitting the open round out, so the round no longer waits for its answer.</summary>
     public DeclineRoundReply Decline(string siteId, long roundNumber, string reason)
     {
-        // The reason lands in logs and the round summary: keep a hostile one short.
-        reason = reason.Length > MaxDeclineReasonLength ? reason[..MaxDeclineReasonLength] + "…" : reason;
+        // The reason lands in logs and the round summary: a hostile one must not forge lines, move the cursor or flood.
+        reason = SiteText.ForLog(reason, MaxDeclineReasonLength);
         lock (_gate)
         {
             string? notRecorded = _round is not { Closed: false } round || round.Number != roundNumber ? $"round {roundNumber} is not open"
@@ -363,13 +451,18 @@ public sealed class RoundCoordinator
     }
 
     private const int MaxDeclineReasonLength = 500;
+    private const int MaxRejectionReasonLength = 500;
 
     public void RecordMetrics(string siteId, RoundMetrics metrics)
     {
+        if (ReportedMetricsCheck.Problem(metrics) is { } problem)
+        {
+            _logger.LogWarning("Refused metrics from {Site} for round {Round}: {Problem}", siteId, metrics.Round, problem);
+            return;
+        }
         lock (_gate)
         {
-            if (_round is not null && metrics.Round == _round.Number && _round.Sampled.Contains(siteId)
-                && double.IsFinite(metrics.MeanLoss) && metrics.ExampleCount > 0)
+            if (_round is not null && metrics.Round == _round.Number && _round.Sampled.Contains(siteId))
             {
                 _round.Metrics[siteId] = metrics;
             }
@@ -378,7 +471,7 @@ public sealed class RoundCoordinator
             siteId, metrics.Round, metrics.MeanLoss, metrics.ExampleCount, metrics.Steps, metrics.TrainSeconds);
     }
 
-    /// <summary>Waits until at least MinSites have joined.</summary>
+    /// <summary>Waits until at least MinSites joined sites are live (heard from within the site timeout).</summary>
     public async Task WaitForSitesAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -386,7 +479,7 @@ public sealed class RoundCoordinator
             Task joined;
             lock (_gate)
             {
-                if (_joinedSites.Count >= _options.MinSites)
+                if (LiveSites().Count >= _options.MinSites)
                 {
                     return;
                 }
@@ -428,13 +521,14 @@ public sealed class RoundCoordinator
     {
         lock (_gate)
         {
-            int wanted = Math.Max(_options.MinSites, (int)Math.Ceiling(_options.SampleFraction * _joinedSites.Count));
-            string[] sampled = _joinedSites.OrderBy(_ => _sampler.Next()).Take(wanted).Order(StringComparer.Ordinal).ToArray();
+            IReadOnlyList<string> live = LiveSites();
+            int wanted = Math.Max(_options.MinSites, (int)Math.Ceiling(_options.SampleFraction * live.Count));
+            string[] sampled = live.OrderBy(_ => _sampler.Next()).Take(wanted).Order(StringComparer.Ordinal).ToArray();
             long number = _nextRound;
             DpRoundPlan? plan = null;
             if (_privacy is not null)
             {
-                plan = _privacy.PlanRound(number, _joinedSites.Count, sampled.Length, MinimumSurvivors(sampled.Length), out string refusal);
+                plan = _privacy.PlanRound(number, live.Count, sampled.Length, MinimumSurvivors(sampled.Length), out string refusal);
                 if (plan is null)
                 {
                     BudgetStop = refusal;
@@ -460,8 +554,8 @@ public sealed class RoundCoordinator
             task.SecureAggregation = secure?.Task;
             task.Aggregation = secure is null ? AggregationMode.Plain : AggregationMode.SecureAggregation;
             _round = new OpenRound(number, ModelVersion, sampled, deadline, task, plan, _published.Model, _options.SumInSiteOrder) { Secure = secure };
-            _logger.LogInformation("Round {Round} open: model v{Version}, sampled {Sampled} of {Joined} sites ({Sites}), deadline {Deadline:O}{Privacy}{Secure}",
-                number, ModelVersion, sampled.Length, _joinedSites.Count, string.Join(", ", sampled), deadline,
+            _logger.LogInformation("Round {Round} open: model v{Version}, sampled {Sampled} of {Live} live sites ({Sites}; {Joined} joined), deadline {Deadline:O}{Privacy}{Secure}",
+                number, ModelVersion, sampled.Length, live.Count, string.Join(", ", sampled), _joinedSites.Count, deadline,
                 plan is null ? "" : FormattableString.Invariant($", {plan.Mode} DP with clip norm {plan.ClipNorm:G4}"),
                 secure is null ? "" : ", secure aggregation");
             return _round;

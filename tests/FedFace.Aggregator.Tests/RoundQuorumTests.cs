@@ -52,7 +52,7 @@ public sealed class RoundQuorumTests(TestFederation federation, ITestOutputHelpe
             Assert.Equal(0, aggregator.Coordinator.CommittedRound);
             TestModels.AssertSameValues(initial, aborted.GlobalModel);
             Assert.Equal(stateBefore, await File.ReadAllBytesAsync(checkpoints.StatePath));
-            Assert.Equal(["global-v000000.ffm"], Directory.GetFiles(Path.Combine(stateDirectory, "models")).Select(Path.GetFileName));
+            Assert.Equal(["global-v000000.ffm"], Directory.GetFiles(Path.Combine(stateDirectory, "models"), "*.ffm").Select(Path.GetFileName));
 
             // Round 2 trains the same model v0, and with every site answering it commits v1.
             (RoundTask Task, UploadReply Reply)[] round2 = await Task.WhenAll(sites.Select(s => s.TakePartAsync(minRound: 2))).WaitAsync(Eventually.Patience);

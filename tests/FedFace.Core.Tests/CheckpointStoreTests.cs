@@ -167,15 +167,73 @@ public class CheckpointStoreTests
     }
 
     [Fact]
+    public void A_damaged_latest_model_falls_back_to_the_newest_intact_earlier_checkpoint_naming_what_was_damaged()
+    {
+        using var temp = new TempDirectory();
+        var store = new CheckpointStore(temp.Path);
+        ModelState v2 = ModelV(2);
+        ModelState momentum = Models.Random(5, 1f, ("velocity/conv.weight", [216]));
+        store.Commit(1, 1, ModelV(1));
+        CommittedState second = store.Commit(2, 2, v2, new OptimizerCheckpoint("fedavgm", momentum));
+        CommittedState third = store.Commit(3, 3, ModelV(3));
+        FlipLastByte(Path.Combine(temp.Path, third.ModelFileName));
+
+        LoadedCheckpoint loaded = new CheckpointStore(temp.Path).LoadNewestIntact();
+
+        Assert.Equal(second, loaded.State);
+        Models.AssertIdentical(v2, loaded.Model);
+        Models.AssertIdentical(momentum, loaded.Optimizer!.State);
+        Assert.Contains(third.ModelFileName, Assert.Single(loaded.Damaged));
+        Assert.Throws<InvalidDataException>(() => store.Load());
+    }
+
+    [Fact]
+    public void An_unreadable_state_file_loses_nothing_when_the_latest_commit_is_intact_and_an_intact_checkpoint_loads_without_damage()
+    {
+        using var temp = new TempDirectory();
+        var store = new CheckpointStore(temp.Path);
+        store.Commit(1, 1, ModelV(1));
+        CommittedState latest = store.Commit(2, 2, ModelV(2));
+        Assert.Empty(store.LoadNewestIntact().Damaged);
+
+        File.WriteAllText(store.StatePath, "{\"CommittedRound\": ");
+        LoadedCheckpoint loaded = store.LoadNewestIntact();
+
+        Assert.Equal(latest, loaded.State);
+        Assert.Contains(store.StatePath, Assert.Single(loaded.Damaged));
+    }
+
+    [Fact]
+    public void With_no_intact_checkpoint_left_the_error_names_every_damaged_file()
+    {
+        using var temp = new TempDirectory();
+        var store = new CheckpointStore(temp.Path);
+        CommittedState first = store.Commit(1, 1, ModelV(1));
+        CommittedState second = store.Commit(2, 2, ModelV(2));
+        FlipLastByte(Path.Combine(temp.Path, second.ModelFileName));
+        File.Delete(Path.Combine(temp.Path, first.ModelFileName));
+
+        var error = Assert.Throws<InvalidDataException>(() => store.LoadNewestIntact());
+
+        Assert.Contains("no intact checkpoint", error.Message);
+        Assert.Contains(second.ModelFileName, error.Message);
+        Assert.Contains("global-v000001.ffm", error.Message);
+    }
+
+    private static void FlipLastByte(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[^1] ^= 0x10;
+        File.WriteAllBytes(path, bytes);
+    }
+
+    [Fact]
     public void A_damaged_model_file_is_refused_on_load()
     {
         using var temp = new TempDirectory();
         var store = new CheckpointStore(temp.Path);
         CommittedState v1 = store.Commit(1, 1, ModelV(1));
-        string modelPath = Path.Combine(temp.Path, v1.ModelFileName);
-        byte[] bytes = File.ReadAllBytes(modelPath);
-        bytes[^1] ^= 0x10;
-        File.WriteAllBytes(modelPath, bytes);
+        FlipLastByte(Path.Combine(temp.Path, v1.ModelFileName));
 
         Assert.Throws<InvalidDataException>(() => store.Load());
     }

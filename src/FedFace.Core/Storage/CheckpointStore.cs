@@ -17,10 +17,15 @@ public sealed record CommittedState(long CommittedRound, long ModelVersion, stri
 /// <summary>A server optimiser's state as committed with a model.</summary>
 public sealed record OptimizerCheckpoint(string Name, ModelState State);
 
+/// <summary>A loaded checkpoint, and what was skipped as damaged to reach it (empty when the latest one was intact).</summary>
+public sealed record LoadedCheckpoint(CommittedState State, ModelState Model, OptimizerCheckpoint? Optimizer, IReadOnlyList<string> Damaged);
+
 /// <summary>
 /// The aggregator's durable state. A commit writes the model file first, then the state file that names
 /// it, each atomically; a crash between the two leaves the previous state pointing at the previous model.
-/// The optimiser's state is written like the model, before the state file that names both.
+/// The optimiser's state is written like the model, before the state file that names both. Each commit's state is also
+/// kept beside its model (models/state-vNNNNNN.json), so that when the latest checkpoint is damaged the aggregator can
+/// resume from the newest intact earlier one (<see cref="LoadNewestIntact"/>).
 /// </summary>
 public sealed class CheckpointStore
 {
@@ -52,39 +57,98 @@ public sealed class CheckpointStore
         }
         var state = new CommittedState(round, version, model.ComputeSha256Hex(), fileName, DateTimeOffset.UtcNow,
             optimizer?.Name, optimizerFile, optimizer?.State.ComputeSha256Hex(), signature, privacy);
+        AtomicFile.Write(Path.Combine(Directory, StateRecordFileName(version)), stream => JsonSerializer.Serialize(stream, state, s_json));
         AtomicFile.Write(StatePath, stream => JsonSerializer.Serialize(stream, state, s_json));
         return state;
+    }
+
+    /// <summary>
+    /// The latest checkpoint if it is intact; otherwise the newest earlier one that is, from the per-commit state records,
+    /// with what was damaged on the way. Throws InvalidDataException naming every damaged file when none is intact.
+    /// </summary>
+    public LoadedCheckpoint LoadNewestIntact()
+    {
+        var damaged = new List<string>();
+        long? latestVersion = null;
+        try
+        {
+            (CommittedState state, ModelState model, OptimizerCheckpoint? optimizer) = Load();
+            return new LoadedCheckpoint(state, model, optimizer, damaged);
+        }
+        catch (Exception e) when (IsDamage(e))
+        {
+            damaged.Add(e.Message);
+            latestVersion = TryReadVersion(StatePath);
+        }
+        foreach (long version in RecordedVersions().Where(v => latestVersion is null || v < latestVersion))
+        {
+            try
+            {
+                (CommittedState state, ModelState model, OptimizerCheckpoint? optimizer) = LoadFrom(Path.Combine(Directory, StateRecordFileName(version)));
+                return new LoadedCheckpoint(state, model, optimizer, damaged);
+            }
+            catch (Exception e) when (IsDamage(e))
+            {
+                damaged.Add(e.Message);
+            }
+        }
+        throw new InvalidDataException($"no intact checkpoint in {Directory}: {string.Join("; ", damaged)}");
+    }
+
+    private static bool IsDamage(Exception e) => e is InvalidDataException or IOException or UnauthorizedAccessException;
+
+    /// <summary>The versions with a kept state record, newest first.</summary>
+    private IEnumerable<long> RecordedVersions() =>
+        System.IO.Directory.EnumerateFiles(Path.Combine(Directory, "models"), "state-v*.json")
+            .Select(path => Path.GetFileNameWithoutExtension(path)["state-v".Length..])
+            .Select(digits => long.TryParse(digits, out long version) ? version : -1)
+            .Where(version => version >= 0)
+            .OrderDescending();
+
+    /// <summary>The model version a state file names, if it can be read at all.</summary>
+    private static long? TryReadVersion(string statePath)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<CommittedState>(File.ReadAllText(statePath))?.ModelVersion;
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
     /// Loads the last committed state, model and optimiser state (null when none was committed), checking each file
     /// against the recorded version and hash.
     /// </summary>
-    public (CommittedState State, ModelState Model, OptimizerCheckpoint? Optimizer) Load()
+    public (CommittedState State, ModelState Model, OptimizerCheckpoint? Optimizer) Load() => LoadFrom(StatePath);
+
+    private (CommittedState State, ModelState Model, OptimizerCheckpoint? Optimizer) LoadFrom(string statePath)
     {
         CommittedState state;
         try
         {
-            state = JsonSerializer.Deserialize<CommittedState>(File.ReadAllText(StatePath))
-                ?? throw new InvalidDataException($"{StatePath} is empty");
+            state = JsonSerializer.Deserialize<CommittedState>(File.ReadAllText(statePath))
+                ?? throw new InvalidDataException($"{statePath} is empty");
             if (state.ModelFileName is null || state.ModelSha256 is null)
             {
-                throw new InvalidDataException($"{StatePath} is not valid checkpoint state: it names no model file or hash");
+                throw new InvalidDataException($"{statePath} is not valid checkpoint state: it names no model file or hash");
             }
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{StatePath} is not valid checkpoint state: {e.Message}", e);
+            throw new InvalidDataException($"{statePath} is not valid checkpoint state: {e.Message}", e);
         }
-        ModelState model = ReadChecked(state.ModelFileName, state.ModelVersion, state.ModelSha256);
+        ModelState model = ReadChecked(statePath, state.ModelFileName, state.ModelVersion, state.ModelSha256);
         OptimizerCheckpoint? optimizer = null;
         if (state.OptimizerFileName is not null)
         {
             if (state.OptimizerName is null || state.OptimizerSha256 is null)
             {
-                throw new InvalidDataException($"{StatePath} names an optimiser state file but not its optimiser or hash");
+                throw new InvalidDataException($"{statePath} names an optimiser state file but not its optimiser or hash");
             }
-            optimizer = new OptimizerCheckpoint(state.OptimizerName, ReadChecked(state.OptimizerFileName, state.ModelVersion, state.OptimizerSha256));
+            optimizer = new OptimizerCheckpoint(state.OptimizerName, ReadChecked(statePath, state.OptimizerFileName, state.ModelVersion, state.OptimizerSha256));
         }
         return (state, model, optimizer);
     }
@@ -106,13 +170,15 @@ public sealed class CheckpointStore
 
     private static string ModelFileName(long version) => Path.Combine("models", $"global-v{version:D6}.ffm");
 
-    private ModelState ReadChecked(string fileName, long expectedVersion, string expectedSha256)
+    private static string StateRecordFileName(long version) => Path.Combine("models", $"state-v{version:D6}.json");
+
+    private ModelState ReadChecked(string statePath, string fileName, long expectedVersion, string expectedSha256)
     {
         (ModelState model, long version) = ModelFile.Read(Path.Combine(Directory, fileName));
         if (version != expectedVersion || model.ComputeSha256Hex() != expectedSha256)
         {
             throw new InvalidDataException(
-                $"{fileName} holds version {version} with hash {model.ComputeSha256Hex()}, but {StatePath} records version {expectedVersion} with {expectedSha256}");
+                $"{fileName} holds version {version} with hash {model.ComputeSha256Hex()}, but {statePath} records version {expectedVersion} with {expectedSha256}");
         }
         return model;
     }

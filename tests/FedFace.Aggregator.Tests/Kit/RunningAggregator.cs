@@ -19,6 +19,9 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
     public int TotalRounds { get; init; } = 10;
     public int AverageLastModels { get; init; } = 1;
     public int WaitRetryMilliseconds { get; init; } = 100;
+    public double SiteTimeoutSeconds { get; init; } = 60;
+    public bool FallBackToIntactCheckpoint { get; init; }
+    public string ListenAddress { get; init; } = "127.0.0.1";
     /// <summary>Off unless a test sets it.</summary>
     public DifferentialPrivacySettings DifferentialPrivacy { get; init; } = new();
     /// <summary>What sites that really train are told (synthetic sites ignore it).</summary>
@@ -79,7 +82,7 @@ public sealed class RunningAggregator : IAsyncDisposable
         WebApplication app = AggregatorHost.Build([], options =>
         {
             options.FederationName = "FedFace-Test";
-            options.ListenAddress = "127.0.0.1";
+            options.ListenAddress = setup.ListenAddress;
             options.Port = setup.Port;
             options.CertificatePath = setup.Pki.AggregatorCertificate;
             options.KeyPath = setup.Pki.AggregatorKey;
@@ -94,6 +97,8 @@ public sealed class RunningAggregator : IAsyncDisposable
             options.WaitRetryMilliseconds = setup.WaitRetryMilliseconds;
             options.MaxUploadsPerSite = setup.MaxUploadsPerSite;
             options.UploadChunkTimeoutSeconds = setup.UploadChunkTimeoutSeconds;
+            options.SiteTimeoutSeconds = setup.SiteTimeoutSeconds;
+            options.FallBackToIntactCheckpoint = setup.FallBackToIntactCheckpoint;
             options.DifferentialPrivacy = setup.DifferentialPrivacy;
             options.Training = setup.Training;
             options.SecureAggregation = setup.SecureAggregation ?? new SecureAggregationOptions();
