@@ -27,7 +27,10 @@ public sealed class EvaluateCommand : ICliCommand
 
         options:
           --pairs FILE             LFW View 2 pairs (default: data/lfw-pairs.txt in the shared folder)
-          --lfw DIR                LFW images, a folder per person (default: data/lfw-deepfunneled in the shared folder)
+          --lfw DIR                LFW images, a folder per person (default: data/lfw-deepfunneled in the shared folder);
+                                   another folder needs --pairs naming its images
+          --title NAME             the data set's name on the ROC plot and in the report (default: LFW for the shared
+                                   folder, else the --lfw folder's name)
           --out DIR                where lfw-roc.csv, lfw-roc.png and evaluation.json go (default {DefaultOutDirectory})
           --all-pairs              also every pair of every image under --lfw (LFW: 13,233 images, 87.5 million pairs):
                                    exact TAR at FAR {string.Join(", ", AllPairsVerification.StandardFars.Select(Far))}
@@ -52,10 +55,17 @@ public sealed class EvaluateCommand : ICliCommand
         EmbeddingRecipe recipe = EmbeddingOptions.Parse(arguments, FaceSelectionPolicy.MostCentral, qualityGate: false);
         string? pairsOption = arguments.Option("pairs"), lfwOption = arguments.Option("lfw");
         string outDirectory = arguments.Option("out") ?? DefaultOutDirectory;
+        string? titleOption = arguments.Option("title");
         bool allPairs = arguments.Flag("all-pairs"), identification = arguments.Flag("identification");
         arguments.EnsureAllUsed(expectedPositionals: 0);
+        if (lfwOption is not null && pairsOption is null)
+        {
+            throw new UsageException("--lfw DIR needs --pairs FILE, the pairs of images under DIR (the shared lfw-pairs.txt names images of the shared LFW folder only)");
+        }
 
         LfwEvaluation lfw = LfwEvaluation.Open(pairsOption ?? SharedData.LfwPairsFile, lfwOption ?? SharedData.LfwDirectory);
+        lfw.EnsurePairImagesExist();
+        string dataSet = titleOption ?? (lfwOption is null ? "LFW" : Path.GetFileName(lfw.LfwDirectory.TrimEnd(Path.DirectorySeparatorChar)));
         IReadOnlyList<LabelledImage> everyImage = allPairs || identification ? lfw.EveryImage() : [];
         string[] paths = [.. lfw.PairImages.Concat(everyImage.Select(i => i.Path)).Distinct()];
 
@@ -75,8 +85,8 @@ public sealed class EvaluateCommand : ICliCommand
         output.WriteLine($"{Path.GetFileName(embedding.ModelPath)} ({recipeReport.Normalization}{(recipeReport.Flip ? ", flip" : "")}, {recipeReport.Policy} face, no quality gate): "
             + $"{Count(paths.Length)} images, {Count(photos.EmbeddedCount)} with a face, aligned and embedded in {photos.Seconds:F1} s ({imagesReport.ImagesPerSecond:F1} images/s, {Count(photos.CacheHits)} from the cache)");
 
-        VerificationReport verification = Verify(lfw, photos, outDirectory);
-        output.Write(Format($"LFW {verification.Accuracy.FoldAccuracies.Count}-fold verification: {Count(verification.Pairs)} pairs ({Count(verification.PairsWithoutFace)} with a faceless image)",
+        VerificationReport verification = Verify(lfw, photos, outDirectory, dataSet);
+        output.Write(Format($"{dataSet} {verification.Accuracy.FoldAccuracies.Count}-fold verification: {Count(verification.Pairs)} pairs ({Count(verification.PairsWithoutFace)} with a faceless image)",
         [
             ("accuracy", $"{Percent(verification.Accuracy.MeanAccuracy)} ± {Percent(verification.Accuracy.StdAccuracy)}"),
             ($"TAR @ FAR {Far(verification.TarAtFar.TargetFar)}", $"{Percent(verification.TarAtFar.MeanTar)} ± {Percent(verification.TarAtFar.StdTar)}"),
@@ -122,12 +132,12 @@ public sealed class EvaluateCommand : ICliCommand
     }
 
     /// <summary>The LFW pairs protocol on the embeddings, its ROC written as CSV and PNG into <paramref name="outDirectory"/>.</summary>
-    private static VerificationReport Verify(LfwEvaluation lfw, EmbeddedPhotos photos, string outDirectory)
+    private static VerificationReport Verify(LfwEvaluation lfw, EmbeddedPhotos photos, string outDirectory, string dataSet)
     {
         LfwVerification verification = lfw.Verify(photos);
         Directory.CreateDirectory(outDirectory);
-        (string csv, string png) = LfwProtocol.WriteRoc(verification.Result, outDirectory, "lfw");
-        return new VerificationReport(lfw.PairsFile, verification.Pairs, verification.PairsWithoutFace, verification.Result.Accuracy,
+        (string csv, string png) = LfwProtocol.WriteRoc(verification.Result, outDirectory, "lfw", dataSet);
+        return new VerificationReport(dataSet, lfw.PairsFile, verification.Pairs, verification.PairsWithoutFace, verification.Result.Accuracy,
             verification.Result.TarAtFar, Path.GetFullPath(csv), Path.GetFullPath(png));
     }
 
@@ -140,7 +150,7 @@ public sealed class EvaluateCommand : ICliCommand
 
     private sealed record ImagesReport(int Images, int WithFace, IReadOnlyDictionary<string, int> SkippedByReason, int CacheHits, double Seconds, double ImagesPerSecond);
 
-    private sealed record VerificationReport(string PairsFile, int Pairs, int PairsWithoutFace, VerificationResult Accuracy, TarAtFarResult TarAtFar, string RocCsv, string RocPng);
+    private sealed record VerificationReport(string DataSet, string PairsFile, int Pairs, int PairsWithoutFace, VerificationResult Accuracy, TarAtFarResult TarAtFar, string RocCsv, string RocPng);
 
     private sealed record AllPairsReport(AllPairsResult Result, double Seconds);
 

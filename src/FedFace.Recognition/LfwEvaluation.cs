@@ -33,11 +33,16 @@ public sealed class LfwEvaluation
 
     /// <param name="pairsFile">lfw-pairs.txt (View 2).</param>
     /// <param name="lfwDirectory">the LFW images, a folder per person.</param>
+    /// <exception cref="FileNotFoundException">there is no pairs file.</exception>
     /// <exception cref="InvalidDataException">the pairs file is malformed (the message names the file and line).</exception>
     public static LfwEvaluation Open(string pairsFile, string lfwDirectory)
     {
         ArgumentException.ThrowIfNullOrEmpty(pairsFile);
         ArgumentException.ThrowIfNullOrEmpty(lfwDirectory);
+        if (!File.Exists(pairsFile))
+        {
+            throw new FileNotFoundException($"pairs file '{pairsFile}' does not exist (LFW View 2 pairs, as in lfw-pairs.txt)", pairsFile);
+        }
         try
         {
             return new LfwEvaluation(Path.GetFullPath(pairsFile), Path.GetFullPath(lfwDirectory), LfwPairsFile.Read(pairsFile));
@@ -54,6 +59,21 @@ public sealed class LfwEvaluation
 
     /// <summary>The distinct images of the pairs, in order of first appearance: what <see cref="Verify"/> needs embedded.</summary>
     public IReadOnlyList<string> PairImages { get; }
+
+    /// <summary>
+    /// Throws, naming how many and the first, when images of the pairs are not in <see cref="LfwDirectory"/>: the
+    /// pairs file was written for another folder, and scoring its pairs as faceless would mean nothing.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">an image of a pair is missing.</exception>
+    public void EnsurePairImagesExist()
+    {
+        string[] missing = [.. PairImages.Where(path => !File.Exists(path))];
+        if (missing.Length > 0)
+        {
+            throw new FileNotFoundException($"{missing.Length:N0} of the {PairImages.Count:N0} images named by {PairsFile} are not under {LfwDirectory} "
+                + $"(first: {missing[0]}); give --lfw the folder the pairs file was written for", missing[0]);
+        }
+    }
 
     /// <summary>("Aaron_Peirsol", 1) → LfwDirectory/Aaron_Peirsol/Aaron_Peirsol_0001.jpg.</summary>
     public string ImagePath(string person, int number) => Path.Combine(LfwDirectory, person, $"{person}_{number:D4}.jpg");

@@ -36,11 +36,12 @@ public sealed class EvaluateCommandTests : IDisposable
             "--out", outDirectory, "--all-pairs", "--identification"]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains("2-fold verification: 8 pairs (0 with a faceless image)", run.Output);
+        Assert.Contains("lfw 2-fold verification: 8 pairs (0 with a faceless image)", run.Output);
         Assert.True(File.Exists(Path.Combine(outDirectory, "lfw-roc.csv")));
         Assert.True(File.Exists(Path.Combine(outDirectory, "lfw-roc.png")));
         using JsonDocument report = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDirectory, "evaluation.json")));
         JsonElement root = report.RootElement;
+        Assert.Equal("lfw", root.GetProperty("Lfw").GetProperty("DataSet").GetString()); // the folder's name, on the ROC plot too
         Assert.Equal(10, root.GetProperty("Images").GetProperty("WithFace").GetInt32());
         Assert.Equal(1.0, root.GetProperty("Lfw").GetProperty("Accuracy").GetProperty("MeanAccuracy").GetDouble());
         JsonElement allPairs = root.GetProperty("AllPairs").GetProperty("Result");
@@ -61,6 +62,49 @@ public sealed class EvaluateCommandTests : IDisposable
 
         Assert.Equal(1, run.ExitCode);
         Assert.Contains(pairs, run.Error);
+    }
+
+    [Fact]
+    public void AnLfwFolderWithoutItsPairsFileIsOneClearErrorBeforeAnyWork()
+    {
+        string outDirectory = _lfw.PathOf("out");
+
+        CliRun run = Fedface.Run(["evaluate", .. Fedface.PretrainedModel, "--lfw", _lfw.PathOf("lfw"), "--out", outDirectory]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith("fedface evaluate: --lfw DIR needs --pairs FILE", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("not found", run.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(outDirectory));
+    }
+
+    [Fact]
+    public void PairsNamingImagesThatAreNotThereAreOneClearErrorBeforeAnyWork()
+    {
+        string pairs = _lfw.AddFile("other-pairs.txt", """
+            1 1
+            Colin_Powell 1 7
+            Colin_Powell 1 Jane_Doe 1
+            """u8.ToArray());
+        string outDirectory = _lfw.PathOf("out");
+
+        CliRun run = Fedface.Run(["evaluate", .. Fedface.PretrainedModel, "--pairs", pairs, "--lfw", _lfw.PathOf("lfw"), "--out", outDirectory]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("2 of the 3 images", run.Error, StringComparison.Ordinal);
+        Assert.Contains("Colin_Powell_0007.jpg", run.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(outDirectory));
+    }
+
+    [Fact]
+    public void AMissingPairsFileIsNamed()
+    {
+        string pairs = _lfw.PathOf("no-such-pairs.txt");
+
+        CliRun run = Fedface.Run(["evaluate", .. Fedface.PretrainedModel, "--pairs", pairs, "--lfw", _lfw.PathOf("lfw"), "--out", _lfw.PathOf("out")]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"pairs file '{pairs}' does not exist", run.Error, StringComparison.Ordinal);
     }
 
     public void Dispose() => _lfw.Dispose();
