@@ -33,6 +33,8 @@ public sealed class AlignCommand : ICliCommand
           --max-brightness X       quality gate: mean luminance 0..255 (default {{s_defaults.Quality.MaxMeanLuminance}})
           --max-yaw X              quality gate: nose offset in eye distances (default {{s_defaults.Quality.MaxAbsYaw}}, about 60°)
           --max-roll DEG           quality gate: eye-line angle (default {{s_defaults.Quality.MaxAbsRollDegrees}})
+          --min-inside X           quality gate: least share of the face inside the photo, 0..1 (default {{s_defaults.Quality.MinInsideFraction}});
+                                   of several faces the first, by --policy, not cut off at the edge is kept
           --no-quality-gate        keep every aligned face
           --threads N              workers (default: the number of cores)
           --report FILE            also write every photo's outcome and the totals as JSON
@@ -62,6 +64,7 @@ public sealed class AlignCommand : ICliCommand
             MaxMeanLuminance = arguments.FloatOption("max-brightness", 0, 255) ?? gate.MaxMeanLuminance,
             MaxAbsYaw = arguments.FloatOption("max-yaw", 0, float.MaxValue) ?? gate.MaxAbsYaw,
             MaxAbsRollDegrees = arguments.FloatOption("max-roll", 0, 180) ?? gate.MaxAbsRollDegrees,
+            MinInsideFraction = arguments.FloatOption("min-inside", 0, 1) ?? gate.MinInsideFraction,
         };
         var settings = new FacePipelineSettings
         {
