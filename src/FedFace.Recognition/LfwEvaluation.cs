@@ -29,7 +29,12 @@ public sealed class LfwEvaluation
         LfwDirectory = lfwDirectory;
         Pairs = pairs;
         PairImages = [.. pairs.SelectMany(p => new[] { ImagePath(p.Person1, p.Image1), ImagePath(p.Person2, p.Image2) }).Distinct()];
+        _samePerson = [.. pairs.Select(p => p.SamePerson)];
+        _folds = [.. pairs.Select(p => p.Fold)];
     }
+
+    private readonly bool[] _samePerson;
+    private readonly int[] _folds;
 
     /// <param name="pairsFile">lfw-pairs.txt (View 2).</param>
     /// <param name="lfwDirectory">the LFW images, a folder per person.</param>
@@ -110,7 +115,14 @@ public sealed class LfwEvaluation
             }
             scores[i] = Similarity.Dot(first, second); // both unit length: the cosine
         }
-        LfwProtocolResult result = LfwProtocol.Evaluate(scores, [.. Pairs.Select(p => p.SamePerson)], [.. Pairs.Select(p => p.Fold)], targetFar);
+        LfwProtocolResult result = LfwProtocol.Evaluate(scores, _samePerson, _folds, targetFar);
         return new LfwVerification(scores, pairsWithoutFace, result);
+    }
+
+    /// <summary>TAR at another target FAR over the folds, from the scores of <see cref="Verify"/>.</summary>
+    public TarAtFarResult KFoldTarAtFar(LfwVerification verification, double targetFar)
+    {
+        ArgumentNullException.ThrowIfNull(verification);
+        return VerificationEvaluator.KFoldTarAtFar(verification.Scores, _samePerson, _folds, targetFar);
     }
 }
