@@ -5,19 +5,20 @@ namespace FedFace.Cli;
 
 /// <summary>
 /// <c>fedface align FOLDER</c>: detects, aligns and quality-checks every photo of a site folder (a folder
-/// per person), caching the crops, and prints what became of them.
+/// per person, and loose photos at its top: aligning needs no names), caching the crops, and prints what became of them.
 /// </summary>
 public sealed class AlignCommand : ICliCommand
 {
     public string Name => "align";
-    public string Summary => "detect, align and quality-check a folder of photos (a folder per person), with an on-disk cache";
+    public string Summary => "detect, align and quality-check a folder of photos (loose or a folder per person), with an on-disk cache";
     private static readonly FacePipelineSettings s_defaults = new();
     private static readonly DetectorOptions s_detectorDefaults = new();
 
     public string Usage { get; } = $$"""
         usage: fedface align <folder> [options]
 
-          <folder>                 a folder per person holding that person's photos (jpg, jpeg, png, pgm, bmp, webp)
+          <folder>                 photos (jpg, jpeg, png, pgm, bmp, webp): loose in it, or in a folder per person as
+                                   enroll and training need them
 
         options:
           --cache DIR              keep aligned crops here; a second run over the same photos detects nothing
@@ -33,6 +34,8 @@ public sealed class AlignCommand : ICliCommand
           --max-brightness X       quality gate: mean luminance 0..255 (default {{s_defaults.Quality.MaxMeanLuminance}})
           --max-yaw X              quality gate: nose offset in eye distances (default {{s_defaults.Quality.MaxAbsYaw}}, about 60°)
           --max-roll DEG           quality gate: eye-line angle (default {{s_defaults.Quality.MaxAbsRollDegrees}})
+          --min-inside X           quality gate: least share of the face inside the photo, 0..1 (default {{s_defaults.Quality.MinInsideFraction}});
+                                   of several faces the first, by --policy, not cut off at the edge is kept
           --no-quality-gate        keep every aligned face
           --threads N              workers (default: the number of cores)
           --report FILE            also write every photo's outcome and the totals as JSON
@@ -62,6 +65,7 @@ public sealed class AlignCommand : ICliCommand
             MaxMeanLuminance = arguments.FloatOption("max-brightness", 0, 255) ?? gate.MaxMeanLuminance,
             MaxAbsYaw = arguments.FloatOption("max-yaw", 0, float.MaxValue) ?? gate.MaxAbsYaw,
             MaxAbsRollDegrees = arguments.FloatOption("max-roll", 0, 180) ?? gate.MaxAbsRollDegrees,
+            MinInsideFraction = arguments.FloatOption("min-inside", 0, 1) ?? gate.MinInsideFraction,
         };
         var settings = new FacePipelineSettings
         {
@@ -83,8 +87,9 @@ public sealed class AlignCommand : ICliCommand
         var clock = Stopwatch.StartNew();
         SiteDataset dataset = SiteDataset.Scan(folder);
         using FaceAlignmentPipeline pipeline = FaceAlignmentPipeline.Create(detector, settings, cacheDirectory, threads);
-        var progress = new ProgressBar(error, dataset.Images.Count, "images", inPlace: !Console.IsErrorRedirected);
-        AlignedFaceBatch batch = pipeline.ProcessMany([.. dataset.Images.Select(i => i.Path)], progress);
+        var progress = new ProgressBar(error, dataset.Images.Count + dataset.LoosePhotos.Count, "images", inPlace: !Console.IsErrorRedirected);
+        string[] paths = [.. dataset.Images.Select(i => i.Path), .. dataset.LoosePhotos];
+        AlignedFaceBatch batch = pipeline.ProcessMany(paths, progress);
         progress.Finish();
         double seconds = clock.Elapsed.TotalSeconds;
 
@@ -93,26 +98,27 @@ public sealed class AlignCommand : ICliCommand
             AlignmentResult result = batch.Results[i];
             if (result.Outcome == AlignmentOutcome.Unreadable || (listRejected && result.Outcome is AlignmentOutcome.Rejected or AlignmentOutcome.NoFace))
             {
-                error.WriteLine($"skipped {dataset.Images[i].Path}: {result.Reason}");
+                error.WriteLine($"skipped {paths[i]}: {result.Reason}");
             }
         }
         AlignSummary summary = AlignSummary.From(dataset, batch, pipeline, detector.Kind, seconds);
         output.Write(summary.ToTable());
         if (reportPath is not null)
         {
-            WriteReport(reportPath, summary, dataset, batch);
+            WriteReport(reportPath, summary, dataset, paths, batch);
             output.WriteLine($"report: {Path.GetFullPath(reportPath)}");
         }
         return CommandDispatcher.Success;
     }
 
-    private static void WriteReport(string path, AlignSummary summary, SiteDataset dataset, AlignedFaceBatch batch)
+    /// <summary>The report of every photo: <paramref name="paths"/> are the dataset's images, then its loose photos (no person).</summary>
+    private static void WriteReport(string path, AlignSummary summary, SiteDataset dataset, string[] paths, AlignedFaceBatch batch)
     {
-        var photos = dataset.Images.Select((image, i) =>
+        var photos = paths.Select((photo, i) =>
         {
             AlignmentResult r = batch.Results[i];
             FaceDetection? face = r.Face?.Detection;
-            return new PhotoReport(image.Path, image.Person, r.Outcome, r.Rejection, r.Unreadable, r.Reason, r.FromCache,
+            return new PhotoReport(photo, i < dataset.Images.Count ? dataset.Images[i].Person : null, r.Outcome, r.Rejection, r.Unreadable, r.Reason, r.FromCache,
                 face is null ? null : new FaceReport([face.X, face.Y, face.Width, face.Height], face.Score, [.. face.Landmarks.Select(p => new[] { p.X, p.Y })]),
                 r.Face?.Measures is { } m ? MeasuresReport.From(m) : null);
         }).ToArray();
@@ -121,7 +127,7 @@ public sealed class AlignCommand : ICliCommand
 
     private sealed record AlignReport(AlignSummary Summary, PhotoReport[] Photos);
 
-    private sealed record PhotoReport(string Path, string Person, AlignmentOutcome Outcome, RejectionReason? Rejection,
+    private sealed record PhotoReport(string Path, string? Person, AlignmentOutcome Outcome, RejectionReason? Rejection,
         UnreadableReason? Unreadable, string? Reason, bool FromCache, FaceReport? Face, MeasuresReport? Measures);
 
     /// <summary>The chosen face in source-image pixels: box (x, y, width, height), score, five landmarks.</summary>

@@ -16,6 +16,7 @@ public sealed record AlignSummary(
     int NoFace,
     IReadOnlyDictionary<string, int> RejectedByReason,
     IReadOnlyDictionary<string, int> UnreadableByReason,
+    int LoosePhotos,
     int IgnoredFiles,
     int CacheHits,
     int CorruptCacheEntries,
@@ -28,17 +29,18 @@ public sealed record AlignSummary(
         detector.ToString().ToLowerInvariant(),
         pipeline.Settings.Template.Name,
         dataset.People.Count,
-        dataset.Images.Count,
+        batch.Results.Count,
         batch.AlignedCount,
         batch.NoFaceCount,
         Enum.GetValues<RejectionReason>().ToDictionary(r => ReasonWords.Of(r), r => batch.RejectedBy.GetValueOrDefault(r)),
         batch.UnreadableBy.OrderBy(p => p.Key).ToDictionary(p => ReasonWords.Of(p.Key), p => p.Value),
-        dataset.IgnoredFiles.Count,
+        dataset.LoosePhotos.Count,
+        dataset.IgnoredFiles.Count - dataset.LoosePhotos.Count,
         batch.CacheHits,
         pipeline.Cache?.CorruptEntries ?? 0,
         pipeline.Cache?.FailedWrites ?? 0,
         Math.Round(seconds, 3),
-        Math.Round(seconds > 0 ? dataset.Images.Count / seconds : 0, 1));
+        Math.Round(seconds > 0 ? batch.Results.Count / seconds : 0, 1));
 
     public string ToTable()
     {
@@ -46,6 +48,7 @@ public sealed record AlignSummary(
         {
             ("people", Count(People)),
             ("images", Count(Images)),
+            ("  loose (in no person's folder)", Count(LoosePhotos)),
             ("faces kept", Count(FacesKept)),
             ("no face found", Count(NoFace)),
         };

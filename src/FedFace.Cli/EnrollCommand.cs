@@ -46,6 +46,11 @@ public sealed class EnrollCommand : ICliCommand
         }
 
         SiteDataset dataset = SiteDataset.Scan(arguments.Positionals[0]);
+        dataset.EnsurePersonFolders();
+        if (dataset.LoosePhotos.Count > 0)
+        {
+            error.WriteLine($"warning: {dataset.LoosePhotos.Count} photo(s) at the top of {dataset.Root} are in no person's folder, so whose they are is unknown: not enrolled");
+        }
         Gallery? existing = !replace && File.Exists(galleryPath) ? Gallery.Load(galleryPath) : null;
         GalleryRecipe? existingRecipe = existing is null ? null : GalleryRecipe.ReadBeside(galleryPath);
         if (existing is not null && existingRecipe is null)
@@ -104,7 +109,8 @@ public sealed class EnrollCommand : ICliCommand
             ("photos", Count(dataset.Images.Count)),
             ("photos used", Count(photos.EmbeddedCount)),
             .. photos.SkippedByCategory.Select(s => ($"skipped: {s.Category}", Count(s.Count))),
-            ("ignored files (other types)", Count(dataset.IgnoredFiles.Count)),
+            ("loose photos (in no person's folder)", Count(dataset.LoosePhotos.Count)),
+            ("ignored files (other types)", Count(dataset.IgnoredFiles.Count - dataset.LoosePhotos.Count)),
             ("cache hits", Count(photos.CacheHits)),
             ("people in the gallery", Count(gallery.Count)),
             ("seconds", photos.Seconds.ToString("F1", CultureInfo.InvariantCulture)),

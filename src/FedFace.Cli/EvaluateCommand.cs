@@ -18,6 +18,8 @@ public sealed class EvaluateCommand : ICliCommand
 {
     private const string DefaultOutDirectory = "runs/evaluate";
     private static readonly double[] s_identificationFars = [1e-1, 1e-2, 1e-3];
+    // 1e-2 beside the protocol's 1e-3: LFW's 300 impostor pairs per fold support 1e-2, not 1e-3 (FarSupport).
+    private static readonly double[] s_verificationFars = [1e-2, LfwProtocol.StandardTargetFar];
 
     public string Name => "evaluate";
     public string Summary => "score a face-embedding model on LFW: 10-fold accuracy, TAR@FAR, ROC; all-pairs and 1:N identification";
@@ -27,7 +29,10 @@ public sealed class EvaluateCommand : ICliCommand
 
         options:
           --pairs FILE             LFW View 2 pairs (default: data/lfw-pairs.txt in the shared folder)
-          --lfw DIR                LFW images, a folder per person (default: data/lfw-deepfunneled in the shared folder)
+          --lfw DIR                LFW images, a folder per person (default: data/lfw-deepfunneled in the shared folder);
+                                   another folder needs --pairs naming its images
+          --title NAME             the data set's name on the ROC plot and in the report (default: LFW for the shared
+                                   folder, else the --lfw folder's name)
           --out DIR                where lfw-roc.csv, lfw-roc.png and evaluation.json go (default {DefaultOutDirectory})
           --all-pairs              also every pair of every image under --lfw (LFW: 13,233 images, 87.5 million pairs):
                                    exact TAR at FAR {string.Join(", ", AllPairsVerification.StandardFars.Select(Far))}
@@ -38,7 +43,9 @@ public sealed class EvaluateCommand : ICliCommand
 
         Every image is scored: no quality gate, faces of any size (default policy central: an LFW image is centred on its
         person). 10-fold accuracy: per fold the threshold that is best on the other nine; mean ± population std.
-        TAR@FAR {Far(LfwProtocol.StandardTargetFar)}: per fold, threshold from that fold's own impostor pairs. A pair with a faceless image
+        TAR@FAR {string.Join(", ", s_verificationFars.Select(Far))}: per fold, threshold from that fold's own impostor pairs. A rate is given only
+        where the impostors (per fold, pairs, strangers) number at least 1/FAR, else n/a with what it would need; rates
+        carry their counts and ± standard error (folds: ± std over the folds). A pair with a faceless image
         scores {LfwEvaluation.NoFaceScore} ("different"); all-pairs and identification use the images with a face. Align and embed all of LFW take
         a few minutes on two cores: --cache makes a second run skip detection.
 
@@ -52,10 +59,17 @@ public sealed class EvaluateCommand : ICliCommand
         EmbeddingRecipe recipe = EmbeddingOptions.Parse(arguments, FaceSelectionPolicy.MostCentral, qualityGate: false);
         string? pairsOption = arguments.Option("pairs"), lfwOption = arguments.Option("lfw");
         string outDirectory = arguments.Option("out") ?? DefaultOutDirectory;
+        string? titleOption = arguments.Option("title");
         bool allPairs = arguments.Flag("all-pairs"), identification = arguments.Flag("identification");
         arguments.EnsureAllUsed(expectedPositionals: 0);
+        if (lfwOption is not null && pairsOption is null)
+        {
+            throw new UsageException("--lfw DIR needs --pairs FILE, the pairs of images under DIR (the shared lfw-pairs.txt names images of the shared LFW folder only)");
+        }
 
         LfwEvaluation lfw = LfwEvaluation.Open(pairsOption ?? SharedData.LfwPairsFile, lfwOption ?? SharedData.LfwDirectory);
+        lfw.EnsurePairImagesExist();
+        string dataSet = titleOption ?? (lfwOption is null ? "LFW" : Path.GetFileName(lfw.LfwDirectory.TrimEnd(Path.DirectorySeparatorChar)));
         IReadOnlyList<LabelledImage> everyImage = allPairs || identification ? lfw.EveryImage() : [];
         string[] paths = [.. lfw.PairImages.Concat(everyImage.Select(i => i.Path)).Distinct()];
 
@@ -75,11 +89,13 @@ public sealed class EvaluateCommand : ICliCommand
         output.WriteLine($"{Path.GetFileName(embedding.ModelPath)} ({recipeReport.Normalization}{(recipeReport.Flip ? ", flip" : "")}, {recipeReport.Policy} face, no quality gate): "
             + $"{Count(paths.Length)} images, {Count(photos.EmbeddedCount)} with a face, aligned and embedded in {photos.Seconds:F1} s ({imagesReport.ImagesPerSecond:F1} images/s, {Count(photos.CacheHits)} from the cache)");
 
-        VerificationReport verification = Verify(lfw, photos, outDirectory);
-        output.Write(Format($"LFW {verification.Accuracy.FoldAccuracies.Count}-fold verification: {Count(verification.Pairs)} pairs ({Count(verification.PairsWithoutFace)} with a faceless image)",
+        VerificationReport verification = Verify(lfw, photos, outDirectory, dataSet);
+        output.Write(Format($"{dataSet} {verification.Accuracy.FoldAccuracies.Count}-fold verification: {Count(verification.Pairs)} pairs ({Count(verification.PairsWithoutFace)} with a faceless image)",
         [
-            ("accuracy", $"{Percent(verification.Accuracy.MeanAccuracy)} ± {Percent(verification.Accuracy.StdAccuracy)}"),
-            ($"TAR @ FAR {Far(verification.TarAtFar.TargetFar)}", $"{Percent(verification.TarAtFar.MeanTar)} ± {Percent(verification.TarAtFar.StdTar)}"),
+            ("accuracy", $"{Percent(verification.Accuracy.MeanAccuracy)} ± {Percent(verification.Accuracy.StdAccuracy)} (± std over the folds; n = {Count(verification.Pairs)} pairs)"),
+            .. verification.TarAtFar.Select(t => ($"TAR @ FAR {Far(t.TargetFar)}", t.MeanTar is { } mean
+                ? $"{Percent(mean)} ± {Percent(t.StdTar!.Value)} (± std over the folds; {t.GenuinePairs:N0} genuine pairs, ≥ {t.FewestImpostorsInAFold:N0} impostor pairs per fold)"
+                : NotAvailable(t.NotSupported!))),
         ]));
         output.WriteLine($"  ROC: {verification.RocCsv}, {verification.RocPng}");
 
@@ -95,15 +111,15 @@ public sealed class EvaluateCommand : ICliCommand
         return CommandDispatcher.Success;
     }
 
-    /// <summary>Every pair of the images with a face: the exact TAR at each standard FAR.</summary>
+    /// <summary>Every pair of the images with a face: the exact TAR at each standard FAR the impostor pairs support.</summary>
     private static AllPairsReport AllPairs(LabelledEmbeddings images, TextWriter output)
     {
         long start = Stopwatch.GetTimestamp();
         AllPairsResult result = images.AllPairs(AllPairsVerification.StandardFars);
-        var report = new AllPairsReport(result, Math.Round(Stopwatch.GetElapsedTime(start).TotalSeconds, 1));
+        var report = new AllPairsReport(result.EmbeddingCount, result.GenuinePairs, result.ImpostorPairs, RateAtFar.FromAllPairs(result), Math.Round(Stopwatch.GetElapsedTime(start).TotalSeconds, 1));
         output.Write(Grid($"All pairs: {Count(result.EmbeddingCount)} images, {result.GenuinePairs:N0} genuine and {result.ImpostorPairs:N0} impostor pairs ({report.Seconds:F1} s)",
-            ["FAR", "TAR", "threshold", "false accepts"],
-            [.. result.Points.Select(p => new[] { Far(p.TargetFar), Percent(p.Tar), Threshold(p.Threshold), $"{p.FalseAccepts:N0}" })]));
+            ["FAR", "TAR ± standard error", "true accepts", "threshold", "false accepts"],
+            [.. report.Points.Select(p => RateRow(p, "genuine pairs"))]));
         return report;
     }
 
@@ -112,24 +128,37 @@ public sealed class EvaluateCommand : ICliCommand
     {
         long start = Stopwatch.GetTimestamp();
         IdentificationResult result = images.Identification(s_identificationFars);
-        var report = new IdentificationReport(result, Math.Round(Stopwatch.GetElapsedTime(start).TotalSeconds, 1));
+        Proportion RankAccuracy(double accuracy) => new((long)Math.Round(accuracy * result.MatedProbes), result.MatedProbes);
+        var report = new IdentificationReport(result.GallerySize, result.MatedProbes, result.NonMatedProbes, RankAccuracy(result.Rank1Accuracy),
+            RankAccuracy(result.Rank5Accuracy), RateAtFar.FromOpenSet(result), Math.Round(Stopwatch.GetElapsedTime(start).TotalSeconds, 1));
         output.Write(Format($"Identification: gallery of {Count(result.GallerySize)} people, {Count(result.MatedProbes)} probes of enrolled people and {Count(result.NonMatedProbes)} of strangers ({report.Seconds:F1} s)",
-            [("rank-1", Percent(result.Rank1Accuracy)), ("rank-5", Percent(result.Rank5Accuracy))]));
+            [("rank-1", WithCounts(report.Rank1, "probes")), ("rank-5", WithCounts(report.Rank5, "probes"))]));
         output.Write(Grid("  open set: a stranger whose best score reaches the threshold is a false alarm",
-            ["FAR", "DIR", "threshold", "false alarms"],
-            [.. result.DirAtFar.Select(d => new[] { Far(d.TargetFar), Percent(d.Dir), Threshold(d.Threshold), $"{d.FalseAlarms:N0} of {result.NonMatedProbes:N0}" })]));
+            ["FAR", "DIR ± standard error", "detections", "threshold", "false alarms"],
+            [.. report.DirAtFar.Select(p => RateRow(p, "probes"))]));
         return report;
     }
 
     /// <summary>The LFW pairs protocol on the embeddings, its ROC written as CSV and PNG into <paramref name="outDirectory"/>.</summary>
-    private static VerificationReport Verify(LfwEvaluation lfw, EmbeddedPhotos photos, string outDirectory)
+    private static VerificationReport Verify(LfwEvaluation lfw, EmbeddedPhotos photos, string outDirectory, string dataSet)
     {
         LfwVerification verification = lfw.Verify(photos);
         Directory.CreateDirectory(outDirectory);
-        (string csv, string png) = LfwProtocol.WriteRoc(verification.Result, outDirectory, "lfw");
-        return new VerificationReport(lfw.PairsFile, verification.Pairs, verification.PairsWithoutFace, verification.Result.Accuracy,
-            verification.Result.TarAtFar, Path.GetFullPath(csv), Path.GetFullPath(png));
+        (string csv, string png) = LfwProtocol.WriteRoc(verification.Result, outDirectory, "lfw", dataSet);
+        return new VerificationReport(dataSet, lfw.PairsFile, verification.Pairs, verification.PairsWithoutFace, verification.Result.Accuracy,
+            [.. s_verificationFars.Select(far => KFoldRateAtFar.From(lfw.KFoldTarAtFar(verification, far)))], Path.GetFullPath(csv), Path.GetFullPath(png));
     }
+
+    /// <summary>One row of a rate-at-FAR table: the rate with its counts, or why the sample cannot support it.</summary>
+    private static string[] RateRow(RateAtFar point, string trials) => point.Rate is { } rate
+        ? [Far(point.TargetFar), $"{Percent(rate)} ± {Percent(point.StandardError!.Value)}", $"{point.Count:N0} of {point.Of:N0} {trials}",
+            Threshold((float)point.Threshold!.Value), $"{point.FalseAccepts:N0} of {point.Impostors:N0}"]
+        : [Far(point.TargetFar), NotAvailable(point.NotSupported!), "", "", ""];
+
+    private static string WithCounts(Proportion proportion, string trials) =>
+        $"{Percent(proportion.Rate)} ± {Percent(proportion.StandardError)} (± standard error; {proportion.Count:N0} of {proportion.Of:N0} {trials})";
+
+    private static string NotAvailable(string reason) => $"n/a ({reason})";
 
     private static string Threshold(float threshold) => float.IsFinite(threshold) ? threshold.ToString("F4", CultureInfo.InvariantCulture) : threshold.ToString(CultureInfo.InvariantCulture);
 
@@ -140,11 +169,13 @@ public sealed class EvaluateCommand : ICliCommand
 
     private sealed record ImagesReport(int Images, int WithFace, IReadOnlyDictionary<string, int> SkippedByReason, int CacheHits, double Seconds, double ImagesPerSecond);
 
-    private sealed record VerificationReport(string PairsFile, int Pairs, int PairsWithoutFace, VerificationResult Accuracy, TarAtFarResult TarAtFar, string RocCsv, string RocPng);
+    private sealed record VerificationReport(string DataSet, string PairsFile, int Pairs, int PairsWithoutFace, VerificationResult Accuracy,
+        IReadOnlyList<KFoldRateAtFar> TarAtFar, string RocCsv, string RocPng);
 
-    private sealed record AllPairsReport(AllPairsResult Result, double Seconds);
+    private sealed record AllPairsReport(int Images, long GenuinePairs, long ImpostorPairs, IReadOnlyList<RateAtFar> Points, double Seconds);
 
-    private sealed record IdentificationReport(IdentificationResult Result, double Seconds);
+    private sealed record IdentificationReport(int GallerySize, int MatedProbes, int NonMatedProbes, Proportion Rank1, Proportion Rank5,
+        IReadOnlyList<RateAtFar> DirAtFar, double Seconds);
 
     private sealed record EvaluationReport(DateTimeOffset Date, RecipeReport Recipe, ImagesReport Images, VerificationReport Lfw,
         AllPairsReport? AllPairs, IdentificationReport? Identification, double TotalSeconds);

@@ -16,7 +16,8 @@ public sealed class ProgressBar : IProgress<int>
     private readonly bool _inPlace;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Lock _lock = new();
-    private TimeSpan _lastDrawn = TimeSpan.MinValue;
+    // Null until the first draw: a sentinel such as TimeSpan.MinValue would overflow when subtracted.
+    private TimeSpan? _lastDrawn;
     private int _lastTenth = -1;
     private int _done;
 
@@ -37,7 +38,7 @@ public sealed class ProgressBar : IProgress<int>
             TimeSpan now = _clock.Elapsed;
             if (_inPlace)
             {
-                if (_done == _total || now - _lastDrawn >= TimeSpan.FromMilliseconds(100))
+                if (_done == _total || _lastDrawn is not { } last || now - last >= TimeSpan.FromMilliseconds(100))
                 {
                     _error.Write("\r" + Line(now));
                     _lastDrawn = now;
@@ -56,7 +57,7 @@ public sealed class ProgressBar : IProgress<int>
     {
         lock (_lock)
         {
-            if (_inPlace && _lastDrawn != TimeSpan.MinValue)
+            if (_inPlace && _lastDrawn is not null)
             {
                 _error.WriteLine();
             }

@@ -17,17 +17,21 @@ public static class LfwProtocol
             VerificationEvaluator.KFoldTarAtFar(scores, samePerson, folds, targetFar),
             RocCurve.Compute(scores, samePerson));
 
-    /// <summary>Writes <c>{name}-roc.csv</c> and <c>{name}-roc.png</c> into <paramref name="directory"/>; returns both paths.</summary>
-    public static (string CsvPath, string PngPath) WriteRoc(LfwProtocolResult result, string directory, string name)
+    /// <summary>
+    /// Writes <c>{name}-roc.csv</c> and <c>{name}-roc.png</c> into <paramref name="directory"/>, the plot titled and
+    /// labelled with <paramref name="dataSet"/>, the name of the data the pairs come from; returns both paths.
+    /// </summary>
+    public static (string CsvPath, string PngPath) WriteRoc(LfwProtocolResult result, string directory, string name, string dataSet)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataSet);
         string csv = Path.Combine(directory, $"{name}-roc.csv");
         string png = Path.Combine(directory, $"{name}-roc.png");
         RocCurve.WriteCsv(csv, result.Roc);
         string accuracy = $"{100 * result.Accuracy.MeanAccuracy:F2}%";
-        RocCurve.WritePng(png, [($"{name.ToUpperInvariant()} ACC {accuracy}", result.Roc)], title: "LFW ROC");
+        RocCurve.WritePng(png, [($"{dataSet.ToUpperInvariant()} ACC {accuracy}", result.Roc)], title: $"{dataSet.ToUpperInvariant()} ROC");
         return (csv, png);
     }
 }

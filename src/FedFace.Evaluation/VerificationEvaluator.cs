@@ -39,6 +39,8 @@ public static class VerificationEvaluator
         var tars = new double[foldIds.Length];
         var fars = new double[foldIds.Length];
         var thresholds = new double[foldIds.Length];
+        var genuineCounts = new int[foldIds.Length];
+        var impostorCounts = new int[foldIds.Length];
         for (int k = 0; k < foldIds.Length; k++)
         {
             int[] fold = Enumerable.Range(0, scores.Count).Where(i => folds[i] == foldIds[k]).ToArray();
@@ -48,12 +50,13 @@ public static class VerificationEvaluator
             {
                 throw new ArgumentException($"fold {foldIds[k]} has {genuine.Length} genuine and {impostors.Length} impostor pairs; TAR@FAR needs both");
             }
+            (genuineCounts[k], impostorCounts[k]) = (genuine.Length, impostors.Length);
             thresholds[k] = FarThreshold.ForImpostorScores(impostors, targetFar);
             tars[k] = (double)genuine.Count(s => s > thresholds[k]) / genuine.Length;
             fars[k] = (double)impostors.Count(s => s > thresholds[k]) / impostors.Length;
         }
         (double mean, double std) = MeanAndStd(tars);
-        return new TarAtFarResult(targetFar, mean, std, tars, thresholds, fars);
+        return new TarAtFarResult(targetFar, mean, std, tars, thresholds, fars, genuineCounts, impostorCounts);
     }
 
     /// <summary>Checks the three parallel lists and returns the distinct fold numbers in order.</summary>

@@ -29,15 +29,25 @@ public sealed class LfwEvaluation
         LfwDirectory = lfwDirectory;
         Pairs = pairs;
         PairImages = [.. pairs.SelectMany(p => new[] { ImagePath(p.Person1, p.Image1), ImagePath(p.Person2, p.Image2) }).Distinct()];
+        _samePerson = [.. pairs.Select(p => p.SamePerson)];
+        _folds = [.. pairs.Select(p => p.Fold)];
     }
+
+    private readonly bool[] _samePerson;
+    private readonly int[] _folds;
 
     /// <param name="pairsFile">lfw-pairs.txt (View 2).</param>
     /// <param name="lfwDirectory">the LFW images, a folder per person.</param>
+    /// <exception cref="FileNotFoundException">there is no pairs file.</exception>
     /// <exception cref="InvalidDataException">the pairs file is malformed (the message names the file and line).</exception>
     public static LfwEvaluation Open(string pairsFile, string lfwDirectory)
     {
         ArgumentException.ThrowIfNullOrEmpty(pairsFile);
         ArgumentException.ThrowIfNullOrEmpty(lfwDirectory);
+        if (!File.Exists(pairsFile))
+        {
+            throw new FileNotFoundException($"pairs file '{pairsFile}' does not exist (LFW View 2 pairs, as in lfw-pairs.txt)", pairsFile);
+        }
         try
         {
             return new LfwEvaluation(Path.GetFullPath(pairsFile), Path.GetFullPath(lfwDirectory), LfwPairsFile.Read(pairsFile));
@@ -54,6 +64,21 @@ public sealed class LfwEvaluation
 
     /// <summary>The distinct images of the pairs, in order of first appearance: what <see cref="Verify"/> needs embedded.</summary>
     public IReadOnlyList<string> PairImages { get; }
+
+    /// <summary>
+    /// Throws, naming how many and the first, when images of the pairs are not in <see cref="LfwDirectory"/>: the
+    /// pairs file was written for another folder, and scoring its pairs as faceless would mean nothing.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">an image of a pair is missing.</exception>
+    public void EnsurePairImagesExist()
+    {
+        string[] missing = [.. PairImages.Where(path => !File.Exists(path))];
+        if (missing.Length > 0)
+        {
+            throw new FileNotFoundException($"{missing.Length:N0} of the {PairImages.Count:N0} images named by {PairsFile} are not under {LfwDirectory} "
+                + $"(first: {missing[0]}); give --lfw the folder the pairs file was written for", missing[0]);
+        }
+    }
 
     /// <summary>("Aaron_Peirsol", 1) → LfwDirectory/Aaron_Peirsol/Aaron_Peirsol_0001.jpg.</summary>
     public string ImagePath(string person, int number) => Path.Combine(LfwDirectory, person, $"{person}_{number:D4}.jpg");
@@ -90,7 +115,14 @@ public sealed class LfwEvaluation
             }
             scores[i] = Similarity.Dot(first, second); // both unit length: the cosine
         }
-        LfwProtocolResult result = LfwProtocol.Evaluate(scores, [.. Pairs.Select(p => p.SamePerson)], [.. Pairs.Select(p => p.Fold)], targetFar);
+        LfwProtocolResult result = LfwProtocol.Evaluate(scores, _samePerson, _folds, targetFar);
         return new LfwVerification(scores, pairsWithoutFace, result);
+    }
+
+    /// <summary>TAR at another target FAR over the folds, from the scores of <see cref="Verify"/>.</summary>
+    public TarAtFarResult KFoldTarAtFar(LfwVerification verification, double targetFar)
+    {
+        ArgumentNullException.ThrowIfNull(verification);
+        return VerificationEvaluator.KFoldTarAtFar(verification.Scores, _samePerson, _folds, targetFar);
     }
 }

@@ -219,14 +219,26 @@ public sealed class FaceAlignmentPipeline : IDisposable
         FaceDetection[] usable = [.. detector.Detect(image).Where(f =>
             f.Landmarks.All(p => float.IsFinite(p.X) && float.IsFinite(p.Y))
             && Math.Abs(f.Landmarks[1].X - f.Landmarks[0].X) + Math.Abs(f.Landmarks[1].Y - f.Landmarks[0].Y) >= 1)];
-        FaceSelection? selection = FaceSelector.Select(usable, image.Width, image.Height, _settings.Policy, _settings.MinFaceSidePixels);
-        if (selection is not FaceSelection chosen)
+        IReadOnlyList<FaceSelection> ranked = FaceSelector.Rank(usable, image.Width, image.Height, _settings.Policy, _settings.MinFaceSidePixels);
+        DetectionOutcome? first = null;
+        // The policy's first face that is not cut off at the image edge: in a group photo the largest face may be
+        // someone half outside the frame. When every face is cut off, the policy's first (then refused as cut off).
+        foreach (FaceSelection candidate in ranked)
         {
-            return DetectionOutcome.NoFace;
+            var outcome = new DetectionOutcome(AlignFace(image, candidate.Face), candidate.TooSmall);
+            if (!_settings.Quality.IsCutOff(FaceQuality.InsideFraction(outcome.Face!, _settings.Template)))
+            {
+                return outcome;
+            }
+            first ??= outcome;
         }
-        using Mat aligned = FaceAligner.Align(image, chosen.Face.Landmarks, _settings.Template);
-        QualityMeasures measures = FaceQuality.Measure(chosen.Face, aligned, _settings.Template);
-        return new DetectionOutcome(AlignedFace.FromMat(aligned, chosen.Face, measures), chosen.TooSmall);
+        return first ?? DetectionOutcome.NoFace;
+    }
+
+    private AlignedFace AlignFace(Mat image, FaceDetection face)
+    {
+        using Mat aligned = FaceAligner.Align(image, face.Landmarks, _settings.Template);
+        return AlignedFace.FromMat(aligned, face, FaceQuality.Measure(face, aligned, _settings.Template));
     }
 
     private AlignmentResult Judge(DetectionOutcome outcome, bool fromCache)
@@ -236,9 +248,10 @@ public sealed class FaceAlignmentPipeline : IDisposable
             return AlignmentResult.NoFace(fromCache);
         }
         QualityOptions quality = _settings.Quality;
-        RejectionReason? reason = outcome.TooSmall ? RejectionReason.TooSmall : quality.Judge(face.Measures);
+        float insideFraction = FaceQuality.InsideFraction(face, _settings.Template);
+        RejectionReason? reason = outcome.TooSmall ? RejectionReason.TooSmall : quality.Judge(face.Measures, insideFraction);
         return reason is RejectionReason rejection
-            ? AlignmentResult.Rejected(face, rejection, quality.Explain(rejection, face.Measures, _settings.MinFaceSidePixels), fromCache)
+            ? AlignmentResult.Rejected(face, rejection, quality.Explain(rejection, face.Measures, _settings.MinFaceSidePixels, insideFraction), fromCache)
             : AlignmentResult.Aligned(face, fromCache);
     }
 

@@ -10,7 +10,7 @@ public sealed record FacePipelineSettings
     /// Bumped whenever decoding, selection, alignment or the quality measures change what they produce,
     /// so cached alignments made by older code are not reused.
     /// </summary>
-    public const int AlgorithmVersion = 1;
+    public const int AlgorithmVersion = 2;
 
     public FaceSelectionPolicy Policy { get; init; } = FaceSelectionPolicy.Largest;
     /// <summary>Faces whose box is smaller than this on its shorter side are passed over, and a photo with only such faces is rejected as too small.</summary>
@@ -24,10 +24,11 @@ public sealed record FacePipelineSettings
     /// <summary>
     /// What a cached alignment depends on: the detector, these settings except the quality thresholds
     /// (measures are cached and the gate re-applied on every read, so changing a threshold costs no
-    /// detection) and <see cref="AlgorithmVersion"/>.
+    /// detection), the least share of a face inside the photo (it decides which of several faces is chosen)
+    /// and <see cref="AlgorithmVersion"/>.
     /// </summary>
     public string CacheFingerprint(string detectorFingerprint) =>
-        $"fedface-align v{AlgorithmVersion}; detector: {detectorFingerprint}; policy={Policy}; min-face={MinFaceSidePixels:R}; template={Template.Name}";
+        $"fedface-align v{AlgorithmVersion}; detector: {detectorFingerprint}; policy={Policy}; min-face={MinFaceSidePixels:R}; template={Template.Name}; min-inside={Quality.MinInsideFraction:R}";
 
     public IReadOnlyList<string> Problems()
     {

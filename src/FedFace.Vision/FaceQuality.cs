@@ -3,7 +3,7 @@ using OpenCvSharp;
 namespace FedFace.Vision;
 
 /// <summary>Why an aligned face was not kept.</summary>
-public enum RejectionReason { TooSmall, TooDark, TooBright, TooBlurred, ExtremePose }
+public enum RejectionReason { TooSmall, TooDark, TooBright, TooBlurred, ExtremePose, CutOff }
 
 /// <summary>
 /// What the quality gate looks at, measured once per face (and cached), so thresholds can change without
@@ -34,12 +34,28 @@ public sealed record QualityOptions
     public float MaxMeanLuminance { get; init; } = 225f;
     public float MaxAbsYaw { get; init; } = 1.0f;
     public float MaxAbsRollDegrees { get; init; } = 45f;
+    /// <summary>
+    /// The least share of the crop's face region that must come from inside the photo (see
+    /// <see cref="FaceQuality.InsideFraction"/>): a face cut off at the image edge is mostly black padding.
+    /// </summary>
+    public float MinInsideFraction { get; init; } = 0.85f;
 
     /// <summary>A gate that lets every face through (evaluation protocols score every pair).</summary>
     public static QualityOptions AcceptAll { get; } = new()
     {
         MinSharpness = 0, MinMeanLuminance = 0, MaxMeanLuminance = 255, MaxAbsYaw = float.PositiveInfinity, MaxAbsRollDegrees = 180,
+        MinInsideFraction = 0,
     };
+
+    /// <summary>Whether a crop with <paramref name="insideFraction"/> of its face region inside the photo is cut off at the image edge.</summary>
+    public bool IsCutOff(float insideFraction) => insideFraction < MinInsideFraction;
+
+    /// <summary>
+    /// <see cref="RejectionReason.CutOff"/> when the crop is cut off, else the first rule <paramref name="measures"/>
+    /// break. Framing comes first because the black padding of a cut-off face also darkens and flattens it.
+    /// </summary>
+    public RejectionReason? Judge(QualityMeasures measures, float insideFraction) =>
+        IsCutOff(insideFraction) ? RejectionReason.CutOff : Judge(measures);
 
     /// <summary>The first rule <paramref name="measures"/> break, in the order exposure, sharpness, pose; null when none.</summary>
     /// <remarks>Exposure comes before sharpness because a dark face also has little Laplacian variance.</remarks>
@@ -53,8 +69,9 @@ public sealed record QualityOptions
     };
 
     /// <summary>A reason with the measure and threshold behind it, for logs and reports.</summary>
-    public string Explain(RejectionReason reason, QualityMeasures measures, float minFaceSidePixels) => reason switch
+    public string Explain(RejectionReason reason, QualityMeasures measures, float minFaceSidePixels, float insideFraction) => reason switch
     {
+        RejectionReason.CutOff => $"face cut off at the image edge ({100 * insideFraction:F0}% inside < {100 * MinInsideFraction:F0}%)",
         RejectionReason.TooSmall => $"face too small ({measures.FaceSidePixels:F0} px < {minFaceSidePixels:F0} px)",
         RejectionReason.TooDark => $"too dark (mean luminance {measures.MeanLuminance:F0} < {MinMeanLuminance:F0})",
         RejectionReason.TooBright => $"too bright (mean luminance {measures.MeanLuminance:F0} > {MaxMeanLuminance:F0})",
@@ -73,6 +90,10 @@ public sealed record QualityOptions
         if (!(MinSharpness >= 0) || !(MaxAbsYaw >= 0) || !(MaxAbsRollDegrees >= 0))
         {
             problems.Add("quality: sharpness, yaw and roll limits must be non-negative");
+        }
+        if (!(MinInsideFraction is >= 0 and <= 1))
+        {
+            problems.Add($"quality: the least share of a face inside the photo must be from 0 to 1, got {MinInsideFraction}");
         }
         return problems;
     }
@@ -119,15 +140,7 @@ public static class FaceQuality
         {
             throw new ArgumentException($"expected a {template.Width}x{template.Height} CV_8UC3 crop, got {alignedBgr.Type()} {alignedBgr.Width}x{alignedBgr.Height}", nameof(alignedBgr));
         }
-        // The face region in 112-template pixels (brows to chin-top, cheek to cheek), scaled to this template.
-        var reference = AlignmentTemplate.ArcFace112;
-        float scale = EyeDistance(template) / EyeDistance(reference);
-        float offsetX = template.Points[0].X - reference.Points[0].X * scale, offsetY = template.Points[0].Y - reference.Points[0].Y * scale;
-        Rect region = Rect.FromLTRB(
-            (int)Math.Round(FaceRegionLeft * scale + offsetX), (int)Math.Round(FaceRegionTop * scale + offsetY),
-            (int)Math.Round(FaceRegionRight * scale + offsetX), (int)Math.Round(FaceRegionBottom * scale + offsetY));
-        region = region.Intersect(new Rect(0, 0, alignedBgr.Width, alignedBgr.Height));
-
+        (Rect region, float scale) = FaceRegion(template);
         using var colour = new Mat(alignedBgr, region);
         using var grey = new Mat();
         Cv2.CvtColor(colour, grey, ColorConversionCodes.BGR2GRAY);
@@ -139,6 +152,48 @@ public static class FaceQuality
         Cv2.Laplacian(grey, laplacian, MatType.CV_64F);
         Cv2.MeanStdDev(laplacian, out _, out Scalar deviation);
         return ((float)(deviation.Val0 * deviation.Val0), (float)Cv2.Mean(grey).Val0);
+    }
+
+    /// <summary>
+    /// The share of the crop's face region that came from inside the photo. The warp fills whatever lies beyond the
+    /// photo's edge with exact black (0, 0, 0), which a lit face almost never is, so it is measured on the crop alone:
+    /// the same whether the crop was just made or read back from the cache.
+    /// </summary>
+    public static float InsideFraction(AlignedFace face, AlignmentTemplate template)
+    {
+        ArgumentNullException.ThrowIfNull(face);
+        ArgumentNullException.ThrowIfNull(template);
+        if (face.Width != template.Width || face.Height != template.Height)
+        {
+            throw new ArgumentException($"expected a {template.Width}x{template.Height} crop, got {face.Width}x{face.Height}", nameof(face));
+        }
+        (Rect region, _) = FaceRegion(template);
+        ReadOnlySpan<byte> bgr = face.Bgr;
+        int inside = 0;
+        for (int y = region.Top; y < region.Bottom; y++)
+        {
+            for (int x = region.Left; x < region.Right; x++)
+            {
+                int at = 3 * (y * face.Width + x);
+                if ((bgr[at] | bgr[at + 1] | bgr[at + 2]) != 0)
+                {
+                    inside++;
+                }
+            }
+        }
+        return region.Width * region.Height == 0 ? 0 : (float)inside / (region.Width * region.Height);
+    }
+
+    /// <summary>The face region (brows to chin-top, cheek to cheek) in the template's pixels, and the template's scale against the 112 one.</summary>
+    private static (Rect Region, float Scale) FaceRegion(AlignmentTemplate template)
+    {
+        var reference = AlignmentTemplate.ArcFace112;
+        float scale = EyeDistance(template) / EyeDistance(reference);
+        float offsetX = template.Points[0].X - reference.Points[0].X * scale, offsetY = template.Points[0].Y - reference.Points[0].Y * scale;
+        Rect region = Rect.FromLTRB(
+            (int)Math.Round(FaceRegionLeft * scale + offsetX), (int)Math.Round(FaceRegionTop * scale + offsetY),
+            (int)Math.Round(FaceRegionRight * scale + offsetX), (int)Math.Round(FaceRegionBottom * scale + offsetY));
+        return (region.Intersect(new Rect(0, 0, template.Width, template.Height)), scale);
     }
 
     // In the 112 template: eyes at y≈51.6, mouth at y≈92.3, eye distance ≈35.2.

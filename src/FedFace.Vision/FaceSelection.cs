@@ -22,22 +22,30 @@ public static class FaceSelector
     public static FaceSelection? Select(IReadOnlyList<FaceDetection> faces, int imageWidth, int imageHeight,
         FaceSelectionPolicy policy, float minFaceSidePixels)
     {
+        IReadOnlyList<FaceSelection> ranked = Rank(faces, imageWidth, imageHeight, policy, minFaceSidePixels);
+        return ranked.Count == 0 ? null : ranked[0];
+    }
+
+    /// <summary>
+    /// The faces <see cref="Select"/> chooses among, best first by <paramref name="policy"/>: those at least
+    /// <paramref name="minFaceSidePixels"/> on their shorter side, or, when none is, all of them marked too small.
+    /// A caller that finds the first unusable (cut off at the image edge) can fall back on the next.
+    /// </summary>
+    public static IReadOnlyList<FaceSelection> Rank(IReadOnlyList<FaceDetection> faces, int imageWidth, int imageHeight,
+        FaceSelectionPolicy policy, float minFaceSidePixels)
+    {
         ArgumentNullException.ThrowIfNull(faces);
-        if (faces.Count == 0)
-        {
-            return null;
-        }
         FaceDetection[] bigEnough = [.. faces.Where(f => Math.Min(f.Width, f.Height) >= minFaceSidePixels)];
         bool tooSmall = bigEnough.Length == 0;
         IEnumerable<FaceDetection> candidates = tooSmall ? faces : bigEnough;
-        FaceDetection chosen = policy switch
+        IEnumerable<FaceDetection> ranked = policy switch
         {
-            FaceSelectionPolicy.Largest => candidates.MaxBy(f => f.Area)!,
-            FaceSelectionPolicy.MostCentral => candidates.MinBy(f =>
-                Math.Pow(f.X + f.Width / 2 - imageWidth / 2f, 2) + Math.Pow(f.Y + f.Height / 2 - imageHeight / 2f, 2))!,
+            FaceSelectionPolicy.Largest => candidates.OrderByDescending(f => f.Area),
+            FaceSelectionPolicy.MostCentral => candidates.OrderBy(f =>
+                Math.Pow(f.X + f.Width / 2 - imageWidth / 2f, 2) + Math.Pow(f.Y + f.Height / 2 - imageHeight / 2f, 2)),
             _ => throw new ArgumentOutOfRangeException(nameof(policy), policy, null),
         };
-        return new FaceSelection(chosen, tooSmall);
+        return [.. ranked.Select(face => new FaceSelection(face, tooSmall))];
     }
 
     /// <summary>Parses "largest" or "central" (also "most-central", "MostCentral").</summary>

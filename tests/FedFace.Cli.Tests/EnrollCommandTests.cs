@@ -46,6 +46,20 @@ public sealed class EnrollCommandTests : IDisposable
     }
 
     [Fact]
+    public void LoosePhotosWithoutPersonFoldersAreOneLineSayingWhichLayoutIsExpected()
+    {
+        _photos.AddFile("site/IMG_0001.jpg", File.ReadAllBytes(Core.SharedData.LfwImage("Colin_Powell", 1)));
+        _photos.AddFile("site/IMG_0002.jpg", File.ReadAllBytes(Core.SharedData.LfwImage("Tony_Blair", 1)));
+
+        CliRun run = Enroll("site");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal($"fedface enroll: error: {_photos.PathOf("site")} holds 2 photos but no person's folder; expected a folder per person, "
+            + "named with the person's id, holding that person's photos\n", run.Error);
+        Assert.False(File.Exists(GalleryPath));
+    }
+
+    [Fact]
     public void NobodyToEnrolIsAnErrorAndWritesNoGallery()
     {
         _photos.AddFile("site/Jane_Doe/holiday.jpg", "just text"u8.ToArray());

@@ -82,6 +82,45 @@ public sealed class FaceQualityTests : IDisposable
     }
 
     [Fact]
+    public void AFaceCutOffAtTheImageEdgeIsRefused()
+    {
+        // A real photo cropped through the face: about a third of it (x 85–175) lies beyond the new left edge.
+        using Mat photo = TestImages.Lfw("George_W_Bush", 1);
+        using Mat cut = new Mat(photo, new Rect(115, 0, 135, 250)).Clone();
+
+        AlignmentResult result = _pipeline.Process(_folder.Image("cut.png", cut));
+
+        Assert.Equal(RejectionReason.CutOff, result.Rejection);
+        Assert.Matches(@"^face cut off at the image edge \(\d+% inside < 85%\)$", result.Reason);
+        Assert.InRange(FaceQuality.InsideFraction(result.Face!, AlignmentTemplate.ArcFace112), 0.3, 0.85);
+    }
+
+    [Fact]
+    public void OfSeveralFacesTheLargestThatIsNotCutOffIsChosen()
+    {
+        // A group photo: on the left a big face (a scaled-up LFW photo) cut by the image edge, on the right a smaller
+        // whole one. The cut face's box is the largest (about 91x171 against 84x112).
+        using Mat bush = TestImages.Lfw("George_W_Bush", 1);
+        using Mat big = bush.Resize(new Size(350, 350));
+        using Mat powell = TestImages.Lfw("Colin_Powell", 1);
+        using var group = new Mat(250, 400, MatType.CV_8UC3, Scalar.All(128));
+        using (var left = new Mat(group, new Rect(0, 0, 150, 250)))
+        using (var source = new Mat(big, new Rect(159, 60, 150, 250)))
+        {
+            source.CopyTo(left);
+        }
+        using (var right = new Mat(group, new Rect(150, 0, 250, 250)))
+        {
+            powell.CopyTo(right);
+        }
+
+        AlignmentResult result = _pipeline.Process(_folder.Image("group.png", group));
+
+        Assert.Equal(AlignmentOutcome.Aligned, result.Outcome);
+        Assert.InRange(result.Face!.Detection.X, 150, 400); // the whole face on the right
+    }
+
+    [Fact]
     public void PoseComesFromTheLandmarks()
     {
         var frontal = AlignmentTemplate.ArcFace112.Points;
@@ -106,6 +145,7 @@ public sealed class FaceQualityTests : IDisposable
         Assert.Equal(RejectionReason.TooDark, new QualityOptions().Judge(darkAndFlat));
         Assert.Null(QualityOptions.AcceptAll.Judge(darkAndFlat));
         Assert.NotEmpty(new QualityOptions { MinMeanLuminance = 200, MaxMeanLuminance = 100 }.Problems());
+        Assert.NotEmpty(new QualityOptions { MinInsideFraction = 1.5f }.Problems());
     }
 
     [Fact]

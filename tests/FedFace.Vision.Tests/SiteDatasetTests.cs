@@ -25,6 +25,21 @@ public sealed class SiteDatasetTests : IDisposable
             dataset.Images.Select(i => (i.Person, Path.GetRelativePath(_folder.Path, i.Path))));
         Assert.Equal(["Alice", "Bob"], dataset.People);
         Assert.Equal(["loose.jpg", "Alice/notes.txt", "Carol/readme.md"], dataset.IgnoredFiles.Select(f => Path.GetRelativePath(_folder.Path, f)));
+        Assert.Equal(["loose.jpg"], dataset.LoosePhotos.Select(f => Path.GetRelativePath(_folder.Path, f)));
+        dataset.EnsurePersonFolders(); // loose photos beside person folders are only listed
+    }
+
+    [Fact]
+    public void LoosePhotosWithoutAnyPersonFolderAreAClearErrorWhereNamesAreNeeded()
+    {
+        _folder.File("IMG_0001.jpg", [1]);
+        _folder.File("IMG_0002.jpg", [1]);
+
+        SiteDataset dataset = SiteDataset.Scan(_folder.Path);
+
+        Assert.Equal(2, dataset.LoosePhotos.Count);
+        var e = Assert.Throws<InvalidDataException>(dataset.EnsurePersonFolders);
+        Assert.Contains("holds 2 photos but no person's folder; expected a folder per person", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -105,9 +105,13 @@ public static class LinePlot
         {
             return log ? (1e-3, 1) : (0, 1);
         }
-        return log
-            ? (Math.Pow(10, Math.Floor(Math.Log10(xs.Min()))), Math.Pow(10, Math.Ceiling(Math.Log10(xs.Max()))))
-            : Widen(xs.Min(), xs.Max());
+        if (!log)
+        {
+            return Widen(xs.Min(), xs.Max());
+        }
+        double lowest = Math.Pow(10, Math.Floor(Math.Log10(xs.Min()))), highest = Math.Pow(10, Math.Ceiling(Math.Log10(xs.Max())));
+        // Values on one power of ten (a ROC whose only non-zero FAR is 1) still get a decade to stand in.
+        return lowest < highest ? (lowest, highest) : (lowest / 10, highest);
     }
 
     private static (double, double) FitY(IReadOnlyList<PlotSeries> series)

@@ -37,6 +37,17 @@ public sealed class LinePlotTests
     }
 
     [Fact]
+    public void A_log_x_axis_whose_only_positive_value_is_one_still_spans_a_decade()
+    {
+        // The ROC of scores that separate nothing: FAR is only 0 and 1.
+        var options = new PlotOptions { LogX = true, YRange = (0, 1) };
+
+        RgbImage image = LinePlot.Render(options, [new PlotSeries("all or nothing", [(0, 0), (1, 1)])]);
+
+        Assert.Equal(LinePlot.Palette[0], image[(Left + Right) / 2, (Top + Bottom) / 2]); // from the left edge to (1, 1)
+    }
+
+    [Fact]
     public void Renders_to_a_valid_png_with_text_and_several_series()
     {
         var series = Enumerable.Range(0, 3)
