@@ -104,7 +104,7 @@ public class SecAggServerTests
         Dictionary<string, uint[]> inputs = TestFederation.EncodedInputs(round, seed: 2);
         (SecAggServer server, Dictionary<string, MaskedInput> masked) = UpToMaskedInput(federation, round, clients, inputs);
         foreach (MaskedInput input in masked.Values) server.Receive(input);
-        UnmaskRequest request = server.CloseMaskedInput()["site-01"];
+        UnmaskRequest request = TestFederation.ConfirmSurvivors(server, clients, server.CloseMaskedInput())["site-01"];
 
         UnmaskShares honest = clients["site-01"].Unmask(request);
         // A malicious site-01 hands over site-02's mask-key share instead of its seed share.
