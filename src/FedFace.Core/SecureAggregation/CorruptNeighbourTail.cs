@@ -18,22 +18,25 @@ internal sealed class CorruptNeighbourTail
         for (int i = 1; i <= siteCount; i++) _logFactorial[i] = _logFactorial[i - 1] + Math.Log(i);
     }
 
-    /// <summary>The smallest t ≥ ⌊k/2⌋ + 1 for which n · P[some site has ≥ t corrupt neighbours among k] ≤ ε (union
-    /// bound over the sites); k + 1 when none is.</summary>
+    /// <summary>The smallest t ≥ ⌊k/2⌋ + 1 for which n · P[a site has ≥ t corrupt neighbours among k] ≤ ε (union bound
+    /// over the sites); k + 1 when none is.</summary>
     public int SmallestSafeThreshold(int neighbourCount, double failureProbability)
     {
-        int others = _siteCount - 1;
-        double tail = 0; // P[X ≥ t], accumulated from the top
-        int t = Math.Min(neighbourCount, _corrupt) + 1; // P[X ≥ t] = 0 above the most corrupt neighbours possible
-        int floor = NeighbourhoodRule.MinimumThreshold(neighbourCount);
-        while (t - 1 >= floor)
+        for (int t = NeighbourhoodRule.MinimumThreshold(neighbourCount); t <= neighbourCount; t++)
         {
-            int i = t - 1;
-            tail += Math.Exp(LogChoose(_corrupt, i) + LogChoose(others - _corrupt, neighbourCount - i) - LogChoose(others, neighbourCount));
-            if (_siteCount * tail > failureProbability) break;
-            t = i;
+            if (_siteCount * AtLeast(neighbourCount, t) <= failureProbability) return t;
         }
-        return Math.Max(t, floor);
+        return neighbourCount + 1;
+    }
+
+    /// <summary>P[Hypergeometric(n − 1, C, k) ≥ t]: the chance that one site has t or more corrupt neighbours.</summary>
+    public double AtLeast(int neighbourCount, int threshold)
+    {
+        int others = _siteCount - 1;
+        double tail = 0;
+        for (int i = Math.Max(threshold, 0); i <= Math.Min(neighbourCount, _corrupt); i++)
+            tail += Math.Exp(LogChoose(_corrupt, i) + LogChoose(others - _corrupt, neighbourCount - i) - LogChoose(others, neighbourCount));
+        return Math.Min(1, tail);
     }
 
     private double LogChoose(int n, int r) =>

@@ -75,6 +75,14 @@ public sealed class RoundConfiguration
     /// </summary>
     public int SignatureQuorum => (SiteIds.Count + CorruptSites) / 2 + 1;
 
+    /// <summary>
+    /// Corrupt sites colluding with the server that cannot unmask a single honest input: with one survivor set for all
+    /// honest sites, the server must get t shares of the same secret from corrupt neighbours alone. On the complete graph
+    /// that is exactly t − 1 (every site neighbours them all); on a sparse graph the C it was sized for, which leave every
+    /// site fewer than t corrupt neighbours except with the configured failure probability.
+    /// </summary>
+    public int ColludersWithstood => NeighbourCount == SiteIds.Count - 1 ? Threshold - 1 : CorruptSites;
+
     /// <summary>SHA-256 of <see cref="ToBytes"/>, signed by every site with its keys.</summary>
     public byte[] Digest { get; }
 

@@ -49,6 +49,9 @@ public sealed class SecAggClient
     /// <summary>b, for tests that take the self masks out by hand.</summary>
     internal byte[] SelfMaskSeed => _selfMaskSeed;
 
+    /// <summary>The shares this site holds, by owner: what a corrupt site hands the server in the collusion tests.</summary>
+    internal IReadOnlyDictionary<string, (SecretShare SelfMaskSeed, SecretShare MaskKey)> HeldShares => _heldShares;
+
     /// <summary>Stage 0: the signed advertisement of this site's fresh public keys.</summary>
     public KeyAdvertisement AdvertiseKeys() => Run(SecAggStage.AdvertiseKeys, () =>
     {

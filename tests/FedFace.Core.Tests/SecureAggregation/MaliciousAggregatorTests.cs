@@ -76,7 +76,9 @@ public sealed class MaliciousAggregatorTests(ITestOutputHelper output)
         }
         foreach ((string site, string reason) in refusals) output.WriteLine($"{site} refused: {reason}");
 
-        float[]? recovered = MaliciousUnmasking.TryRecover(round, shareKeys, targetMasked!, revealed, Target, MaskedWith);
+        Dictionary<string, KeyAdvertisement> advertisements = shareKeys[Target].Neighbours.Append(shareKeys["site-02"].Neighbours.Single(a => a.SiteId == Target))
+            .ToDictionary(a => a.SiteId, StringComparer.Ordinal);
+        float[]? recovered = MaliciousUnmasking.TryRecover(round, advertisements, targetMasked!, revealed, Target, MaskedWith);
         if (recovered is not null)
             output.WriteLine($"recovered the target's input with max error {secret.Zip(recovered, (a, b) => Math.Abs(a - b)).Max():g3}: [{string.Join(", ", recovered)}]");
         Assert.Null(recovered);
@@ -87,26 +89,31 @@ public sealed class MaliciousAggregatorTests(ITestOutputHelper output)
     }
 }
 
-/// <summary>What the lying server does with the shares it got: rebuild b of the target and s of each neighbour it masked
-/// with, take those masks off the target's masked input and decode it. Null when some secret has fewer than t shares.</summary>
+/// <summary>What a dishonest server does with the shares it got: rebuild b of the target, and for each neighbour the target
+/// masked with the pairwise seed — from the target's mask key s if it has t shares of it, else from the neighbour's — take
+/// those masks off the target's masked input and decode it. Null when some secret it needs has fewer than t shares.</summary>
 internal static class MaliciousUnmasking
 {
-    public static float[]? TryRecover(RoundConfiguration round, IReadOnlyDictionary<string, ShareKeysRequest> advertised, uint[] targetMasked,
+    public static float[]? TryRecover(RoundConfiguration round, IReadOnlyDictionary<string, KeyAdvertisement> advertisements, uint[] targetMasked,
         IReadOnlyList<(string Holder, RevealedShare Share)> revealed, string target, IReadOnlyList<string> maskedWith)
     {
         byte[]? Rebuild(string owner, ShareKind kind)
         {
-            SecretShare[] shares = [.. revealed.Where(r => r.Share.OwnerId == owner && r.Share.Kind == kind)
+            SecretShare[] shares = [.. revealed.Where(r => r.Share.OwnerId == owner && r.Share.Kind == kind).DistinctBy(r => r.Holder)
                 .Select(r => SecretShare.FromBytes(round.ShamirPointOf(r.Holder), r.Share.Share))];
             return shares.Length >= round.Threshold ? ShamirSecretSharing.Reconstruct(shares, round.Threshold) : null;
         }
-        KeyAdvertisement targetKeys = advertised[maskedWith[0]].Neighbours.Single(a => a.SiteId == target);
         if (Rebuild(target, ShareKind.SelfMaskSeed) is not byte[] selfMask) return null;
+        byte[]? targetKey = Rebuild(target, ShareKind.MaskKey);
         var removal = new List<MaskTerm> { new(selfMask, MaskSign.Subtract) };
         foreach (string neighbour in maskedWith)
         {
-            if (Rebuild(neighbour, ShareKind.MaskKey) is not byte[] maskKey) return null;
-            byte[] seed = PairwiseMasks.Seed(SecAggKeyPair.FromPrivateKey(maskKey), neighbour, target, targetKeys.MaskPublicKey, round);
+            byte[]? seed = targetKey is not null
+                ? PairwiseMasks.Seed(SecAggKeyPair.FromPrivateKey(targetKey), target, neighbour, advertisements[neighbour].MaskPublicKey, round)
+                : Rebuild(neighbour, ShareKind.MaskKey) is byte[] neighbourKey
+                    ? PairwiseMasks.Seed(SecAggKeyPair.FromPrivateKey(neighbourKey), neighbour, target, advertisements[target].MaskPublicKey, round)
+                    : null;
+            if (seed is null) return null;
             removal.Add(new MaskTerm(seed, PairwiseMasks.Opposite(PairwiseMasks.SignFor(target, neighbour))));
         }
         uint[] values = (uint[])targetMasked.Clone();
