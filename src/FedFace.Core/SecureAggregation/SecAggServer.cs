@@ -160,12 +160,8 @@ public sealed class SecAggServer
         {
             RequireStage(SecAggStage.MaskedInput);
             _survived = new SortedSet<string>(_maskedInputs, StringComparer.Ordinal);
-            RequireQuorum(SecAggStage.MaskedInput, _survived.Count, "masked inputs arrived");
-            ExpectSharesFrom(SecAggStage.MaskedInput, _survived);
-            var requests = _survived.ToDictionary(site => site, site => new ConsistencyCheckRequest(_configuration.RoundId, site, [.. _survived]),
-                StringComparer.Ordinal);
-            Advance(SecAggStage.ConsistencyCheck, _survived);
-            return requests;
+            return AskNext(SecAggStage.MaskedInput, _survived, "masked inputs arrived",
+                site => new ConsistencyCheckRequest(_configuration.RoundId, site, [.. _survived]));
         }
     }
 
@@ -193,17 +189,14 @@ public sealed class SecAggServer
         {
             RequireStage(SecAggStage.ConsistencyCheck);
             var signers = new SortedSet<string>(_survivorSignatures.Keys, StringComparer.Ordinal);
-            RequireQuorum(SecAggStage.ConsistencyCheck, signers.Count, "survivors signed the survivor set");
-            ExpectSharesFrom(SecAggStage.ConsistencyCheck, signers);
             // A quorum is all a site checks; more signatures would only cost bandwidth and verification time.
             SurvivorSetSignature[] quorum = [.. signers.Take(_configuration.SignatureQuorum).Select(s => _survivorSignatures[s])];
-            var requests = signers.ToDictionary(site => site, site => new UnmaskRequest(_configuration.RoundId, site, [.. _survived], quorum),
-                StringComparer.Ordinal);
-            Advance(SecAggStage.Unmask, signers);
-            return requests;
+            return AskNext(SecAggStage.ConsistencyCheck, signers, "survivors signed the survivor set",
+                site => new UnmaskRequest(_configuration.RoundId, site, [.. _survived], quorum));
         }
     }
 
+    // ── stage 4 ───────────────────────────────────────────────────────────────────────────────────────
 
     /// <summary>Takes a survivor's revealed shares; the whole message is rejected if any share is not one the
     /// server asked that site for (another kind, another owner, a repeat).</summary>
@@ -358,10 +351,16 @@ public sealed class SecAggServer
         }
     }
 
-    private void RequireQuorum(SecAggStage stage, int count, string what)
+    /// <summary>Closes <paramref name="closing"/> with <paramref name="asked"/> as the sites the next stage asks: aborts if
+    /// they are fewer than the signature quorum or hold too few shares of a needed secret; else one request each.</summary>
+    private Dictionary<string, TRequest> AskNext<TRequest>(SecAggStage closing, SortedSet<string> asked, string what, Func<string, TRequest> request)
     {
-        if (count < _configuration.SignatureQuorum)
-            Abort(stage, count, _configuration.SignatureQuorum, $"{count} {what}, fewer than the survivor-set signature quorum");
+        if (asked.Count < _configuration.SignatureQuorum)
+            Abort(closing, asked.Count, _configuration.SignatureQuorum, $"{asked.Count} {what}, fewer than the survivor-set signature quorum");
+        ExpectSharesFrom(closing, asked);
+        var requests = asked.ToDictionary(site => site, request, StringComparer.Ordinal);
+        Advance(closing + 1, asked);
+        return requests;
     }
 
     private IEnumerable<string> NeighboursIn(string site, IReadOnlySet<string> survivors) => _graph.NeighboursOf(site).Where(survivors.Contains);
