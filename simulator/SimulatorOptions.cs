@@ -222,6 +222,7 @@ public sealed class SimulatorOptions
         CoordinateBound = SecAggCoordinateBound,
         AdvertiseKeysSeconds = SecAggStageSeconds,
         ShareKeysSeconds = SecAggStageSeconds,
+        ConsistencyCheckSeconds = SecAggStageSeconds,
         UnmaskSeconds = SecAggStageSeconds,
     };
 

@@ -14,20 +14,21 @@ using Xunit.Abstractions;
 namespace FedFace.Aggregator.Tests;
 
 /// <summary>
-/// Secure rounds end to end over the real aggregator (Kestrel, mutual TLS, gRPC): the four SecAgg+ stages, dropouts at
+/// Secure rounds end to end over the real aggregator (Kestrel, mutual TLS, gRPC): the five SecAgg+ stages, dropouts at
 /// every stage, an abort, and messages in another site's name. Synthetic sites, so the aggregate can be recomputed.
 /// </summary>
 [Collection(AggregatorCollection.Name)]
 public sealed class SecureAggregationOverTheWireTests(TestFederation federation, ITestOutputHelper output)
 {
     /// <summary>Short stage deadlines: a test that waits for one waits seconds, not minutes.</summary>
-    private const int AdvertiseKeysSeconds = 4, ShareKeysSeconds = 4, RoundDeadlineSeconds = 12, UnmaskSeconds = 4;
+    private const int AdvertiseKeysSeconds = 4, ShareKeysSeconds = 4, RoundDeadlineSeconds = 12, ConsistencyCheckSeconds = 4, UnmaskSeconds = 4;
 
     private static SecureAggregationOptions Secure => new()
     {
         Enabled = true,
         AdvertiseKeysSeconds = AdvertiseKeysSeconds,
         ShareKeysSeconds = ShareKeysSeconds,
+        ConsistencyCheckSeconds = ConsistencyCheckSeconds,
         UnmaskSeconds = UnmaskSeconds,
     };
 
@@ -56,7 +57,7 @@ public sealed class SecureAggregationOverTheWireTests(TestFederation federation,
         Assert.True(secure.Summary.Committed, secure.Summary.Outcome);
         Assert.Equal(plain.Summary.AcceptedSites, secure.Summary.AcceptedSites);
         Assert.Equal(plain.Summary.TotalExamples, secure.Summary.TotalExamples);
-        Assert.Equal("3→3→3→3", secure.Summary.SecureAggregation!.Survivors);
+        Assert.Equal("3→3→3→3→3", secure.Summary.SecureAggregation!.Survivors);
         Assert.Null(plain.Summary.SecureAggregation);
         double step = QuantizationStep(sites: 3);
         foreach (NamedTensor tensor in plain.GlobalModel.Tensors)
@@ -92,11 +93,11 @@ public sealed class SecureAggregationOverTheWireTests(TestFederation federation,
                 return site.TakePartSecurelyAsync(observer: vanishing.TryGetValue(site.SiteId, out SecAggStage stage) ? StageHook.Vanish(stage, gone) : null,
                     cancellationToken: gone.Token);
             })];
-            FinishedRound finished = await aggregator.Rounds.WaitForRoundAsync(1, TimeSpan.FromSeconds(RoundDeadlineSeconds + UnmaskSeconds) + Eventually.Patience);
+            FinishedRound finished = await aggregator.Rounds.WaitForRoundAsync(1, TimeSpan.FromSeconds(RoundDeadlineSeconds + ConsistencyCheckSeconds + UnmaskSeconds) + Eventually.Patience);
 
             RoundSummary summary = finished.Summary;
             Assert.True(summary.Committed, summary.Outcome);
-            Assert.Equal("8→7→6→5", summary.SecureAggregation!.Survivors);
+            Assert.Equal("8→7→6→6→5", summary.SecureAggregation!.Survivors);
             string[] contributors = ["site-01", "site-02", "site-03", "site-04", "site-05", "site-08"];
             Assert.Equal(contributors, summary.AcceptedSites);
             SyntheticSite[] contributing = [.. sites.Where(s => contributors.Contains(s.SiteId))];

@@ -22,7 +22,7 @@ public sealed class SecureDifferentialPrivacyTests(TestFederation federation, IT
 {
     private const double Delta = 1e-5, ClipNorm = 0.3;
 
-    private static SecureAggregationOptions Secure => new() { Enabled = true, AdvertiseKeysSeconds = 4, ShareKeysSeconds = 4, UnmaskSeconds = 4 };
+    private static SecureAggregationOptions Secure => new() { Enabled = true, AdvertiseKeysSeconds = 4, ShareKeysSeconds = 4, ConsistencyCheckSeconds = 4, UnmaskSeconds = 4 };
 
     [Fact]
     public async Task A_secure_central_DP_round_commits_the_noised_unweighted_sum_of_the_clipped_deltas_over_the_sampled_sites_and_reports_epsilon()
@@ -37,7 +37,7 @@ public sealed class SecureDifferentialPrivacyTests(TestFederation federation, IT
         RoundConfiguration configuration = RoundConfiguration.FromBytes(task.SecureAggregation.Configuration.ToByteArray());
         Assert.Equal((1L, ClipNorm), (configuration.MaxWeightPerSite, configuration.CoordinateBound)); // weight 1; coordinates within C
         Assert.True(finished.Summary.Committed, finished.Summary.Outcome);
-        Assert.Equal("4→4→4→4", finished.Summary.SecureAggregation!.Survivors);
+        Assert.Equal("4→4→4→4→4", finished.Summary.SecureAggregation!.Survivors);
         Assert.Equal(10 + 50 + 200 + 40, finished.Summary.TotalExamples); // reported, never weighed
         // Weighting by examples (200 vs 10) or dividing by anything but the 4 sampled would move the model far beyond this noise.
         TestModels.AssertPreviousPlusNoisedSumOverSampled(initial, ClippedDeltas(initial, TestFederation.SiteIds), sampledSites: 4,
@@ -68,7 +68,7 @@ public sealed class SecureDifferentialPrivacyTests(TestFederation federation, IT
         RoundConfiguration configuration = RoundConfiguration.FromBytes(task.SecureAggregation.Configuration.ToByteArray());
         Assert.Equal(TestModels.SmallLayout.Sum(t => NamedTensor.ElementCount(t.Shape)) + 1, configuration.VectorLength); // the bit rides along
         Assert.True(finished.Summary.Committed, finished.Summary.Outcome);
-        Assert.Equal("4→4→4→3", finished.Summary.SecureAggregation!.Survivors);
+        Assert.Equal("4→4→4→4→3", finished.Summary.SecureAggregation!.Survivors);
         Assert.Equal(TestFederation.SiteIds, finished.Summary.AcceptedSites); // site-04's input, noise share included, is in the sum
         // Four shares of variance σ²/3: the sum carries σ·√(4/3), and the accountant is told that multiplier.
         double realised = Math.Sqrt(4 / 3.0);

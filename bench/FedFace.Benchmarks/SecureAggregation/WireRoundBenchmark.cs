@@ -55,6 +55,7 @@ public static class WireRoundBenchmark
         MaxWeightPerSite = SecAggBenchRound.Settings.MaxWeightPerSite,
         AdvertiseKeysSeconds = DeadlineSeconds,
         ShareKeysSeconds = DeadlineSeconds,
+        ConsistencyCheckSeconds = DeadlineSeconds,
         UnmaskSeconds = DeadlineSeconds,
     };
 

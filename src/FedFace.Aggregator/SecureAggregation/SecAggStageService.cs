@@ -16,6 +16,9 @@ public sealed class SecAggStageService(SecureRounds rounds, ILogger<SecAggStageS
     public override Task<SecAggReceipt> SecAggShareKeys(SecAggEncryptedShares request, ServerCallContext context) =>
         Task.FromResult(Receive(context, request.ProtocolVersion, request.Round, (round, site) => round.ReceiveShares(site, request.Shares.ToByteArray())));
 
+    public override Task<SecAggReceipt> SecAggConfirmSurvivors(SecAggSurvivorSignature request, ServerCallContext context) =>
+        Task.FromResult(Receive(context, request.ProtocolVersion, request.Round, (round, site) => round.ReceiveSurvivorSignature(site, request.Signature.ToByteArray())));
+
     public override Task<SecAggReceipt> SecAggUnmask(SecAggUnmaskShares request, ServerCallContext context) =>
         Task.FromResult(Receive(context, request.ProtocolVersion, request.Round, (round, site) => round.ReceiveUnmaskShares(site, request.Shares.ToByteArray())));
 

@@ -12,6 +12,9 @@ public sealed class SecureAggregationOptions
     public bool Enabled { get; set; }
     /// <summary>Fraction of the sampled sites that may drop out over a round; sets each site's neighbours k and threshold t.</summary>
     public double DropoutTolerance { get; set; } = 0.3;
+    /// <summary>Fraction of the sampled sites that may be corrupt and collude with the aggregator (0: the aggregator alone);
+    /// with DropoutTolerance it sets k, t and the survivor-set signature quorum (docs/security-model.md).</summary>
+    public double CorruptFraction { get; set; }
     /// <summary>A site clips its flattened delta to this L2 norm before quantizing it.</summary>
     public double ClipNorm { get; set; } = 10;
     /// <summary>A site clips each coordinate to ±this; the quantization step is CoordinateBound / levels.</summary>
@@ -22,12 +25,15 @@ public sealed class SecureAggregationOptions
     public int AdvertiseKeysSeconds { get; set; } = 60;
     /// <summary>Stage 1 closes this long after stage 0's deadline, or once every site asked has shared its keys.</summary>
     public int ShareKeysSeconds { get; set; } = 60;
-    /// <summary>Stage 3 closes this long after the round's deadline, or once every survivor has revealed its shares.</summary>
+    /// <summary>The consistency check closes this long after the round's deadline, or once every survivor has signed the survivor set.</summary>
+    public int ConsistencyCheckSeconds { get; set; } = 30;
+    /// <summary>The unmask stage closes this long after the consistency check's deadline, or once every signer has revealed its shares.</summary>
     public int UnmaskSeconds { get; set; } = 60;
 
     public SecAggSettings ToSettings() => new()
     {
         DropoutTolerance = DropoutTolerance,
+        CorruptFraction = CorruptFraction,
         ClipNorm = ClipNorm,
         CoordinateBound = CoordinateBound,
         MaxWeightPerSite = MaxWeightPerSite,
@@ -48,7 +54,8 @@ public sealed class SecureAggregationOptions
         {
             yield return $"{section}: secure aggregation needs at least {RoundConfiguration.MinimumSites} sites a round; raise Aggregator:MinSites from {minSites}";
         }
-        foreach ((string name, int seconds) in new[] { ("AdvertiseKeysSeconds", AdvertiseKeysSeconds), ("ShareKeysSeconds", ShareKeysSeconds), ("UnmaskSeconds", UnmaskSeconds) })
+        foreach ((string name, int seconds) in new[] { ("AdvertiseKeysSeconds", AdvertiseKeysSeconds), ("ShareKeysSeconds", ShareKeysSeconds),
+            ("ConsistencyCheckSeconds", ConsistencyCheckSeconds), ("UnmaskSeconds", UnmaskSeconds) })
         {
             if (seconds <= 0)
             {

@@ -5,7 +5,7 @@ using Google.Protobuf;
 namespace FedFace.Aggregator.SecureAggregation;
 
 /// <summary>
-/// One secure round on the aggregator: runs <see cref="SecAggServer"/>'s four stages against their deadlines (a stage
+/// One secure round on the aggregator: runs <see cref="SecAggServer"/>'s five stages against their deadlines (a stage
 /// closes once every site it asked has answered or left, or at its deadline), takes the sites' messages in the name of
 /// the certificate that sent them, and tells each site what the current stage wants of it. Thread-safe.
 /// </summary>
@@ -51,6 +51,7 @@ public sealed class SecureRound
             AdvertiseKeysDeadlineUnixMs = deadlines.AdvertiseKeys.ToUnixTimeMilliseconds(),
             ShareKeysDeadlineUnixMs = deadlines.ShareKeys.ToUnixTimeMilliseconds(),
             MaskedInputDeadlineUnixMs = deadlines.MaskedInput.ToUnixTimeMilliseconds(),
+            ConsistencyCheckDeadlineUnixMs = deadlines.ConsistencyCheck.ToUnixTimeMilliseconds(),
             UnmaskDeadlineUnixMs = deadlines.Unmask.ToUnixTimeMilliseconds(),
         };
     }
@@ -69,14 +70,15 @@ public sealed class SecureRound
     /// <summary>A masked input's byte form is at most this long: 4·(d + 1) bytes of vector and a little framing, id and signature.</summary>
     public long MaxMaskedInputBytes => 4L * Configuration.MaskedLength + 4096;
 
-    /// <summary>Runs the four stages to their end: the unmasked sum, or why the round aborted (nothing is output then).</summary>
+    /// <summary>Runs the five stages to their end: the unmasked sum, or why the round aborted (nothing is output then).</summary>
     public async Task<SecureRoundOutcome> RunAsync(CancellationToken cancellationToken)
     {
         try
         {
             await CloseAsync(SecAggStage.AdvertiseKeys, () => Replies(_server.CloseAdvertiseKeys(), r => new SecAggStageReply { ShareKeysRequest = Bytes(r.ToBytes()) }), cancellationToken);
             await CloseAsync(SecAggStage.ShareKeys, () => Replies(_server.CloseShareKeys(), r => new SecAggStageReply { MaskedInputRequest = Bytes(r.ToBytes()) }), cancellationToken);
-            await CloseAsync(SecAggStage.MaskedInput, () => Replies(_server.CloseMaskedInput(), r => new SecAggStageReply { UnmaskRequest = Bytes(r.ToBytes()) }), cancellationToken);
+            await CloseAsync(SecAggStage.MaskedInput, () => Replies(_server.CloseMaskedInput(), r => new SecAggStageReply { ConsistencyCheckRequest = Bytes(r.ToBytes()) }), cancellationToken);
+            await CloseAsync(SecAggStage.ConsistencyCheck, () => Replies(_server.CloseConsistencyCheck(), r => new SecAggStageReply { UnmaskRequest = Bytes(r.ToBytes()) }), cancellationToken);
             await CloseAsync(SecAggStage.Unmask, () =>
             {
                 _result = _server.CloseUnmask();
@@ -140,6 +142,9 @@ public sealed class SecureRound
 
     public SecAggReceipt ReceiveMaskedInput(string caller, byte[] bytes) =>
         Receive(SecAggStage.MaskedInput, caller, bytes, MaskedInput.FromBytes, m => m.SiteId, _server.Receive, "masked input");
+
+    public SecAggReceipt ReceiveSurvivorSignature(string caller, byte[] bytes) =>
+        Receive(SecAggStage.ConsistencyCheck, caller, bytes, SurvivorSetSignature.FromBytes, s => s.SiteId, _server.Receive, "survivor-set signature");
 
     public SecAggReceipt ReceiveUnmaskShares(string caller, byte[] bytes) =>
         Receive(SecAggStage.Unmask, caller, bytes, UnmaskShares.FromBytes, u => u.SiteId, _server.Receive, "unmask shares");

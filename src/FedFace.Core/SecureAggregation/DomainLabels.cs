@@ -39,6 +39,12 @@ internal static class DomainLabels
             .Raw(vectorHash).ToArray();
     }
 
+    /// <summary>What a survivor's signature over the survivor set U3 covers: the round, the signer and the set, in ordinal
+    /// order so that every site signs the same bytes for the same set.</summary>
+    public static byte[] SurvivorSetSigned(long roundId, byte[] configurationDigest, string siteId, IEnumerable<string> survivors) =>
+        new WireWriter().String("fedface-secagg/v1/survivor-set").Raw(configurationDigest).Int64(roundId).String(siteId)
+            .Strings([.. survivors.Order(StringComparer.Ordinal)]).ToArray();
+
     /// <summary>SHA-256 commitment to a self-mask seed, published (signed) in stage 0 so the server can tell a
     /// correctly reconstructed seed from one rebuilt from a wrong share.</summary>
     public static byte[] SelfMaskCommitment(RoundConfiguration configuration, string siteId, ReadOnlySpan<byte> seed) =>

@@ -41,7 +41,7 @@ public sealed class InProcessSecAggRound
 
     public SecAggClient ClientOf(string siteId) => _clients[siteId];
 
-    /// <summary>Runs the four stages.</summary>
+    /// <summary>Runs the five stages.</summary>
     /// <param name="encodedInputOf">a site's <see cref="InputQuantizer.Encode"/> output; asked only of sites that
     /// send a masked input, so exactly those sites' inputs are in the sum.</param>
     /// <exception cref="SecAggAbortedException">too few sites survived.</exception>
@@ -56,9 +56,12 @@ public sealed class InProcessSecAggRound
         IReadOnlyDictionary<string, MaskedInputRequest> maskedInput = Stage(SecAggStage.ShareKeys, shareKeys,
             r => r.ToBytes(), ShareKeysRequest.FromBytes, (client, request) => client.ShareKeys(request), s => s.ToBytes(), EncryptedShares.FromBytes,
             _server.Receive, _server.CloseShareKeys);
-        IReadOnlyDictionary<string, UnmaskRequest> unmask = Stage(SecAggStage.MaskedInput, maskedInput,
+        IReadOnlyDictionary<string, ConsistencyCheckRequest> consistencyCheck = Stage(SecAggStage.MaskedInput, maskedInput,
             r => r.ToBytes(), MaskedInputRequest.FromBytes, (client, request) => client.MaskInput(request, encodedInputOf(client.SiteId)),
             m => m.ToBytes(), MaskedInput.FromBytes, _server.Receive, _server.CloseMaskedInput);
+        IReadOnlyDictionary<string, UnmaskRequest> unmask = Stage(SecAggStage.ConsistencyCheck, consistencyCheck,
+            r => r.ToBytes(), ConsistencyCheckRequest.FromBytes, (client, request) => client.ConfirmSurvivors(request), s => s.ToBytes(),
+            SurvivorSetSignature.FromBytes, _server.Receive, _server.CloseConsistencyCheck);
         SecAggResult result = Stage(SecAggStage.Unmask, unmask,
             r => r.ToBytes(), UnmaskRequest.FromBytes, (client, request) => client.Unmask(request), u => u.ToBytes(), UnmaskShares.FromBytes,
             _server.Receive, _server.CloseUnmask);

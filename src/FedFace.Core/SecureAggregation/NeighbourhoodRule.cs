@@ -18,22 +18,49 @@ namespace FedFace.Core.SecureAggregation;
 /// every n up to a few hundred at δ = 30%, ε = 2⁻²⁰ (t &gt; k/2 leaves only a 0.2 margin over 1 − δ = 0.7,
 /// so k must be large: about 180 neighbours at n = 1,000).
 /// </para>
+/// <para>
+/// <b>Corrupt sites</b> (γ, C = ⌊γ·n⌋ of them, colluding with the server): a corrupt neighbour hands over both kinds of
+/// share it holds, so t must exceed the corrupt neighbours any site has. On the complete graph that is exactly C, so
+/// t = max(⌊k/2⌋ + 1, C + 1); on a Harary graph over a random permutation a site's k neighbours are a uniform k-subset of
+/// the other n − 1 sites, so its corrupt neighbours are Hypergeometric(n − 1, C, k) and t is the smallest value with
+/// n · P[Hypergeometric ≥ t] ≤ ε. Corrupt sites that stop answering count as dropouts: δ covers every site that may.
+/// Both must hold at once, and n − ⌊δ·n⌋ survivors must reach the survivor-set quorum ⌊(n + C)/2⌋ + 1
+/// (<see cref="RoundConfiguration.SignatureQuorum"/>); a threat model no k meets is refused.
+/// </para>
 /// </summary>
 public static class NeighbourhoodRule
 {
     /// <summary>The smallest threshold that keeps the server from holding both kinds of share: ⌊k/2⌋ + 1.</summary>
     public static int MinimumThreshold(int neighbourCount) => neighbourCount / 2 + 1;
 
-    public static (int NeighbourCount, int Threshold) Choose(int siteCount, double dropoutTolerance, double roundFailureProbability)
+    /// <summary>C = ⌊γ·n⌋: the corrupt sites a round of <paramref name="siteCount"/> sites is sized for.</summary>
+    public static int CorruptSites(int siteCount, double corruptFraction) => (int)Math.Floor(corruptFraction * siteCount);
+
+    /// <exception cref="ArgumentException">no k and t meet both the dropout and the corruption targets, or too few sites
+    /// would survive to sign the survivor set; the message says which.</exception>
+    public static (int NeighbourCount, int Threshold) Choose(int siteCount, double dropoutTolerance, double roundFailureProbability, double corruptFraction = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(siteCount, RoundConfiguration.MinimumSites);
+        int corrupt = CorruptSites(siteCount, corruptFraction);
+        int dropped = (int)Math.Floor(dropoutTolerance * siteCount);
+        int quorum = (siteCount + corrupt) / 2 + 1;
+        string threat = $"{siteCount} sites with {dropoutTolerance:P0} dropping ({dropped}) and {corruptFraction:P0} corrupt ({corrupt})";
+        if (siteCount - dropped < quorum)
+            throw new ArgumentException($"secure aggregation cannot protect {threat}: {siteCount - dropped} survivors are fewer than the {quorum} "
+                + "signatures the survivor-set check needs (lower DropoutTolerance or CorruptFraction)");
+        var corruptNeighbours = new CorruptNeighbourTail(siteCount, corrupt);
         for (int k = 2; k < siteCount - 1; k += 2)
         {
-            int t = MinimumThreshold(k);
-            if (FailureProbability(siteCount, k, t, dropoutTolerance) <= roundFailureProbability) return (k, t);
+            int t = corruptNeighbours.SmallestSafeThreshold(k, roundFailureProbability);
+            if (t <= k && FailureProbability(siteCount, k, t, dropoutTolerance) <= roundFailureProbability) return (k, t);
         }
+        // The complete graph: every site neighbours all others, so exactly C corrupt ones and at most ⌊δ·n⌋ dropped ones.
         int complete = siteCount - 1;
-        return (complete, MinimumThreshold(complete));
+        int threshold = Math.Max(MinimumThreshold(complete), corrupt + 1);
+        if (threshold > complete - dropped)
+            throw new ArgumentException($"secure aggregation cannot protect {threat}: t must exceed both k/2 and {corrupt}, so t = {threshold}, "
+                + $"but with {dropped} dropped a site keeps only {complete - dropped} of its {complete} neighbours (lower DropoutTolerance or CorruptFraction)");
+        return (complete, threshold);
     }
 
     /// <summary>Union bound on the chance that some site keeps fewer than t of its k neighbours when each of

@@ -20,7 +20,7 @@ public sealed class RoundConfiguration
     /// <exception cref="ArgumentException">the configuration is unusable or unsafe (for example t ≤ k/2);
     /// the message lists every problem. A site must refuse such a round.</exception>
     public RoundConfiguration(long roundId, IEnumerable<string> siteIds, int neighbourCount, int threshold, byte[] graphSeed,
-        int vectorLength, double clipNorm, double coordinateBound, long maxWeightPerSite)
+        int vectorLength, double clipNorm, double coordinateBound, long maxWeightPerSite, int corruptSites = 0)
     {
         ArgumentNullException.ThrowIfNull(siteIds);
         ArgumentNullException.ThrowIfNull(graphSeed);
@@ -33,6 +33,7 @@ public sealed class RoundConfiguration
         ClipNorm = clipNorm;
         CoordinateBound = coordinateBound;
         MaxWeightPerSite = maxWeightPerSite;
+        CorruptSites = corruptSites;
         List<string> problems = Problems();
         if (problems.Count > 0) throw new ArgumentException($"round {roundId} configuration refused: {string.Join("; ", problems)}");
         _points = SiteIds.Select((id, index) => (id, index)).ToDictionary(p => p.id, p => p.index + 1, StringComparer.Ordinal);
@@ -62,6 +63,25 @@ public sealed class RoundConfiguration
     public double CoordinateBound { get; }
 
     public long MaxWeightPerSite { get; }
+
+    /// <summary>How many sampled sites the round is sized to withstand colluding with the server (⌊γ·n⌋, see
+    /// <see cref="NeighbourhoodRule"/>); it sets <see cref="SignatureQuorum"/>.</summary>
+    public int CorruptSites { get; }
+
+    /// <summary>
+    /// Signatures on one survivor set a site needs before it reveals shares: ⌊(n + C)/2⌋ + 1 for n sites and C corrupt
+    /// ones. Two different sets with a quorum each would share more than C signers, so at least one honest site would have
+    /// signed both — which it never does: every site reveals by the same set.
+    /// </summary>
+    public int SignatureQuorum => (SiteIds.Count + CorruptSites) / 2 + 1;
+
+    /// <summary>
+    /// Corrupt sites colluding with the server that cannot unmask a single honest input: with one survivor set for all
+    /// honest sites, the server must get t shares of the same secret from corrupt neighbours alone. On the complete graph
+    /// that is exactly t − 1 (every site neighbours them all); on a sparse graph the C it was sized for, which leave every
+    /// site fewer than t corrupt neighbours except with the configured failure probability.
+    /// </summary>
+    public int ColludersWithstood => NeighbourCount == SiteIds.Count - 1 ? Threshold - 1 : CorruptSites;
 
     /// <summary>SHA-256 of <see cref="ToBytes"/>, signed by every site with its keys.</summary>
     public byte[] Digest { get; }
@@ -102,7 +122,7 @@ public sealed class RoundConfiguration
             throw new ArgumentException($"secure aggregation needs at least {MinimumSites} sites, not {sites.Length}", nameof(sampledSites));
         (int k, int t) = settings.NeighbourhoodFor(sites.Length);
         return new RoundConfiguration(roundId, sites, k, t, RandomNumberGenerator.GetBytes(SeedBytes), vectorLength,
-            settings.ClipNorm, settings.CoordinateBound, settings.MaxWeightPerSite);
+            settings.ClipNorm, settings.CoordinateBound, settings.MaxWeightPerSite, settings.CorruptSitesFor(sites.Length));
     }
 
     public bool Contains(string siteId) => _points.ContainsKey(siteId);
@@ -120,14 +140,14 @@ public sealed class RoundConfiguration
         reader.Header(WireFormat.RoundConfiguration);
         var configuration = new RoundConfiguration(roundId: reader.Int64(), siteIds: reader.Strings(), neighbourCount: reader.Int32(),
             threshold: reader.Int32(), graphSeed: reader.Bytes(), vectorLength: reader.Int32(), clipNorm: reader.Double(),
-            coordinateBound: reader.Double(), maxWeightPerSite: reader.Int64());
+            coordinateBound: reader.Double(), maxWeightPerSite: reader.Int64(), corruptSites: reader.Int32());
         reader.End();
         return configuration;
     }
 
     private byte[] Serialize() => WireFormat.Start(WireFormat.RoundConfiguration)
         .Int64(RoundId).Strings(SiteIds).Int32(NeighbourCount).Int32(Threshold).Bytes(GraphSeed)
-        .Int32(VectorLength).Double(ClipNorm).Double(CoordinateBound).Int64(MaxWeightPerSite).ToArray();
+        .Int32(VectorLength).Double(ClipNorm).Double(CoordinateBound).Int64(MaxWeightPerSite).Int32(CorruptSites).ToArray();
 
     private List<string> Problems()
     {
@@ -141,6 +161,9 @@ public sealed class RoundConfiguration
         if (Threshold > NeighbourCount) problems.Add($"t = {Threshold} exceeds k = {NeighbourCount}: no secret could ever be reconstructed");
         if (2L * Threshold <= NeighbourCount)
             problems.Add($"t = {Threshold} must exceed k/2 = {NeighbourCount / 2.0} so the server can never hold both kinds of share of a site");
+        if (CorruptSites < 0 || CorruptSites >= n) problems.Add($"{CorruptSites} corrupt sites is not in [0, {n - 1}]");
+        else if (NeighbourCount == n - 1 && Threshold <= CorruptSites)
+            problems.Add($"t = {Threshold} must exceed the {CorruptSites} corrupt sites, or they could hand the server both kinds of share of a site");
         if (GraphSeed.Length != SeedBytes) problems.Add($"the graph seed must be {SeedBytes} bytes, not {GraphSeed.Length}");
         if (VectorLength < 1 || VectorLength == int.MaxValue) problems.Add($"vector length {VectorLength} is not usable");
         if (!(ClipNorm > 0 && double.IsFinite(ClipNorm))) problems.Add($"clip norm {ClipNorm} must be positive and finite");

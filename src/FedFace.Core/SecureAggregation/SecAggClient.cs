@@ -21,6 +21,7 @@ public sealed class SecAggClient
     private readonly Dictionary<string, KeyAdvertisement> _neighbours = new(StringComparer.Ordinal);
     private readonly Dictionary<string, byte[]> _shareKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (SecretShare SelfMaskSeed, SecretShare MaskKey)> _heldShares = new(StringComparer.Ordinal);
+    private HashSet<string> _signedSurvivors = [];
 
     /// <param name="sign">signs bytes with this site's certificate key (for example <see cref="SiteKeyRing.Signer"/>).</param>
     /// <param name="siteKeys">certificate keys of the other sites, to check their advertisements.</param>
@@ -47,6 +48,9 @@ public sealed class SecAggClient
 
     /// <summary>b, for tests that take the self masks out by hand.</summary>
     internal byte[] SelfMaskSeed => _selfMaskSeed;
+
+    /// <summary>The shares this site holds, by owner: what a corrupt site hands the server in the collusion tests.</summary>
+    internal IReadOnlyDictionary<string, (SecretShare SelfMaskSeed, SecretShare MaskKey)> HeldShares => _heldShares;
 
     /// <summary>Stage 0: the signed advertisement of this site's fresh public keys.</summary>
     public KeyAdvertisement AdvertiseKeys() => Run(SecAggStage.AdvertiseKeys, () =>
@@ -132,36 +136,39 @@ public sealed class SecAggClient
     });
 
     /// <summary>
-    /// Stage 3: for each neighbour whose shares it holds, the share of b if the server says that neighbour's
-    /// masked input arrived, the share of its mask key if not. Refuses a request that names a neighbour in both
-    /// lists, leaves one out or adds a stranger — one site never reveals both secrets of another.
+    /// Stage 3: checks the survivor set U3 (<see cref="SurvivorSetRules.ProblemBeforeSigning"/>: among others, no neighbour
+    /// this site did not mask with may be called a survivor) and that t of the neighbours it masked with survived, then
+    /// signs it. The site signs one set per round, and later reveals shares by this set only.
+    /// </summary>
+    public SurvivorSetSignature ConfirmSurvivors(ConsistencyCheckRequest request) => Run(SecAggStage.ConsistencyCheck, () =>
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        CheckAddressedToMe(request.RoundId, request.SiteId, "consistency-check request");
+        if (SurvivorSetRules.ProblemBeforeSigning(_configuration, SiteId, request.Survivors, _heldShares.Keys) is string problem)
+            throw new SecAggProtocolException(problem);
+        _signedSurvivors = request.Survivors.ToHashSet(StringComparer.Ordinal);
+        RequireThreshold(_heldShares.Keys.Count(_signedSurvivors.Contains), "surviving neighbours");
+        byte[] signed = DomainLabels.SurvivorSetSigned(_configuration.RoundId, _configuration.Digest, SiteId, _signedSurvivors);
+        return new SurvivorSetSignature(_configuration.RoundId, SiteId, _sign(signed));
+    });
+
+    /// <summary>
+    /// Stage 4: once the request carries the set this site signed with a quorum of its members' signatures on it
+    /// (<see cref="SurvivorSetRules.ProblemBeforeRevealing"/>), for each neighbour whose shares it holds, the share of b if
+    /// that neighbour is in the set, the share of its mask key if not. Every site classifies by the one signed set, so the
+    /// server never gets both secrets of one site from honest sites.
     /// </summary>
     public UnmaskShares Unmask(UnmaskRequest request) => Run(SecAggStage.Unmask, () =>
     {
         ArgumentNullException.ThrowIfNull(request);
         CheckAddressedToMe(request.RoundId, request.SiteId, "unmask request");
-        var survivors = request.SurvivingNeighbours.ToHashSet(StringComparer.Ordinal);
-        var dropped = request.DroppedNeighbours.ToHashSet(StringComparer.Ordinal);
-        string? both = survivors.FirstOrDefault(dropped.Contains);
-        if (both is not null)
-            throw new SecAggProtocolException($"the server asked site '{SiteId}' for both kinds of share of site '{both}' (listed as survived and as dropped): refused");
-        if (survivors.Count != request.SurvivingNeighbours.Count || dropped.Count != request.DroppedNeighbours.Count)
-            throw new SecAggProtocolException($"the unmask request to site '{SiteId}' lists a neighbour twice");
-        var classified = survivors.Union(dropped).ToHashSet(StringComparer.Ordinal);
-        if (!classified.SetEquals(_heldShares.Keys))
-        {
-            string strangers = string.Join(", ", classified.Except(_heldShares.Keys));
-            string missing = string.Join(", ", _heldShares.Keys.Except(classified));
-            throw new SecAggProtocolException($"the unmask request to site '{SiteId}' does not classify exactly the neighbours whose shares it holds "
-                + $"(not held: [{strangers}]; not classified: [{missing}])");
-        }
-        RequireThreshold(survivors.Count, "surviving neighbours");
-
-        var revealed = new List<RevealedShare>(classified.Count);
-        foreach (string owner in classified.Order(StringComparer.Ordinal))
+        if (SurvivorSetRules.ProblemBeforeRevealing(_configuration, SiteId, _signedSurvivors, request, _siteKeys) is string problem)
+            throw new SecAggProtocolException(problem);
+        var revealed = new List<RevealedShare>(_heldShares.Count);
+        foreach (string owner in _heldShares.Keys.Order(StringComparer.Ordinal))
         {
             (SecretShare seedShare, SecretShare keyShare) = _heldShares[owner];
-            revealed.Add(survivors.Contains(owner)
+            revealed.Add(_signedSurvivors.Contains(owner)
                 ? new RevealedShare(owner, ShareKind.SelfMaskSeed, seedShare.ToBytes())
                 : new RevealedShare(owner, ShareKind.MaskKey, keyShare.ToBytes()));
         }

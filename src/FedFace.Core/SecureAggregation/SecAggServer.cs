@@ -20,11 +20,12 @@ public sealed class SecAggServer
     private readonly Dictionary<string, KeyAdvertisement> _advertisements = new(StringComparer.Ordinal);
     private readonly Dictionary<string, EncryptedShares> _encryptedShares = new(StringComparer.Ordinal);
     private readonly HashSet<string> _maskedInputs = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, UnmaskRequest> _unmaskRequests = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SurvivorSetSignature> _survivorSignatures = new(StringComparer.Ordinal);
     private readonly HashSet<string> _unmasked = new(StringComparer.Ordinal);
     private readonly ShareLedger _ledger;
     private SortedSet<string> _advertised = [];   // U1: stage-0 survivors
     private SortedSet<string> _shared = [];       // U2: stage-1 survivors
+    private SortedSet<string> _survived = [];     // U3: sites whose masked input arrived
     private uint[]? _maskedSum;
     private HashSet<string> _awaited;
 
@@ -151,40 +152,51 @@ public sealed class SecAggServer
         }
     }
 
-    /// <summary>Ends stage 2; returns, per site whose masked input arrived, which of its neighbours survived
-    /// and which dropped. Aborts if some secret that must be reconstructed has fewer than t holders left.</summary>
-    public IReadOnlyDictionary<string, UnmaskRequest> CloseMaskedInput()
+    /// <summary>Ends stage 2; returns, per site whose masked input arrived, the survivor set U3 to sign. Aborts if U3
+    /// cannot reach the signature quorum or some secret that must be reconstructed has fewer than t holders in it.</summary>
+    public IReadOnlyDictionary<string, ConsistencyCheckRequest> CloseMaskedInput()
     {
         lock (_gate)
         {
             RequireStage(SecAggStage.MaskedInput);
-            var survived = new SortedSet<string>(_maskedInputs, StringComparer.Ordinal);
-            if (survived.Count == 0) Abort(SecAggStage.MaskedInput, 0, _configuration.Threshold + 1, "no masked input arrived");
-            var dropped = new SortedSet<string>(_shared.Except(survived), StringComparer.Ordinal);
-            foreach (string owner in _shared)
-            {
-                int holders = NeighboursIn(owner, survived).Count();
-                // A dropped site none of whose neighbours survived left no mask in the sum: nothing to rebuild.
-                if (dropped.Contains(owner) && holders == 0) continue;
-                if (holders < _configuration.Threshold)
-                {
-                    string secret = survived.Contains(owner) ? "self-mask seed" : "mask key";
-                    Abort(SecAggStage.MaskedInput, holders, _configuration.Threshold,
-                        $"only {holders} surviving neighbours of site '{owner}' hold shares of its {secret}");
-                }
-                _ledger.Expect(owner, survived.Contains(owner) ? ShareKind.SelfMaskSeed : ShareKind.MaskKey);
-            }
-            foreach (string site in survived)
-            {
-                _unmaskRequests[site] = new UnmaskRequest(_configuration.RoundId, site,
-                    [.. NeighboursIn(site, survived)], [.. NeighboursIn(site, dropped)]);
-            }
-            Advance(SecAggStage.Unmask, survived);
-            return new Dictionary<string, UnmaskRequest>(_unmaskRequests, StringComparer.Ordinal);
+            _survived = new SortedSet<string>(_maskedInputs, StringComparer.Ordinal);
+            return AskNext(SecAggStage.MaskedInput, _survived, "masked inputs arrived",
+                site => new ConsistencyCheckRequest(_configuration.RoundId, site, [.. _survived]));
         }
     }
 
     // ── stage 3 ───────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>Takes a survivor's signature on U3; one that does not verify on exactly U3 is rejected.</summary>
+    public Acceptance Receive(SurvivorSetSignature signature)
+    {
+        ArgumentNullException.ThrowIfNull(signature);
+        lock (_gate)
+        {
+            if (Refuse(SecAggStage.ConsistencyCheck, signature.SiteId, "survivor-set signature", signature.RoundId) is Acceptance refused) return refused;
+            if (signature.Problem(_configuration, _survived, _siteKeys) is string problem) return Acceptance.Rejected(problem);
+            _survivorSignatures.Add(signature.SiteId, signature);
+            return Answered(signature.SiteId);
+        }
+    }
+
+    /// <summary>Ends stage 3; returns, per site that signed, U3 with a quorum of signatures on it. Aborts if fewer than
+    /// the quorum signed, or if the signers no longer hold t shares of some secret that must be reconstructed (a site that
+    /// drops here still has its input in the sum, as in Bonawitz et al.; only its shares are missing).</summary>
+    public IReadOnlyDictionary<string, UnmaskRequest> CloseConsistencyCheck()
+    {
+        lock (_gate)
+        {
+            RequireStage(SecAggStage.ConsistencyCheck);
+            var signers = new SortedSet<string>(_survivorSignatures.Keys, StringComparer.Ordinal);
+            // A quorum is all a site checks; more signatures would only cost bandwidth and verification time.
+            SurvivorSetSignature[] quorum = [.. signers.Take(_configuration.SignatureQuorum).Select(s => _survivorSignatures[s])];
+            return AskNext(SecAggStage.ConsistencyCheck, signers, "survivors signed the survivor set",
+                site => new UnmaskRequest(_configuration.RoundId, site, [.. _survived], quorum));
+        }
+    }
+
+    // ── stage 4 ───────────────────────────────────────────────────────────────────────────────────────
 
     /// <summary>Takes a survivor's revealed shares; the whole message is rejected if any share is not one the
     /// server asked that site for (another kind, another owner, a repeat).</summary>
@@ -195,8 +207,8 @@ public sealed class SecAggServer
         {
             string site = shares.SiteId;
             if (Refuse(SecAggStage.Unmask, site, "unmask shares", shares.RoundId) is Acceptance refused) return refused;
-            UnmaskRequest asked = _unmaskRequests[site];
-            var askedOwners = asked.SurvivingNeighbours.Concat(asked.DroppedNeighbours).ToHashSet(StringComparer.Ordinal);
+            // The site holds shares of exactly its neighbours that shared keys; it reveals one share for each.
+            var askedOwners = NeighboursIn(site, _shared).ToHashSet(StringComparer.Ordinal);
             int point = _configuration.ShamirPointOf(site);
             var accepted = new List<(string Owner, ShareKind Kind, SecretShare Share)>();
             foreach (RevealedShare revealed in shares.Shares)
@@ -224,7 +236,7 @@ public sealed class SecAggServer
         }
     }
 
-    /// <summary>Ends stage 3: reconstructs every needed secret (t shares each, checked against the site's
+    /// <summary>Ends stage 4: reconstructs every needed secret (t shares each, checked against the site's
     /// stage-0 commitment or public key), removes all masks and decodes the sum.</summary>
     public SecAggResult CloseUnmask()
     {
@@ -320,6 +332,35 @@ public sealed class SecAggServer
             Abort(stage, answering.Length, _configuration.Threshold + 1,
                 $"{answering.Length} of {_configuration.SiteIds.Count} sites {what}, and none of them has t = {_configuration.Threshold} neighbours among them");
         return kept;
+    }
+
+    /// <summary>Records which share of each site that shared keys is to be revealed (b if it is in U3, s if not) and
+    /// aborts if <paramref name="holders"/> hold fewer than t shares of one of them.</summary>
+    private void ExpectSharesFrom(SecAggStage stage, IReadOnlySet<string> holders)
+    {
+        foreach (string owner in _shared)
+        {
+            bool survived = _survived.Contains(owner);
+            int holding = NeighboursIn(owner, holders).Count();
+            // A dropped site none of whose neighbours survived left no mask in the sum: nothing to rebuild.
+            if (!survived && !NeighboursIn(owner, _survived).Any()) continue;
+            if (holding < _configuration.Threshold)
+                Abort(stage, holding, _configuration.Threshold,
+                    $"only {holding} surviving neighbours of site '{owner}' hold shares of its {(survived ? "self-mask seed" : "mask key")}");
+            _ledger.Expect(owner, survived ? ShareKind.SelfMaskSeed : ShareKind.MaskKey);
+        }
+    }
+
+    /// <summary>Closes <paramref name="closing"/> with <paramref name="asked"/> as the sites the next stage asks: aborts if
+    /// they are fewer than the signature quorum or hold too few shares of a needed secret; else one request each.</summary>
+    private Dictionary<string, TRequest> AskNext<TRequest>(SecAggStage closing, SortedSet<string> asked, string what, Func<string, TRequest> request)
+    {
+        if (asked.Count < _configuration.SignatureQuorum)
+            Abort(closing, asked.Count, _configuration.SignatureQuorum, $"{asked.Count} {what}, fewer than the survivor-set signature quorum");
+        ExpectSharesFrom(closing, asked);
+        var requests = asked.ToDictionary(site => site, request, StringComparer.Ordinal);
+        Advance(closing + 1, asked);
+        return requests;
     }
 
     private IEnumerable<string> NeighboursIn(string site, IReadOnlySet<string> survivors) => _graph.NeighboursOf(site).Where(survivors.Contains);

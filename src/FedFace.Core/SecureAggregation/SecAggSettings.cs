@@ -9,6 +9,13 @@ public sealed record SecAggSettings
     /// <summary>Fraction of the sampled sites that may drop out over the round (default 30%).</summary>
     public double DropoutTolerance { get; init; } = 0.3;
 
+    /// <summary>
+    /// Fraction of the sampled sites that may be corrupt and collude with the aggregator (default 0: a lying aggregator
+    /// alone). k and t are sized so that no site has t corrupt neighbours (see <see cref="NeighbourhoodRule"/>); a corrupt
+    /// site that stops answering counts against <see cref="DropoutTolerance"/> too.
+    /// </summary>
+    public double CorruptFraction { get; init; }
+
     /// <summary>Accepted probability that dropouts at <see cref="DropoutTolerance"/> leave some site with too
     /// few surviving neighbours to unmask (default 2⁻²⁰); see <see cref="NeighbourhoodRule"/>.</summary>
     public double RoundFailureProbability { get; init; } = 1.0 / (1 << 20);
@@ -35,15 +42,20 @@ public sealed record SecAggSettings
     {
         (int k, int t) = NeighbourCount is int fixedK
             ? (fixedK, NeighbourhoodRule.MinimumThreshold(fixedK))
-            : NeighbourhoodRule.Choose(siteCount, DropoutTolerance, RoundFailureProbability);
+            : NeighbourhoodRule.Choose(siteCount, DropoutTolerance, RoundFailureProbability, CorruptFraction);
         return (k, Threshold ?? t);
     }
 
+    /// <summary>C = ⌊γ·n⌋, the corrupt sites a round of <paramref name="siteCount"/> sites withstands.</summary>
+    public int CorruptSitesFor(int siteCount) => NeighbourhoodRule.CorruptSites(siteCount, CorruptFraction);
+
     /// <summary>
     /// The fewest masked inputs a round of <paramref name="siteCount"/> sites can unmask: t + 1, since every survivor's
-    /// self-mask seed needs t shares from surviving neighbours other than itself. Fewer survivors abort the round.
+    /// self-mask seed needs t shares from surviving neighbours other than itself, and at least the survivor-set signature
+    /// quorum ⌊(n + C)/2⌋ + 1. Fewer survivors abort the round.
     /// </summary>
-    public int MinimumSurvivors(int siteCount) => NeighbourhoodFor(siteCount).Threshold + 1;
+    public int MinimumSurvivors(int siteCount) =>
+        Math.Max(NeighbourhoodFor(siteCount).Threshold + 1, (siteCount + CorruptSitesFor(siteCount)) / 2 + 1);
 
     /// <summary>Every problem with these settings, in words; empty when they are usable.</summary>
     public IReadOnlyList<string> Problems()
@@ -51,6 +63,8 @@ public sealed record SecAggSettings
         var problems = new List<string>();
         if (!(DropoutTolerance >= 0 && DropoutTolerance < 0.5))
             problems.Add($"DropoutTolerance must be in [0, 0.5) (with t > k/2 no neighbourhood survives half its sites dropping), not {DropoutTolerance}");
+        if (!(CorruptFraction >= 0 && CorruptFraction < 0.5))
+            problems.Add($"CorruptFraction must be in [0, 0.5) (half the sites corrupt could sign any survivor set), not {CorruptFraction}");
         if (!(RoundFailureProbability > 0 && RoundFailureProbability < 1))
             problems.Add($"RoundFailureProbability must be in (0, 1), not {RoundFailureProbability}");
         if (NeighbourCount is < 1) problems.Add($"NeighbourCount must be at least 1, not {NeighbourCount}");

@@ -12,7 +12,11 @@ public enum SecAggStage
     /// <summary>Stage 2: sites send their quantized, weighted, masked input.</summary>
     MaskedInput,
 
-    /// <summary>Stage 3: survivors reveal the shares the server needs to remove the masks.</summary>
+    /// <summary>Stage 3: every site whose masked input arrived signs the survivor set U3 (Bonawitz et al. §4), so no two
+    /// sites can be shown different sets.</summary>
+    ConsistencyCheck,
+
+    /// <summary>Stage 4: sites that saw a quorum of signatures on U3 reveal the shares the server needs to remove the masks.</summary>
     Unmask,
 
     /// <summary>The sum has been produced.</summary>

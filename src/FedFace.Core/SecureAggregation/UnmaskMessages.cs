@@ -11,30 +11,38 @@ public enum ShareKind : byte
 }
 
 /// <summary>
-/// Stage 3, server → surviving site: which of its neighbours (among those whose shares it holds) sent a
-/// masked input and which did not. The two lists are disjoint and together cover those neighbours exactly:
-/// the site refuses anything else, so it never reveals both secrets of one neighbour.
+/// Stage 4, server → each site that signed the survivor set: that set again and the signatures of at least
+/// <see cref="RoundConfiguration.SignatureQuorum"/> survivors on it. The site refuses unless the set is the one it signed
+/// and the signatures verify; it then reveals, for each neighbour whose shares it holds, the self-mask share if the
+/// neighbour is in the set and the mask-key share if not — so every site classifies every neighbour by the same set.
 /// </summary>
-public sealed record UnmaskRequest(long RoundId, string SiteId, IReadOnlyList<string> SurvivingNeighbours, IReadOnlyList<string> DroppedNeighbours)
+public sealed record UnmaskRequest(long RoundId, string SiteId, IReadOnlyList<string> Survivors, IReadOnlyList<SurvivorSetSignature> Signatures)
 {
-    public byte[] ToBytes() => WireFormat.Start(WireFormat.UnmaskRequest).Int64(RoundId).String(SiteId)
-        .Strings(SurvivingNeighbours).Strings(DroppedNeighbours).ToArray();
+    public byte[] ToBytes()
+    {
+        WireWriter writer = WireFormat.Start(WireFormat.UnmaskRequest).Int64(RoundId).String(SiteId).Strings(Survivors).Int32(Signatures.Count);
+        foreach (SurvivorSetSignature signature in Signatures) signature.Write(writer);
+        return writer.ToArray();
+    }
 
     public static UnmaskRequest FromBytes(byte[] bytes)
     {
         var reader = new WireReader(bytes, "unmask request");
         reader.Header(WireFormat.UnmaskRequest);
-        var message = new UnmaskRequest(RoundId: reader.Int64(), SiteId: reader.String(), SurvivingNeighbours: reader.Strings(),
-            DroppedNeighbours: reader.Strings());
+        long roundId = reader.Int64();
+        string siteId = reader.String();
+        string[] survivors = reader.Strings();
+        var signatures = new SurvivorSetSignature[reader.Count(minimumBytesEach: 16)];
+        for (int i = 0; i < signatures.Length; i++) signatures[i] = SurvivorSetSignature.Read(reader);
         reader.End();
-        return message;
+        return new UnmaskRequest(roundId, siteId, survivors, signatures);
     }
 }
 
 /// <summary>One share a survivor reveals: whose secret, which kind, and the share (<see cref="SecretShare.ByteLength"/> bytes).</summary>
 public sealed record RevealedShare(string OwnerId, ShareKind Kind, byte[] Share);
 
-/// <summary>Stage 3, site → server: a share of b for each surviving neighbour, of s for each dropped one.</summary>
+/// <summary>Stage 4, site → server: a share of b for each surviving neighbour, of s for each dropped one.</summary>
 public sealed record UnmaskShares(long RoundId, string SiteId, IReadOnlyList<RevealedShare> Shares)
 {
     public byte[] ToBytes()

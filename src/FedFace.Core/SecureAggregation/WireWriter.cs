@@ -161,6 +161,8 @@ internal static class WireFormat
     public const byte MaskedInput = 6;
     public const byte UnmaskRequest = 7;
     public const byte UnmaskShares = 8;
+    public const byte ConsistencyCheckRequest = 9;
+    public const byte SurvivorSetSignature = 10;
 
     public static WireWriter Start(byte tag, int capacityHint = 256) => new WireWriter(capacityHint).Byte(tag).Byte(Version);
 }

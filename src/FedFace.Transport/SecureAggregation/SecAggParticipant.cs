@@ -67,10 +67,10 @@ public sealed class SecAggParticipant : IAsyncDisposable
     public RoundConfiguration Configuration => _terms.Configuration;
 
     /// <summary>
-    /// Stages 2 and 3: once the key stages are done, flattens the protected delta in the global model's layout (with
+    /// Stages 2 to 4: once the key stages are done, flattens the protected delta in the global model's layout (with
     /// differential privacy followed by its adaptive-clipping bit, so only the sum of the bits is revealed), clips,
     /// quantizes, weights (example count capped at the round's maximum; 1 with differential privacy) and masks it, streams
-    /// it, reveals the requested shares, and waits for the round's end.
+    /// it, signs the survivor set, reveals the requested shares, and waits for the round's end.
     /// </summary>
     /// <param name="update">The delta after the round's protection (<see cref="ProtectedUpdate.For"/>): with DP clipped and, distributed, noised.</param>
     public async Task<SecAggEnd> ContributeAsync(ModelState global, ProtectedUpdate update, CancellationToken cancellationToken)
@@ -91,6 +91,12 @@ public sealed class SecAggParticipant : IAsyncDisposable
             {
                 MaskedInput input = _protocol.MaskInput(MaskedInputRequest.FromBytes(reply.MaskedInputRequest.ToByteArray()), vector, weight);
                 return ct => SendMaskedInputAsync(_stages, Round, input.ToBytes(), ct);
+            }, cancellationToken)
+            ?? await AnswerAsync(SecAggStage.ConsistencyCheck, Instruction.ConsistencyCheckRequest, reply =>
+            {
+                byte[] signature = _protocol.ConfirmSurvivors(ConsistencyCheckRequest.FromBytes(reply.ConsistencyCheckRequest.ToByteArray())).ToBytes();
+                return async ct => await _stages.SecAggConfirmSurvivorsAsync(new SecAggSurvivorSignature { ProtocolVersion = ModelTransfer.ProtocolVersion,
+                    Round = Round, Signature = UnsafeByteOperations.UnsafeWrap(signature) }, cancellationToken: ct);
             }, cancellationToken)
             ?? await AnswerAsync(SecAggStage.Unmask, Instruction.UnmaskRequest, reply =>
             {

@@ -39,6 +39,9 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
 
     /// <summary>Secure aggregation's settings; null leaves it off.</summary>
     public SecureAggregationOptions? SecureAggregation { get; init; }
+
+    /// <summary>More services for the host (a test's gRPC interceptor, say).</summary>
+    public Action<IServiceCollection>? MoreServices { get; init; }
 }
 
 /// <summary>
@@ -105,6 +108,7 @@ public sealed class RunningAggregator : IAsyncDisposable
         }, services =>
         {
             services.AddSingleton<IRoundObserver>(rounds);
+            setup.MoreServices?.Invoke(services);
             services.AddLogging(logging =>
             {
                 logging.ClearProviders();

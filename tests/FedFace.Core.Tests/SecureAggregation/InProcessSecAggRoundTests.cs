@@ -20,7 +20,8 @@ public class InProcessSecAggRoundTests
     [InlineData(SecAggStage.AdvertiseKeys)] // never answered
     [InlineData(SecAggStage.ShareKeys)]     // dropped after advertising keys
     [InlineData(SecAggStage.MaskedInput)]   // dropped after sharing keys: its mask key is rebuilt
-    [InlineData(SecAggStage.Unmask)]        // dropped after sending its masked input: still in the sum
+    [InlineData(SecAggStage.ConsistencyCheck)] // dropped after sending its masked input, before signing: still in the sum
+    [InlineData(SecAggStage.Unmask)]        // dropped after signing the survivor set: still in the sum
     public void Sites_dropping_at_a_stage_leave_exactly_the_survivors_sum(SecAggStage stage)
     {
         using var federation = new TestFederation(9);
@@ -32,7 +33,7 @@ public class InProcessSecAggRoundTests
         var asked = new List<string>();
         SecAggRoundReport report = runner.Run(site => { lock (asked) asked.Add(site); return inputs[site]; });
 
-        string[] contributors = stage == SecAggStage.Unmask ? round.SiteIds.ToArray() : [.. round.SiteIds.Except(dropping)];
+        string[] contributors = stage >= SecAggStage.ConsistencyCheck ? round.SiteIds.ToArray() : [.. round.SiteIds.Except(dropping)];
         AssertExactSum(round, inputs, contributors, report.Result);
         Assert.Equal(contributors, asked.Order(StringComparer.Ordinal));
     }
@@ -49,7 +50,7 @@ public class InProcessSecAggRoundTests
         Assert.Equal(9, round.Threshold);
         Dictionary<string, uint[]> inputs = TestFederation.EncodedInputs(round, seed: 30);
         var runner = federation.InProcess(round);
-        SecAggStage[] stages = [SecAggStage.AdvertiseKeys, SecAggStage.ShareKeys, SecAggStage.MaskedInput, SecAggStage.Unmask];
+        SecAggStage[] stages = [SecAggStage.AdvertiseKeys, SecAggStage.ShareKeys, SecAggStage.MaskedInput, SecAggStage.ConsistencyCheck, SecAggStage.Unmask];
         // Nine of thirty sites drop, but never so many around one site that fewer than t of its neighbours are left to
         // reveal its shares: the graph is drawn from a fresh seed each run, so a blind draw could legitimately abort.
         var random = new Random(30);
@@ -66,7 +67,7 @@ public class InProcessSecAggRoundTests
         for (int i = 0; i < dropping.Count; i++) runner.Dropouts[dropping[i]] = stages[i % stages.Length];
 
         SecAggRoundReport report = runner.Run(site => inputs[site]);
-        string[] expected = [.. round.SiteIds.Where(s => !runner.Dropouts.TryGetValue(s, out SecAggStage at) || at == SecAggStage.Unmask)];
+        string[] expected = [.. round.SiteIds.Where(s => !runner.Dropouts.TryGetValue(s, out SecAggStage at) || at >= SecAggStage.ConsistencyCheck)];
         AssertExactSum(round, inputs, expected, report.Result);
     }
 

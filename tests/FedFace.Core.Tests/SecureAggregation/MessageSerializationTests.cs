@@ -37,9 +37,17 @@ public class MessageSerializationTests
         Assert.Equal([0u, 1u, uint.MaxValue], masked.Values);
         Assert.Equal(Bytes(64, 9), masked.Signature);
 
-        UnmaskRequest request = UnmaskRequest.FromBytes(new UnmaskRequest(12, "a", ["b", "c"], ["d"]).ToBytes());
-        Assert.Equal(["b", "c"], request.SurvivingNeighbours);
-        Assert.Equal(["d"], request.DroppedNeighbours);
+        ConsistencyCheckRequest check = ConsistencyCheckRequest.FromBytes(new ConsistencyCheckRequest(12, "a", ["a", "b", "c"]).ToBytes());
+        Assert.Equal((12L, "a"), (check.RoundId, check.SiteId));
+        Assert.Equal(["a", "b", "c"], check.Survivors);
+        SurvivorSetSignature signature = SurvivorSetSignature.FromBytes(new SurvivorSetSignature(12, "b", Bytes(64, 3)).ToBytes());
+        Assert.Equal((12L, "b"), (signature.RoundId, signature.SiteId));
+        Assert.Equal(Bytes(64, 3), signature.Signature);
+
+        UnmaskRequest request = UnmaskRequest.FromBytes(new UnmaskRequest(12, "a", ["a", "b", "c"], [signature, signature with { SiteId = "c" }]).ToBytes());
+        Assert.Equal(["a", "b", "c"], request.Survivors);
+        Assert.Equal(["b", "c"], request.Signatures.Select(s => s.SiteId));
+        Assert.Equal(Bytes(64, 3), request.Signatures[1].Signature);
 
         UnmaskShares revealed = UnmaskShares.FromBytes(new UnmaskShares(12, "a",
             [new RevealedShare("b", ShareKind.SelfMaskSeed, Bytes(40, 1)), new RevealedShare("d", ShareKind.MaskKey, Bytes(40, 2))]).ToBytes());

@@ -47,6 +47,38 @@ public class NeighbourhoodRuleTests
     }
 
     [Fact]
+    public void Corrupt_sites_leave_every_neighbourhood_fewer_than_t_of_them_within_the_failure_target()
+    {
+        const int n = 1000;
+        (int k, int t) = NeighbourhoodRule.Choose(n, 0.1, Epsilon, corruptFraction: 0.2);
+        (int honestK, _) = NeighbourhoodRule.Choose(n, 0.1, Epsilon);
+        var tail = new CorruptNeighbourTail(n, corrupt: 200);
+        Assert.True(k < n - 1 && k >= honestK, $"k = {k}, {honestK} without corrupt sites");
+        Assert.True(n * tail.AtLeast(k, t) <= Epsilon, $"P = {n * tail.AtLeast(k, t)}");
+        Assert.True(NeighbourhoodRule.FailureProbability(n, k, t, 0.1) <= Epsilon);
+        Assert.True(t == NeighbourhoodRule.MinimumThreshold(k) || n * tail.AtLeast(k, t - 1) > Epsilon, "t is the smallest safe threshold");
+    }
+
+    [Fact]
+    public void On_the_complete_graph_t_exceeds_the_corrupt_sites()
+    {
+        (int k, int t) = NeighbourhoodRule.Choose(20, 0.05, Epsilon, corruptFraction: 0.45); // C = 9
+        Assert.Equal((19, 10), (k, t));
+        Assert.Equal(9, RoundConfiguration.Create(1, [.. Enumerable.Range(0, 20).Select(i => $"s{i:D2}")], 4,
+            new SecAggSettings { DropoutTolerance = 0.05, CorruptFraction = 0.45 }).ColludersWithstood);
+    }
+
+    [Theory]
+    [InlineData(10, 0.3, 0.45, "7 survivors are fewer than the 8 signatures")]       // the survivor-set quorum is out of reach
+    [InlineData(5, 0.45, 0.0, "with 2 dropped a site keeps only 2 of its 4 neighbours")] // t = 3 > k − dropped
+    public void A_threat_model_no_configuration_meets_is_refused_saying_why(int n, double dropout, double corrupt, string why)
+    {
+        var error = Assert.Throws<ArgumentException>(() => NeighbourhoodRule.Choose(n, dropout, Epsilon, corrupt));
+        Assert.Contains("secure aggregation cannot protect", error.Message);
+        Assert.Contains(why, error.Message);
+    }
+
+    [Fact]
     public void Binomial_tail_matches_a_direct_sum()
     {
         // P[Bin(10, 0.7) <= 5] = 0.15026833…

@@ -90,36 +90,61 @@ public class SecAggClientTests
         }
     }
 
+    /// <summary>Every client past stage 2, the server's consistency-check requests in hand.</summary>
+    private static IReadOnlyDictionary<string, ConsistencyCheckRequest> UpToConsistencyCheck(RoundConfiguration round, Dictionary<string, SecAggClient> clients,
+        SecAggServer server)
+    {
+        foreach ((string site, ShareKeysRequest request) in server.CloseAdvertiseKeys()) server.Receive(clients[site].ShareKeys(request));
+        var inputs = TestFederation.EncodedInputs(round, seed: 1);
+        foreach ((string site, MaskedInputRequest request) in server.CloseShareKeys()) server.Receive(clients[site].MaskInput(request, inputs[site]));
+        return server.CloseMaskedInput();
+    }
+
     [Fact]
-    public void An_unmask_request_asking_both_kinds_of_share_of_one_site_is_refused()
+    public void An_unmask_request_with_another_survivor_set_than_the_one_the_site_signed_is_refused()
     {
         (TestFederation federation, RoundConfiguration round, Dictionary<string, SecAggClient> clients, SecAggServer server) = Started();
         using (federation)
         {
-            foreach ((string site, ShareKeysRequest request) in server.CloseAdvertiseKeys()) server.Receive(clients[site].ShareKeys(request));
-            var inputs = TestFederation.EncodedInputs(round, seed: 1);
-            foreach ((string site, MaskedInputRequest request) in server.CloseShareKeys()) server.Receive(clients[site].MaskInput(request, inputs[site]));
-            UnmaskRequest honest = server.CloseMaskedInput()["site-01"];
-
-            UnmaskRequest lying = honest with { DroppedNeighbours = [honest.SurvivingNeighbours[0]] };
-            var error = Assert.Throws<SecAggProtocolException>(() => clients["site-01"].Unmask(lying));
-            Assert.Contains("both kinds of share", error.Message);
-            Assert.Contains(honest.SurvivingNeighbours[0], error.Message);
+            UnmaskRequest honest = TestFederation.ConfirmSurvivors(server, clients, UpToConsistencyCheck(round, clients, server))["site-01"];
+            var error = Assert.Throws<SecAggProtocolException>(() => clients["site-01"].Unmask(honest with { Survivors = [.. honest.Survivors.Where(s => s != "site-02")] }));
+            Assert.Contains("not the one this site signed", error.Message);
+            Assert.Contains("removed [site-02]", error.Message);
         }
     }
 
     [Fact]
-    public void An_unmask_request_that_leaves_a_neighbour_out_is_refused()
+    public void An_unmask_request_without_a_quorum_of_valid_signatures_is_refused()
+    {
+        (TestFederation federation, RoundConfiguration round, Dictionary<string, SecAggClient> clients, SecAggServer server) = Started();
+        using (federation)
+        {
+            UnmaskRequest honest = TestFederation.ConfirmSurvivors(server, clients, UpToConsistencyCheck(round, clients, server))["site-02"];
+            Assert.Equal(round.SignatureQuorum, honest.Signatures.Count);
+            var tooFew = Assert.Throws<SecAggProtocolException>(() => clients["site-02"].Unmask(honest with { Signatures = honest.Signatures.Skip(1).ToList() }));
+            Assert.Contains($"only {round.SignatureQuorum - 1} survivors signed", tooFew.Message);
+
+            SurvivorSetSignature first = honest.Signatures[0];
+            SurvivorSetSignature forged = first with { Signature = SiteKeyRing.Signer(federation.KeyOf("site-06"))(DomainLabels.SurvivorSetSigned(round.RoundId, round.Digest, first.SiteId, honest.Survivors)) };
+            SecAggClient other = clients["site-03"];
+            UnmaskRequest toThree = honest with { SiteId = "site-03", Signatures = [forged, .. honest.Signatures.Skip(1)] };
+            var error = Assert.Throws<SecAggProtocolException>(() => other.Unmask(toThree));
+            Assert.Contains($"the signature of site '{first.SiteId}' is not on this survivor set", error.Message);
+        }
+    }
+
+    [Fact]
+    public void A_site_refuses_to_sign_a_survivor_set_naming_a_neighbour_whose_shares_it_never_received()
     {
         (TestFederation federation, RoundConfiguration round, Dictionary<string, SecAggClient> clients, SecAggServer server) = Started();
         using (federation)
         {
             foreach ((string site, ShareKeysRequest request) in server.CloseAdvertiseKeys()) server.Receive(clients[site].ShareKeys(request));
-            var inputs = TestFederation.EncodedInputs(round, seed: 1);
-            foreach ((string site, MaskedInputRequest request) in server.CloseShareKeys()) server.Receive(clients[site].MaskInput(request, inputs[site]));
-            UnmaskRequest honest = server.CloseMaskedInput()["site-02"];
-            var error = Assert.Throws<SecAggProtocolException>(() => clients["site-02"].Unmask(honest with { SurvivingNeighbours = honest.SurvivingNeighbours.Skip(1).ToList() }));
-            Assert.Contains("not classified", error.Message);
+            MaskedInputRequest toOne = server.CloseShareKeys()["site-01"];
+            // The server withholds site-06's share from site-01 (as if site-06 had dropped), then calls site-06 a survivor.
+            clients["site-01"].MaskInput(toOne with { Shares = [.. toOne.Shares.Where(s => s.SenderId != "site-06")] }, new float[24], 1);
+            var error = Assert.Throws<SecAggProtocolException>(() => clients["site-01"].ConfirmSurvivors(new ConsistencyCheckRequest(round.RoundId, "site-01", round.SiteIds)));
+            Assert.Contains("neighbours [site-06] as survivors, but their shares never reached this site", error.Message);
         }
     }
 

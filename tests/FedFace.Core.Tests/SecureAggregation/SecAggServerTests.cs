@@ -104,7 +104,7 @@ public class SecAggServerTests
         Dictionary<string, uint[]> inputs = TestFederation.EncodedInputs(round, seed: 2);
         (SecAggServer server, Dictionary<string, MaskedInput> masked) = UpToMaskedInput(federation, round, clients, inputs);
         foreach (MaskedInput input in masked.Values) server.Receive(input);
-        UnmaskRequest request = server.CloseMaskedInput()["site-01"];
+        UnmaskRequest request = TestFederation.ConfirmSurvivors(server, clients, server.CloseMaskedInput())["site-01"];
 
         UnmaskShares honest = clients["site-01"].Unmask(request);
         // A malicious site-01 hands over site-02's mask-key share instead of its seed share.
@@ -118,6 +118,28 @@ public class SecAggServerTests
         Assert.Empty(server.ShareKindsHeldFor("site-02"));
         Assert.True(server.Receive(honest).IsAccepted);
         Assert.Equal([ShareKind.SelfMaskSeed], server.ShareKindsHeldFor("site-02"));
+    }
+
+    [Fact]
+    public void A_signature_on_another_survivor_set_is_rejected_and_too_few_signers_abort_the_round()
+    {
+        using var federation = new TestFederation(6);
+        RoundConfiguration round = federation.Round();
+        Dictionary<string, SecAggClient> clients = round.SiteIds.ToDictionary(s => s, s => federation.Client(s, round));
+        Dictionary<string, uint[]> inputs = TestFederation.EncodedInputs(round, seed: 3);
+        (SecAggServer server, Dictionary<string, MaskedInput> masked) = UpToMaskedInput(federation, round, clients, inputs);
+        foreach (MaskedInput input in masked.Values) server.Receive(input);
+        IReadOnlyDictionary<string, ConsistencyCheckRequest> requests = server.CloseMaskedInput();
+
+        // site-01 signs a set without site-06: not the set the server holds.
+        ConsistencyCheckRequest shrunk = requests["site-01"] with { Survivors = [.. round.SiteIds.Where(s => s != "site-06")] };
+        Acceptance rejected = server.Receive(clients["site-01"].ConfirmSurvivors(shrunk));
+        Assert.False(rejected.IsAccepted);
+        Assert.Contains("the signature of site 'site-01' is not on this survivor set", rejected.Reason);
+        // Three genuine signatures are fewer than the quorum of four (n = 6): nothing is revealed, the round aborts.
+        foreach (string site in new[] { "site-02", "site-03", "site-04" }) Assert.True(server.Receive(clients[site].ConfirmSurvivors(requests[site])).IsAccepted);
+        var aborted = Assert.Throws<SecAggAbortedException>(server.CloseConsistencyCheck);
+        Assert.Equal((SecAggStage.ConsistencyCheck, 3, 4), (aborted.Stage, aborted.Survivors, aborted.Required));
     }
 
     [Theory]

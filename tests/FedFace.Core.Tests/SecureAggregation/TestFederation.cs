@@ -56,6 +56,14 @@ internal sealed class TestFederation : IDisposable
         return sum;
     }
 
+    /// <summary>Stage 3 run honestly: every asked client signs, and the server closes the stage.</summary>
+    public static IReadOnlyDictionary<string, UnmaskRequest> ConfirmSurvivors(SecAggServer server, IReadOnlyDictionary<string, SecAggClient> clients,
+        IReadOnlyDictionary<string, ConsistencyCheckRequest> requests)
+    {
+        foreach ((string site, ConsistencyCheckRequest request) in requests) Assert.True(server.Receive(clients[site].ConfirmSurvivors(request)).IsAccepted);
+        return server.CloseConsistencyCheck();
+    }
+
     public void Dispose()
     {
         foreach (ECDsa key in _keys.Values) key.Dispose();
