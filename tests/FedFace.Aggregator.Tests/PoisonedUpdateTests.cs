@@ -1,6 +1,8 @@
+using FedFace.Aggregator.SecureAggregation;
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Core;
 using FedFace.Protos.V1;
+using FedFace.Transport.SecureAggregation;
 using Xunit.Abstractions;
 
 namespace FedFace.Aggregator.Tests;
@@ -14,16 +16,19 @@ public sealed class PoisonedUpdateTests(TestFederation federation, ITestOutputHe
 {
     private const long Examples = 18;
 
-    private async Task<RunningAggregator> StartAsync(CapturedLog log, string name, ModelState initial, string[] sites)
+    private async Task<RunningAggregator> StartAsync(CapturedLog log, string name, ModelState initial, string[] sites, SecureAggregationOptions? secure = null,
+        double maxModelChangeRatio = 10)
     {
         string workspace = federation.Workspace(name);
         return await RunningAggregator.StartAsync(
             new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, initial))
             {
-                MinSites = 2,
+                MinSites = secure is null ? 2 : 3, // secure aggregation needs three
                 TotalRounds = 1,
                 RoundDeadlineSeconds = 60, // every sampled site answers, so the round closes at once
                 PreJoinedSites = sites,
+                SecureAggregation = secure,
+                MaxModelChangeRatio = maxModelChangeRatio,
             }, log);
     }
 
@@ -90,5 +95,33 @@ public sealed class PoisonedUpdateTests(TestFederation federation, ITestOutputHe
         Assert.Equal(0, aggregator.Coordinator.ModelVersion);
         TestModels.AssertSameValues(initial, aggregator.Coordinator.GlobalModel);
         Assert.NotEmpty(log.Matching("Round 1 aborted: the candidate model", "FedFace.Aggregator"));
+    }
+
+    [Fact]
+    public async Task A_secure_round_whose_summed_model_moves_beyond_the_bound_is_aborted_too_though_no_single_update_was_seen()
+    {
+        var log = new CapturedLog(output);
+        ModelState initial = TestModels.Small(seed: 23);
+        string[] ids = ["site-01", "site-02", "site-03"];
+        var secure = new SecureAggregationOptions { Enabled = true, AdvertiseKeysSeconds = 4, ShareKeysSeconds = 4, UnmaskSeconds = 4 };
+        // Honest steps of about 5% of the model's norm; a bound of 0.1% makes their sum implausible.
+        await using RunningAggregator aggregator = await StartAsync(log, "secure-implausible", initial, ids, secure, maxModelChangeRatio: 0.001);
+        SyntheticSite[] sites = [.. ids.Select(id => new SyntheticSite(id, federation.Pki, aggregator.Uri, log.Factory(), Examples))];
+        try
+        {
+            (RoundTask Task, SecAggEnd End)[] ends = await Task.WhenAll(sites.Select(s => s.TakePartSecurelyAsync())).WaitAsync(Eventually.Patience);
+            Assert.All(ends, e => Assert.True(e.End.InputIncluded, e.End.Description));
+
+            FinishedRound finished = await aggregator.Rounds.WaitForRoundAsync(1);
+            Assert.False(finished.Summary.Committed, finished.Summary.Outcome);
+            Assert.Contains("model change norm", finished.Summary.Outcome, StringComparison.Ordinal);
+            Assert.Contains("updates folded: site-01, site-02, site-03 (securely aggregated: only their sum was seen)", finished.Summary.Outcome, StringComparison.Ordinal);
+            Assert.Equal(0, aggregator.Coordinator.ModelVersion);
+            TestModels.AssertSameValues(initial, aggregator.Coordinator.GlobalModel);
+        }
+        finally
+        {
+            Array.ForEach(sites, s => s.Dispose());
+        }
     }
 }

@@ -31,6 +31,7 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
     /// </summary>
     public IReadOnlyList<string> PreJoinedSites { get; init; } = [];
 
+    public double MaxModelChangeRatio { get; init; } = 10;
     public int MaxUploadsPerSite { get; init; } = 2;
     public double UploadChunkTimeoutSeconds { get; init; } = 30;
 
@@ -92,6 +93,7 @@ public sealed class RunningAggregator : IAsyncDisposable
             options.TotalRounds = setup.TotalRounds;
             options.AverageLastModels = setup.AverageLastModels;
             options.WaitRetryMilliseconds = setup.WaitRetryMilliseconds;
+            options.MaxModelChangeRatio = setup.MaxModelChangeRatio;
             options.MaxUploadsPerSite = setup.MaxUploadsPerSite;
             options.UploadChunkTimeoutSeconds = setup.UploadChunkTimeoutSeconds;
             options.DifferentialPrivacy = setup.DifferentialPrivacy;
