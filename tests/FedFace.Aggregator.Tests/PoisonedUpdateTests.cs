@@ -1,6 +1,7 @@
 using FedFace.Aggregator.SecureAggregation;
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Core;
+using FedFace.Core.Aggregation;
 using FedFace.Protos.V1;
 using FedFace.Transport.SecureAggregation;
 using Xunit.Abstractions;
@@ -17,18 +18,20 @@ public sealed class PoisonedUpdateTests(TestFederation federation, ITestOutputHe
     private const long Examples = 18;
 
     private async Task<RunningAggregator> StartAsync(CapturedLog log, string name, ModelState initial, string[] sites, SecureAggregationOptions? secure = null,
-        double maxModelChangeRatio = 10)
+        double maxModelChangeRatio = 10, ServerOptimizerSettings? optimizer = null, int totalRounds = 1)
     {
         string workspace = federation.Workspace(name);
         return await RunningAggregator.StartAsync(
             new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, initial))
             {
                 MinSites = secure is null ? 2 : 3, // secure aggregation needs three
-                TotalRounds = 1,
+                TotalRounds = totalRounds,
                 RoundDeadlineSeconds = 60, // every sampled site answers, so the round closes at once
                 PreJoinedSites = sites,
                 SecureAggregation = secure,
                 MaxModelChangeRatio = maxModelChangeRatio,
+                ServerOptimizer = optimizer ?? new ServerOptimizerSettings(),
+                MinimumAbortedRoundSeconds = 0, // a refused round is followed at once by the next
             }, log);
     }
 
@@ -95,6 +98,31 @@ public sealed class PoisonedUpdateTests(TestFederation federation, ITestOutputHe
         Assert.Equal(0, aggregator.Coordinator.ModelVersion);
         TestModels.AssertSameValues(initial, aggregator.Coordinator.GlobalModel);
         Assert.NotEmpty(log.Matching("Round 1 aborted: the candidate model", "FedFace.Aggregator"));
+    }
+
+    [Fact]
+    public async Task A_refused_round_leaves_the_server_optimisers_momentum_as_committed_so_the_next_honest_round_commits_its_own_step()
+    {
+        var log = new CapturedLog(output);
+        ModelState initial = TestModels.Small(seed: 24);
+        await using RunningAggregator aggregator = await StartAsync(log, "momentum", initial, ["site-01", "site-02"],
+            optimizer: new ServerOptimizerSettings { Kind = "fedavgm", LearningRate = 1f, Momentum = 0.9f }, totalRounds: 2);
+        using var honest = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, log.Factory(), Examples);
+        using var pushy = new SyntheticSite("site-02", federation.Pki, aggregator.Uri, log.Factory(), Examples);
+        RoundTask first = await honest.NextTaskAsync().WaitAsync(Eventually.Patience);
+        await SendAsync(honest, first, honest.DeltaFor(first.Round, initial), Examples);
+        await SendAsync(pushy, first, DeltaWith(initial, (_, _) => true, 1000f), Examples);
+        Assert.False((await aggregator.Rounds.WaitForRoundAsync(1)).Summary.Committed);
+
+        // Round 2, both honest: the momentum must not carry round 1's refused step (0.9 of it would be refused again).
+        (RoundTask Task, UploadReply Reply)[] second = await Task.WhenAll(honest.TakePartAsync(minRound: 2), pushy.TakePartAsync(minRound: 2))
+            .WaitAsync(Eventually.Patience);
+
+        Assert.All(second, s => Assert.True(s.Reply.Accepted, $"{s.Reply.Rejection}: {s.Reply.Reason}"));
+        FinishedRound finished = await aggregator.Rounds.WaitForRoundAsync(2);
+        Assert.True(finished.Summary.Committed, finished.Summary.Outcome);
+        SentUpdate[] accepted = [.. honest.Sent.Concat(pushy.Sent).Where(u => u.Header.Round == 2)];
+        TestModels.AssertPreviousPlusWeightedMean(initial, [.. accepted.Select(u => (u.Delta, u.Header.ExampleCount))], finished.GlobalModel);
     }
 
     [Fact]

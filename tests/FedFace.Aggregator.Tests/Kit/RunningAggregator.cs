@@ -32,6 +32,9 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
     public IReadOnlyList<string> PreJoinedSites { get; init; } = [];
 
     public double MaxModelChangeRatio { get; init; } = 10;
+    /// <summary>FedAvg unless a test sets another.</summary>
+    public FedFace.Core.Aggregation.ServerOptimizerSettings ServerOptimizer { get; init; } = new();
+    public double MinimumAbortedRoundSeconds { get; init; } = 10;
     public int MaxUploadsPerSite { get; init; } = 2;
     public double UploadChunkTimeoutSeconds { get; init; } = 30;
 
@@ -94,6 +97,8 @@ public sealed class RunningAggregator : IAsyncDisposable
             options.AverageLastModels = setup.AverageLastModels;
             options.WaitRetryMilliseconds = setup.WaitRetryMilliseconds;
             options.MaxModelChangeRatio = setup.MaxModelChangeRatio;
+            options.ServerOptimizer = setup.ServerOptimizer;
+            options.MinimumAbortedRoundSeconds = setup.MinimumAbortedRoundSeconds;
             options.MaxUploadsPerSite = setup.MaxUploadsPerSite;
             options.UploadChunkTimeoutSeconds = setup.UploadChunkTimeoutSeconds;
             options.DifferentialPrivacy = setup.DifferentialPrivacy;
