@@ -46,6 +46,23 @@ public sealed class PoisonedUpdateTests(TestFederation federation, ITestOutputHe
         return await site.SendAsync(header, FedFace.Core.Wire.TensorWire.DataChunks(delta)).WaitAsync(Eventually.Patience);
     }
 
+    /// <summary>The round did not commit because of how far its model moved, and the federation still serves <paramref name="initial"/>.</summary>
+    private static void AssertRefusedForItsChangeAndModelKept(FinishedRound finished, RunningAggregator aggregator, ModelState initial)
+    {
+        Assert.False(finished.Summary.Committed, finished.Summary.Outcome);
+        Assert.Contains("model change norm", finished.Summary.Outcome, StringComparison.Ordinal);
+        Assert.Equal(0, aggregator.Coordinator.ModelVersion);
+        TestModels.AssertSameValues(initial, aggregator.Coordinator.GlobalModel);
+    }
+
+    /// <summary>Round 1 of an honest site and one whose every element is 1000: each within bounds, together far too large a step.</summary>
+    private static async Task<(UploadReply Honest, UploadReply Pushy)> SendHonestAndPushyAsync(SyntheticSite honest, SyntheticSite pushy, ModelState initial)
+    {
+        RoundTask task = await honest.NextTaskAsync().WaitAsync(Eventually.Patience);
+        return (await SendAsync(honest, task, honest.DeltaFor(task.Round, initial), Examples),
+            await SendAsync(pushy, task, DeltaWith(initial, (_, _) => true, 1000f), Examples));
+    }
+
     [Fact]
     public async Task An_element_that_would_overflow_once_weighted_and_a_huge_example_count_are_rejected_and_nothing_non_finite_is_committed()
     {
@@ -83,20 +100,13 @@ public sealed class PoisonedUpdateTests(TestFederation federation, ITestOutputHe
         await using RunningAggregator aggregator = await StartAsync(log, "implausible", initial, ["site-01", "site-02"]);
         using var honest = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, log.Factory(), Examples);
         using var pushy = new SyntheticSite("site-02", federation.Pki, aggregator.Uri, log.Factory(), Examples);
-        RoundTask task = await honest.NextTaskAsync().WaitAsync(Eventually.Patience);
-
-        // Each element within what any single update may hold, but together a step hundreds of times the model's norm.
-        UploadReply small = await SendAsync(honest, task, honest.DeltaFor(task.Round, initial), Examples);
-        UploadReply large = await SendAsync(pushy, task, DeltaWith(initial, (_, _) => true, 1000f), Examples);
+        (UploadReply small, UploadReply large) = await SendHonestAndPushyAsync(honest, pushy, initial);
 
         Assert.True(small.Accepted, $"{small.Rejection}: {small.Reason}");
         Assert.True(large.Accepted, $"{large.Rejection}: {large.Reason}");
         FinishedRound finished = await aggregator.Rounds.WaitForRoundAsync(1);
-        Assert.False(finished.Summary.Committed, finished.Summary.Outcome);
-        Assert.Contains("model change norm", finished.Summary.Outcome, StringComparison.Ordinal);
+        AssertRefusedForItsChangeAndModelKept(finished, aggregator, initial);
         Assert.Contains("largest updates: site-02", finished.Summary.Outcome, StringComparison.Ordinal);
-        Assert.Equal(0, aggregator.Coordinator.ModelVersion);
-        TestModels.AssertSameValues(initial, aggregator.Coordinator.GlobalModel);
         Assert.NotEmpty(log.Matching("Round 1 aborted: the candidate model", "FedFace.Aggregator"));
     }
 
@@ -109,9 +119,7 @@ public sealed class PoisonedUpdateTests(TestFederation federation, ITestOutputHe
             optimizer: new ServerOptimizerSettings { Kind = "fedavgm", LearningRate = 1f, Momentum = 0.9f }, totalRounds: 2);
         using var honest = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, log.Factory(), Examples);
         using var pushy = new SyntheticSite("site-02", federation.Pki, aggregator.Uri, log.Factory(), Examples);
-        RoundTask first = await honest.NextTaskAsync().WaitAsync(Eventually.Patience);
-        await SendAsync(honest, first, honest.DeltaFor(first.Round, initial), Examples);
-        await SendAsync(pushy, first, DeltaWith(initial, (_, _) => true, 1000f), Examples);
+        await SendHonestAndPushyAsync(honest, pushy, initial);
         Assert.False((await aggregator.Rounds.WaitForRoundAsync(1)).Summary.Committed);
 
         // Round 2, both honest: the momentum must not carry round 1's refused step (0.9 of it would be refused again).
@@ -141,11 +149,8 @@ public sealed class PoisonedUpdateTests(TestFederation federation, ITestOutputHe
             Assert.All(ends, e => Assert.True(e.End.InputIncluded, e.End.Description));
 
             FinishedRound finished = await aggregator.Rounds.WaitForRoundAsync(1);
-            Assert.False(finished.Summary.Committed, finished.Summary.Outcome);
-            Assert.Contains("model change norm", finished.Summary.Outcome, StringComparison.Ordinal);
+            AssertRefusedForItsChangeAndModelKept(finished, aggregator, initial);
             Assert.Contains("updates folded: site-01, site-02, site-03 (securely aggregated: only their sum was seen)", finished.Summary.Outcome, StringComparison.Ordinal);
-            Assert.Equal(0, aggregator.Coordinator.ModelVersion);
-            TestModels.AssertSameValues(initial, aggregator.Coordinator.GlobalModel);
         }
         finally
         {
