@@ -115,7 +115,9 @@ public sealed class FederationPrivacy
 
     /// <summary>
     /// Noises the round's sum of clipped deltas (in place; central mode), accounts the round with the noise it really
-    /// carried, and moves the clip. Call only for a round that commits: an aborted round publishes nothing.
+    /// carried, and moves the clip. Call only for a round that is to commit: an aborted round publishes nothing. A round whose
+    /// model then fails the commit check stays accounted: its moved clip goes out with the next task, and counting ε for a
+    /// sum that was never published errs on the safe side.
     /// </summary>
     public PrivateRound Complete(DpRoundPlan plan, ModelState sum, int survivors, double unclippedIndicatorSum)
     {

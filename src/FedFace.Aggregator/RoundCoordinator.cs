@@ -625,6 +625,7 @@ public sealed class RoundCoordinator
             ? _privacy!.Complete(plan, round.Accumulator.ReleaseSum(), round.Accumulator.UpdateCount, round.UnclippedIndicatorSum)
             : null;
         ModelState meanDelta = privateRound?.MeanDelta ?? round.Accumulator.WeightedMean();
+        ModelState? committedOptimizerState = _optimizer.ExportState();
         ModelState next = RunningStatistics.WithValidVariances(_optimizer.Apply(_published.Model, meanDelta));
         (string averaged, int averagedModels) = ("", 1);
         if (ModelVersion + 1 == _options.TotalRounds && _options.AverageLastModels > 1)
@@ -633,6 +634,11 @@ public sealed class RoundCoordinator
         }
         if (CandidateModelCheck.Problem(_published.Model, next, _options.MaxModelChangeRatio) is { } problem)
         {
+            // The step just taken moved the optimiser's momentum too; left there, it would carry the refused step into every later round.
+            if (_optimizer.ExportState() is not null)
+            {
+                _optimizer.RestoreState(committedOptimizerState ?? new ModelState([]));
+            }
             return (false, $"aborted: the candidate model v{ModelVersion + 1} was not committed: {problem}; {round.Contributions()}; model v{ModelVersion} stays", 1);
         }
         PublishedModel published = PublishedModel.Sign(next, ModelVersion + 1, round.Number, _signer);

@@ -1,6 +1,9 @@
+using FedFace.Aggregator.SecureAggregation;
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Core;
+using FedFace.Core.Aggregation;
 using FedFace.Protos.V1;
+using FedFace.Transport.SecureAggregation;
 using Xunit.Abstractions;
 
 namespace FedFace.Aggregator.Tests;
@@ -14,16 +17,21 @@ public sealed class PoisonedUpdateTests(TestFederation federation, ITestOutputHe
 {
     private const long Examples = 18;
 
-    private async Task<RunningAggregator> StartAsync(CapturedLog log, string name, ModelState initial, string[] sites)
+    private async Task<RunningAggregator> StartAsync(CapturedLog log, string name, ModelState initial, string[] sites, SecureAggregationOptions? secure = null,
+        double maxModelChangeRatio = 10, ServerOptimizerSettings? optimizer = null, int totalRounds = 1)
     {
         string workspace = federation.Workspace(name);
         return await RunningAggregator.StartAsync(
             new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, initial))
             {
-                MinSites = 2,
-                TotalRounds = 1,
+                MinSites = secure is null ? 2 : 3, // secure aggregation needs three
+                TotalRounds = totalRounds,
                 RoundDeadlineSeconds = 60, // every sampled site answers, so the round closes at once
                 PreJoinedSites = sites,
+                SecureAggregation = secure,
+                MaxModelChangeRatio = maxModelChangeRatio,
+                ServerOptimizer = optimizer ?? new ServerOptimizerSettings(),
+                MinimumAbortedRoundSeconds = 0, // a refused round is followed at once by the next
             }, log);
     }
 
@@ -36,6 +44,23 @@ public sealed class PoisonedUpdateTests(TestFederation federation, ITestOutputHe
     {
         UpdateHeader header = FedFace.Transport.ModelTransfer.HeaderFor(task, delta, examples);
         return await site.SendAsync(header, FedFace.Core.Wire.TensorWire.DataChunks(delta)).WaitAsync(Eventually.Patience);
+    }
+
+    /// <summary>The round did not commit because of how far its model moved, and the federation still serves <paramref name="initial"/>.</summary>
+    private static void AssertRefusedForItsChangeAndModelKept(FinishedRound finished, RunningAggregator aggregator, ModelState initial)
+    {
+        Assert.False(finished.Summary.Committed, finished.Summary.Outcome);
+        Assert.Contains("model change norm", finished.Summary.Outcome, StringComparison.Ordinal);
+        Assert.Equal(0, aggregator.Coordinator.ModelVersion);
+        TestModels.AssertSameValues(initial, aggregator.Coordinator.GlobalModel);
+    }
+
+    /// <summary>Round 1 of an honest site and one whose every element is 1000: each within bounds, together far too large a step.</summary>
+    private static async Task<(UploadReply Honest, UploadReply Pushy)> SendHonestAndPushyAsync(SyntheticSite honest, SyntheticSite pushy, ModelState initial)
+    {
+        RoundTask task = await honest.NextTaskAsync().WaitAsync(Eventually.Patience);
+        return (await SendAsync(honest, task, honest.DeltaFor(task.Round, initial), Examples),
+            await SendAsync(pushy, task, DeltaWith(initial, (_, _) => true, 1000f), Examples));
     }
 
     [Fact]
@@ -75,20 +100,61 @@ public sealed class PoisonedUpdateTests(TestFederation federation, ITestOutputHe
         await using RunningAggregator aggregator = await StartAsync(log, "implausible", initial, ["site-01", "site-02"]);
         using var honest = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, log.Factory(), Examples);
         using var pushy = new SyntheticSite("site-02", federation.Pki, aggregator.Uri, log.Factory(), Examples);
-        RoundTask task = await honest.NextTaskAsync().WaitAsync(Eventually.Patience);
-
-        // Each element within what any single update may hold, but together a step hundreds of times the model's norm.
-        UploadReply small = await SendAsync(honest, task, honest.DeltaFor(task.Round, initial), Examples);
-        UploadReply large = await SendAsync(pushy, task, DeltaWith(initial, (_, _) => true, 1000f), Examples);
+        (UploadReply small, UploadReply large) = await SendHonestAndPushyAsync(honest, pushy, initial);
 
         Assert.True(small.Accepted, $"{small.Rejection}: {small.Reason}");
         Assert.True(large.Accepted, $"{large.Rejection}: {large.Reason}");
         FinishedRound finished = await aggregator.Rounds.WaitForRoundAsync(1);
-        Assert.False(finished.Summary.Committed, finished.Summary.Outcome);
-        Assert.Contains("model change norm", finished.Summary.Outcome, StringComparison.Ordinal);
+        AssertRefusedForItsChangeAndModelKept(finished, aggregator, initial);
         Assert.Contains("largest updates: site-02", finished.Summary.Outcome, StringComparison.Ordinal);
-        Assert.Equal(0, aggregator.Coordinator.ModelVersion);
-        TestModels.AssertSameValues(initial, aggregator.Coordinator.GlobalModel);
         Assert.NotEmpty(log.Matching("Round 1 aborted: the candidate model", "FedFace.Aggregator"));
+    }
+
+    [Fact]
+    public async Task A_refused_round_leaves_the_server_optimisers_momentum_as_committed_so_the_next_honest_round_commits_its_own_step()
+    {
+        var log = new CapturedLog(output);
+        ModelState initial = TestModels.Small(seed: 24);
+        await using RunningAggregator aggregator = await StartAsync(log, "momentum", initial, ["site-01", "site-02"],
+            optimizer: new ServerOptimizerSettings { Kind = "fedavgm", LearningRate = 1f, Momentum = 0.9f }, totalRounds: 2);
+        using var honest = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, log.Factory(), Examples);
+        using var pushy = new SyntheticSite("site-02", federation.Pki, aggregator.Uri, log.Factory(), Examples);
+        await SendHonestAndPushyAsync(honest, pushy, initial);
+        Assert.False((await aggregator.Rounds.WaitForRoundAsync(1)).Summary.Committed);
+
+        // Round 2, both honest: the momentum must not carry round 1's refused step (0.9 of it would be refused again).
+        (RoundTask Task, UploadReply Reply)[] second = await Task.WhenAll(honest.TakePartAsync(minRound: 2), pushy.TakePartAsync(minRound: 2))
+            .WaitAsync(Eventually.Patience);
+
+        Assert.All(second, s => Assert.True(s.Reply.Accepted, $"{s.Reply.Rejection}: {s.Reply.Reason}"));
+        FinishedRound finished = await aggregator.Rounds.WaitForRoundAsync(2);
+        Assert.True(finished.Summary.Committed, finished.Summary.Outcome);
+        SentUpdate[] accepted = [.. honest.Sent.Concat(pushy.Sent).Where(u => u.Header.Round == 2)];
+        TestModels.AssertPreviousPlusWeightedMean(initial, [.. accepted.Select(u => (u.Delta, u.Header.ExampleCount))], finished.GlobalModel);
+    }
+
+    [Fact]
+    public async Task A_secure_round_whose_summed_model_moves_beyond_the_bound_is_aborted_too_though_no_single_update_was_seen()
+    {
+        var log = new CapturedLog(output);
+        ModelState initial = TestModels.Small(seed: 23);
+        string[] ids = ["site-01", "site-02", "site-03"];
+        var secure = new SecureAggregationOptions { Enabled = true, AdvertiseKeysSeconds = 4, ShareKeysSeconds = 4, UnmaskSeconds = 4 };
+        // Honest steps of about 5% of the model's norm; a bound of 0.1% makes their sum implausible.
+        await using RunningAggregator aggregator = await StartAsync(log, "secure-implausible", initial, ids, secure, maxModelChangeRatio: 0.001);
+        SyntheticSite[] sites = [.. ids.Select(id => new SyntheticSite(id, federation.Pki, aggregator.Uri, log.Factory(), Examples))];
+        try
+        {
+            (RoundTask Task, SecAggEnd End)[] ends = await Task.WhenAll(sites.Select(s => s.TakePartSecurelyAsync())).WaitAsync(Eventually.Patience);
+            Assert.All(ends, e => Assert.True(e.End.InputIncluded, e.End.Description));
+
+            FinishedRound finished = await aggregator.Rounds.WaitForRoundAsync(1);
+            AssertRefusedForItsChangeAndModelKept(finished, aggregator, initial);
+            Assert.Contains("updates folded: site-01, site-02, site-03 (securely aggregated: only their sum was seen)", finished.Summary.Outcome, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Array.ForEach(sites, s => s.Dispose());
+        }
     }
 }

@@ -34,6 +34,10 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
     /// </summary>
     public IReadOnlyList<string> PreJoinedSites { get; init; } = [];
 
+    public double MaxModelChangeRatio { get; init; } = 10;
+    /// <summary>FedAvg unless a test sets another.</summary>
+    public FedFace.Core.Aggregation.ServerOptimizerSettings ServerOptimizer { get; init; } = new();
+    public double MinimumAbortedRoundSeconds { get; init; } = 10;
     public int MaxUploadsPerSite { get; init; } = 2;
     public double UploadChunkTimeoutSeconds { get; init; } = 30;
 
@@ -98,6 +102,9 @@ public sealed class RunningAggregator : IAsyncDisposable
             options.TotalRounds = setup.TotalRounds;
             options.AverageLastModels = setup.AverageLastModels;
             options.WaitRetryMilliseconds = setup.WaitRetryMilliseconds;
+            options.MaxModelChangeRatio = setup.MaxModelChangeRatio;
+            options.ServerOptimizer = setup.ServerOptimizer;
+            options.MinimumAbortedRoundSeconds = setup.MinimumAbortedRoundSeconds;
             options.MaxUploadsPerSite = setup.MaxUploadsPerSite;
             options.UploadChunkTimeoutSeconds = setup.UploadChunkTimeoutSeconds;
             options.SiteTimeoutSeconds = setup.SiteTimeoutSeconds;
