@@ -34,6 +34,31 @@ public sealed class SiteTextInLogsTests(TestFederation federation, ITestOutputHe
         AssertHarmless(summary.RejectedSites["site-02"]);
     }
 
+    [Fact]
+    public async Task A_reason_for_leaving_a_secure_round_is_logged_as_one_line_without_control_characters()
+    {
+        var log = new CapturedLog(output);
+        string workspace = federation.Workspace("secagg-leave-injection");
+        await using RunningAggregator aggregator = await RunningAggregator.StartAsync(
+            new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, TestModels.Small(seed: 7)))
+            {
+                MinSites = 3,
+                TotalRounds = 1,
+                PreJoinedSites = ["site-01", "site-02", "site-03"],
+                RoundDeadlineSeconds = 3600,
+                SecureAggregation = new SecureAggregation.SecureAggregationOptions { Enabled = true },
+            }, log);
+        using var site = new SyntheticSite("site-03", federation.Pki, aggregator.Uri, log.Factory(), 10);
+        RoundTask task = await site.NextTaskAsync().WaitAsync(Eventually.Patience);
+
+        SecAggReceipt receipt = await site.SecAgg.SecAggLeaveAsync(new SecAggLeaveRequest { ProtocolVersion = SyntheticSite.Protocol, Round = task.Round, Reason = ForgedReason });
+
+        Assert.True(receipt.Accepted, receipt.Reason);
+        LogEntry left = await log.WaitForAsync("site site-03 left the secure round", Eventually.Patience, "FedFace.Aggregator");
+        AssertHarmless(left.Message);
+        Assert.DoesNotContain(log.Matching("committed model v999"), e => e != left);
+    }
+
     [Theory]
     [InlineData(double.NaN, 10L, 1.0, "mean loss NaN")]
     [InlineData(0.5, -3L, 1.0, "example count -3")]

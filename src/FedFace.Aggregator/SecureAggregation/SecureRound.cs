@@ -194,6 +194,7 @@ public sealed class SecureRound
     /// <summary>The site leaves the round: the stage it leaves no longer waits for it.</summary>
     public SecAggReceipt Leave(string caller, string reason)
     {
+        reason = SiteText.ForLog(reason, SiteText.DefaultMaxLength);
         if (!Configuration.Contains(caller))
         {
             return new SecAggReceipt { Accepted = false, Reason = $"site '{caller}' is not sampled for round {Number}" };
@@ -211,6 +212,8 @@ public sealed class SecureRound
 
     private SecAggReceipt Refuse(string caller, string reason)
     {
+        // A refusal may quote what the site sent; it reaches the log and the round summary.
+        reason = SiteText.ForLog(reason, 500);
         _logger.LogWarning("Round {Round}: refused a message from {Site}: {Reason}", Number, caller, reason);
         lock (_gate)
         {
