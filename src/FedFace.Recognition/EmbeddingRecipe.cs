@@ -11,7 +11,10 @@ namespace FedFace.Recognition;
 public sealed record EmbeddingRecipe
 {
     public required string ModelPath { get; init; }
-    /// <summary>Null when left open (e.g. not given on the command line): then a gallery's recipe decides, else symmetric.</summary>
+    /// <summary>
+    /// Null when left open (e.g. not given on the command line): then the model decides (its metadata or
+    /// <see cref="KnownModels"/>), else a gallery's recipe; <see cref="FaceEmbedding.Open"/> refuses one that contradicts the model.
+    /// </summary>
     public ModelInputNormalization? Normalization { get; init; }
     public bool Flip { get; init; }
     public required DetectorOptions Detector { get; init; }
@@ -30,10 +33,10 @@ public sealed record EmbeddingRecipe
         IntraOpThreads = 1,
     };
 
-    /// <summary>This recipe with what it left open taken from the gallery's recipe, if there is one.</summary>
+    /// <summary>This recipe with what it left open taken from the gallery's recipe, if there is one (still open without).</summary>
     public EmbeddingRecipe WithDefaultsFrom(GalleryRecipe? gallery) => this with
     {
-        Normalization = Normalization ?? (gallery is null ? ModelInputNormalization.Symmetric : ModelInputNormalization.Parse(gallery.Normalization)),
+        Normalization = Normalization ?? (gallery is null ? null : ModelInputNormalization.Parse(gallery.Normalization)),
         Flip = Flip || gallery?.Flip == true,
     };
 
