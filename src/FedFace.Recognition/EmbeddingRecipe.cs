@@ -16,6 +16,11 @@ public sealed record EmbeddingRecipe
     /// <see cref="KnownModels"/>), else a gallery's recipe; <see cref="FaceEmbedding.Open"/> refuses one that contradicts the model.
     /// </summary>
     public ModelInputNormalization? Normalization { get; init; }
+    /// <summary>
+    /// Run with <see cref="Normalization"/> even where it contradicts what the model needs: only for measuring what
+    /// the mismatch costs (the LFW benchmark's variants). The command line never sets it.
+    /// </summary>
+    public bool OverridesModelNeeds { get; init; }
     public bool Flip { get; init; }
     public required DetectorOptions Detector { get; init; }
     public required FacePipelineSettings Alignment { get; init; }

@@ -51,7 +51,7 @@ public sealed class FaceEmbedding : IDisposable
             sha256 = Convert.ToHexStringLower(SHA256.HashData(model));
         }
         ModelNeeds? needs = KnownModels.Of(modelPath, sha256);
-        ModelInputNormalization normalization = ModelNeeds.ResolveNormalization(needs, recipe.Normalization, Path.GetFileName(modelPath));
+        ModelInputNormalization normalization = ModelNeeds.ResolveNormalization(needs, recipe.Normalization, Path.GetFileName(modelPath), recipe.OverridesModelNeeds);
         // The embedder first: a wrong model is the likelier mistake, and it is named before any detector is loaded.
         var embedder = new OnnxFaceEmbedder(modelPath, recipe.EmbedderOptions with { Normalization = normalization, MaxBatchSize = FacesPerInference });
         try

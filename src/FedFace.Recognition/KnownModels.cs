@@ -12,8 +12,9 @@ public sealed record ModelNeeds(ModelCard Card, string Source)
     /// The normalisation to run the model with: what it needs; <paramref name="asked"/> (a flag, or a gallery's recipe)
     /// only for a model that says nothing, and refused when it contradicts what the model needs.
     /// </summary>
+    /// <param name="overrides">take <paramref name="asked"/> even against the model (<see cref="EmbeddingRecipe.OverridesModelNeeds"/>).</param>
     /// <exception cref="ArgumentException">nothing says the normalisation, or <paramref name="asked"/> contradicts the model.</exception>
-    public static ModelInputNormalization ResolveNormalization(ModelNeeds? needs, ModelInputNormalization? asked, string modelName)
+    public static ModelInputNormalization ResolveNormalization(ModelNeeds? needs, ModelInputNormalization? asked, string modelName, bool overrides = false)
     {
         if (needs is null)
         {
@@ -21,12 +22,12 @@ public sealed record ModelNeeds(ModelCard Card, string Source)
                 + "in its metadata, and not a known model): give --normalization symmetric or imagenet");
         }
         ModelInputNormalization needed = needs.Normalization;
-        if (asked is not null && asked != needed)
+        if (asked is not null && asked != needed && !overrides)
         {
             throw new ArgumentException($"{modelName} needs {needed} normalisation ({needs.Source}), but {asked} was asked for "
                 + "(by --normalization or a gallery's recipe): leave --normalization out, or re-enrol the gallery with --replace");
         }
-        return needed;
+        return asked ?? needed;
     }
 }
 
