@@ -15,8 +15,10 @@ public static class EmbeddingOptions
     public static string Usage(FaceSelectionPolicy defaultPolicy, bool qualityGate) => $"""
           --model PATH             the face-embedding model, ONNX (required), e.g. ../shared/models/mobilefacenet_foamliu.onnx
           --normalization symmetric|imagenet
-                                   how the model wants its pixels: symmetric (x − 127.5) / 127.5, FedFace's own models,
-                                   or imagenet (torchvision mean/std), which mobilefacenet_foamliu.onnx was trained with
+                                   how the model wants its pixels: symmetric (x − 127.5) / 127.5 or imagenet (torchvision
+                                   mean/std). Default: what the model says, in its metadata (FedFace's exports) or FedFace's
+                                   table of known models (mobilefacenet_foamliu.onnx: imagenet); a contradicting value is
+                                   refused, and a model that says nothing needs it
           --flip                   embed each face and its mirror image, summed (twice the inference time)
           --policy largest|central which face of several to use (default {EmbeddingRecipe.PolicyName(defaultPolicy)})
         {(qualityGate ? "  --no-quality-gate        use every aligned face (default: blurred, dark, bright, tiny and extreme-pose faces are skipped)\n" : "")}  --detector-model PATH    YuNet ONNX model (default: models/face_detection_yunet_2023mar.onnx in the shared folder)

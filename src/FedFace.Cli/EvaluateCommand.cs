@@ -73,7 +73,7 @@ public sealed class EvaluateCommand : ICliCommand
         IReadOnlyList<LabelledImage> everyImage = allPairs || identification ? lfw.EveryImage() : [];
         string[] paths = [.. lfw.PairImages.Concat(everyImage.Select(i => i.Path)).Distinct()];
 
-        using FaceEmbedding embedding = FaceEmbedding.Open(recipe.WithDefaultsFrom(null));
+        using FaceEmbedding embedding = FaceEmbedding.Open(recipe);
         var progress = new ProgressBar(error, paths.Length, "images", inPlace: !Console.IsErrorRedirected);
         EmbeddedPhotos photos = embedding.EmbedFiles(paths, progress);
         progress.Finish();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using FedFace.Core;
 using FedFace.Evaluation.Identification;
 using FedFace.Recognition;
 using FedFace.Vision;
@@ -17,17 +18,6 @@ public sealed record ProbeAnswer(string Image, ProbeStatus Status, string? Perso
 /// </summary>
 public sealed class IdentifyCommand : ICliCommand
 {
-    /// <summary>
-    /// The all-pairs threshold at FAR 1e-4 of mobilefacenet_foamliu.onnx (imagenet normalisation, central face, no flip)
-    /// on LFW, 0.41118 (accept when above), rounded up: measured by <c>fedface evaluate --all-pairs</c> over all 87.3 million
-    /// pairs of LFW's 13,233 images, where it accepts 97.66% of same-person pairs. FAR 1e-4 rather than 1e-3 (0.339) because
-    /// a probe meets every enrolled template: with N people its chance of being taken for someone grows to about N times
-    /// the pair FAR (on LFW's 1,680-person identification gallery 0.4129 let through 10% of strangers).
-    /// </summary>
-    public const float DefaultThreshold = 0.412f;
-
-    public const string ThresholdSource = "LFW all-pairs FAR 1e-4 for mobilefacenet_foamliu.onnx, imagenet";
-
     public string Name => "identify";
     public string Summary => "who is in these photos: the best matches in a gallery, accepted or \"unknown\" at a threshold";
 
@@ -37,12 +27,12 @@ public sealed class IdentifyCommand : ICliCommand
         options:
           --gallery FILE           a gallery made by fedface enroll
           --top K                  candidates listed per photo (default 5)
-          --threshold T            accept the best candidate when its cosine score is ≥ T (default {DefaultThreshold.ToString("F3", CultureInfo.InvariantCulture)}:
-                                   where pretrained mobilefacenet_foamliu.onnx with imagenet normalisation falsely matches one
-                                   pair of different people in 10,000 and accepts 97.7% of same-person pairs, measured over all
-                                   87.3 million pairs of LFW's 13,233 images by fedface evaluate --all-pairs. A probe meets
-                                   every template, so a gallery of N people takes up to N/10,000 of strangers for someone:
-                                   raise T for large galleries, and measure your own for another model or recipe)
+          --threshold T            accept the best candidate when its cosine score is ≥ T (default: the model's own threshold,
+                                   from its metadata or FedFace's table of known models; a model with none needs --threshold.
+                                   mobilefacenet_foamliu.onnx: {PretrainedMobileFaceNet.VerificationThreshold.ToString("F3", CultureInfo.InvariantCulture)}, where it falsely matches one pair of different
+                                   people in 10,000 and accepts 97.7% of same-person pairs over all 87.3 million pairs of
+                                   LFW's 13,233 images. A probe meets every template, so a gallery of N people takes up to
+                                   N/10,000 of strangers for someone: raise T for large galleries)
           --json                   print the answers as JSON
         {EmbeddingOptions.Usage(FaceSelectionPolicy.Largest, qualityGate: true)}
 
@@ -65,7 +55,6 @@ public sealed class IdentifyCommand : ICliCommand
         {
             throw new UsageException("which photos? (one or more image files)");
         }
-        float threshold = chosenThreshold ?? DefaultThreshold;
 
         Gallery gallery = Gallery.Load(galleryPath);
         GalleryRecipe? galleryRecipe = GalleryRecipe.ReadBeside(galleryPath);
@@ -74,6 +63,7 @@ public sealed class IdentifyCommand : ICliCommand
             error.WriteLine($"warning: {galleryPath} has no {Path.GetFileName(GalleryRecipe.PathFor(galleryPath))}; cannot check its templates were made with this model and normalisation");
         }
         using FaceEmbedding embedding = FaceEmbedding.Open(recipe.WithDefaultsFrom(galleryRecipe));
+        (float threshold, string thresholdSource) = Threshold(chosenThreshold, embedding);
         galleryRecipe?.EnsureComparableWith(GalleryRecipe.Of(embedding), galleryPath);
         if (gallery.Dimension != embedding.EmbeddingSize)
         {
@@ -85,7 +75,6 @@ public sealed class IdentifyCommand : ICliCommand
         progress.Finish();
         ProbeAnswer[] answers = [.. photos.Photos.Select(photo => Answer(gallery, photo, threshold, top))];
 
-        string thresholdSource = chosenThreshold is null ? $"default: {ThresholdSource}" : "--threshold";
         if (json)
         {
             output.WriteLine(JsonSerializer.Serialize(new IdentifyReport(Path.GetFullPath(galleryPath), gallery.Count, threshold, thresholdSource, answers), CliJson.Options));
@@ -105,6 +94,19 @@ public sealed class IdentifyCommand : ICliCommand
             }
         }
         return CommandDispatcher.Success;
+    }
+
+    /// <summary>--threshold, else the model's own (its metadata or the known-model table); a model with none needs --threshold.</summary>
+    private static (float Threshold, string Source) Threshold(float? chosen, FaceEmbedding embedding)
+    {
+        if (chosen is { } given)
+        {
+            return (given, "--threshold");
+        }
+        return embedding.Needs is { Card.VerificationThreshold: { } own } needs
+            ? (own, $"the model's: {needs.Card.ThresholdSource}; from {needs.Source}")
+            : throw new UsageException($"{Path.GetFileName(embedding.ModelPath)} has no verification threshold on record (no {ModelCard.ThresholdKey} in its metadata, "
+                + "and not a known model): give --threshold T, measured for this model (e.g. by fedface evaluate --all-pairs)");
     }
 
     private static ProbeAnswer Answer(Gallery gallery, PhotoEmbedding photo, float threshold, int top)

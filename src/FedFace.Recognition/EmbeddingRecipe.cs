@@ -11,8 +11,16 @@ namespace FedFace.Recognition;
 public sealed record EmbeddingRecipe
 {
     public required string ModelPath { get; init; }
-    /// <summary>Null when left open (e.g. not given on the command line): then a gallery's recipe decides, else symmetric.</summary>
+    /// <summary>
+    /// Null when left open (e.g. not given on the command line): then the model decides (its metadata or
+    /// <see cref="KnownModels"/>), else a gallery's recipe; <see cref="FaceEmbedding.Open"/> refuses one that contradicts the model.
+    /// </summary>
     public ModelInputNormalization? Normalization { get; init; }
+    /// <summary>
+    /// Run with <see cref="Normalization"/> even where it contradicts what the model needs: only for measuring what
+    /// the mismatch costs (the LFW benchmark's variants). The command line never sets it.
+    /// </summary>
+    public bool OverridesModelNeeds { get; init; }
     public bool Flip { get; init; }
     public required DetectorOptions Detector { get; init; }
     public required FacePipelineSettings Alignment { get; init; }
@@ -30,10 +38,10 @@ public sealed record EmbeddingRecipe
         IntraOpThreads = 1,
     };
 
-    /// <summary>This recipe with what it left open taken from the gallery's recipe, if there is one.</summary>
+    /// <summary>This recipe with what it left open taken from the gallery's recipe, if there is one (still open without).</summary>
     public EmbeddingRecipe WithDefaultsFrom(GalleryRecipe? gallery) => this with
     {
-        Normalization = Normalization ?? (gallery is null ? ModelInputNormalization.Symmetric : ModelInputNormalization.Parse(gallery.Normalization)),
+        Normalization = Normalization ?? (gallery is null ? null : ModelInputNormalization.Parse(gallery.Normalization)),
         Flip = Flip || gallery?.Flip == true,
     };
 

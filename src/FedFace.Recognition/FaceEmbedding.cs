@@ -20,32 +20,44 @@ public sealed class FaceEmbedding : IDisposable
     private readonly OnnxFaceEmbedder _embedder;
     private readonly FaceAlignmentPipeline _pipeline;
     private readonly int _threads;
-    private readonly Lazy<string> _modelSha256;
 
-    private FaceEmbedding(OnnxFaceEmbedder embedder, FaceAlignmentPipeline pipeline, int threads)
+    private FaceEmbedding(OnnxFaceEmbedder embedder, FaceAlignmentPipeline pipeline, int threads, string modelSha256, ModelNeeds? needs)
     {
         _embedder = embedder;
         _pipeline = pipeline;
         _threads = threads;
-        _modelSha256 = new(() =>
-        {
-            using FileStream model = File.OpenRead(embedder.ModelPath);
-            return Convert.ToHexStringLower(SHA256.HashData(model));
-        });
+        ModelSha256 = modelSha256;
+        Needs = needs;
     }
 
+    /// <summary>
+    /// Opens the recipe's model with the normalisation it needs (<see cref="ModelNeeds.ResolveNormalization"/>: from its
+    /// metadata or <see cref="KnownModels"/>; the recipe's own only for a model that says nothing) and its detector.
+    /// </summary>
     /// <exception cref="FileNotFoundException">no model file (named in the message).</exception>
     /// <exception cref="InvalidDataException">the model is not a face embedder.</exception>
-    /// <exception cref="ArgumentException">the detector or alignment settings have problems (all named).</exception>
+    /// <exception cref="ArgumentException">the normalisation is unknown or contradicts the model; the detector or alignment settings have problems (all named).</exception>
     public static FaceEmbedding Open(EmbeddingRecipe recipe)
     {
         ArgumentNullException.ThrowIfNull(recipe);
+        string modelPath = Path.GetFullPath(recipe.ModelPath);
+        if (!File.Exists(modelPath))
+        {
+            throw new FileNotFoundException($"face-embedding model not found: {modelPath}", modelPath);
+        }
+        string sha256;
+        using (FileStream model = File.OpenRead(modelPath))
+        {
+            sha256 = Convert.ToHexStringLower(SHA256.HashData(model));
+        }
+        ModelNeeds? needs = KnownModels.Of(modelPath, sha256);
+        ModelInputNormalization normalization = ModelNeeds.ResolveNormalization(needs, recipe.Normalization, Path.GetFileName(modelPath), recipe.OverridesModelNeeds);
         // The embedder first: a wrong model is the likelier mistake, and it is named before any detector is loaded.
-        var embedder = new OnnxFaceEmbedder(recipe.ModelPath, recipe.EmbedderOptions with { MaxBatchSize = FacesPerInference });
+        var embedder = new OnnxFaceEmbedder(modelPath, recipe.EmbedderOptions with { Normalization = normalization, MaxBatchSize = FacesPerInference });
         try
         {
             FaceAlignmentPipeline pipeline = FaceAlignmentPipeline.Create(recipe.Detector, recipe.Alignment, recipe.CacheDirectory, recipe.Threads);
-            return new FaceEmbedding(embedder, pipeline, recipe.Threads);
+            return new FaceEmbedding(embedder, pipeline, recipe.Threads, sha256, needs);
         }
         catch
         {
@@ -55,7 +67,9 @@ public sealed class FaceEmbedding : IDisposable
     }
 
     public string ModelPath => _embedder.ModelPath;
-    public string ModelSha256 => _modelSha256.Value;
+    public string ModelSha256 { get; }
+    /// <summary>What the model needs (normalisation, verification threshold), from its metadata or <see cref="KnownModels"/>; null when nothing says.</summary>
+    public ModelNeeds? Needs { get; }
     public int EmbeddingSize => _embedder.EmbeddingSize;
     public ModelInputNormalization Normalization => _embedder.Options.Normalization;
     public bool Flip => _embedder.Options.FlipTestTimeAugmentation;

@@ -27,13 +27,16 @@ public sealed class EvaluateCommandTests : IDisposable
             """u8.ToArray());
     }
 
+    private CliRun RunEveryProtocol(string outDirectory) =>
+        Fedface.Run(["evaluate", .. Fedface.PretrainedModel, "--pairs", _lfw.PathOf("pairs.txt"), "--lfw", _lfw.PathOf("lfw"),
+            "--out", outDirectory, "--all-pairs", "--identification"]);
+
     [Fact]
     public void RunsEveryProtocolAndWritesTheRocAndTheReport()
     {
         string outDirectory = _lfw.PathOf("out");
 
-        CliRun run = Fedface.Run(["evaluate", .. Fedface.PretrainedModel, "--pairs", _lfw.PathOf("pairs.txt"), "--lfw", _lfw.PathOf("lfw"),
-            "--out", outDirectory, "--all-pairs", "--identification"]);
+        CliRun run = RunEveryProtocol(outDirectory);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("lfw 2-fold verification: 8 pairs (0 with a faceless image)", run.Output);
@@ -59,8 +62,7 @@ public sealed class EvaluateCommandTests : IDisposable
     {
         string outDirectory = _lfw.PathOf("out");
 
-        CliRun run = Fedface.Run(["evaluate", .. Fedface.PretrainedModel, "--pairs", _lfw.PathOf("pairs.txt"), "--lfw", _lfw.PathOf("lfw"),
-            "--out", outDirectory, "--all-pairs", "--identification"]);
+        CliRun run = RunEveryProtocol(outDirectory);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         // 2 impostor pairs per fold, 36 impostor pairs in all, 1 stranger: not one of the FARs asked for is supported.

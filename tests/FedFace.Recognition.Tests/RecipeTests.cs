@@ -28,7 +28,7 @@ public sealed class RecipeTests
     }
 
     [Fact]
-    public void WhatTheRecipeLeavesOpenComesFromTheGalleryElseSymmetric()
+    public void WhatTheRecipeLeavesOpenComesFromTheGalleryElseStaysOpenForTheModelToSay()
     {
         var gallery = new GalleryRecipe("model.onnx", new string('a', 64), 128, "imagenet", Flip: true);
 
@@ -38,7 +38,7 @@ public sealed class RecipeTests
 
         Assert.Equal(ModelInputNormalization.ImageNet, fromGallery.Normalization);
         Assert.True(fromGallery.Flip);
-        Assert.Equal(ModelInputNormalization.Symmetric, withoutGallery.Normalization);
+        Assert.Null(withoutGallery.Normalization);
         Assert.False(withoutGallery.Flip);
         Assert.Equal(ModelInputNormalization.Symmetric, chosen.Normalization);
     }

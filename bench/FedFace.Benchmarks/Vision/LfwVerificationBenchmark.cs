@@ -27,9 +27,9 @@ public static class LfwVerificationBenchmark
         [
             recipe,
             recipe with { Flip = true },
-            recipe with { Normalization = ModelInputNormalization.Symmetric },
+            recipe with { Normalization = ModelInputNormalization.Symmetric, OverridesModelNeeds = true },
             largest,
-            largest with { Normalization = ModelInputNormalization.Symmetric },
+            largest with { Normalization = ModelInputNormalization.Symmetric, OverridesModelNeeds = true },
         ];
         // Each selection's faces are aligned once and embedded by every variant that selects that way.
         var alignedBy = new Dictionary<FaceSelectionPolicy, AlignedPhotos>();

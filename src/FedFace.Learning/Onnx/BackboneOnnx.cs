@@ -17,7 +17,12 @@ public static class BackboneOnnx
     private const long IrVersion = 8;
 
     /// <param name="description">Goes into the file's metadata with the state's hash and architecture.</param>
-    public static void Export(ModelState backbone, string onnxPath, string description = "")
+    /// <param name="card">
+    /// What the model needs (the input normalisation it was trained with; its verification threshold and how that was
+    /// chosen, once measured), written into the metadata so that serving cannot mismatch it. Null for an export whose
+    /// training normalisation is not known here; such a model must then be told its normalisation when served.
+    /// </param>
+    public static void Export(ModelState backbone, string onnxPath, string description = "", ModelCard? card = null)
     {
         ArgumentNullException.ThrowIfNull(backbone);
         BackboneArchitecture architecture = BackboneArchitecture.Of(backbone);
@@ -45,6 +50,7 @@ public static class BackboneOnnx
                 new StringStringEntryProto { Key = "fedface.description", Value = description },
             },
         };
+        model.MetadataProps.Add((card?.ToMetadata() ?? []).Select(entry => new StringStringEntryProto { Key = entry.Key, Value = entry.Value }));
         OnnxModelFile.Write(onnxPath, model);
     }
 
