@@ -139,6 +139,33 @@ public sealed class ConvolutionPathCheckTests(ITestOutputHelper output)
             decision.Checked[0].Layout);
     }
 
+    /// <summary>
+    /// The backbones' first convolution sees the faces in the layout the guard chose, never in a fixed one (run-tests.sh
+    /// runs this once more with FEDFACE_CONV_LAYOUT=contiguous, where a backbone stuck on channels-last fails it).
+    /// </summary>
+    [Theory]
+    [InlineData("mobilefacenet", "conv1.0")]
+    [InlineData("iresnet18", "conv1")]
+    public void The_backbones_convolve_in_the_layout_the_guard_chose(string architecture, string firstConvolutionName)
+    {
+        using Backbones.FaceBackbone backbone = Backbones.BackboneArchitecture.Parse(architecture).Create(seed: 1);
+        var firstConvolution = (TorchSharp.Modules.Conv2d)backbone.named_modules().Single(m => m.name == firstConvolutionName).module;
+        var seen = new List<ConvolutionLayout>();
+        firstConvolution.register_forward_pre_hook((_, input) =>
+        {
+            seen.Add(IsChannelsLast(input) ? ConvolutionLayout.ChannelsLast : ConvolutionLayout.Contiguous);
+            return input;
+        });
+        backbone.eval();
+        using (no_grad())
+        using (Tensor faces = rand(2, 3, 112, 112))
+        using (Tensor embeddings = backbone.call(faces))
+        {
+        }
+
+        Assert.Equal([ConvolutionLayoutGuard.Layout], seen);
+    }
+
     [Fact]
     public void The_CPU_is_named_with_its_AVX512_flags_from_cpuinfo()
     {
