@@ -19,7 +19,7 @@ public sealed class ConvolutionPathCheckTests(ITestOutputHelper output)
         LayoutAgreement agreement = CheckOnThisCpu(ConvolutionLayout.Contiguous);
 
         // Normal float32 rounding must sit far below the tolerance, or a slightly different CPU would fail it.
-        Assert.True(agreement.WorstRelativeError < ConvolutionPathCheck.Tolerance / 20, agreement.ToString());
+        Assert.True(agreement.WorstRelativeError < ConvolutionPathCheck.Tolerance / 10, agreement.ToString());
     }
 
     /// <summary>
@@ -34,11 +34,11 @@ public sealed class ConvolutionPathCheckTests(ITestOutputHelper output)
 
         if (!Avx512InUse())
         {
-            Assert.True(agreement.WorstRelativeError < ConvolutionPathCheck.Tolerance / 20, agreement.ToString());
+            Assert.True(agreement.WorstRelativeError < ConvolutionPathCheck.Tolerance / 10, agreement.ToString());
         }
         else
         {
-            Assert.True(agreement.WorstRelativeError is < ConvolutionPathCheck.Tolerance / 20 or > ConvolutionPathCheck.Tolerance * 10, agreement.ToString());
+            Assert.True(agreement.WorstRelativeError is < ConvolutionPathCheck.Tolerance / 10 or > ConvolutionPathCheck.Tolerance * 10, agreement.ToString());
         }
     }
 
@@ -51,7 +51,7 @@ public sealed class ConvolutionPathCheckTests(ITestOutputHelper output)
 
         Assert.Equal(ConvolutionLayout.Contiguous, decision.Layout);
         Assert.False(decision.Checked[0].Agrees);
-        Assert.True(decision.Checked[0].WorstRelativeError > 100 * ConvolutionPathCheck.Tolerance, decision.Checked[0].ToString());
+        Assert.True(decision.Checked[0].WorstRelativeError > 10 * ConvolutionPathCheck.Tolerance, decision.Checked[0].ToString());
         string line = Assert.Single(lines);
         output.WriteLine(line);
         Assert.DoesNotContain('\n', line);
@@ -224,11 +224,14 @@ public sealed class ConvolutionPathCheckTests(ITestOutputHelper output)
     /// <summary>Channels-last with more than one pixel: the channel stride is 1 (contiguous NCHW has H·W there).</summary>
     private static bool IsChannelsLast(Tensor input) => input.stride(1) == 1 && input.shape[2] * input.shape[3] > 1;
 
-    /// <summary>A quarter of each channel leaks into the next: hundreds of values off, as the faulty kernels left them.</summary>
+    /// <summary>
+    /// A twentieth of each channel leaks into the next: every value off by a little, milder than the faulty kernels
+    /// (whose embeddings were at cosine 0.96-0.98 of the right ones).
+    /// </summary>
     private static Tensor Mix(Tensor result)
     {
         using Tensor rolled = result.roll(1, 1);
-        using Tensor leak = rolled * 0.25;
+        using Tensor leak = rolled * 0.05;
         using (result)
         {
             return result + leak;
