@@ -15,7 +15,8 @@ using Microsoft.Extensions.Options;
 //   from the global model's tensors, so the backbone is chosen here once for the whole federation.
 // fedface-site export-onnx --model FILE.ffm --out FILE.onnx: a global model as ONNX, for serving with ONNX Runtime.
 // Otherwise: run the site worker.
-// Every command builds or trains a network: refuse at once, in one line, on a machine whose convolutions compute wrong.
+// init-model builds a network and the worker trains one: refuse at once, in one line, on a machine whose convolutions
+// compute wrong (or with an unknown FEDFACE_CONV_LAYOUT).
 if (ConvolutionLayoutGuard.FailureAtStart() is { } numericsError)
 {
     Console.Error.WriteLine($"error: {numericsError}");

@@ -19,7 +19,7 @@ public sealed class ConvolutionPathCheckTests(ITestOutputHelper output)
         LayoutAgreement agreement = CheckOnThisCpu(ConvolutionLayout.Contiguous);
 
         // Normal float32 rounding must sit far below the tolerance, or a slightly different CPU would fail it.
-        Assert.True(agreement.WorstRelativeError < ConvolutionPathCheck.Tolerance / 20, agreement.ToString());
+        Assert.True(agreement.WorstRelativeError < ConvolutionPathCheck.Tolerance / 10, agreement.ToString());
     }
 
     /// <summary>
@@ -34,11 +34,11 @@ public sealed class ConvolutionPathCheckTests(ITestOutputHelper output)
 
         if (!Avx512InUse())
         {
-            Assert.True(agreement.WorstRelativeError < ConvolutionPathCheck.Tolerance / 20, agreement.ToString());
+            Assert.True(agreement.WorstRelativeError < ConvolutionPathCheck.Tolerance / 10, agreement.ToString());
         }
         else
         {
-            Assert.True(agreement.WorstRelativeError is < ConvolutionPathCheck.Tolerance / 20 or > ConvolutionPathCheck.Tolerance * 10, agreement.ToString());
+            Assert.True(agreement.WorstRelativeError is < ConvolutionPathCheck.Tolerance / 10 or > ConvolutionPathCheck.Tolerance * 10, agreement.ToString());
         }
     }
 
@@ -51,7 +51,7 @@ public sealed class ConvolutionPathCheckTests(ITestOutputHelper output)
 
         Assert.Equal(ConvolutionLayout.Contiguous, decision.Layout);
         Assert.False(decision.Checked[0].Agrees);
-        Assert.True(decision.Checked[0].WorstRelativeError > 100 * ConvolutionPathCheck.Tolerance, decision.Checked[0].ToString());
+        Assert.True(decision.Checked[0].WorstRelativeError > 10 * ConvolutionPathCheck.Tolerance, decision.Checked[0].ToString());
         string line = Assert.Single(lines);
         output.WriteLine(line);
         Assert.DoesNotContain('\n', line);
@@ -139,6 +139,33 @@ public sealed class ConvolutionPathCheckTests(ITestOutputHelper output)
             decision.Checked[0].Layout);
     }
 
+    /// <summary>
+    /// The backbones' first convolution sees the faces in the layout the guard chose, never in a fixed one (run-tests.sh
+    /// runs this once more with FEDFACE_CONV_LAYOUT=contiguous, where a backbone stuck on channels-last fails it).
+    /// </summary>
+    [Theory]
+    [InlineData("mobilefacenet", "conv1.0")]
+    [InlineData("iresnet18", "conv1")]
+    public void The_backbones_convolve_in_the_layout_the_guard_chose(string architecture, string firstConvolutionName)
+    {
+        using Backbones.FaceBackbone backbone = Backbones.BackboneArchitecture.Parse(architecture).Create(seed: 1);
+        var firstConvolution = (TorchSharp.Modules.Conv2d)backbone.named_modules().Single(m => m.name == firstConvolutionName).module;
+        var seen = new List<ConvolutionLayout>();
+        firstConvolution.register_forward_pre_hook((_, input) =>
+        {
+            seen.Add(IsChannelsLast(input) ? ConvolutionLayout.ChannelsLast : ConvolutionLayout.Contiguous);
+            return input;
+        });
+        backbone.eval();
+        using (no_grad())
+        using (Tensor faces = rand(2, 3, 112, 112))
+        using (Tensor embeddings = backbone.call(faces))
+        {
+        }
+
+        Assert.Equal([ConvolutionLayoutGuard.Layout], seen);
+    }
+
     [Fact]
     public void The_CPU_is_named_with_its_AVX512_flags_from_cpuinfo()
     {
@@ -197,11 +224,14 @@ public sealed class ConvolutionPathCheckTests(ITestOutputHelper output)
     /// <summary>Channels-last with more than one pixel: the channel stride is 1 (contiguous NCHW has H·W there).</summary>
     private static bool IsChannelsLast(Tensor input) => input.stride(1) == 1 && input.shape[2] * input.shape[3] > 1;
 
-    /// <summary>A quarter of each channel leaks into the next: hundreds of values off, as the faulty kernels left them.</summary>
+    /// <summary>
+    /// A twentieth of each channel leaks into the next: every value off by a little, milder than the faulty kernels
+    /// (whose embeddings were at cosine 0.96-0.98 of the right ones).
+    /// </summary>
     private static Tensor Mix(Tensor result)
     {
         using Tensor rolled = result.roll(1, 1);
-        using Tensor leak = rolled * 0.25;
+        using Tensor leak = rolled * 0.05;
         using (result)
         {
             return result + leak;

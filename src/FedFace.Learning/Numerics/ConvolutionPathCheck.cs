@@ -31,10 +31,11 @@ public sealed class UnreliableConvolutionsException(string message) : Exception(
 internal sealed class ConvolutionPathCheck
 {
     /// <summary>
-    /// Largest relative L2 error of any probe tensor. float32 rounding leaves about 1e-6 on this probe; the wrong
-    /// kernels reported 0.2-0.3 (1 − cosine 0.02-0.04). 1e-3 sits two orders of magnitude from both.
+    /// Largest relative L2 error of any probe tensor. float32 rounding leaves up to about 4e-5 on this probe (worst in the
+    /// stem BatchNorm's scale gradient, a sum of 6,272 products a channel); the wrong kernels were off by 0.2-0.3 (embeddings
+    /// at cosine 0.96-0.98, a running variance 27% low). 3e-3 sits well over an order of magnitude from both.
     /// </summary>
-    public const double Tolerance = 1e-3;
+    public const double Tolerance = 3e-3;
 
     private readonly Convolution _float32Convolution;
     private readonly CpuDescription _cpu;

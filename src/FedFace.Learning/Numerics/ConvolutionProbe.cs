@@ -7,8 +7,9 @@ namespace FedFace.Learning.Numerics;
 internal delegate Tensor Convolution(Tensor input, Tensor weight, long stride, long padding, long groups);
 
 /// <summary>
-/// A small network of the layer kinds the backbones use, with the shapes oneDNN chooses its kernels by: a 3-channel
-/// strided stem with PReLU (both backbones), depthwise 3x3 with padding at stride 1 and 2, pointwise expansion and
+/// A small network of the layer kinds the backbones use, with the shapes oneDNN chooses its kernels by: MobileFaceNet's
+/// stem exactly (3 → 64 channels, 3x3, stride 2, on a 112x112 face; where the faulty kernels were first seen) with
+/// IResNet's PReLU, depthwise 3x3 with padding at stride 1 and 2, pointwise expansion and
 /// projection with ReLU/ReLU6 (MobileFaceNet), an IResNet basic block with its strided 1x1 shortcut, an inverted
 /// residual, a global depthwise convolution (GDConv), and BatchNorm in training mode throughout, on a fixed seeded input.
 /// <see cref="Run"/> computes its output and the gradients of a fixed weighting of it with respect to the input and to
@@ -18,7 +19,7 @@ internal delegate Tensor Convolution(Tensor input, Tensor weight, long stride, l
 internal sealed class ConvolutionProbe : IDisposable
 {
     private const int Batch = 2;
-    private const int Side = 32;
+    private const int Side = FedFace.Learning.Backbones.FaceBackbone.InputSize;
     private const ulong Seed = 20;
 
     private readonly Tensor _faces;
@@ -29,9 +30,9 @@ internal sealed class ConvolutionProbe : IDisposable
     {
         using var generator = new Generator(Seed);
         _faces = rand([Batch, 3, Side, Side], ScalarType.Float64, generator: generator) * 2 - 1;
-        AddConvolution("stem", 3, 32, 3, generator, withPReLU: true);
-        AddConvolution("depthwise", 1, 32, 3, generator);
-        AddConvolution("pointwise", 32, 32, 1, generator);
+        AddConvolution("stem", 3, 64, 3, generator, withPReLU: true);
+        AddConvolution("depthwise", 1, 64, 3, generator);
+        AddConvolution("pointwise", 64, 32, 1, generator);
         AddConvolution("block.conv1", 32, 32, 3, generator, withPReLU: true, batchNormBefore: true);
         AddConvolution("block.conv2", 32, 64, 3, generator);
         AddConvolution("block.shortcut", 32, 64, 1, generator);
@@ -39,7 +40,7 @@ internal sealed class ConvolutionProbe : IDisposable
         AddConvolution("expand.depthwise", 1, 128, 3, generator);
         AddConvolution("project", 128, 64, 1, generator);
         AddConvolution("downsample.depthwise", 1, 64, 3, generator);
-        _parameters["gdconv.weight"] = Kaiming([64, 1, 4, 4], generator);
+        _parameters["gdconv.weight"] = Kaiming([64, 1, 7, 7], generator);
         _outputWeighting = randn([Batch, 64], ScalarType.Float64, generator: generator);
     }
 
@@ -62,19 +63,18 @@ internal sealed class ConvolutionProbe : IDisposable
         Tensor Conv(Tensor x, string name, long stride, long padding, long groups = 1) => Bn(convolve(x, w[$"{name}.weight"], stride, padding, groups), name);
 
         Tensor x = ConvolutionLayouts.Arrange(faces, layout);
-        x = functional.prelu(Conv(x, "stem", 2, 1), w["stem.prelu.weight"]);                    // 32 → 16
-        x = functional.relu6(Conv(x, "depthwise", 1, 1, groups: 32));
+        x = functional.prelu(Conv(x, "stem", 2, 1), w["stem.prelu.weight"]);                    // MobileFaceNet's conv1: 112 → 56
+        x = functional.relu6(Conv(x, "depthwise", 2, 1, groups: 64));                           // 56 → 28
         x = functional.relu(Conv(x, "pointwise", 1, 0));
         Tensor body = Bn(x, "block.conv1.before");
         body = functional.prelu(Conv(body, "block.conv1", 1, 1), w["block.conv1.prelu.weight"]);
-        body = Conv(body, "block.conv2", 2, 1);                                                   // 16 → 8
+        body = Conv(body, "block.conv2", 2, 1);                                                   // 28 → 14
         x = body + Conv(x, "block.shortcut", 2, 0);
         Tensor hidden = functional.relu6(Conv(x, "expand", 1, 0));
         hidden = functional.relu6(Conv(hidden, "expand.depthwise", 1, 1, groups: 128));
         x = x + Conv(hidden, "project", 1, 0);
-        x = functional.relu6(Conv(x, "downsample.depthwise", 2, 1, groups: 64));                 // 8 → 4
-        Tensor output = convolve(x, w["gdconv.weight"], 1, 0, 64).flatten(1);                   // 4 → 1
-
+        x = functional.relu6(Conv(x, "downsample.depthwise", 2, 1, groups: 64));                 // 14 → 7
+        Tensor output = convolve(x, w["gdconv.weight"], 1, 0, 64).flatten(1);                   // GDConv: 7 → 1
         Tensor loss = (output * _outputWeighting.to(precision)).sum();
         loss.backward();
         return [Values(output), Values(faces.grad!), .. w.Values.Select(p => Values(p.grad!))];
