@@ -44,7 +44,7 @@ public sealed class FederationEndToEndTests : IDisposable
         Federation federation = await RunFederationAsync(rounds: 2, options => options.SecureAggregation = secure, requireSecureAggregation: true);
 
         Assert.All(federation.Agents, a => Assert.Equal(2, a.RoundsAccepted));
-        Assert.All(federation.Summaries.Values, s => Assert.Equal("3→3→3→3", s.SecureAggregation?.Survivors));
+        Assert.All(federation.Summaries.Values, s => Assert.Equal("3→3→3→3→3", s.SecureAggregation?.Survivors));
         // One quantization step of the weighted mean: CoordinateBound / ⌊(2³¹ − 1) / (sites · MaxWeightPerSite)⌋.
         double step = secure.CoordinateBound / (int.MaxValue / (3 * secure.MaxWeightPerSite));
         federation.AssertEachRoundIsPreviousPlusWeightedMeanOfWhatWasSent(tolerance: _ => step);

@@ -90,6 +90,7 @@ public static class SecAggBenchRound
         }
 
         SecAggRoundReport report = runner.Run(EncodedInput);
+        double quorumCheckSeconds = QuorumCheckSeconds(keys, configuration.SignatureQuorum);
         SecAggResult result = report.Result;
         bool exact = result.TotalWeight == unchecked((int)expected[^1])
             && result.QuantizedWeightedSum.AsSpan().SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.Cast<uint, int>(expected.AsSpan(0, plan.Dimension)));
@@ -98,21 +99,45 @@ public static class SecAggBenchRound
         double maxError = 0;
         for (int i = 0; i < plainMean.Length; i++) maxError = Math.Max(maxError, Math.Abs((double)secureMean[i] - plainMean[i]));
 
-        return Figures(plan, configuration, report, dropped, exact, maxError, plainFoldSeconds, encodeSeconds, Stopwatch.GetElapsedTime(wallStart).TotalSeconds);
+        return Figures(plan, configuration, report, dropped, exact, maxError, plainFoldSeconds, encodeSeconds, quorumCheckSeconds,
+            Stopwatch.GetElapsedTime(wallStart).TotalSeconds);
+    }
+
+    /// <summary>
+    /// What checking the unmask request's signatures costs a site (inside its unmask stage): verifying a quorum of ECDSA
+    /// P-256 signatures by distinct sites, timed here on as many of the round's keys (the cost does not depend on what
+    /// was signed).
+    /// </summary>
+    private static double QuorumCheckSeconds(Dictionary<string, ECDsa> keys, int quorum)
+    {
+        byte[] payload = RandomNumberGenerator.GetBytes(256);
+        var ring = new SiteKeyRing(keys);
+        (string Site, byte[] Signature)[] signed = [.. keys.Take(quorum).Select(e => (e.Key, SiteKeyRing.Signer(e.Value)(payload)))];
+        long start = Stopwatch.GetTimestamp();
+        foreach ((string site, byte[] signature) in signed)
+        {
+            if (!ring.Verify(site, payload, signature, out string reason)) throw new InvalidOperationException(reason);
+        }
+        return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
     private static RoundFigures Figures(RoundPlan plan, RoundConfiguration configuration, SecAggRoundReport report, Dictionary<SecAggStage, int> dropped,
-        bool exact, double maxError, double plainFoldSeconds, IReadOnlyDictionary<string, double> encodeSeconds, double wallSeconds)
+        bool exact, double maxError, double plainFoldSeconds, IReadOnlyDictionary<string, double> encodeSeconds, double quorumCheckSeconds, double wallSeconds)
     {
-        // The typical full participant: the median, by bytes sent, of the sites that answered all four stages.
+        // The typical full participant: the median, by bytes sent, of the sites that answered all five stages.
         string[] complete = [.. report.Result.Contributors.Where(s => report.SiteCosts.ContainsKey((s, SecAggStage.Unmask)))];
         string typical = complete.OrderBy(report.BytesSentBy).ThenBy(s => s, StringComparer.Ordinal).ElementAt(complete.Length / 2);
-        SecAggStage[] stages = [SecAggStage.AdvertiseKeys, SecAggStage.ShareKeys, SecAggStage.MaskedInput, SecAggStage.Unmask];
+        SecAggStage[] stages = [SecAggStage.AdvertiseKeys, SecAggStage.ShareKeys, SecAggStage.MaskedInput, SecAggStage.ConsistencyCheck, SecAggStage.Unmask];
         double Median(IEnumerable<double> values) => Comparison.Median(values);
         double[] maskSeconds = [.. complete.Select(s => report.SiteCosts[(s, SecAggStage.MaskedInput)].Seconds)];
         double[] clientSeconds = [.. complete.Select(s => stages.Sum(stage => report.SiteCosts[(s, stage)].Seconds) + encodeSeconds[s])];
         double serverSeconds = report.ServerSeconds.Values.Sum();
         long sent = report.BytesSentBy(typical);
+        // The round's critical path as the overhead ratio counts it (server + one median site, sites in parallel), with and
+        // without the consistency check's work: the server's stage 3, a site's stage 3 (one signature) and the quorum check.
+        double checkServerSeconds = report.ServerSeconds[SecAggStage.ConsistencyCheck];
+        double checkSiteSeconds = Median(complete.Select(s => report.SiteCosts[(s, SecAggStage.ConsistencyCheck)].Seconds)) + quorumCheckSeconds;
+        double roundSeconds = serverSeconds + Median(clientSeconds);
         return new RoundFigures(
             Sites: plan.Sites,
             Dimension: plan.Dimension,
@@ -139,7 +164,11 @@ public static class SecAggBenchRound
             WireExpansion: Math.Round(sent / (4.0 * plan.Dimension), 4),
             ClientParallelism: plan.ClientParallelism,
             MaskThreads: plan.MaskThreads,
-            WallSeconds: Math.Round(wallSeconds, 1));
+            WallSeconds: Math.Round(wallSeconds, 1),
+            SignatureQuorum: configuration.SignatureQuorum,
+            ConsistencyCheckServerMs: Ms(checkServerSeconds),
+            ConsistencyCheckSiteMsMedian: Ms(checkSiteSeconds),
+            ConsistencyCheckRoundTimeRatio: Math.Round(roundSeconds / (roundSeconds - checkServerSeconds - checkSiteSeconds), 4));
     }
 
     private static Dictionary<SecAggStage, int> PlanDropouts(RoundPlan plan, RoundConfiguration configuration, InProcessSecAggRound runner)
@@ -172,4 +201,5 @@ public sealed record RoundFigures(int Sites, int Dimension, int NeighbourCount, 
     double MaxAbsErrorVsPlain, bool ExactSumEqual, int Contributors, Dictionary<string, int> DroppedBeforeStage, int Refusals, int Rejections,
     double ServerMs, Dictionary<string, double> ServerMsPerStage, double PlainFedAvgFoldMs, double ClientEncodeMsMedian, double ClientMaskMsMedian,
     double ClientAllStagesMsMedian, Dictionary<string, long> TypicalSiteBytesSentPerStage, Dictionary<string, long> TypicalSiteBytesReceivedPerStage,
-    long TypicalSiteBytesSent, long PlainFloat32UploadBytes, double WireExpansion, int ClientParallelism, int MaskThreads, double WallSeconds);
+    long TypicalSiteBytesSent, long PlainFloat32UploadBytes, double WireExpansion, int ClientParallelism, int MaskThreads, double WallSeconds,
+    int SignatureQuorum, double ConsistencyCheckServerMs, double ConsistencyCheckSiteMsMedian, double ConsistencyCheckRoundTimeRatio);

@@ -37,7 +37,8 @@ public static class SecureAggregationBenchmark
             RoundFigures figures = SecAggBenchRound.Run(plan);
             Console.WriteLine($"  k = {figures.NeighbourCount}, t = {figures.Threshold}; exact sum {(figures.ExactSumEqual ? "equal" : "DIFFERENT")} over "
                 + $"{figures.Contributors} contributors; max |secure − plain| {figures.MaxAbsErrorVsPlain:g3} (bound {figures.ErrorBound:g3}); "
-                + $"server {figures.ServerMs} ms, plain fold {figures.PlainFedAvgFoldMs} ms, site masking {figures.ClientMaskMsMedian} ms; {figures.WallSeconds} s");
+                + $"server {figures.ServerMs} ms, plain fold {figures.PlainFedAvgFoldMs} ms, site masking {figures.ClientMaskMsMedian} ms; "
+                + $"consistency check x{figures.ConsistencyCheckRoundTimeRatio} round time; {figures.WallSeconds} s");
             runs[label] = figures;
             return figures;
         }

@@ -83,17 +83,17 @@ public static class SecureAggregationCommand
             ClientMaskMs: new ClientMaskFigures(hundred.ClientMaskMsMedian, hundred.Dimension, hundred.NeighbourCount, hundred.Threshold, Environment.ProcessorCount,
                 hundred.ClientEncodeMsMedian, hundred.ClientAllStagesMsMedian,
                 "median over the 100-site round's full participants of SecAggClient.MaskInput: decrypt k share pairs, k X25519 agreements, expand and add "
-                + "k + 1 masks of 1.2M words (both cores), SHA-256 and ECDSA signature; encode (clip + stochastic quantization) and all four stages reported beside it"),
+                + "k + 1 masks of 1.2M words (both cores), SHA-256 and ECDSA signature; encode (clip + stochastic quantization) and all five stages reported beside it"),
             ServerUnmaskMs100Sites: hundred.ServerMsPerStage[nameof(SecAggStage.Unmask)],
-            ServerUnmaskDefinition: "100 sites, 10 of them dropping after sharing keys: stage 3 on the server — receive 90 sites' revealed shares, rebuild 90 "
+            ServerUnmaskDefinition: "100 sites, 10 of them dropping after sharing keys: the unmask stage on the server — receive 90 sites' revealed shares, rebuild 90 "
                 + "self-mask seeds and 10 mask keys, regenerate and remove every self mask and every pairwise mask a survivor shared with a dropped site, decode",
             WireExpansion: hundred.WireExpansion,
-            WireExpansionDefinition: "bytes the median full participant of the 100-site round sends over all four stages (serialised messages) / 4 x 1.2M "
+            WireExpansionDefinition: "bytes the median full participant of the 100-site round sends over all five stages (serialised messages) / 4 x 1.2M "
                 + "bytes of a plain float32 upload of the same delta; the masked vector is one uint32 per element plus the weight",
             RoundOverheadRatio100Sites: new OverheadFigures(Math.Round(serverOnly, 2), Math.Round((hundred.ServerMs + oneSiteMs) / hundred.PlainFedAvgFoldMs, 2),
                 hundred.ServerMs, oneSiteMs, hundred.PlainFedAvgFoldMs, Math.Round(noDropout.ServerMs / noDropout.PlainFedAvgFoldMs, 2),
                 SecureAggregationBenchmark.OverheadTarget, serverOnly <= SecureAggregationBenchmark.OverheadTarget,
-                "server_only = server compute of the secure round (all four stages: verifying, routing, folding masked inputs, unmasking) / plain FedAvg fold "
+                "server_only = server compute of the secure round (all five stages: verifying, routing, folding masked inputs, unmasking) / plain FedAvg fold "
                 + "(FedAvgAccumulator.Fold) of the same contributors' deltas; server_plus_one_site adds the median site's compute over all stages (sites work in "
                 + "parallel, so one site's time is on the round's critical path); server_only_without_dropout is server_only for the same 100 sites with "
                 + "nobody dropping (runs[\"100-no-dropout\"]). Local training, which dwarfs both, is not counted."),
@@ -114,6 +114,9 @@ public static class SecureAggregationCommand
         Console.WriteLine($"site masking of 1.2M elements with k = {client.NeighbourCount}: {client.Median} ms (encode {client.EncodeMedian} ms, all stages {client.AllStagesMedian} ms)");
         Console.WriteLine($"server unmask, 100 sites, 10% dropout: {report.ServerUnmaskMs100Sites} ms");
         Console.WriteLine($"wire expansion: x{report.WireExpansion} a plain float32 upload");
+        RoundFigures hundred = report.Runs["100"];
+        Console.WriteLine($"consistency check, 100 sites: round time x{hundred.ConsistencyCheckRoundTimeRatio} with it vs without (server "
+            + $"{hundred.ConsistencyCheckServerMs} ms, median site {hundred.ConsistencyCheckSiteMsMedian} ms for {hundred.SignatureQuorum} signatures)");
         OverheadFigures overhead = report.RoundOverheadRatio100Sites;
         Console.WriteLine($"round overhead, 100 sites: server x{overhead.ServerOnly} plain fold ({overhead.ServerMs} ms vs {overhead.PlainFedAvgFoldMs} ms), "
             + $"with one site x{overhead.ServerPlusOneSite}; without dropout x{overhead.ServerOnlyWithoutDropout} (target {overhead.Target}: {(overhead.Met ? "met" : "not met")})");

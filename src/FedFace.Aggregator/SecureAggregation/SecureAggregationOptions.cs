@@ -39,6 +39,22 @@ public sealed class SecureAggregationOptions
         MaxWeightPerSite = MaxWeightPerSite,
     };
 
+    /// <summary>Why rounds of <paramref name="sites"/> sites cannot meet DropoutTolerance and CorruptFraction together, or null.</summary>
+    private string? ThreatModelProblem(int sites)
+    {
+        SecAggSettings settings = ToSettings();
+        if (settings.Problems().Count > 0) return null; // reported on their own
+        try
+        {
+            settings.NeighbourhoodFor(sites);
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return $"at Aggregator:MinSites = {sites}, {e.Message}";
+        }
+    }
+
     /// <summary>Every problem with the settings, as sentences naming them under <paramref name="section"/>; none when disabled.</summary>
     public IEnumerable<string> Problems(string section, int minSites, int roundDeadlineSeconds)
     {
@@ -53,6 +69,10 @@ public sealed class SecureAggregationOptions
         if (minSites < RoundConfiguration.MinimumSites)
         {
             yield return $"{section}: secure aggregation needs at least {RoundConfiguration.MinimumSites} sites a round; raise Aggregator:MinSites from {minSites}";
+        }
+        else if (ThreatModelProblem(minSites) is string threat)
+        {
+            yield return $"{section}: {threat}";
         }
         foreach ((string name, int seconds) in new[] { ("AdvertiseKeysSeconds", AdvertiseKeysSeconds), ("ShareKeysSeconds", ShareKeysSeconds),
             ("ConsistencyCheckSeconds", ConsistencyCheckSeconds), ("UnmaskSeconds", UnmaskSeconds) })

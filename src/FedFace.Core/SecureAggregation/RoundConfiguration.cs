@@ -76,12 +76,14 @@ public sealed class RoundConfiguration
     public int SignatureQuorum => (SiteIds.Count + CorruptSites) / 2 + 1;
 
     /// <summary>
-    /// Corrupt sites colluding with the server that cannot unmask a single honest input: with one survivor set for all
-    /// honest sites, the server must get t shares of the same secret from corrupt neighbours alone. On the complete graph
-    /// that is exactly t − 1 (every site neighbours them all); on a sparse graph the C it was sized for, which leave every
-    /// site fewer than t corrupt neighbours except with the configured failure probability.
+    /// Corrupt sites colluding with the server that cannot unmask a single honest input. Two bounds: honest sites must all
+    /// reveal by one survivor set, which the quorum guarantees while two quorums share more signers than there are corrupt
+    /// sites (2Q − n − 1 of them at most); and with one set the server must get t shares of one secret from corrupt
+    /// neighbours alone — on the complete graph t − 1 withstood exactly (every site neighbours them all), on a sparse graph
+    /// the C it was sized for (every site has fewer than t corrupt neighbours except with the configured failure probability).
     /// </summary>
-    public int ColludersWithstood => NeighbourCount == SiteIds.Count - 1 ? Threshold - 1 : CorruptSites;
+    public int ColludersWithstood =>
+        Math.Min(NeighbourCount == SiteIds.Count - 1 ? Threshold - 1 : CorruptSites, 2 * SignatureQuorum - SiteIds.Count - 1);
 
     /// <summary>SHA-256 of <see cref="ToBytes"/>, signed by every site with its keys.</summary>
     public byte[] Digest { get; }

@@ -6,7 +6,7 @@ namespace FedFace.Core.SecureAggregation;
 /// The server's side of one secure-aggregation round. For each stage the caller passes every message that
 /// arrives to <c>Receive</c> (each is accepted or rejected with a reason naming the site), and when all the
 /// awaited sites have answered or its deadline passes, calls that stage's <c>Close</c> method: the sites that
-/// answered are the stage's survivors, and it returns the next stage's requests (or, after stage 3, the
+/// answered are the stage's survivors, and it returns the next stage's requests (or, after stage 4, the
 /// result). With too few survivors a <c>Close</c> throws <see cref="SecAggAbortedException"/> and nothing
 /// is produced. It sees only uint32 vectors and ids: never a site's input. Thread-safe.
 /// </summary>

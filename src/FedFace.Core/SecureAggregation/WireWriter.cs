@@ -152,7 +152,8 @@ internal sealed class WireReader(byte[] bytes, string message)
 /// <summary>Type tags of the messages, and the format version every message carries after its tag.</summary>
 internal static class WireFormat
 {
-    public const byte Version = 1;
+    /// <summary>2: the configuration carries the corrupt-site count, and the consistency check's messages exist.</summary>
+    public const byte Version = 2;
     public const byte RoundConfiguration = 1;
     public const byte KeyAdvertisement = 2;
     public const byte ShareKeysRequest = 3;
