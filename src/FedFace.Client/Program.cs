@@ -1,4 +1,5 @@
 using FedFace.Client;
+using FedFace.Core;
 using FedFace.Core.Storage;
 using FedFace.Learning;
 using FedFace.Learning.Backbones;
@@ -13,7 +14,8 @@ using Microsoft.Extensions.Options;
 //   writes the version-0 global model for an aggregator's Aggregator:InitialModelPath, randomly initialised or imported
 //   from a BN-folded MobileFaceNet ONNX file (e.g. the pretrained mobilefacenet_foamliu.onnx). Sites build their network
 //   from the global model's tensors, so the backbone is chosen here once for the whole federation.
-// fedface-site export-onnx --model FILE.ffm --out FILE.onnx: a global model as ONNX, for serving with ONNX Runtime.
+// fedface-site export-onnx --model FILE.ffm --out FILE.onnx --normalization symmetric|imagenet [--threshold T
+//   --threshold-source TEXT]: a global model as ONNX, for serving with ONNX Runtime, stamped with what serving needs.
 // Otherwise: run the site worker.
 // init-model builds a network and the worker trains one: refuse at once, in one line, on a machine whose convolutions
 // compute wrong (or with an unknown FEDFACE_CONV_LAYOUT).
@@ -35,17 +37,7 @@ if (args.Length > 0 && args[0] == "init-model")
 }
 if (args.Length > 0 && args[0] == "export-onnx")
 {
-    string? input = ArgumentAfter(args, "--model");
-    string? output = ArgumentAfter(args, "--out");
-    if (input is null || output is null)
-    {
-        Console.Error.WriteLine("usage: fedface-site export-onnx --model global-v000005.ffm --out model.onnx");
-        return 2;
-    }
-    (var model, long version) = ModelFile.Read(input);
-    BackboneOnnx.Export(model, output, $"FedFace global model v{version} from {Path.GetFileName(input)}");
-    Console.WriteLine($"wrote {output}: global model v{version}, BatchNorm folded, sha256 of the backbone {model.ComputeSha256Hex()}");
-    return 0;
+    return ExportOnnx(args);
 }
 
 // appsettings.json ships next to the binary; relative paths in settings still resolve from the working directory.
@@ -88,4 +80,40 @@ static string? ArgumentAfter(string[] args, string name)
 {
     int index = Array.IndexOf(args, name);
     return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}
+
+// The file carries the normalisation the federation trained with (and a measured threshold, when there is one), so that
+// serving it cannot mismatch them: the .ffm model does not know them, so the operator says them here, once.
+static int ExportOnnx(string[] args)
+{
+    const string Usage = "usage: fedface-site export-onnx --model global-v000005.ffm --out model.onnx --normalization symmetric|imagenet "
+        + "[--threshold T --threshold-source \"how T was chosen\"]";
+    string? input = ArgumentAfter(args, "--model"), output = ArgumentAfter(args, "--out"), normalization = ArgumentAfter(args, "--normalization");
+    string? thresholdText = ArgumentAfter(args, "--threshold"), thresholdSource = ArgumentAfter(args, "--threshold-source");
+    string? problem = input is null || output is null ? "--model and --out are required"
+        : normalization is not ("symmetric" or "imagenet") ? "--normalization must say how the federation scaled its pixels: symmetric or imagenet"
+        : (thresholdText is null) != (thresholdSource is null) ? "--threshold and --threshold-source go together"
+        : thresholdText is not null && !(float.TryParse(thresholdText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float t) && t is >= -1 and <= 1)
+            ? $"--threshold '{thresholdText}' is not a cosine threshold from -1 to 1"
+        : null;
+    if (problem is not null)
+    {
+        Console.Error.WriteLine($"fedface-site: {problem}; {Usage}");
+        return 2;
+    }
+    float? threshold = thresholdText is null ? null : float.Parse(thresholdText, System.Globalization.CultureInfo.InvariantCulture);
+    ModelState model;
+    long version;
+    try
+    {
+        (model, version) = ModelFile.Read(input!);
+    }
+    catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"fedface-site: cannot read the model {input}: {e.Message}");
+        return 1;
+    }
+    BackboneOnnx.Export(model, output!, $"FedFace global model v{version} from {Path.GetFileName(input)}", new ModelCard(normalization!, threshold, thresholdSource));
+    Console.WriteLine($"wrote {output}: global model v{version}, BatchNorm folded, {normalization} input, sha256 of the backbone {model.ComputeSha256Hex()}");
+    return 0;
 }
