@@ -13,7 +13,7 @@ public sealed class FederationService(RoundCoordinator coordinator, UploadStream
     public override Task<JoinReply> Join(JoinRequest request, ServerCallContext context)
     {
         RequireProtocol(request.ProtocolVersion);
-        return Task.FromResult(coordinator.Join(SiteIdentity.Of(context)));
+        return Task.FromResult(coordinator.Join(SiteIdentity.Of(context), (long)Math.Min(request.DeclaredFaces, long.MaxValue)));
     }
 
     public override Task<TaskReply> GetTask(TaskRequest request, ServerCallContext context)

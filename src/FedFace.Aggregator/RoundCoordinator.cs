@@ -31,6 +31,7 @@ public sealed class RoundCoordinator
     private readonly Random _sampler;
     private readonly object _gate = new();
     private readonly SortedSet<string> _joinedSites = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _declaredFaces = new(StringComparer.Ordinal);
     private readonly SiteLiveness _liveness;
     private TaskCompletionSource _siteJoined = NewSignal();
     private PublishedModel _published = null!;
@@ -203,11 +204,16 @@ public sealed class RoundCoordinator
         return PublishedModel.Sign(model, state.ModelVersion, state.CommittedRound, _signer);
     }
 
-    public JoinReply Join(string siteId)
+    /// <param name="declaredFaces">The faces the site said it trains on (0: not said); bounds its updates' example counts.</param>
+    public JoinReply Join(string siteId, long declaredFaces = 0)
     {
         lock (_gate)
         {
             RecordContact(siteId);
+            if (declaredFaces > 0)
+            {
+                _declaredFaces[siteId] = declaredFaces;
+            }
             if (_joinedSites.Add(siteId))
             {
                 _logger.LogInformation("Site {Site} joined ({Count} sites)", siteId, _joinedSites.Count);
@@ -321,8 +327,23 @@ public sealed class RoundCoordinator
         lock (_gate)
         {
             return CheckAgainstRound(siteId, header)
-                ?? UpdateValidator.CheckDeclaredLayout(header.Tensors, header.DataBytes, header.ExampleCount, _options.MaxExampleCount, _published.Model);
+                ?? UpdateValidator.CheckDeclaredLayout(header.Tensors, header.DataBytes, header.ExampleCount, _options.MaxExampleCount, _published.Model)
+                ?? CheckAgainstDeclaredFaces(siteId, header.ExampleCount);
         }
+    }
+
+    /// <summary>A site that said at joining how many faces it holds counts at most those faces once per local epoch.</summary>
+    private Rejection? CheckAgainstDeclaredFaces(string siteId, long exampleCount)
+    {
+        if (!_declaredFaces.TryGetValue(siteId, out long faces))
+        {
+            return null;
+        }
+        long epochs = Math.Max(1, _round!.Task.Training?.LocalEpochs ?? 1);
+        return exampleCount > faces * epochs
+            ? new Rejection(RejectionCode.BadExampleCount,
+                $"the update counts {exampleCount} examples, more than the {faces} faces the site declared at joining times {epochs} local epochs")
+            : null;
     }
 
     /// <summary>Cancelled when <paramref name="round"/> closes (already, if it is not the open round): uploads for it are cut then.</summary>

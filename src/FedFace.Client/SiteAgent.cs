@@ -87,8 +87,9 @@ public sealed class SiteAgent : IDisposable
     private async Task RunUntilFinishedAsync(CancellationToken cancellationToken)
     {
         Federation.FederationClient client = _connection.Client;
-        JoinReply joined = await _retry.ExecuteAsync(async ct =>
-            await client.JoinAsync(new JoinRequest { ProtocolVersion = ProtocolVersion, ClientVersion = "fedface-site/1" }, cancellationToken: ct), cancellationToken);
+        SiteData data = _data ??= _loadData(cancellationToken);
+        var join = new JoinRequest { ProtocolVersion = ProtocolVersion, ClientVersion = "fedface-site/1", DeclaredFaces = (ulong)data.Examples };
+        JoinReply joined = await _retry.ExecuteAsync(async ct => await client.JoinAsync(join, cancellationToken: ct), cancellationToken);
         _logger.LogInformation("Joined federation {Federation} as {Site}", joined.FederationName, joined.SiteId);
         ModelSignatureVerifier modelVerifier = _connection.ModelVerifier(joined.FederationName);
         while (!cancellationToken.IsCancellationRequested)
