@@ -4,9 +4,6 @@ using Grpc.Core;
 
 namespace FedFace.Client;
 
-/// <summary>A fault retrying cannot fix, already said in one line an operator can act on (such as data the site lacks).</summary>
-public sealed class FatalSiteException(string message) : Exception(message);
-
 /// <summary>What ended a site's run, as the one line its operator reads before the process exits non-zero.</summary>
 public static class SiteFailure
 {

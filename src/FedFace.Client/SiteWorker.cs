@@ -24,8 +24,10 @@ public sealed class SiteWorker(IOptions<SiteOptions> options, ILoggerFactory log
         }
         try
         {
-            SiteData data = await Task.Run(() => LoadData(site, stoppingToken), stoppingToken);
-            using var agent = new SiteAgent(site, _ => data, loggerFactory);
+            SiteData? data = null;
+            // The agent checks this site's certificate as it is made: a wrong one is said before a long alignment, not after.
+            using var agent = new SiteAgent(site, _ => data!, loggerFactory);
+            data = await Task.Run(() => LoadData(site, stoppingToken), stoppingToken);
             await agent.RunAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -26,13 +26,14 @@ public sealed class SiteExitTests(TestFederation federation, ITestOutputHelper o
     }
 
     [Fact]
-    public async Task A_site_with_a_certificate_of_another_federation_exits_1_with_one_line()
+    public async Task A_site_with_a_certificate_of_another_federation_exits_1_with_one_line_before_aligning_its_faces()
     {
         SiteRun run = await RunTwoPeopleSiteAsync(
             $"--Site:CertificatePath={federation.OtherPki.SiteCertificate("site-01")}", $"--Site:KeyPath={federation.OtherPki.SiteKey("site-01")}");
 
         Assert.Equal(1, run.ExitCode);
         AssertOneFatalLine(run, "would be refused by the aggregator");
+        Assert.DoesNotContain(run.Lines, l => l.StartsWith("Site data:", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -66,11 +67,21 @@ public sealed class SiteExitTests(TestFederation federation, ITestOutputHelper o
     [Fact]
     public async Task A_site_whose_settings_are_wrong_exits_2_naming_each_setting()
     {
-        SiteRun run = await RunTwoPeopleSiteAsync("--Site:AggregatorUrl=http://plain.example", "--Site:KeyPath=/nowhere/site.key");
+        SiteRun run = await RunTwoPeopleSiteAsync("--Site:AggregatorUrl=http://plain.example", "--Site:KeyPath=/nowhere/site.key", "--Site:GiveUpAfterSeconds=0");
 
         Assert.Equal(2, run.ExitCode);
         AssertOneFatalLine(run, "Site:AggregatorUrl must be an https URL, got 'http://plain.example'");
         AssertOneFatalLine(run, "Site:KeyPath '/nowhere/site.key' does not exist");
+        AssertOneFatalLine(run, "Site:GiveUpAfterSeconds must be a number of seconds > 0 (or unset: never give up), got 0");
+    }
+
+    [Fact]
+    public async Task A_site_whose_setting_is_not_of_its_type_exits_2_naming_the_setting()
+    {
+        SiteRun run = await RunTwoPeopleSiteAsync("--Site:GiveUpAfterSeconds=soon");
+
+        Assert.Equal(2, run.ExitCode);
+        AssertOneFatalLine(run, "'Site:GiveUpAfterSeconds'");
     }
 
     /// <summary>site-01 with the faces of two people, its settings overridden by <paramref name="overrides"/>; it fails before dialling.</summary>
