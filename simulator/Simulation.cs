@@ -93,6 +93,7 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
                 aggregatorOptions.RoundDeadlineSeconds = options.RoundDeadlineSeconds;
                 aggregatorOptions.WaitRetryMilliseconds = 200;
                 aggregatorOptions.SamplingSeed = options.Seed;
+                aggregatorOptions.DeterministicSampling = true; // a simulation repeats from its seed
                 aggregatorOptions.Training = options.TrainingSettings();
                 aggregatorOptions.ServerOptimizer = options.ServerOptimizerSettings();
                 aggregatorOptions.DifferentialPrivacy = options.DifferentialPrivacySettings();

@@ -28,7 +28,7 @@ public sealed class RoundCoordinator
     private readonly SecureRounds _secureRounds;
     private readonly ILogger<RoundCoordinator> _logger;
     private readonly TimeProvider _time;
-    private readonly Random _sampler;
+    private readonly SiteSampler _sampler;
     private readonly object _gate = new();
     private readonly SortedSet<string> _joinedSites = new(StringComparer.Ordinal);
     private readonly SiteLiveness _liveness;
@@ -48,7 +48,7 @@ public sealed class RoundCoordinator
         _secureRounds = secureRounds;
         _logger = logger;
         _time = time;
-        _sampler = new Random(_options.SamplingSeed);
+        _sampler = _options.DeterministicSampling ? SiteSampler.Seeded(_options.SamplingSeed) : SiteSampler.Secure();
         _liveness = new SiteLiveness(TimeSpan.FromSeconds(_options.SiteTimeoutSeconds));
         LoadCommittedState();
     }
@@ -523,7 +523,7 @@ public sealed class RoundCoordinator
         {
             IReadOnlyList<string> live = LiveSites();
             int wanted = Math.Max(_options.MinSites, (int)Math.Ceiling(_options.SampleFraction * live.Count));
-            string[] sampled = live.OrderBy(_ => _sampler.Next()).Take(wanted).Order(StringComparer.Ordinal).ToArray();
+            string[] sampled = _sampler.Sample(live, wanted);
             long number = _nextRound;
             DpRoundPlan? plan = null;
             if (_privacy is not null)

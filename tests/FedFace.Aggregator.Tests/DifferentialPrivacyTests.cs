@@ -96,10 +96,11 @@ public sealed class DifferentialPrivacyTests(TestFederation federation, ITestOut
             TotalRounds = 3,
             DifferentialPrivacy = privacy,
         };
+        // Two sites, k = 2: each is protected by the other's share alone, z·√(1/2).
         var oneRound = new RdpAccountant();
-        oneRound.Compose(1.0, 1.0);
+        oneRound.Compose(1.0, Math.Sqrt(0.5));
         var twoRounds = new RdpAccountant();
-        twoRounds.Compose(1.0, 1.0, rounds: 2);
+        twoRounds.Compose(1.0, Math.Sqrt(0.5), rounds: 2);
 
         double clipAfterRound1;
         await using (RunningAggregator first = await RunningAggregator.StartAsync(setup, log))
