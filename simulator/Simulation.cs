@@ -82,6 +82,8 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
                 aggregatorOptions.Port = 0;
                 aggregatorOptions.CertificatePath = pki.AggregatorCertificate;
                 aggregatorOptions.KeyPath = pki.AggregatorKey;
+                aggregatorOptions.ModelSigningCertificatePath = pki.ModelSigningCertificate;
+                aggregatorOptions.ModelSigningKeyPath = pki.ModelSigningKey;
                 aggregatorOptions.CaCertificatePath = pki.CaCertificate;
                 aggregatorOptions.StateDirectory = stateDirectory;
                 aggregatorOptions.InitialModelPath = initialModelPath;

@@ -177,6 +177,9 @@ public sealed class AggregatorOptions
     public string CertificatePath { get; set; } = "certs/generated/aggregator.crt";
     public string KeyPath { get; set; } = "certs/generated/aggregator.key";
     public string CaCertificatePath { get; set; } = "certs/generated/ca.crt";
+    /// <summary>The model-signing certificate and key: they sign published models and nothing else (no TLS).</summary>
+    public string ModelSigningCertificatePath { get; set; } = "certs/generated/model-signing.crt";
+    public string ModelSigningKeyPath { get; set; } = "certs/generated/model-signing.key";
     public string StateDirectory { get; set; } = "aggregator-state";
     /// <summary>The version-0 global model (a FedFace model file); used only when no state is committed yet.</summary>
     public string? InitialModelPath { get; set; }
@@ -281,7 +284,8 @@ public sealed class AggregatorOptions
         Require(DifferentialPrivacy.Mode != DifferentialPrivacyMode.Distributed || MinSites >= 2,
             $"Aggregator:DifferentialPrivacy:Mode Distributed needs Aggregator:MinSites of at least 2 (a site is protected only by the others' noise shares), got {MinSites}");
         problems.AddRange(SecureAggregation.Problems("Aggregator:SecureAggregation", MinSites, RoundDeadlineSeconds));
-        foreach ((string name, string path) in new[] { ("CertificatePath", CertificatePath), ("KeyPath", KeyPath), ("CaCertificatePath", CaCertificatePath) })
+        foreach ((string name, string path) in new[] { ("CertificatePath", CertificatePath), ("KeyPath", KeyPath), ("CaCertificatePath", CaCertificatePath),
+                     ("ModelSigningCertificatePath", ModelSigningCertificatePath), ("ModelSigningKeyPath", ModelSigningKeyPath) })
         {
             Require(File.Exists(path), $"Aggregator:{name} '{path}' does not exist (make the PKI with: dotnet run --project certs -- --out certs/generated)");
         }

@@ -87,6 +87,7 @@ public sealed class SecureDifferentialPrivacyTests(TestFederation federation, IT
             var options = new AggregatorOptions
             {
                 CertificatePath = federation.Pki.AggregatorCertificate, KeyPath = federation.Pki.AggregatorKey, CaCertificatePath = federation.Pki.CaCertificate,
+                ModelSigningCertificatePath = federation.Pki.ModelSigningCertificate, ModelSigningKeyPath = federation.Pki.ModelSigningKey,
                 MinSites = 3, SecureAggregation = new SecureAggregationOptions { Enabled = true },
                 DifferentialPrivacy = new DifferentialPrivacySettings { Mode = DifferentialPrivacyMode.Distributed },
             };

@@ -224,7 +224,7 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
             case Tampering.SignedByASiteCertificate:
                 return SignWith(federation.Pki.SiteCertificate("site-02"), federation.Pki.SiteKey("site-02"), model, version: 0);
             default:
-                return SignWith(federation.Pki.AggregatorCertificate, federation.Pki.AggregatorKey, model, version: 3);
+                return SignWith(federation.Pki.ModelSigningCertificate, federation.Pki.ModelSigningKey, model, version: 3);
         }
     }
 

@@ -3,13 +3,16 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace FedFace.Core.Security;
 
-/// <summary>The aggregator's side of invariant 5: signs every global model it publishes with its certificate's key.</summary>
+/// <summary>
+/// The aggregator's side of invariant 5: signs every global model it publishes with the key of its model-signing
+/// certificate (the aggregator checks that certificate's usage when it loads it; sites check it on every model).
+/// </summary>
 public sealed class ModelSigner : IDisposable
 {
     private readonly ECDsa _key;
     private readonly byte[] _certificate;
 
-    /// <param name="aggregatorCertificate">The aggregator certificate with its ECDSA P-256 private key (as for TLS).</param>
+    /// <param name="aggregatorCertificate">The model-signing certificate with its ECDSA P-256 private key.</param>
     public ModelSigner(X509Certificate2 aggregatorCertificate, string federationName)
     {
         ArgumentNullException.ThrowIfNull(aggregatorCertificate);
@@ -27,6 +30,9 @@ public sealed class ModelSigner : IDisposable
     }
 
     public string FederationName { get; }
+
+    /// <summary>Was <paramref name="signature"/> made with this signer's certificate (rather than an earlier key)?</summary>
+    public bool IsSignerOf(ModelSignature signature) => signature.SignerCertificate.AsSpan().SequenceEqual(_certificate);
 
     public ModelSignature Sign(ModelState model, long modelVersion, long round)
     {
