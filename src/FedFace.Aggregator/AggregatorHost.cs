@@ -33,7 +33,7 @@ public static class AggregatorHost
             services.GetRequiredService<IOptions<AggregatorOptions>>().Value.ServerOptimizer.Create());
         builder.Services.AddSingleton(services => AggregatorCredentials.Load(services.GetRequiredService<IOptions<AggregatorOptions>>().Value));
         builder.Services.AddSingleton(services => new ModelSigner(services.GetRequiredService<AggregatorCredentials>().ModelSigningCertificate,
-            services.GetRequiredService<IOptions<AggregatorOptions>>().Value.FederationName));
+            services.GetRequiredService<IOptions<AggregatorOptions>>().Value.FederationName, formerCertificate: services.GetRequiredService<AggregatorCredentials>().Certificate));
         builder.Services.AddSingleton<SiteCertificates>();
         builder.Services.AddSingleton<SecureRounds>();
         builder.Services.AddSingleton<RoundCoordinator>();

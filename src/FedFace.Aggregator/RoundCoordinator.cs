@@ -118,7 +118,7 @@ public sealed class RoundCoordinator
         if (_checkpoints.HasState)
         {
             (state, ModelState model, OptimizerCheckpoint? optimizer, _) = LoadCheckpoint();
-            _published = state.Signature is { } signature && _signer.IsSignerOf(signature)
+            _published = state.Signature is { } signature && !_signer.SignedWithFormerKey(signature, model.ComputeSha256())
                 ? PublishedModel.WithSignature(model, state.ModelVersion, state.CommittedRound, signature)
                 : SignUnsignedCheckpoint(model, state);
             RestoreOptimizer(optimizer);
@@ -193,14 +193,14 @@ public sealed class RoundCoordinator
     }
 
     /// <summary>
-    /// A checkpoint written before models were signed, or signed with another key (the TLS key, before models had a
-    /// signing key of their own; sites refuse those): the aggregator signs what it committed then. Said loudly, because
+    /// A checkpoint written before models were signed, or signed with the TLS key before models had a signing key of
+    /// their own (sites refuse those): the aggregator signs what it committed then. Said loudly, because
     /// whoever could write the state directory could have changed that model; from the next commit on, the signature is kept.
     /// </summary>
     private PublishedModel SignUnsignedCheckpoint(ModelState model, CommittedState state)
     {
         _logger.LogWarning("The committed model v{Version} in {Directory} has {What}; signing it now with the model-signing key",
-            state.ModelVersion, _checkpoints.Directory, state.Signature is null ? "no signature (written before models were signed)" : "a signature by another key");
+            state.ModelVersion, _checkpoints.Directory, state.Signature is null ? "no signature (written before models were signed)" : "a signature by its TLS key");
         return PublishedModel.Sign(model, state.ModelVersion, state.CommittedRound, _signer);
     }
 

@@ -88,7 +88,7 @@ public sealed class ModelSigningTests(TestFederation federation, ITestOutputHelp
         Download served = await site.DownloadAsync(version: 0).WaitAsync(Eventually.Patience);
 
         AssertVerifies(verifier, served, version: 0, round: 0);
-        await log.WaitForAsync("has a signature by another key; signing it now with the model-signing key", Eventually.Patience, "FedFace.Aggregator");
+        await log.WaitForAsync("has a signature by its TLS key; signing it now with the model-signing key", Eventually.Patience, "FedFace.Aggregator");
     }
 
     private static void AssertVerifies(ModelSignatureVerifier verifier, Download download, long version, long round)
