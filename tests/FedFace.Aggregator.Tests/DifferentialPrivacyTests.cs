@@ -166,4 +166,14 @@ public sealed class DifferentialPrivacyTests(TestFederation federation, ITestOut
     }
 
     private static double L2Norm(ModelState delta) => DeltaClipping.L2Norm(delta.Tensors.Select(t => t.Values));
+
+    [Fact]
+    public void Distributed_privacy_with_rounds_of_one_site_is_refused_at_start_up_naming_the_settings()
+    {
+        var options = new AggregatorOptions { MinSites = 1, DifferentialPrivacy = new() { Mode = DifferentialPrivacyMode.Distributed } };
+        Assert.Contains("Aggregator:DifferentialPrivacy:Mode Distributed needs Aggregator:MinSites of at least 2 (a site is protected only by the others' noise shares), got 1",
+            options.Problems());
+        options.MinSites = 2;
+        Assert.DoesNotContain(options.Problems(), p => p.Contains("MinSites", StringComparison.Ordinal));
+    }
 }

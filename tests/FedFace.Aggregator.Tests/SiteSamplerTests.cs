@@ -25,15 +25,5 @@ public sealed class SiteSamplerTests
         Assert.Equal(s_sites, SiteSampler.Seeded(7).Sample(s_sites, 12)); // more wanted than there are: all of them
     }
 
-    [Fact]
-    public void Distributed_privacy_with_rounds_of_one_site_is_refused_at_start_up_naming_the_settings()
-    {
-        var options = new AggregatorOptions { MinSites = 1, DifferentialPrivacy = new() { Mode = Core.Privacy.DifferentialPrivacyMode.Distributed } };
-        Assert.Contains("Aggregator:DifferentialPrivacy:Mode Distributed needs Aggregator:MinSites of at least 2 (a site is protected only by the others' noise shares), got 1",
-            options.Problems());
-        options.MinSites = 2;
-        Assert.DoesNotContain(options.Problems(), p => p.Contains("MinSites", StringComparison.Ordinal));
-    }
-
     private static string Draws(SiteSampler sampler) => string.Join(';', Enumerable.Range(0, 20).Select(_ => string.Join(',', sampler.Sample(s_sites, 3))));
 }

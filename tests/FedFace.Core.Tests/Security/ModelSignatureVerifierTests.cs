@@ -86,20 +86,20 @@ public sealed class ModelSignatureVerifierTests : IDisposable
         Assert.Contains("was not issued by the federation CA", check.Reason);
     }
 
-    [Fact]
-    public void A_site_certificate_cannot_sign_models()
+    /// <summary>TLS certificates of the federation, which must never pass for a model signer.</summary>
+    public enum TlsSigner
     {
-        ModelSignature signature = SignWith(_pki.Site("site-01"), _model);
-        ModelSignatureCheck check = _verifier.Verify(signature, _model, Version, Round);
-        Assert.Equal(ModelSignatureFailure.SignerNotAggregator, check.Failure);
-        Assert.Contains("no FedFace model-signing extended key usage", check.Reason);
+        Site,
+        Aggregator,
     }
 
-    /// <summary>One key, one purpose: what the aggregator's TLS key signs can never pass for a model signature.</summary>
-    [Fact]
-    public void The_aggregators_TLS_certificate_cannot_sign_models()
+    /// <summary>One key, one purpose: what a TLS key signs (a site's, or the aggregator's own) never passes for a model signature.</summary>
+    [Theory]
+    [InlineData(TlsSigner.Site)]
+    [InlineData(TlsSigner.Aggregator)]
+    public void A_TLS_certificate_cannot_sign_models_not_even_the_aggregators(TlsSigner tls)
     {
-        ModelSignature signature = SignWith(_pki.Aggregator(), _model);
+        ModelSignature signature = SignWith(tls == TlsSigner.Site ? _pki.Site("site-01") : _pki.Aggregator(), _model);
         ModelSignatureCheck check = _verifier.Verify(signature, _model, Version, Round);
         Assert.Equal(ModelSignatureFailure.SignerNotAggregator, check.Failure);
         Assert.Contains("is not the federation's model-signing certificate (no FedFace model-signing extended key usage)", check.Reason);
