@@ -12,7 +12,8 @@ internal static class Cli
         Usage: fedface-certs --out DIR --sites N [--site-prefix site] [--aggregator-name NAME ...]
                              [--federation FedFace] [--days 365]
 
-        Makes the federation PKI in DIR: ca.crt/ca.key, aggregator.crt/aggregator.key and
+        Makes the federation PKI in DIR: ca.crt/ca.key, aggregator.crt/aggregator.key (TLS),
+        model-signing.crt/model-signing.key (the aggregator's model signatures, no TLS) and
         sites/<prefix>-01.crt/.key … sites/<prefix>-NN.crt/.key (PEM; keys mode 0600).
         Run again with a larger N to add sites: the CA and existing certificates are kept,
         and no existing key is ever overwritten.

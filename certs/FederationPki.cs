@@ -15,6 +15,8 @@ public static class FederationPki
 {
     internal const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
     internal const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
+    /// <summary>The federation's model-signing usage; the same as FederationTrust.ModelSigningOid, which sites check.</summary>
+    internal const string ModelSigningOid = "2.25.212841577216016756191240394882060486379";
 
     // Every aggregator certificate answers on the local machine, so tests and single-machine runs just work.
     private static readonly string[] LocalAggregatorNames = ["localhost", "127.0.0.1", "::1"];
@@ -61,7 +63,11 @@ public static class FederationPki
 
         EnsureLeaf(layout.AggregatorCertificate, layout.AggregatorKey, ca, report,
             issue: () => IssueAggregatorCertificate(ca, names, federationName, notBefore, notAfter),
-            checkKept: kept => CheckAggregatorNames(kept, names, layout));
+            checkKept: kept => CheckAggregatorNames(kept, names, layout.AggregatorCertificate, layout.AggregatorKey));
+        // Added to an older PKI too, which had none: the aggregator then signs with it instead of its TLS key.
+        EnsureLeaf(layout.ModelSigningCertificate, layout.ModelSigningKey, ca, report,
+            issue: () => IssueModelSigningCertificate(ca, names, federationName, notBefore, notAfter),
+            checkKept: kept => CheckAggregatorNames(kept, names, layout.ModelSigningCertificate, layout.ModelSigningKey));
         foreach (string siteId in siteIds)
             EnsureLeaf(layout.SiteCertificate(siteId), layout.SiteKey(siteId), ca, report,
                 issue: () => IssueSiteCertificate(ca, siteId, federationName, notBefore, notAfter),
@@ -81,6 +87,17 @@ public static class FederationPki
 
     internal static X509Certificate2 IssueAggregatorCertificate(X509Certificate2 ca, IEnumerable<string> hostNames, string federationName,
         DateTimeOffset notBefore, DateTimeOffset notAfter)
+        => Issue(ca, Subject("aggregator", federationName), ServerAuthOid, AggregatorNames(hostNames), notBefore, notAfter);
+
+    /// <summary>
+    /// The aggregator's model-signing certificate: the project's model-signing usage only (never serverAuth), and the
+    /// aggregator's names, so a site can check that the aggregator it dialled signed the model.
+    /// </summary>
+    internal static X509Certificate2 IssueModelSigningCertificate(X509Certificate2 ca, IEnumerable<string> hostNames, string federationName,
+        DateTimeOffset notBefore, DateTimeOffset notAfter)
+        => Issue(ca, Subject("aggregator model signing", federationName), ModelSigningOid, AggregatorNames(hostNames), notBefore, notAfter);
+
+    private static SubjectAlternativeNameBuilder AggregatorNames(IEnumerable<string> hostNames)
     {
         var names = new SubjectAlternativeNameBuilder();
         foreach (string name in hostNames)
@@ -88,7 +105,7 @@ public static class FederationPki
             if (IPAddress.TryParse(name, out IPAddress? address)) names.AddIpAddress(address);
             else names.AddDnsName(name);
         }
-        return Issue(ca, Subject("aggregator", federationName), ServerAuthOid, names, notBefore, notAfter);
+        return names;
     }
 
     private static X509Certificate2 LoadOrCreateCa(PkiLayout layout, string federationName, DateTimeOffset now, int validityDays, Action<string> report)
@@ -110,7 +127,7 @@ public static class FederationPki
             throw new InvalidOperationException($"Found '{layout.CaCertificate}' but not its key '{layout.CaKey}': new certificates can only be issued where the CA key is kept.");
         if (haveKey)
             throw new InvalidOperationException($"Found '{layout.CaKey}' without '{layout.CaCertificate}'; refusing to overwrite an existing key. Restore ca.crt, or use an empty folder for a new CA.");
-        string? orphan = new[] { layout.AggregatorCertificate, layout.AggregatorKey }
+        string? orphan = new[] { layout.AggregatorCertificate, layout.AggregatorKey, layout.ModelSigningCertificate, layout.ModelSigningKey }
             .Concat(Directory.EnumerateFiles(layout.SitesDirectory, "*.key"))
             .Concat(Directory.EnumerateFiles(layout.SitesDirectory, "*.crt"))
             .FirstOrDefault(File.Exists);
@@ -153,7 +170,7 @@ public static class FederationPki
         report($"kept  {certificatePath} ({validity})");
     }
 
-    private static void CheckAggregatorNames(X509Certificate2 kept, IEnumerable<string> wanted, PkiLayout layout)
+    private static void CheckAggregatorNames(X509Certificate2 kept, IEnumerable<string> wanted, string certificatePath, string keyPath)
     {
         var present = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (X509SubjectAlternativeNameExtension san in kept.Extensions.OfType<X509SubjectAlternativeNameExtension>())
@@ -164,7 +181,7 @@ public static class FederationPki
         string[] missing = [.. wanted.Where(n => !present.Contains(IPAddress.TryParse(n, out IPAddress? a) ? a.ToString() : n))];
         if (missing.Length > 0)
             throw new InvalidOperationException(
-                $"The existing aggregator certificate lacks the name(s) {string.Join(", ", missing)}; delete '{layout.AggregatorCertificate}' and '{layout.AggregatorKey}' to reissue it with them.");
+                $"The existing certificate '{certificatePath}' lacks the aggregator name(s) {string.Join(", ", missing)}; delete it and '{keyPath}' to reissue it with them.");
     }
 
     private static X509Certificate2 LoadPair(string certificatePath, string keyPath)

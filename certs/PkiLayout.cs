@@ -7,6 +7,9 @@ public sealed record PkiLayout(string Directory)
     public string CaKey => Path.Combine(Directory, "ca.key");
     public string AggregatorCertificate => Path.Combine(Directory, "aggregator.crt");
     public string AggregatorKey => Path.Combine(Directory, "aggregator.key");
+    /// <summary>The aggregator's model-signing certificate: its key signs published models and nothing else (no TLS).</summary>
+    public string ModelSigningCertificate => Path.Combine(Directory, "model-signing.crt");
+    public string ModelSigningKey => Path.Combine(Directory, "model-signing.key");
     public string SitesDirectory => Path.Combine(Directory, "sites");
 
     public string SiteCertificate(string siteId) => Path.Combine(SitesDirectory, SiteIds.Validate(siteId) + ".crt");

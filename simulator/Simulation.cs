@@ -82,6 +82,8 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
                 aggregatorOptions.Port = 0;
                 aggregatorOptions.CertificatePath = pki.AggregatorCertificate;
                 aggregatorOptions.KeyPath = pki.AggregatorKey;
+                aggregatorOptions.ModelSigningCertificatePath = pki.ModelSigningCertificate;
+                aggregatorOptions.ModelSigningKeyPath = pki.ModelSigningKey;
                 aggregatorOptions.CaCertificatePath = pki.CaCertificate;
                 aggregatorOptions.StateDirectory = stateDirectory;
                 aggregatorOptions.InitialModelPath = initialModelPath;
@@ -93,6 +95,7 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
                 aggregatorOptions.RoundDeadlineSeconds = options.RoundDeadlineSeconds;
                 aggregatorOptions.WaitRetryMilliseconds = 200;
                 aggregatorOptions.SamplingSeed = options.Seed;
+                aggregatorOptions.DeterministicSampling = true; // a simulation repeats from its seed
                 aggregatorOptions.Training = options.TrainingSettings();
                 aggregatorOptions.ServerOptimizer = options.ServerOptimizerSettings();
                 aggregatorOptions.DifferentialPrivacy = options.DifferentialPrivacySettings();

@@ -43,6 +43,8 @@ public sealed class BenchFederation : IDisposable
             options.Port = 0;
             options.CertificatePath = Pki.AggregatorCertificate;
             options.KeyPath = Pki.AggregatorKey;
+            options.ModelSigningCertificatePath = Pki.ModelSigningCertificate;
+            options.ModelSigningKeyPath = Pki.ModelSigningKey;
             options.CaCertificatePath = Pki.CaCertificate;
             options.StateDirectory = Path.Combine(_work.FullName, stateName);
             options.InitialModelPath = ModelPath;

@@ -32,8 +32,8 @@ public static class AggregatorHost
         builder.Services.AddSingleton<IServerOptimizer>(services =>
             services.GetRequiredService<IOptions<AggregatorOptions>>().Value.ServerOptimizer.Create());
         builder.Services.AddSingleton(services => AggregatorCredentials.Load(services.GetRequiredService<IOptions<AggregatorOptions>>().Value));
-        builder.Services.AddSingleton(services => new ModelSigner(services.GetRequiredService<AggregatorCredentials>().Certificate,
-            services.GetRequiredService<IOptions<AggregatorOptions>>().Value.FederationName));
+        builder.Services.AddSingleton(services => new ModelSigner(services.GetRequiredService<AggregatorCredentials>().ModelSigningCertificate,
+            services.GetRequiredService<IOptions<AggregatorOptions>>().Value.FederationName, formerCertificate: services.GetRequiredService<AggregatorCredentials>().Certificate));
         builder.Services.AddSingleton<SiteCertificates>();
         builder.Services.AddSingleton<SecureRounds>();
         builder.Services.AddSingleton<RoundCoordinator>();

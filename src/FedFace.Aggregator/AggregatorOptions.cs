@@ -177,6 +177,9 @@ public sealed class AggregatorOptions
     public string CertificatePath { get; set; } = "certs/generated/aggregator.crt";
     public string KeyPath { get; set; } = "certs/generated/aggregator.key";
     public string CaCertificatePath { get; set; } = "certs/generated/ca.crt";
+    /// <summary>The model-signing certificate and key: they sign published models and nothing else (no TLS).</summary>
+    public string ModelSigningCertificatePath { get; set; } = "certs/generated/model-signing.crt";
+    public string ModelSigningKeyPath { get; set; } = "certs/generated/model-signing.key";
     public string StateDirectory { get; set; } = "aggregator-state";
     /// <summary>The version-0 global model (a FedFace model file); used only when no state is committed yet.</summary>
     public string? InitialModelPath { get; set; }
@@ -216,7 +219,13 @@ public sealed class AggregatorOptions
     /// without a pause a federation whose sites all refuse its terms would open and abort rounds back to back.
     /// </summary>
     public double MinimumAbortedRoundSeconds { get; set; } = 10;
+    /// <summary>Seeds the rounds' training seeds, and the sampling when <see cref="DeterministicSampling"/> is on.</summary>
     public int SamplingSeed { get; set; } = 1;
+    /// <summary>
+    /// Sample sites with a <see cref="Random"/> seeded by <see cref="SamplingSeed"/>, so a simulation repeats; off (the
+    /// default), a CSPRNG samples and nobody who knows the seed can predict the sample.
+    /// </summary>
+    public bool DeterministicSampling { get; set; }
     public LocalTrainingSettings Training { get; set; } = new();
     /// <summary>How the round's mean delta becomes the next global model (section Aggregator:ServerOptimizer).</summary>
     public ServerOptimizerSettings ServerOptimizer { get; set; } = new();
@@ -272,8 +281,11 @@ public sealed class AggregatorOptions
         problems.AddRange(Training.Problems("Aggregator:Training"));
         problems.AddRange(ServerOptimizer.Problems("Aggregator:ServerOptimizer"));
         problems.AddRange(DifferentialPrivacy.Problems("Aggregator:DifferentialPrivacy"));
+        Require(DifferentialPrivacy.Mode != DifferentialPrivacyMode.Distributed || MinSites >= 2,
+            $"Aggregator:DifferentialPrivacy:Mode Distributed needs Aggregator:MinSites of at least 2 (a site is protected only by the others' noise shares), got {MinSites}");
         problems.AddRange(SecureAggregation.Problems("Aggregator:SecureAggregation", MinSites, RoundDeadlineSeconds));
-        foreach ((string name, string path) in new[] { ("CertificatePath", CertificatePath), ("KeyPath", KeyPath), ("CaCertificatePath", CaCertificatePath) })
+        foreach ((string name, string path) in new[] { ("CertificatePath", CertificatePath), ("KeyPath", KeyPath), ("CaCertificatePath", CaCertificatePath),
+                     ("ModelSigningCertificatePath", ModelSigningCertificatePath), ("ModelSigningKeyPath", ModelSigningKeyPath) })
         {
             Require(File.Exists(path), $"Aggregator:{name} '{path}' does not exist (make the PKI with: dotnet run --project certs -- --out certs/generated)");
         }

@@ -87,8 +87,9 @@ public sealed class FederationPrivacy
     }
 
     /// <summary>A sentence for the start-up log: the mechanism, the budget, what is spent and about how many rounds still fit.</summary>
-    private string Describe(double samplingRate)
+    private string Describe(double sampleFraction)
     {
+        double samplingRate = _settings.AssumeSecretSampling ? sampleFraction : 1; // as DpAggregationStep.PlanRound accounts
         long affordable = Budget.AffordableRounds(_accountant, samplingRate, _settings.NoiseMultiplier, atMost: 100_000);
         string clip = _settings.Adaptive is { } adaptive
             ? Invariant($"adaptive from {_clipNorm:G4} toward the {adaptive.TargetQuantile:G3} quantile of the update norms")
@@ -105,7 +106,7 @@ public sealed class FederationPrivacy
     public DpRoundPlan? PlanRound(long round, int eligibleSites, int sampledSites, int minimumSurvivors, out string refusal)
     {
         DpRoundPlan plan = _step.PlanRound(_clipNorm, eligibleSites, sampledSites, minimumSurvivors);
-        BudgetCheck check = Budget.CheckNextRound(_accountant, plan.SamplingRate, plan.NoiseMultiplier);
+        BudgetCheck check = Budget.CheckNextRound(_accountant, plan.SamplingRate, plan.AccountedNoiseMultiplier);
         refusal = check.Allowed
             ? ""
             : Invariant($"the privacy budget is spent: round {round} would take ε from {check.SpentSoFar.Epsilon:G4} to {check.SpentAfterNextRound.Epsilon:G4}, ")

@@ -28,7 +28,7 @@ public sealed class RoundCoordinator
     private readonly SecureRounds _secureRounds;
     private readonly ILogger<RoundCoordinator> _logger;
     private readonly TimeProvider _time;
-    private readonly Random _sampler;
+    private readonly SiteSampler _sampler;
     private readonly object _gate = new();
     private readonly SortedSet<string> _joinedSites = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _declaredFaces = new(StringComparer.Ordinal);
@@ -49,7 +49,7 @@ public sealed class RoundCoordinator
         _secureRounds = secureRounds;
         _logger = logger;
         _time = time;
-        _sampler = new Random(_options.SamplingSeed);
+        _sampler = _options.DeterministicSampling ? SiteSampler.Seeded(_options.SamplingSeed) : SiteSampler.Secure();
         _liveness = new SiteLiveness(TimeSpan.FromSeconds(_options.SiteTimeoutSeconds));
         LoadCommittedState();
     }
@@ -119,7 +119,7 @@ public sealed class RoundCoordinator
         if (_checkpoints.HasState)
         {
             (state, ModelState model, OptimizerCheckpoint? optimizer, _) = LoadCheckpoint();
-            _published = state.Signature is { } signature
+            _published = state.Signature is { } signature && !_signer.SignedWithFormerKey(signature, model.ComputeSha256())
                 ? PublishedModel.WithSignature(model, state.ModelVersion, state.CommittedRound, signature)
                 : SignUnsignedCheckpoint(model, state);
             RestoreOptimizer(optimizer);
@@ -194,13 +194,14 @@ public sealed class RoundCoordinator
     }
 
     /// <summary>
-    /// A checkpoint written before models were signed: the aggregator signs what it committed then. Said loudly, because
+    /// A checkpoint written before models were signed, or signed with the TLS key before models had a signing key of
+    /// their own (sites refuse those): the aggregator signs what it committed then. Said loudly, because
     /// whoever could write the state directory could have changed that model; from the next commit on, the signature is kept.
     /// </summary>
     private PublishedModel SignUnsignedCheckpoint(ModelState model, CommittedState state)
     {
-        _logger.LogWarning("The committed model v{Version} in {Directory} has no signature (written before models were signed); signing it now",
-            state.ModelVersion, _checkpoints.Directory);
+        _logger.LogWarning("The committed model v{Version} in {Directory} has {What}; signing it now with the model-signing key",
+            state.ModelVersion, _checkpoints.Directory, state.Signature is null ? "no signature (written before models were signed)" : "a signature by its TLS key");
         return PublishedModel.Sign(model, state.ModelVersion, state.CommittedRound, _signer);
     }
 
@@ -544,7 +545,7 @@ public sealed class RoundCoordinator
         {
             IReadOnlyList<string> live = LiveSites();
             int wanted = Math.Max(_options.MinSites, (int)Math.Ceiling(_options.SampleFraction * live.Count));
-            string[] sampled = live.OrderBy(_ => _sampler.Next()).Take(wanted).Order(StringComparer.Ordinal).ToArray();
+            string[] sampled = _sampler.Sample(live, wanted);
             long number = _nextRound;
             DpRoundPlan? plan = null;
             if (_privacy is not null)

@@ -41,6 +41,7 @@ public sealed class SiteAgent : IDisposable
     private readonly SemaphoreSlim? _trainingGate;
     private readonly IUploadAudit? _audit;
     private readonly ISecAggStageObserver? _stageObserver;
+    private readonly ModelVersionFloor _versionFloor;
     private SiteData? _data;
     private SiteModel? _model;
     private (long Version, ByteString Sha256, ModelState Model)? _global;
@@ -59,6 +60,7 @@ public sealed class SiteAgent : IDisposable
         _trainingGate = trainingGate;
         _audit = audit;
         _stageObserver = stageObserver;
+        _versionFloor = ModelVersionFloor.Open(options.StateDirectory);
     }
 
     public string SiteId => _connection.SiteId;
@@ -117,7 +119,7 @@ public sealed class SiteAgent : IDisposable
 
     private async Task RunRoundAsync(RoundTask task, ModelSignatureVerifier modelVerifier, CancellationToken cancellationToken)
     {
-        string? refusal = _options.Protection.RefusalOf(task);
+        string? refusal = _options.Protection.RefusalOf(task) ?? _versionFloor.RefusalOf(task.ModelVersion, task.ModelSha256.Span);
         if (refusal is not null)
         {
             await DeclineAsync(task, refusal, cancellationToken);
@@ -342,6 +344,13 @@ public sealed class SiteAgent : IDisposable
         {
             return (null, $"model v{task.ModelVersion} failed its signature check ({check.Failure}): {check.Reason}");
         }
+        // The task's claims were checked against the floor before the download; the signed ones are what the floor keeps.
+        ModelSignature signed = downloaded.Signature!;
+        if (_versionFloor.RefusalOf(signed.ModelVersion, signed.ModelSha256) is { } rollback)
+        {
+            return (null, rollback);
+        }
+        _versionFloor.Accept(signed.ModelVersion, signed.Round, signed.ModelSha256);
         _global = (task.ModelVersion, task.ModelSha256, downloaded.Model);
         _logger.LogInformation("Downloaded model v{Version} ({Megabytes:F1} MB, sha256 and the aggregator's signature verified) in {Seconds:F2}s",
             task.ModelVersion, downloaded.Model.DataBytes / 1e6, clock.Elapsed.TotalSeconds);

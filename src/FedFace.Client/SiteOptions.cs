@@ -17,6 +17,11 @@ public sealed class SiteOptions
     public string DetectorModelPath { get; set; } = "";
     /// <summary>Where aligned crops are kept between runs (empty: no cache, every start detects again).</summary>
     public string AlignedCacheDirectory { get; set; } = "";
+    /// <summary>
+    /// Where the site keeps what must outlive a restart: the newest model version it accepted (<see cref="ModelVersionFloor"/>),
+    /// so a rolled-back aggregator cannot serve it an older model. Empty: the floor holds for one run only.
+    /// </summary>
+    public string StateDirectory { get; set; } = "";
     public int Seed { get; set; } = 1;
     /// <summary>
     /// Also keep a synthetically masked rendering of every face, so rounds that ask for mask augmentation

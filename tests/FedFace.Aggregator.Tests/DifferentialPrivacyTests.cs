@@ -96,10 +96,11 @@ public sealed class DifferentialPrivacyTests(TestFederation federation, ITestOut
             TotalRounds = 3,
             DifferentialPrivacy = privacy,
         };
+        // Two sites, k = 2: each is protected by the other's share alone, z·√(1/2).
         var oneRound = new RdpAccountant();
-        oneRound.Compose(1.0, 1.0);
+        oneRound.Compose(1.0, Math.Sqrt(0.5));
         var twoRounds = new RdpAccountant();
-        twoRounds.Compose(1.0, 1.0, rounds: 2);
+        twoRounds.Compose(1.0, Math.Sqrt(0.5), rounds: 2);
 
         double clipAfterRound1;
         await using (RunningAggregator first = await RunningAggregator.StartAsync(setup, log))
@@ -165,4 +166,14 @@ public sealed class DifferentialPrivacyTests(TestFederation federation, ITestOut
     }
 
     private static double L2Norm(ModelState delta) => DeltaClipping.L2Norm(delta.Tensors.Select(t => t.Values));
+
+    [Fact]
+    public void Distributed_privacy_with_rounds_of_one_site_is_refused_at_start_up_naming_the_settings()
+    {
+        var options = new AggregatorOptions { MinSites = 1, DifferentialPrivacy = new() { Mode = DifferentialPrivacyMode.Distributed } };
+        Assert.Contains("Aggregator:DifferentialPrivacy:Mode Distributed needs Aggregator:MinSites of at least 2 (a site is protected only by the others' noise shares), got 1",
+            options.Problems());
+        options.MinSites = 2;
+        Assert.DoesNotContain(options.Problems(), p => p.Contains("MinSites", StringComparison.Ordinal));
+    }
 }

@@ -1,4 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Core;
 using FedFace.Core.Security;
@@ -52,6 +54,41 @@ public sealed class ModelSigningTests(TestFederation federation, ITestOutputHelp
         Download afterRestart = await again.DownloadAsync(version: 1).WaitAsync(Eventually.Patience);
         Assert.Equal(servedV1, afterRestart.Header.Signature);
         AssertVerifies(verifier, afterRestart, version: 1, round: 1);
+    }
+
+    /// <summary>
+    /// Migration: state committed when the TLS key signed models. Sites refuse such a signature, so the restarted
+    /// aggregator signs the committed model again with its model-signing key, and says so.
+    /// </summary>
+    [Fact]
+    public async Task A_committed_model_signed_with_the_TLS_key_is_served_signed_again_with_the_model_signing_key()
+    {
+        var log = new CapturedLog(output);
+        string workspace = federation.Workspace("signed-by-tls-key");
+        ModelState initial = TestModels.Small(seed: 22);
+        var setup = new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, initial))
+        {
+            MinSites = 2,
+            TotalRounds = 1,
+        };
+        await (await RunningAggregator.StartAsync(setup, log)).DisposeAsync(); // commits the signed v0
+        var store = new CheckpointStore(setup.StateDirectory);
+        JsonNode state = JsonNode.Parse(File.ReadAllText(store.StatePath))!;
+        using (X509Certificate2 tls = FederationTrust.LoadCertificateWithKey(federation.Pki.AggregatorCertificate, federation.Pki.AggregatorKey))
+        using (var oldSigner = new ModelSigner(tls, "FedFace-Test"))
+        {
+            state["Signature"] = JsonSerializer.SerializeToNode(oldSigner.Sign(initial, modelVersion: 0, round: 0));
+        }
+        File.WriteAllText(store.StatePath, state.ToJsonString());
+        using X509Certificate2 ca = FederationTrust.LoadCertificate(federation.Pki.CaCertificate);
+        var verifier = new ModelSignatureVerifier(ca, "FedFace-Test", "localhost");
+
+        await using RunningAggregator restarted = await RunningAggregator.StartAsync(setup, log);
+        using var site = new SyntheticSite("site-01", federation.Pki, restarted.Uri, log.Factory(), exampleCount: 10);
+        Download served = await site.DownloadAsync(version: 0).WaitAsync(Eventually.Patience);
+
+        AssertVerifies(verifier, served, version: 0, round: 0);
+        await log.WaitForAsync("has a signature by its TLS key; signing it now with the model-signing key", Eventually.Patience, "FedFace.Aggregator");
     }
 
     private static void AssertVerifies(ModelSignatureVerifier verifier, Download download, long version, long round)

@@ -70,12 +70,11 @@ public sealed class SecureDifferentialPrivacyTests(TestFederation federation, IT
         Assert.True(finished.Summary.Committed, finished.Summary.Outcome);
         Assert.Equal("4→4→4→4→3", finished.Summary.SecureAggregation!.Survivors);
         Assert.Equal(TestFederation.SiteIds, finished.Summary.AcceptedSites); // site-04's input, noise share included, is in the sum
-        // Four shares of variance σ²/3: the sum carries σ·√(4/3), and the accountant is told that multiplier.
-        double realised = Math.Sqrt(4 / 3.0);
+        // Four shares of variance σ²/3: the sum carries σ·√(4/3); the accountant is told the three shares besides a site's own.
         TestModels.AssertPreviousPlusNoisedSumOverSampled(initial, ClippedDeltas(initial, TestFederation.SiteIds), sampledSites: 4,
-            noiseStandardDeviation: updateNoise * realised, finished.GlobalModel);
+            noiseStandardDeviation: updateNoise * Math.Sqrt(4 / 3.0), finished.GlobalModel);
         var accountant = new RdpAccountant();
-        accountant.Compose(samplingRate: 1.0, noiseMultiplier: privacy.NoiseMultiplier * realised);
+        accountant.Compose(samplingRate: 1.0, noiseMultiplier: privacy.NoiseMultiplier * Math.Sqrt(3 / 3.0));
         Assert.Equal(accountant.Spent(Delta), finished.Summary.Privacy);
         Assert.NotEqual(ClipNorm, new CheckpointStore(stateDirectory).Load().State.Privacy!.ClipNorm); // the noised count moved C
     }
@@ -88,6 +87,7 @@ public sealed class SecureDifferentialPrivacyTests(TestFederation federation, IT
             var options = new AggregatorOptions
             {
                 CertificatePath = federation.Pki.AggregatorCertificate, KeyPath = federation.Pki.AggregatorKey, CaCertificatePath = federation.Pki.CaCertificate,
+                ModelSigningCertificatePath = federation.Pki.ModelSigningCertificate, ModelSigningKeyPath = federation.Pki.ModelSigningKey,
                 MinSites = 3, SecureAggregation = new SecureAggregationOptions { Enabled = true },
                 DifferentialPrivacy = new DifferentialPrivacySettings { Mode = DifferentialPrivacyMode.Distributed },
             };

@@ -12,14 +12,14 @@ public class FederationPkiTests
     {
         using var pki = new TestPki(sites: 2);
         PkiLayout layout = pki.Layout;
-        string[] keys = [layout.CaKey, layout.AggregatorKey, layout.SiteKey("site-01"), layout.SiteKey("site-02")];
-        string[] certificates = [layout.CaCertificate, layout.AggregatorCertificate, layout.SiteCertificate("site-01"), layout.SiteCertificate("site-02")];
+        string[] keys = [layout.CaKey, layout.AggregatorKey, layout.ModelSigningKey, layout.SiteKey("site-01"), layout.SiteKey("site-02")];
+        string[] certificates = [layout.CaCertificate, layout.AggregatorCertificate, layout.ModelSigningCertificate, layout.SiteCertificate("site-01"), layout.SiteCertificate("site-02")];
 
         Assert.All(keys, key => Assert.StartsWith("-----BEGIN PRIVATE KEY-----", File.ReadAllText(key)));
         Assert.All(certificates, certificate => Assert.StartsWith("-----BEGIN CERTIFICATE-----", File.ReadAllText(certificate)));
         Assert.All(keys, key => Assert.Equal(OwnerReadWrite, ModeOf(key)));
         Assert.All(certificates, certificate => Assert.True(ModeOf(certificate).HasFlag(UnixFileMode.OtherRead)));
-        Assert.Equal(8, Directory.EnumerateFiles(layout.Directory, "*", SearchOption.AllDirectories).Count());
+        Assert.Equal(10, Directory.EnumerateFiles(layout.Directory, "*", SearchOption.AllDirectories).Count());
     }
 
     [Fact]
@@ -44,6 +44,37 @@ public class FederationPkiTests
         Assert.Equal(["localhost", "aggregator.example.org"], names.EnumerateDnsNames());
         Assert.Equal([IPAddress.Loopback, IPAddress.IPv6Loopback, IPAddress.Parse("10.1.2.3")], names.EnumerateIPAddresses());
         Assert.Equal([FederationPki.ServerAuthOid], ExtendedKeyUsages(aggregator));
+    }
+
+    [Fact]
+    public void The_model_signing_certificate_signs_only_models_never_TLS_and_names_the_aggregator()
+    {
+        using var pki = new TestPki(sites: 1, aggregatorNames: ["aggregator.example.org"]);
+        using X509Certificate2 signing = pki.ModelSigning();
+        using X509Certificate2 tls = pki.Aggregator();
+
+        Assert.Equal([FederationPki.ModelSigningOid], ExtendedKeyUsages(signing));
+        Assert.Equal(FedFace.Core.Security.FederationTrust.ModelSigningOid, FederationPki.ModelSigningOid); // what sites check
+        Assert.Equal(X509KeyUsageFlags.DigitalSignature, signing.Extensions.OfType<X509KeyUsageExtension>().Single().KeyUsages);
+        Assert.Contains("aggregator.example.org", signing.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateDnsNames());
+        Assert.NotEqual(tls.PublicKey.EncodedKeyValue.RawData, signing.PublicKey.EncodedKeyValue.RawData); // a key of its own
+        Assert.True(FedFace.Core.Security.FederationTrust.TryValidateModelSigningCertificate(signing, pki.Ca, out string reason), reason);
+        Assert.False(FedFace.Core.Security.FederationTrust.TryValidateAggregatorCertificate(signing, pki.Ca, out _)); // never a TLS server
+    }
+
+    [Fact]
+    public void A_PKI_made_before_model_signing_keys_gets_one_on_rerun_and_keeps_everything_else()
+    {
+        using var pki = new TestPki(sites: 1);
+        PkiLayout layout = pki.Layout;
+        File.Delete(layout.ModelSigningCertificate);
+        File.Delete(layout.ModelSigningKey);
+        string aggregatorBefore = File.ReadAllText(layout.AggregatorCertificate);
+
+        FederationPki.Create(layout.Directory, SiteIds.Numbered("site", 1));
+
+        Assert.True(File.Exists(layout.ModelSigningCertificate) && File.Exists(layout.ModelSigningKey));
+        Assert.Equal(aggregatorBefore, File.ReadAllText(layout.AggregatorCertificate));
     }
 
     [Fact]

@@ -153,6 +153,8 @@ public sealed class FederationEndToEndTests : IDisposable
             options.Port = 0;
             options.CertificatePath = pki.AggregatorCertificate;
             options.KeyPath = pki.AggregatorKey;
+            options.ModelSigningCertificatePath = pki.ModelSigningCertificate;
+            options.ModelSigningKeyPath = pki.ModelSigningKey;
             options.CaCertificatePath = pki.CaCertificate;
             options.StateDirectory = Path.Combine(_directory, "state");
             options.InitialModelPath = initialPath;

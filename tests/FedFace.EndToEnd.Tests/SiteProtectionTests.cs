@@ -61,6 +61,58 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
         await AssertTheDeclineClosedRoundOneAsync(aggregator, $"model v0 failed its signature check ({failure}): {reason}");
     }
 
+    /// <summary>
+    /// Someone without the signing key restarts the aggregator from a copy of its state taken before round 1 committed:
+    /// it serves v0 again, validly signed. The site, restarted too, remembers it accepted v1 and refuses v0.
+    /// </summary>
+    [Fact]
+    public async Task A_site_refuses_an_older_validly_signed_model_from_an_aggregator_rolled_back_to_older_state()
+    {
+        var log = new CapturedLog(output);
+        string workspace = federation.Workspace("rolled-back");
+        string siteState = Path.Combine(workspace, "site-01-state");
+        var setup = new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, TestModels.Small(seed: 43)))
+        {
+            MinSites = 1,
+            TotalRounds = 3,
+            RoundDeadlineSeconds = 10, // round 1 commits site-02's update at its deadline: site-01 sits it out
+            PreJoinedSites = ["site-01", "site-02"],
+        };
+        await (await RunningAggregator.StartAsync(setup, log)).DisposeAsync(); // commits the signed v0, then goes down
+        string beforeRoundOne = Path.Combine(workspace, "state-at-v0");
+        CopyDirectory(setup.StateDirectory, beforeRoundOne);
+        SiteData faces = TinySites.AlignPhotos(("Aaron_Peirsol", 1), ("Aaron_Peirsol", 2)); // accepts the model, then cannot train
+
+        await using (RunningAggregator current = await RunningAggregator.StartAsync(setup, log))
+        {
+            using var other = new SyntheticSite("site-02", federation.Pki, current.Uri, log.Factory(), 10);
+            await other.JoinAsync();
+            await other.TakePartAsync().WaitAsync(Eventually.Patience);
+            Assert.True((await current.Rounds.WaitForRoundAsync(1)).Summary.Committed);
+            using SiteAgent accepting = RefusingSite(current, new SiteProtectionPolicy(false, AggregationMode.Plain), log, new RecordingAudit(), _ => faces, siteState);
+            await RunUntilLoggedAsync(accepting, log, "Refusing round 2: this site has usable faces of only 1 person");
+        }
+        string floor = Path.Combine(siteState, ModelVersionFloor.FileName);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(floor));
+        }
+        Assert.Contains("\"Version\":1", File.ReadAllText(floor), StringComparison.Ordinal);
+
+        Directory.Delete(setup.StateDirectory, recursive: true);
+        CopyDirectory(beforeRoundOne, setup.StateDirectory);
+        await using RunningAggregator rolledBack = await RunningAggregator.StartAsync(setup, log);
+        var audit = new RecordingAudit();
+        using SiteAgent site = RefusingSite(rolledBack, new SiteProtectionPolicy(false, AggregationMode.Plain), log, audit, stateDirectory: siteState);
+        string reason = "model v0 is older than model v1 (round 1) this site already accepted: the aggregator's state was rolled back";
+
+        await RunUntilLoggedAsync(site, log, $"Refusing round 1: {reason}; not training in it");
+
+        Assert.Equal((1, 0), (site.RoundsRefused, site.RoundsAccepted));
+        Assert.Empty(audit.Uploads);
+        Assert.StartsWith($"declined: {reason}", (await rolledBack.Rounds.WaitForRoundAsync(1)).Summary.RejectedSites["site-01"], StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(true, AggregationMode.Plain, "round 1 trains without differential privacy, and Site:RequireDifferentialPrivacy is set")]
     [InlineData(false, AggregationMode.SecureAggregation, "round 1 uses Plain aggregation, weaker than Site:MinimumAggregationMode SecureAggregation")]
@@ -125,7 +177,7 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
 
     /// <summary>site-01 with <paramref name="policy"/>; unless <paramref name="faces"/> is given, loading its faces fails the test (it must never get that far).</summary>
     private SiteAgent RefusingSite(RunningAggregator aggregator, SiteProtectionPolicy policy, CapturedLog log, IUploadAudit audit,
-        Func<CancellationToken, SiteData>? faces = null) => new(
+        Func<CancellationToken, SiteData>? faces = null, string stateDirectory = "") => new(
         new SiteOptions
         {
             AggregatorUrl = aggregator.Uri.ToString(),
@@ -134,6 +186,7 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
             CaCertificatePath = federation.Pki.CaCertificate,
             RequireDifferentialPrivacy = policy.RequireDifferentialPrivacy,
             MinimumAggregationMode = policy.MinimumAggregationMode,
+            StateDirectory = stateDirectory,
         },
         faces ?? (_ => throw new InvalidOperationException("the site loaded its faces to train in a round it should have refused")),
         log.Factory(), audit: audit);
@@ -171,7 +224,7 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
             case Tampering.SignedByASiteCertificate:
                 return SignWith(federation.Pki.SiteCertificate("site-02"), federation.Pki.SiteKey("site-02"), model, version: 0);
             default:
-                return SignWith(federation.Pki.AggregatorCertificate, federation.Pki.AggregatorKey, model, version: 3);
+                return SignWith(federation.Pki.ModelSigningCertificate, federation.Pki.ModelSigningKey, model, version: 3);
         }
     }
 
@@ -180,6 +233,17 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
         using X509Certificate2 certificate = FederationTrust.LoadCertificateWithKey(certificatePath, keyPath);
         using var signer = new ModelSigner(certificate, "FedFace-Test");
         return signer.Sign(model, version, round: 0);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
     }
 
     private static void ReplaceCommittedSignature(CheckpointStore store, Func<ModelSignature, ModelSignature> replace)

@@ -26,6 +26,14 @@ public sealed class DifferentialPrivacySettings
     /// <summary>δ of the (ε, δ) guarantee; well below 1/(number of sites).</summary>
     public double Delta { get; set; } = 1e-5;
 
+    /// <summary>
+    /// Account with amplification by sampling (q = sampled / eligible sites). Sound only if the sample is secret and
+    /// random to whoever sees the released models: the aggregator samples with a CSPRNG, but it sends the sampled list to
+    /// every sampled site and could pick the sample itself, so this states a trust assumption (an honest aggregator, and
+    /// no sampled site sharing the list). False: every round is accounted at q = 1 (see docs/privacy-accounting.md).
+    /// </summary>
+    public bool AssumeSecretSampling { get; set; }
+
     public bool Enabled => Mode != DifferentialPrivacyMode.Off;
 
     /// <summary>σ_Δ, the update's noise multiplier: z itself, or what is left of it after the clipped count's share.</summary>

@@ -31,7 +31,12 @@ public sealed class DpAggregationStep
         ArgumentOutOfRangeException.ThrowIfLessThan(eligibleSites, sampledSites);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(minimumSurvivors);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minimumSurvivors, sampledSites);
-        return new DpRoundPlan(_settings.Mode, clipNorm, (double)sampledSites / eligibleSites, sampledSites, minimumSurvivors,
+        if (_settings.Mode == DifferentialPrivacyMode.Distributed && minimumSurvivors < 2)
+            throw new ArgumentOutOfRangeException(nameof(minimumSurvivors), minimumSurvivors,
+                "distributed DP needs rounds to commit with at least 2 sites: a site is protected only by the noise shares of the others");
+        // The sampled list is sent to every sampled site: without the stated assumption, no amplification (q = 1).
+        double samplingRate = _settings.AssumeSecretSampling ? (double)sampledSites / eligibleSites : 1;
+        return new DpRoundPlan(_settings.Mode, clipNorm, samplingRate, sampledSites, minimumSurvivors,
             _settings.NoiseMultiplier, _settings.UpdateNoiseMultiplier, _settings.Adaptive?.CountNoiseMultiplier ?? 0);
     }
 
@@ -66,8 +71,9 @@ public sealed class DpAggregationStep
             nextClip = _adaptive.NextClipNorm(plan.ClipNorm, unclippedFraction.Value);
         }
 
-        // Distributed: s shares of variance 1/k each give z·√(s/k); k ≤ s whenever the round commits.
-        double realised = central ? plan.NoiseMultiplier : plan.NoiseMultiplier * Math.Sqrt((double)survivors / plan.NoiseShareSites);
+        // Distributed: s shares of variance 1/k each, but a site's own share leaves with it (add/remove adjacency), so only
+        // the other s − 1 protect it: z·√((s − 1)/k).
+        double realised = central ? plan.NoiseMultiplier : DpRoundPlan.OthersNoiseMultiplier(plan.NoiseMultiplier, survivors, plan.NoiseShareSites);
         return new DpRoundOutcome(sum, nextClip, unclippedFraction, plan.SamplingRate, realised, plan.SampledSites);
     }
 }

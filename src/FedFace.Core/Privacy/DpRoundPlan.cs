@@ -7,10 +7,11 @@ namespace FedFace.Core.Privacy;
 /// <remarks>
 /// Distributed noise: each site adds N(0, (σ_Δ C)²/k) with k = <see cref="NoiseShareSites"/>, the fewest survivors
 /// the round commits with, so any committed round carries at least the full noise whoever dropped out; more
-/// survivors carry more (the accountant is told, see <see cref="DpRoundOutcome.RealisedNoiseMultiplier"/>). This
-/// protects the published model against everyone, and the sum against an honest-but-curious aggregator that follows
-/// the protocol and sees only the securely aggregated sum. Sites that collude can subtract their own shares, leaving
-/// only the others' noise; an aggregator that lies about sampling or survivors is outside this model.
+/// survivors carry more. A site's own share leaves with it under add/remove adjacency, so the accountant counts only
+/// the others' shares: z·√((s − 1)/k) for s survivors, at least z·√((k − 1)/k) (<see cref="AccountedNoiseMultiplier"/>;
+/// see docs/privacy-accounting.md). This protects the published model against everyone, and the sum against an
+/// honest-but-curious aggregator that follows the protocol and sees only the securely aggregated sum. Sites that
+/// collude can subtract their own shares as well; an aggregator that lies about sampling or survivors is outside this model.
 /// </remarks>
 public sealed record DpRoundPlan
 {
@@ -33,8 +34,9 @@ public sealed record DpRoundPlan
     public double ClipNorm { get; }
 
     /// <summary>
-    /// q = sampled / eligible sites. A uniform sample of fixed size is accounted as Poisson sampling at this rate, the
-    /// usual approximation (TF Privacy, Opacus); with every site in every round, q = 1 and the analysis is exact.
+    /// q for the accountant: 1 unless <see cref="DifferentialPrivacySettings.AssumeSecretSampling"/>, then sampled / eligible
+    /// sites (a uniform sample of fixed size accounted as Poisson sampling at this rate, the usual approximation of TF
+    /// Privacy and Opacus).
     /// </summary>
     public double SamplingRate { get; }
 
@@ -44,8 +46,19 @@ public sealed record DpRoundPlan
     /// <summary>k: the number of noise shares that make up the full noise (distributed mode).</summary>
     public int NoiseShareSites { get; }
 
-    /// <summary>z, the multiplier the budget is checked and the round accounted with when k shares arrive.</summary>
+    /// <summary>z: the noise of the whole release (all k shares) over the clip norm.</summary>
     public double NoiseMultiplier { get; }
+
+    /// <summary>
+    /// The least noise multiplier a committed round is accounted with, which the budget is checked against: z centrally;
+    /// distributed, the k − 1 shares of the others when the fewest sites commit, z·√((k − 1)/k).
+    /// </summary>
+    public double AccountedNoiseMultiplier =>
+        Mode == DifferentialPrivacyMode.Distributed ? OthersNoiseMultiplier(NoiseMultiplier, NoiseShareSites, NoiseShareSites) : NoiseMultiplier;
+
+    /// <summary>z·√((s − 1)/k): the noise of the s − 1 shares besides a site's own, each of variance z²/k.</summary>
+    internal static double OthersNoiseMultiplier(double noiseMultiplier, int contributors, int noiseShareSites) =>
+        noiseMultiplier * Math.Sqrt((contributors - 1.0) / noiseShareSites);
 
     /// <summary>σ_Δ: the update's part of z (z itself without adaptive clipping).</summary>
     public double UpdateNoiseMultiplier { get; }

@@ -13,6 +13,12 @@ public static class FederationTrust
 {
     private const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
     private const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
+
+    /// <summary>
+    /// The federation's own extended key usage for the key that signs published models (a UUID OID, RFC 4122 §2.25 arc):
+    /// a certificate with it signs models and nothing else, so no TLS handshake can pass for a model signature.
+    /// </summary>
+    public const string ModelSigningOid = "2.25.212841577216016756191240394882060486379";
     private const string CommonNameOid = "2.5.4.3";
 
     /// <summary>Loads a PEM certificate and its PEM private key (PKCS#8, SEC1 or PKCS#1).</summary>
@@ -83,6 +89,15 @@ public static class FederationTrust
     public static bool TryValidateAggregatorCertificate(X509Certificate2 presented, X509Certificate2 federationCa, out string failureReason)
         => TryValidate(presented, federationCa, ServerAuthOid, "server", out failureReason);
 
+    /// <summary>Is this the federation's model-signing certificate (the project's model-signing usage, no TLS usage)?</summary>
+    public static bool TryValidateModelSigningCertificate(X509Certificate2 presented, X509Certificate2 federationCa, out string failureReason)
+    {
+        if (!TryValidate(presented, federationCa, ModelSigningOid, "model signing", out failureReason)) return false;
+        if (HasUsage(presented, ServerAuthOid) || HasUsage(presented, ClientAuthOid))
+            return Fail($"certificate '{presented.Subject}' is also valid for TLS: a model-signing key must have no other use", out failureReason);
+        return true;
+    }
+
     /// <summary>The site id (subject CN) of a site certificate.</summary>
     public static string SiteIdOf(X509Certificate2 certificate)
     {
@@ -125,15 +140,18 @@ public static class FederationTrust
         }
 
         // A missing EKU extension would mean "any usage" in X.509; the federation requires it to be explicit.
-        string usageName = usageOid == ClientAuthOid ? "clientAuth" : "serverAuth";
-        bool hasUsage = presented.Extensions.OfType<X509EnhancedKeyUsageExtension>()
-            .Any(e => e.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == usageOid));
-        if (!hasUsage)
-            return Fail($"{who} is not valid for {role} authentication (no {usageName} extended key usage)", out failureReason);
+        string usageName = usageOid switch { ClientAuthOid => "clientAuth", ServerAuthOid => "serverAuth", _ => "FedFace model-signing" };
+        if (!HasUsage(presented, usageOid))
+            return Fail(usageOid == ModelSigningOid
+                ? $"{who} is not the federation's model-signing certificate (no {usageName} extended key usage)"
+                : $"{who} is not valid for {role} authentication (no {usageName} extended key usage)", out failureReason);
 
         failureReason = "";
         return true;
     }
+
+    private static bool HasUsage(X509Certificate2 certificate, string usageOid) =>
+        certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().Any(e => e.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == usageOid));
 
     private static bool TryGetCommonName(X509Certificate2 certificate, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? commonName, out string failureReason)
     {

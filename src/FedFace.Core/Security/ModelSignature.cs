@@ -15,7 +15,7 @@ public sealed class ModelSignature(string federationName, long modelVersion, lon
     public const int Sha256Bytes = 32;
     public const int SignatureBytes = 64;
 
-    // Domain separation: this key also signs TLS handshakes, whose signed content never starts with these bytes.
+    // Domain separation, though the model-signing key has no other use: no other signed content starts with these bytes.
     private static readonly byte[] s_context = "FedFace model signature v1\0"u8.ToArray();
 
     public string FederationName { get; } = federationName;

@@ -7,8 +7,8 @@ namespace FedFace.Core.Security;
 /// <summary>
 /// The site's side of invariant 5: a global model is loaded only if the federation's aggregator signed exactly this
 /// model, for this federation, version and round. Checks run in order of trust: the signer first (its certificate
-/// chains to the federation CA, carries the aggregator's serverAuth usage, and, when configured, the aggregator's
-/// name), then the signature, and only then the signed claims against what the site expected and downloaded.
+/// chains to the federation CA, carries the federation's model-signing usage and no TLS usage, and, when configured, the
+/// aggregator's name), then the signature, and only then the signed claims against what the site expected and downloaded.
 /// </summary>
 public sealed class ModelSignatureVerifier
 {
@@ -19,8 +19,9 @@ public sealed class ModelSignatureVerifier
     /// <param name="federationCa">The federation CA, the only root trusted.</param>
     /// <param name="federationName">The federation the site joined (the Join reply names it).</param>
     /// <param name="aggregatorName">
-    /// A DNS name or IP address the aggregator certificate must list (for example the host the site dials); null
-    /// accepts any aggregator certificate of the federation. Site certificates never qualify: they lack serverAuth.
+    /// A DNS name or IP address the model-signing certificate must list (for example the host the site dials); null
+    /// accepts any model-signing certificate of the federation. TLS certificates, the aggregator's or a site's, never
+    /// qualify: they lack the model-signing usage.
     /// </param>
     public ModelSignatureVerifier(X509Certificate2 federationCa, string federationName, string? aggregatorName = null)
     {
@@ -71,7 +72,7 @@ public sealed class ModelSignatureVerifier
     private ModelSignatureCheck CheckSigner(X509Certificate2 signer, out ECDsa? key)
     {
         key = null;
-        if (!FederationTrust.TryValidateAggregatorCertificate(signer, _federationCa, out string reason))
+        if (!FederationTrust.TryValidateModelSigningCertificate(signer, _federationCa, out string reason))
             return Refuse(ModelSignatureFailure.SignerNotAggregator, $"the signer is not the federation's aggregator: {reason}");
         if (_aggregatorName is not null && !NamesOf(signer).Contains(Normalise(_aggregatorName), StringComparer.OrdinalIgnoreCase))
             return Refuse(ModelSignatureFailure.SignerNotAggregator, $"the signer '{signer.Subject}' is not the aggregator '{_aggregatorName}' (its certificate does not list that name)");

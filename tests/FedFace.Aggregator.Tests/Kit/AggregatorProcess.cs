@@ -46,6 +46,7 @@ public static class AggregatorProcess
     public static string[] Settings(FedFace.Certs.PkiLayout pki, string stateDirectory, string initialModelPath) =>
     [
         "--Aggregator:CertificatePath", pki.AggregatorCertificate, "--Aggregator:KeyPath", pki.AggregatorKey,
+        "--Aggregator:ModelSigningCertificatePath", pki.ModelSigningCertificate, "--Aggregator:ModelSigningKeyPath", pki.ModelSigningKey,
         "--Aggregator:CaCertificatePath", pki.CaCertificate, "--Aggregator:StateDirectory", stateDirectory,
         "--Aggregator:InitialModelPath", initialModelPath, "--Aggregator:Port", "0",
     ];

@@ -93,6 +93,8 @@ public sealed class RunningAggregator : IAsyncDisposable
             options.Port = setup.Port;
             options.CertificatePath = setup.Pki.AggregatorCertificate;
             options.KeyPath = setup.Pki.AggregatorKey;
+            options.ModelSigningCertificatePath = setup.Pki.ModelSigningCertificate;
+            options.ModelSigningKeyPath = setup.Pki.ModelSigningKey;
             options.CaCertificatePath = setup.Pki.CaCertificate;
             options.StateDirectory = setup.StateDirectory;
             options.InitialModelPath = setup.InitialModelPath;

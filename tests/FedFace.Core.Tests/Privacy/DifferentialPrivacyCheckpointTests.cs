@@ -34,7 +34,7 @@ public class DifferentialPrivacyCheckpointTests
         }
 
         var uninterrupted = new RdpAccountant();
-        uninterrupted.Compose(0.5, 1.2, 3);
+        uninterrupted.Compose(1.0, 1.2, 3); // 3 of 6 sampled, but the sample is disclosed: q = 1
         Assert.Equal(uninterrupted.Spent(1e-5), checkpoint.RestoreAccountant().Spent(1e-5));
     }
 

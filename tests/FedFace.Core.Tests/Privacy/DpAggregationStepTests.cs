@@ -18,7 +18,7 @@ public class DpAggregationStepTests
         var step = new DpAggregationStep(Settings(DifferentialPrivacyMode.Central));
         DpRoundPlan plan = step.PlanRound(clipNorm: 0.5, eligibleSites: 10, sampledSites: 5, minimumSurvivors: 3);
         Assert.Equal(0, plan.SiteInstructions.UpdateNoiseStandardDeviation);
-        Assert.Equal(0.5, plan.SamplingRate);
+        Assert.Equal(1.0, plan.SamplingRate); // the sample is disclosed to the sampled sites: no amplification by default
 
         ModelState sum = Zeros(1_000_000);
         DpRoundOutcome outcome = step.Complete(plan, sum, survivors: 4, unclippedIndicatorSum: 0);
@@ -31,7 +31,7 @@ public class DpAggregationStepTests
     }
 
     [Fact]
-    public void Distributed_shares_make_at_least_the_full_noise_and_the_accountant_hears_what_arrived()
+    public void Distributed_shares_make_at_least_the_full_noise_and_the_accountant_hears_only_the_shares_of_the_others()
     {
         var step = new DpAggregationStep(Settings(DifferentialPrivacyMode.Distributed));
         DpRoundPlan plan = step.PlanRound(clipNorm: 0.5, eligibleSites: 5, sampledSites: 5, minimumSurvivors: 4);
@@ -47,9 +47,9 @@ public class DpAggregationStepTests
             }
             DpRoundOutcome outcome = step.Complete(plan, sum, survivors, unclippedIndicatorSum: 0);
 
-            double realised = Math.Sqrt(survivors / 4.0); // z·√(s/k): more than z with 5, less with 3 (a round below MinSites)
-            Assert.Equal(realised, outcome.RealisedNoiseMultiplier, 14);
-            Assert.InRange(MeanSquare(sum) / Math.Pow(realised * 0.5, 2), 0.98, 1.02); // the server added nothing
+            // The sum carries z·√(s/k); a site's own share leaves with it, so the accountant hears z·√((s − 1)/k).
+            Assert.Equal(Math.Sqrt((survivors - 1) / 4.0), outcome.RealisedNoiseMultiplier, 14);
+            Assert.InRange(MeanSquare(sum) / Math.Pow(Math.Sqrt(survivors / 4.0) * 0.5, 2), 0.98, 1.02); // the server added nothing
         }
     }
 
@@ -96,7 +96,7 @@ public class DpAggregationStepTests
         for (int round = 1; round <= 3; round++)
         {
             DpRoundPlan plan = step.PlanRound(clip, eligibleSites: 4, sampledSites: 4, minimumSurvivors: 3);
-            BudgetCheck check = budget.CheckNextRound(accountant, plan.SamplingRate, plan.NoiseMultiplier);
+            BudgetCheck check = budget.CheckNextRound(accountant, plan.SamplingRate, plan.AccountedNoiseMultiplier);
             Assert.True(check.Allowed, check.Reason);
 
             ModelState sum = Zeros(500);
@@ -125,6 +125,47 @@ public class DpAggregationStepTests
         var bad = Assert.Throws<ArgumentException>(() => new DpAggregationStep(Settings(DifferentialPrivacyMode.Central, noise: -1)));
         Assert.Contains("DifferentialPrivacy:NoiseMultiplier must be positive", bad.Message);
     }
+
+    [Fact]
+    public void Sampling_is_accounted_at_q_1_unless_the_settings_assume_a_secret_sample()
+    {
+        DifferentialPrivacySettings disclosed = Settings(DifferentialPrivacyMode.Central);
+        DifferentialPrivacySettings secret = Settings(DifferentialPrivacyMode.Central);
+        secret.AssumeSecretSampling = true;
+        Assert.Equal(1.0, new DpAggregationStep(disclosed).PlanRound(0.5, eligibleSites: 10, sampledSites: 2, minimumSurvivors: 2).SamplingRate);
+        Assert.Equal(0.2, new DpAggregationStep(secret).PlanRound(0.5, eligibleSites: 10, sampledSites: 2, minimumSurvivors: 2).SamplingRate);
+    }
+
+    [Fact]
+    public void The_budget_is_checked_with_the_others_shares_of_the_fewest_committing_sites_and_one_share_alone_is_refused()
+    {
+        var step = new DpAggregationStep(Settings(DifferentialPrivacyMode.Distributed));
+        Assert.Equal(Math.Sqrt(2 / 3.0), step.PlanRound(0.5, eligibleSites: 4, sampledSites: 4, minimumSurvivors: 3).AccountedNoiseMultiplier, 14);
+        Assert.Equal(1.0, new DpAggregationStep(Settings(DifferentialPrivacyMode.Central)).PlanRound(0.5, 4, 4, 3).AccountedNoiseMultiplier);
+        var alone = Assert.Throws<ArgumentOutOfRangeException>(() => step.PlanRound(0.5, eligibleSites: 4, sampledSites: 4, minimumSurvivors: 1));
+        Assert.Contains("at least 2 sites", alone.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The README's distributed example (z = 1, δ = 10⁻⁵, q = 1, k = 3): round 1 kept 4 inputs, round 2 had 3. Accounting
+    /// every share gave ε 4.011 then 6.543; counting only the others' shares gives what the README must now say.
+    /// </summary>
+    [Fact]
+    public void The_readme_distributed_example_before_and_after_counting_only_the_others_shares()
+    {
+        static double Epsilon(params double[] noiseMultipliers)
+        {
+            var accountant = new RdpAccountant();
+            foreach (double z in noiseMultipliers) accountant.Compose(1.0, z);
+            return accountant.Spent(1e-5).Epsilon;
+        }
+        Assert.Equal(4.011, Epsilon(Math.Sqrt(4 / 3.0)), 3);
+        Assert.Equal(6.543, Epsilon(Math.Sqrt(4 / 3.0), 1.0), 3);
+        Assert.Equal(4.729, Epsilon(1.0), 3); // round 1 after: z·√(3/3), the central example's first round
+        Assert.Equal(ReadmeAfterTwoRounds, Epsilon(1.0, Math.Sqrt(2 / 3.0)), 3);
+    }
+
+    private const double ReadmeAfterTwoRounds = 8.079;
 
     [Fact]
     public void Refuses_plans_and_counts_that_do_not_add_up()

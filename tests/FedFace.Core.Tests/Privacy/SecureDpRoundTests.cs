@@ -64,12 +64,14 @@ public sealed class SecureDpRoundTests
         Assert.Equal(contributors, secure.Result.Contributors.Count);
         ModelState sum = secure.Layout.Unflatten(secure.Result.WeightedSum);
         DpRoundOutcome outcome = step.Complete(plan, sum, contributors, unclippedIndicatorSum: 0);
-        double accounted = outcome.RealisedNoiseMultiplier;
-        Assert.Equal(Math.Sqrt(contributors / 4.0), accounted, 12);
-        Assert.True(accounted >= settings.NoiseMultiplier);
+        // The sum carries every contributor's share, z·√(s/k) ≥ z; the accountant hears the others' shares only.
+        double carried = Math.Sqrt(contributors / 4.0);
+        Assert.True(carried >= settings.NoiseMultiplier);
+        Assert.Equal(Math.Sqrt((contributors - 1) / 4.0), outcome.RealisedNoiseMultiplier, 12);
+        Assert.True(outcome.RealisedNoiseMultiplier >= plan.AccountedNoiseMultiplier);
         // The sample deviation of 20,000 draws is within 0.5% of the truth (one standard error); 5% is ten of them.
         double deviation = StandardDeviation(sum["w"].Values);
-        Assert.InRange(deviation / (accounted * settings.ClipNorm), 0.95, 1.05);
+        Assert.InRange(deviation / (carried * settings.ClipNorm), 0.95, 1.05);
     }
 
     [Fact]

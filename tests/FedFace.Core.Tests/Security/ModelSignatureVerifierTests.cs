@@ -33,7 +33,7 @@ public sealed class ModelSignatureVerifierTests : IDisposable
             return signer.Sign(model, version, round);
     }
 
-    private ModelSignature Good() => SignWith(_pki.Aggregator(), _model);
+    private ModelSignature Good() => SignWith(_pki.ModelSigning(), _model);
 
     [Fact]
     public void The_aggregators_signature_of_this_model_passes()
@@ -62,7 +62,7 @@ public sealed class ModelSignatureVerifierTests : IDisposable
 
         ModelSignatureCheck check = _verifier.Verify(forged, hash, Version, Round); // even when the model matches the forged hash
         Assert.Equal(ModelSignatureFailure.BadSignature, check.Failure);
-        Assert.Contains("does not verify under the key of 'CN=aggregator, O=FedFace'", check.Reason);
+        Assert.Contains("does not verify under the key of 'CN=aggregator model signing, O=FedFace'", check.Reason);
     }
 
     [Fact]
@@ -80,25 +80,35 @@ public sealed class ModelSignatureVerifierTests : IDisposable
     [Fact]
     public void Another_federations_aggregator_is_not_ours()
     {
-        ModelSignature signature = SignWith(_otherFederation.Aggregator(), _model);
+        ModelSignature signature = SignWith(_otherFederation.ModelSigning(), _model);
         ModelSignatureCheck check = _verifier.Verify(signature, _model, Version, Round);
         Assert.Equal(ModelSignatureFailure.SignerNotAggregator, check.Failure);
         Assert.Contains("was not issued by the federation CA", check.Reason);
     }
 
-    [Fact]
-    public void A_site_certificate_cannot_sign_models()
+    /// <summary>TLS certificates of the federation, which must never pass for a model signer.</summary>
+    public enum TlsSigner
     {
-        ModelSignature signature = SignWith(_pki.Site("site-01"), _model);
+        Site,
+        Aggregator,
+    }
+
+    /// <summary>One key, one purpose: what a TLS key signs (a site's, or the aggregator's own) never passes for a model signature.</summary>
+    [Theory]
+    [InlineData(TlsSigner.Site)]
+    [InlineData(TlsSigner.Aggregator)]
+    public void A_TLS_certificate_cannot_sign_models_not_even_the_aggregators(TlsSigner tls)
+    {
+        ModelSignature signature = SignWith(tls == TlsSigner.Site ? _pki.Site("site-01") : _pki.Aggregator(), _model);
         ModelSignatureCheck check = _verifier.Verify(signature, _model, Version, Round);
         Assert.Equal(ModelSignatureFailure.SignerNotAggregator, check.Failure);
-        Assert.Contains("no serverAuth extended key usage", check.Reason);
+        Assert.Contains("is not the federation's model-signing certificate (no FedFace model-signing extended key usage)", check.Reason);
     }
 
     [Fact]
     public void A_signature_replayed_for_another_version_or_round_is_refused()
     {
-        ModelSignature oldSignature = SignWith(_pki.Aggregator(), _model, version: Version - 1, round: Round - 1);
+        ModelSignature oldSignature = SignWith(_pki.ModelSigning(), _model, version: Version - 1, round: Round - 1);
 
         ModelSignatureCheck version = _verifier.Verify(oldSignature, _model, Version, Round);
         Assert.Equal(ModelSignatureFailure.VersionMismatch, version.Failure);
@@ -111,7 +121,7 @@ public sealed class ModelSignatureVerifierTests : IDisposable
     [Fact]
     public void A_signature_for_another_federation_name_is_refused()
     {
-        ModelSignature signature = SignWith(_pki.Aggregator(), _model, federation: "FedFace-Staging");
+        ModelSignature signature = SignWith(_pki.ModelSigning(), _model, federation: "FedFace-Staging");
         Assert.Equal(ModelSignatureFailure.FederationMismatch, _verifier.Verify(signature, _model, Version, Round).Failure);
     }
 

@@ -15,7 +15,7 @@ public sealed class ModelSignerTests : IDisposable
     [Fact]
     public void Signs_federation_version_round_and_model_hash_with_the_aggregator_key_in_P1363_form()
     {
-        using X509Certificate2 aggregator = _pki.Aggregator();
+        using X509Certificate2 aggregator = _pki.ModelSigning();
         using var signer = new ModelSigner(aggregator, "FedFace");
 
         ModelSignature signature = signer.Sign(_model, modelVersion: 7, round: 9);
