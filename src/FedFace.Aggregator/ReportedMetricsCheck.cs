@@ -1,4 +1,5 @@
 using System.Globalization;
+using FedFace.Core.Aggregation;
 using FedFace.Protos.V1;
 
 namespace FedFace.Aggregator;
@@ -10,7 +11,7 @@ namespace FedFace.Aggregator;
 public static class ReportedMetricsCheck
 {
     /// <summary>More faces than any site holds; a count above it is a bug or a lie.</summary>
-    public const long MaxExampleCount = 1_000_000_000;
+    public const long MaxExampleCount = UpdateValidator.MaxExampleCountLimit;
 
     /// <summary>A week: local training that reports longer is not a round of this federation.</summary>
     public const double MaxTrainSeconds = 7 * 24 * 3600;

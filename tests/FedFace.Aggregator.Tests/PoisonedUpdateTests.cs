@@ -93,6 +93,28 @@ public sealed class PoisonedUpdateTests(TestFederation federation, ITestOutputHe
     }
 
     [Fact]
+    public async Task An_update_counting_more_examples_than_the_faces_its_site_declared_at_joining_is_rejected()
+    {
+        var log = new CapturedLog(output);
+        ModelState initial = TestModels.Small(seed: 25);
+        await using RunningAggregator aggregator = await StartAsync(log, "declared", initial, ["site-01", "site-02"]);
+        using var truthful = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, log.Factory(), Examples) { DeclaredFaces = Examples };
+        using var inflating = new SyntheticSite("site-02", federation.Pki, aggregator.Uri, log.Factory(), Examples) { DeclaredFaces = 10 };
+        await truthful.JoinAsync();
+        await inflating.JoinAsync();
+        RoundTask task = await truthful.NextTaskAsync().WaitAsync(Eventually.Patience);
+        Assert.Equal(1u, task.Training.LocalEpochs);
+
+        UploadReply truth = await SendAsync(truthful, task, truthful.DeltaFor(task.Round, initial), Examples);
+        UploadReply inflated = await SendAsync(inflating, task, inflating.DeltaFor(task.Round, initial), Examples);
+
+        Assert.True(truth.Accepted, $"{truth.Rejection}: {truth.Reason}");
+        Assert.False(inflated.Accepted, "an update counting 18 examples from a site that declared 10 faces was accepted");
+        Assert.Equal(RejectionCode.BadExampleCount, inflated.Rejection);
+        Assert.Contains("more than the 10 faces the site declared at joining times 1 local epochs", inflated.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_round_whose_candidate_model_moved_implausibly_far_is_aborted_naming_the_largest_update_and_the_model_is_kept()
     {
         var log = new CapturedLog(output);

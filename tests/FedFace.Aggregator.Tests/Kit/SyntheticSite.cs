@@ -62,9 +62,12 @@ public sealed class SyntheticSite : IDisposable
     /// <summary>Why the federation finished, once <see cref="RunUntilFinishedAsync"/> was told so.</summary>
     public string? FinishReason { get; private set; }
 
+    /// <summary>The faces this site says it trains on when it joins (0: it does not say).</summary>
+    public ulong DeclaredFaces { get; init; }
+
     public async Task<JoinReply> JoinAsync(CancellationToken cancellationToken = default) =>
         await _retry.ExecuteAsync(async ct => await Client.JoinAsync(
-            new JoinRequest { ProtocolVersion = Protocol, ClientVersion = "synthetic-site/1" }, cancellationToken: ct), cancellationToken);
+            new JoinRequest { ProtocolVersion = Protocol, ClientVersion = "synthetic-site/1", DeclaredFaces = DeclaredFaces }, cancellationToken: ct), cancellationToken);
 
     /// <summary>Asks for work until a task for round <paramref name="minRound"/> or later comes, honouring "wait".</summary>
     public async Task<RoundTask> NextTaskAsync(long minRound = 1, CancellationToken cancellationToken = default)
