@@ -118,7 +118,11 @@ public sealed class RoundCoordinator
         CommittedState state;
         if (_checkpoints.HasState)
         {
-            (state, ModelState model, OptimizerCheckpoint? optimizer, _) = LoadCheckpoint();
+            (state, ModelState model, OptimizerCheckpoint? optimizer, IReadOnlyList<string> damaged) = LoadCheckpoint();
+            if (damaged.Count > 0)
+            {
+                state = RepublishAfterFallBack(state, model, optimizer);
+            }
             _published = state.Signature is { } signature && !_signer.SignedWithFormerKey(signature, model.ComputeSha256())
                 ? PublishedModel.WithSignature(model, state.ModelVersion, state.CommittedRound, signature)
                 : SignUnsignedCheckpoint(model, state);
@@ -149,6 +153,18 @@ public sealed class RoundCoordinator
         }
         _privacy = FederationPrivacy.Resume(_options.DifferentialPrivacy, state, _options.SampleFraction, _secureRounds.Enabled, _logger);
         _nextRound = CommittedRound + 1;
+    }
+
+    /// <summary>
+    /// The intact model a fall-back resumed from, committed again under a version above every one on disk: sites keep a
+    /// floor of the newest version they accepted, so the lost versions' numbers must never come back with other weights.
+    /// </summary>
+    private CommittedState RepublishAfterFallBack(CommittedState intact, ModelState model, OptimizerCheckpoint? optimizer)
+    {
+        long version = _checkpoints.HighestVersionOnDisk() + 1;
+        PublishedModel published = PublishedModel.Sign(model, version, intact.CommittedRound, _signer);
+        _logger.LogWarning("Publishing the intact model v{Intact} again as v{Version}, above every version on disk", intact.ModelVersion, version);
+        return _checkpoints.Commit(intact.CommittedRound, version, model, optimizer, published.Signature, intact.Privacy);
     }
 
     /// <summary>

@@ -69,7 +69,7 @@ public sealed class AggregatorStartupTests(TestFederation federation, ITestOutpu
     }
 
     [Fact]
-    public async Task With_the_fallback_allowed_a_damaged_checkpoint_resumes_from_the_newest_intact_one_with_a_warning()
+    public async Task With_the_fallback_allowed_a_damaged_checkpoint_resumes_from_the_newest_intact_one_with_a_warning_under_a_new_version()
     {
         var log = new CapturedLog(output);
         (_, string state, string initial) = DamagedFederation("damaged-fallback");
@@ -77,7 +77,9 @@ public sealed class AggregatorStartupTests(TestFederation federation, ITestOutpu
         await using RunningAggregator aggregator = RunningAggregator.Create(
             new AggregatorSetup(federation.Pki, state, initial) { FallBackToIntactCheckpoint = true, TotalRounds = 5 }, log);
 
-        Assert.Equal((1L, 1L), (aggregator.Coordinator.ModelVersion, aggregator.Coordinator.CommittedRound));
+        // v1's weights, published as v3: a site that saw the lost v2 never meets v2 again with other weights, nor an older version.
+        Assert.Equal((3L, 1L), (aggregator.Coordinator.ModelVersion, aggregator.Coordinator.CommittedRound));
+        TestModels.AssertSameValues(TestModels.Small(seed: 12), aggregator.Coordinator.GlobalModel);
         LogEntry warning = Assert.Single(log.Matching("FALLING BACK TO AN EARLIER CHECKPOINT"));
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, warning.Level);
         Assert.Contains("global-v000002.ffm", warning.Message, StringComparison.Ordinal);

@@ -188,6 +188,24 @@ public class CheckpointStoreTests
     }
 
     [Fact]
+    public void A_committed_model_that_is_not_finite_counts_as_damaged_and_the_highest_version_on_disk_is_known()
+    {
+        using var temp = new TempDirectory();
+        var store = new CheckpointStore(temp.Path);
+        CommittedState first = store.Commit(1, 1, ModelV(1));
+        ModelState poisoned = ModelV(2);
+        poisoned.Tensors[0].Values[0] = float.PositiveInfinity;
+        store.Commit(2, 2, poisoned);
+
+        var error = Assert.Throws<InvalidDataException>(() => store.Load());
+        LoadedCheckpoint loaded = store.LoadNewestIntact();
+
+        Assert.Contains("(model v2) is not finite: tensor 'conv.weight' holds Infinity at element 0", error.Message);
+        Assert.Equal(first, loaded.State);
+        Assert.Equal(2, store.HighestVersionOnDisk());
+    }
+
+    [Fact]
     public void An_unreadable_state_file_loses_nothing_when_the_latest_commit_is_intact_and_an_intact_checkpoint_loads_without_damage()
     {
         using var temp = new TempDirectory();

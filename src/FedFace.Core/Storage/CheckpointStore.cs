@@ -95,6 +95,17 @@ public sealed class CheckpointStore
         throw new InvalidDataException($"no intact checkpoint in {Directory}: {string.Join("; ", damaged)}");
     }
 
+    /// <summary>
+    /// The highest model version any file here names (the state, kept state records, model files): a model published
+    /// again after a fall-back takes a version above it, so that no site that saw a lost version is asked to go back.
+    /// </summary>
+    public long HighestVersionOnDisk()
+    {
+        IEnumerable<long> modelFiles = System.IO.Directory.EnumerateFiles(Path.Combine(Directory, "models"), "global-v*.ffm")
+            .Select(path => long.TryParse(Path.GetFileNameWithoutExtension(path)["global-v".Length..], out long version) ? version : -1);
+        return RecordedVersions().Concat(modelFiles).Append(TryReadVersion(StatePath) ?? -1).Max();
+    }
+
     private static bool IsDamage(Exception e) => e is InvalidDataException or IOException or UnauthorizedAccessException;
 
     /// <summary>The versions with a kept state record, newest first.</summary>
@@ -141,6 +152,11 @@ public sealed class CheckpointStore
             throw new InvalidDataException($"{statePath} is not valid checkpoint state: {e.Message}", e);
         }
         ModelState model = ReadChecked(statePath, state.ModelFileName, state.ModelVersion, state.ModelSha256);
+        // Its hash may match and still be unusable (committed before commits were checked): sites would refuse it.
+        if (OutOfRangeValue.FirstIn(model) is { } nonFinite)
+        {
+            throw new InvalidDataException($"{state.ModelFileName} (model v{state.ModelVersion}) is not finite: {nonFinite}");
+        }
         OptimizerCheckpoint? optimizer = null;
         if (state.OptimizerFileName is not null)
         {
