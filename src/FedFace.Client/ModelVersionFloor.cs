@@ -60,15 +60,17 @@ public sealed class ModelVersionFloor
         if (modelVersion < newest.Version)
         {
             return $"model v{modelVersion} is older than model v{newest.Version} (round {newest.Round}) this site already accepted: "
-                + "the aggregator's state was rolled back";
+                + $"the aggregator's state was rolled back{ResetHint}";
         }
         if (modelVersion == newest.Version && !string.Equals(Convert.ToHexStringLower(modelSha256), newest.Sha256, StringComparison.Ordinal))
         {
             return $"model v{modelVersion} is not the model v{newest.Version} this site already accepted (SHA-256 {newest.Sha256}): "
-                + "the aggregator's history forked";
+                + $"the aggregator's history forked{ResetHint}";
         }
         return null;
     }
+
+    private string ResetHint => _path is null ? "" : $" (for a federation started anew on purpose, delete {_path})";
 
     /// <summary>Raises the floor to a model whose signature checked out; written atomically (0600) before the site trains on it.</summary>
     public void Accept(long modelVersion, long round, ReadOnlySpan<byte> modelSha256)

@@ -63,6 +63,9 @@ public sealed class SiteAgent : IDisposable
         _versionFloor = ModelVersionFloor.Open(options.StateDirectory);
     }
 
+    /// <summary>Faces aligned before the rounds: the site declares how many it holds when it joins.</summary>
+    public void UseAlignedFaces(SiteData data) => _data = data;
+
     public string SiteId => _connection.SiteId;
 
     public int RoundsAccepted { get; private set; }
@@ -89,8 +92,9 @@ public sealed class SiteAgent : IDisposable
     private async Task RunUntilFinishedAsync(CancellationToken cancellationToken)
     {
         Federation.FederationClient client = _connection.Client;
-        SiteData data = _data ??= _loadData(cancellationToken);
-        var join = new JoinRequest { ProtocolVersion = ProtocolVersion, ClientVersion = "fedface-site/1", DeclaredFaces = (ulong)data.Examples };
+        // Faces already aligned are declared, so the aggregator can bound this site's example counts; a site that loads
+        // its faces lazily (the simulator's) declares none rather than align before it knows it will train.
+        var join = new JoinRequest { ProtocolVersion = ProtocolVersion, ClientVersion = "fedface-site/1", DeclaredFaces = (ulong)(_data?.Examples ?? 0) };
         JoinReply joined = await _retry.ExecuteAsync(async ct => await client.JoinAsync(join, cancellationToken: ct), cancellationToken);
         _logger.LogInformation("Joined federation {Federation} as {Site}", joined.FederationName, joined.SiteId);
         ModelSignatureVerifier modelVerifier = _connection.ModelVerifier(joined.FederationName);

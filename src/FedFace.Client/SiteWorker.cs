@@ -28,6 +28,7 @@ public sealed class SiteWorker(IOptions<SiteOptions> options, ILoggerFactory log
             // The agent checks this site's certificate as it is made: a wrong one is said before a long alignment, not after.
             using var agent = new SiteAgent(site, _ => data!, loggerFactory);
             data = await Task.Run(() => LoadData(site, stoppingToken), stoppingToken);
+            agent.UseAlignedFaces(data);
             await agent.RunAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

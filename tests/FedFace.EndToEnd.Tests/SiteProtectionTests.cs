@@ -104,7 +104,8 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
         await using RunningAggregator rolledBack = await RunningAggregator.StartAsync(setup, log);
         var audit = new RecordingAudit();
         using SiteAgent site = RefusingSite(rolledBack, new SiteProtectionPolicy(false, AggregationMode.Plain), log, audit, stateDirectory: siteState);
-        string reason = "model v0 is older than model v1 (round 1) this site already accepted: the aggregator's state was rolled back";
+        string reason = "model v0 is older than model v1 (round 1) this site already accepted: the aggregator's state was rolled back "
+            + $"(for a federation started anew on purpose, delete {floor})";
 
         await RunUntilLoggedAsync(site, log, $"Refusing round 1: {reason}; not training in it");
 
