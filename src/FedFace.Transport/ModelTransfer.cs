@@ -32,11 +32,7 @@ public static class ModelTransfer
         {
             throw new InvalidDataException($"the aggregator sent model v{header.ModelVersion} with another hash than round {task.Round} announced");
         }
-        if (header.DataBytes > maxModelBytes)
-        {
-            throw new InvalidDataException($"model v{header.ModelVersion} declares {header.DataBytes} bytes, more than the limit {maxModelBytes}");
-        }
-        var assembler = new TensorAssembler(header.Tensors);
+        var assembler = TensorAssembler.ForDeclared(header.Tensors, header.DataBytes, maxModelBytes, $"model v{header.ModelVersion}");
         while (await stream.MoveNext(cancellationToken))
         {
             assembler.Append(stream.Current.Data.Span);

@@ -188,4 +188,22 @@ public class TensorAssemblerTests
         var error = Assert.Throws<InvalidDataException>(() => new TensorAssembler(specs));
         Assert.Contains("'w'", error.Message);
     }
+
+    [Fact]
+    public void Declared_data_beyond_the_limit_or_disagreeing_with_the_shapes_is_refused_before_anything_is_allocated()
+    {
+        // A header naming a 4 GB tensor while declaring a few bytes would otherwise let the stream grow buffers past the limit.
+        TensorSpec[] huge = [.. TensorWire.Specs(new ModelState([NamedTensor.Zeros("a", [2])]))];
+        huge[0].Shape.Clear();
+        huge[0].Shape.Add(1L << 30);
+        ModelState small = new([NamedTensor.Zeros("a", [2])]);
+
+        var tooLarge = Assert.Throws<InvalidDataException>(() => TensorAssembler.ForDeclared(TensorWire.Specs(small), 1 << 20, 1 << 10, "model v3"));
+        var disagreeing = Assert.Throws<InvalidDataException>(() => TensorAssembler.ForDeclared(huge, 8, 1 << 10, "model v3"));
+        TensorAssembler fitting = TensorAssembler.ForDeclared(TensorWire.Specs(small), 8, 1 << 10, "model v3");
+
+        Assert.Equal("model v3 declares 1048576 bytes, more than the limit 1024", tooLarge.Message);
+        Assert.Equal("model v3 declares 8 bytes, but its tensors' shapes hold 4294967296", disagreeing.Message);
+        Assert.Equal(8, fitting.ExpectedBytes);
+    }
 }

@@ -138,6 +138,23 @@ public sealed class TensorAssembler
 
     public long ExpectedBytes { get; }
 
+    /// <summary>
+    /// An assembler for data whose sender declared <paramref name="declaredBytes"/>, refused before anything is allocated
+    /// when that exceeds <paramref name="maxBytes"/> or disagrees with the shapes: what a stream can make the receiver
+    /// allocate, before any signature over it is checked, is then bounded by <paramref name="maxBytes"/>.
+    /// </summary>
+    public static TensorAssembler ForDeclared(IEnumerable<TensorSpec> specs, long declaredBytes, long maxBytes, string what)
+    {
+        if (declaredBytes > maxBytes)
+        {
+            throw new InvalidDataException($"{what} declares {declaredBytes} bytes, more than the limit {maxBytes}");
+        }
+        var assembler = new TensorAssembler(specs);
+        return assembler.ExpectedBytes == declaredBytes
+            ? assembler
+            : throw new InvalidDataException($"{what} declares {declaredBytes} bytes, but its tensors' shapes hold {assembler.ExpectedBytes}");
+    }
+
     public long ReceivedBytes => _received;
 
     /// <summary>The bytes of the arrays holding received data: at most about twice <see cref="ReceivedBytes"/>.</summary>
