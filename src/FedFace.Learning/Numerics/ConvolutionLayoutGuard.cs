@@ -16,9 +16,12 @@ public static class ConvolutionLayoutGuard
     /// </summary>
     public static Action<string> Warn { get; set; } = line => Console.Error.WriteLine($"warning: {line}");
 
-    private static readonly Lazy<ConvolutionPathDecision> s_decision = new(
-        () => new ConvolutionPathCheck(CpuDescription.OfThisMachine, line => Warn(line)).Decide(ForcedLayout(Environment.GetEnvironmentVariable(LayoutVariable))),
-        LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<ConvolutionPathDecision> s_decision = new(() =>
+    {
+        // The check is often a process's first use of libtorch: the allocator is set up before it allocates, as for a network.
+        NativeMemory.ConfigureAllocator();
+        return new ConvolutionPathCheck(CpuDescription.OfThisMachine, line => Warn(line)).Decide(ForcedLayout(Environment.GetEnvironmentVariable(LayoutVariable)));
+    }, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <exception cref="UnreliableConvolutionsException">when no layout computes correctly on this machine.</exception>
     public static ConvolutionPathDecision Decision => s_decision.Value;
