@@ -206,8 +206,8 @@ public sealed class AggregatorOptions
     /// <summary>The most examples one update may declare (its FedAvg weight); more would let one site outweigh all others.</summary>
     public long MaxExampleCount { get; set; } = 1_000_000;
     /// <summary>
-    /// A round whose next global model moved further than this many times the current model's L2 norm (at least 1) is
-    /// aborted before signing, as is one whose model is not finite.
+    /// A round whose next global model moved its trained weights further than this many times their current L2 norm (at
+    /// least 1; BatchNorm running statistics left out) is aborted before signing, as is one whose model is not finite.
     /// </summary>
     public double MaxModelChangeRatio { get; set; } = 10;
     /// <summary>Upload streams one site may hold open at once; more are refused (ResourceExhausted).</summary>

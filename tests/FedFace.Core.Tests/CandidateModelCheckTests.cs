@@ -34,9 +34,17 @@ public class CandidateModelCheckTests
     [Fact]
     public void A_change_beyond_the_ratio_of_the_current_norm_is_refused_with_both_norms()
     {
-        string? problem = CandidateModelCheck.Problem(s_current, Moved(10.01f, tensor: "bn.running_var"), maxChangeRatio: 2);
+        string? problem = CandidateModelCheck.Problem(s_current, Moved(10.01f), maxChangeRatio: 2);
         Assert.NotNull(problem);
-        Assert.Contains("model change norm 10.01 exceeds the 10 a round may move it (2 × the current model's norm 5)", problem);
+        Assert.Contains("model change norm 10.01 exceeds the 10 a round may move it (2 × the current weights' norm 5)", problem);
+    }
+
+    [Fact]
+    public void Running_statistics_are_measured_not_stepped_and_may_move_far_but_never_to_a_non_finite_value()
+    {
+        // A model trained from scratch moves its BatchNorm variances by hundreds in one round (the demo's first rounds).
+        Assert.Null(CandidateModelCheck.Problem(s_current, Moved(600f, tensor: "bn.running_var"), maxChangeRatio: 2));
+        Assert.NotNull(CandidateModelCheck.Problem(s_current, Moved(float.PositiveInfinity, tensor: "bn.running_var"), maxChangeRatio: 2));
     }
 
     [Fact]

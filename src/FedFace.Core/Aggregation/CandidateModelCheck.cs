@@ -10,9 +10,11 @@ namespace FedFace.Core.Aggregation;
 public static class CandidateModelCheck
 {
     /// <summary>
-    /// Why <paramref name="candidate"/> must not replace <paramref name="current"/>: a non-finite element, or a change whose L2
-    /// norm (every tensor, BatchNorm statistics included) exceeds <paramref name="maxChangeRatio"/> times the current model's
-    /// norm (at least 1, so a model of zeros can still move). Null when it may be committed.
+    /// Why <paramref name="candidate"/> must not replace <paramref name="current"/>: a non-finite element anywhere, or a change
+    /// of the trained weights whose L2 norm exceeds <paramref name="maxChangeRatio"/> times the current weights' norm (at
+    /// least 1, so a model of zeros can still move). BatchNorm running statistics are left out of both norms, as out of the
+    /// update norms the log shows: they are measured, not stepped, and a model trained from scratch moves its variances by
+    /// hundreds in a round. Null when it may be committed.
     /// </summary>
     public static string? Problem(ModelState current, ModelState candidate, double maxChangeRatio)
     {
@@ -23,17 +25,17 @@ public static class CandidateModelCheck
             return $"it is not finite: {nonFinite}";
         }
         double change = ChangeNorm(current, candidate);
-        double norm = Math.Sqrt(current.Tensors.Sum(t => DeltaClipping.SumOfSquares(t.Values)));
+        double norm = DeltaClipping.WeightNorm(current);
         double allowed = maxChangeRatio * Math.Max(norm, 1);
         return change <= allowed ? null : FormattableString.Invariant(
-            $"its model change norm {change:G4} exceeds the {allowed:G4} a round may move it ({maxChangeRatio:G4} × the current model's norm {norm:G4})");
+            $"its model change norm {change:G4} exceeds the {allowed:G4} a round may move it ({maxChangeRatio:G4} × the current weights' norm {norm:G4})");
     }
 
-    /// <summary>‖candidate − current‖₂ over every tensor, summed in double.</summary>
+    /// <summary>‖candidate − current‖₂ over the trained weights (running statistics left out), summed in double.</summary>
     public static double ChangeNorm(ModelState current, ModelState candidate)
     {
         double sumOfSquares = 0;
-        foreach (NamedTensor after in candidate.Tensors)
+        foreach (NamedTensor after in candidate.Tensors.Where(t => !TensorRoles.IsRunningStatistic(t.Name)))
         {
             float[] before = current[after.Name].Values;
             for (int i = 0; i < before.Length; i++)
