@@ -90,18 +90,17 @@ static int ExportOnnx(string[] args)
         + "[--threshold T --threshold-source \"how T was chosen\"]";
     string? input = ArgumentAfter(args, "--model"), output = ArgumentAfter(args, "--out"), normalization = ArgumentAfter(args, "--normalization");
     string? thresholdText = ArgumentAfter(args, "--threshold"), thresholdSource = ArgumentAfter(args, "--threshold-source");
+    float threshold = 0;
     string? problem = input is null || output is null ? "--model and --out are required"
         : normalization is not ("symmetric" or "imagenet") ? "--normalization must say how the federation scaled its pixels: symmetric or imagenet"
         : (thresholdText is null) != (thresholdSource is null) ? "--threshold and --threshold-source go together"
-        : thresholdText is not null && !(float.TryParse(thresholdText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float t) && t is >= -1 and <= 1)
-            ? $"--threshold '{thresholdText}' is not a cosine threshold from -1 to 1"
+        : thresholdText is not null && !ModelCard.TryParseThreshold(thresholdText, out threshold) ? $"--threshold '{thresholdText}' is not a cosine threshold from -1 to 1"
         : null;
     if (problem is not null)
     {
         Console.Error.WriteLine($"fedface-site: {problem}; {Usage}");
         return 2;
     }
-    float? threshold = thresholdText is null ? null : float.Parse(thresholdText, System.Globalization.CultureInfo.InvariantCulture);
     ModelState model;
     long version;
     try
@@ -113,7 +112,7 @@ static int ExportOnnx(string[] args)
         Console.Error.WriteLine($"fedface-site: cannot read the model {input}: {e.Message}");
         return 1;
     }
-    BackboneOnnx.Export(model, output!, $"FedFace global model v{version} from {Path.GetFileName(input)}", new ModelCard(normalization!, threshold, thresholdSource));
+    BackboneOnnx.Export(model, output!, $"FedFace global model v{version} from {Path.GetFileName(input)}", new ModelCard(normalization!, thresholdText is null ? null : threshold, thresholdSource));
     Console.WriteLine($"wrote {output}: global model v{version}, BatchNorm folded, {normalization} input, sha256 of the backbone {model.ComputeSha256Hex()}");
     return 0;
 }

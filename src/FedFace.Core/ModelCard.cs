@@ -34,10 +34,14 @@ public sealed record ModelCard(string Normalization, float? VerificationThreshol
         float? threshold = null;
         if (metadata.TryGetValue(ThresholdKey, out string? text))
         {
-            threshold = float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && value is >= -1 and <= 1
+            threshold = TryParseThreshold(text, out float value)
                 ? value
                 : throw new InvalidDataException($"metadata {ThresholdKey} '{text}' is not a cosine threshold from -1 to 1");
         }
         return new ModelCard(normalization.Trim(), threshold, metadata.GetValueOrDefault(ThresholdSourceKey));
     }
+
+    /// <summary>A cosine threshold as the metadata and the command lines write it: an invariant-culture number from −1 to 1.</summary>
+    public static bool TryParseThreshold(string? text, out float threshold) =>
+        float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out threshold) && threshold is >= -1 and <= 1;
 }
