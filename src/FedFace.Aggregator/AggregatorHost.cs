@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using FedFace.Aggregator.Rounds;
 using FedFace.Aggregator.SecureAggregation;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Security;
@@ -36,9 +37,8 @@ public static class AggregatorHost
             services.GetRequiredService<IOptions<AggregatorOptions>>().Value.FederationName, formerCertificate: services.GetRequiredService<AggregatorCredentials>().Certificate));
         builder.Services.AddSingleton<SiteCertificates>();
         builder.Services.AddSingleton<SecureRounds>();
-        builder.Services.AddSingleton<RoundCoordinator>();
+        builder.Services.AddRounds();
         builder.Services.AddSingleton<UploadStreams>();
-        builder.Services.AddHostedService<RoundLoop>();
         builder.Services.AddGrpc(grpc =>
         {
             grpc.EnableDetailedErrors = true;

@@ -1,4 +1,5 @@
 using System.Reflection;
+using FedFace.Aggregator.Rounds;
 using Microsoft.Extensions.Options;
 
 namespace FedFace.Aggregator;
@@ -17,9 +18,9 @@ public static class AggregatorProgram
         try
         {
             app = AggregatorHost.Build(args);
-            // Resolving the coordinator validates the settings, loads the credentials and reads the committed state,
+            // Resolving the round validates the settings, loads the credentials and reads the committed state,
             // so that each failure surfaces here, before the host starts, rather than inside it.
-            app.Services.GetRequiredService<RoundCoordinator>();
+            app.Services.GetRequiredService<RoundRunner>();
             await app.StartAsync();
         }
         catch (Exception e)

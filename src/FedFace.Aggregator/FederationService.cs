@@ -1,3 +1,6 @@
+using FedFace.Aggregator.Collection;
+using FedFace.Aggregator.Rounds;
+using FedFace.Aggregator.Sites;
 using FedFace.Core;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Wire;
@@ -7,28 +10,31 @@ using Microsoft.Extensions.Options;
 
 namespace FedFace.Aggregator;
 
-/// <summary>Thin translation between the wire contract and <see cref="RoundCoordinator"/>.</summary>
-public sealed class FederationService(RoundCoordinator coordinator, UploadStreams uploads, IOptions<AggregatorOptions> options, ILogger<FederationService> logger) : Federation.FederationBase
+/// <summary>Thin translation between the wire contract and the federation's domain objects: sites, tasks, uploads, declines, metrics.</summary>
+public sealed class FederationService(SiteRegistry sites, TaskDispatcher tasks, CurrentModel model, PlainUploads plainUploads, RoundDeclines declines,
+    SiteMetricsRecorder metrics, UploadStreams uploads, IOptions<AggregatorOptions> options, ILogger<FederationService> logger) : Federation.FederationBase
 {
     public override Task<JoinReply> Join(JoinRequest request, ServerCallContext context)
     {
         RequireProtocol(request.ProtocolVersion);
-        return Task.FromResult(coordinator.Join(SiteIdentity.Of(context), (long)Math.Min(request.DeclaredFaces, long.MaxValue)));
+        string siteId = SiteIdentity.Of(context);
+        sites.Join(siteId, (long)Math.Min(request.DeclaredFaces, long.MaxValue));
+        return Task.FromResult(new JoinReply { SiteId = siteId, FederationName = options.Value.FederationName, ProtocolVersion = AggregatorProtocol.Version });
     }
 
     public override Task<TaskReply> GetTask(TaskRequest request, ServerCallContext context)
     {
         RequireProtocol(request.ProtocolVersion);
-        return Task.FromResult(coordinator.GetTask(SiteIdentity.Of(context)));
+        return Task.FromResult(tasks.GetTask(SiteIdentity.Of(context)));
     }
 
     public override async Task DownloadModel(DownloadModelRequest request, IServerStreamWriter<ModelChunk> responseStream, ServerCallContext context)
     {
         RequireProtocol(request.ProtocolVersion);
         string siteId = SiteIdentity.Of(context);
-        var served = coordinator.GetModel(request.ModelVersion)
+        PublishedModel served = model.Find(request.ModelVersion)
             ?? throw new RpcException(new Status(StatusCode.NotFound,
-                $"model v{request.ModelVersion} is not served; the current global model is v{coordinator.ModelVersion}"));
+                $"model v{request.ModelVersion} is not served; the current global model is v{model.ModelVersion}"));
         await responseStream.WriteAsync(new ModelChunk { Header = served.Header }, context.CancellationToken);
         foreach (var chunk in TensorWire.DataChunks(served.Model))
         {
@@ -47,34 +53,34 @@ public sealed class FederationService(RoundCoordinator coordinator, UploadStream
         {
             if (!await reader.MoveNextAsync())
             {
-                return coordinator.Reject(siteId, -1, new Rejection(RejectionCode.Malformed, "empty upload stream"));
+                return plainUploads.Reject(siteId, -1, new Rejection(RejectionCode.Malformed, "empty upload stream"));
             }
             if (reader.Current.PartCase != UpdateChunk.PartOneofCase.Header)
             {
-                return coordinator.Reject(siteId, -1, new Rejection(RejectionCode.Malformed, "upload did not start with a header"));
+                return plainUploads.Reject(siteId, -1, new Rejection(RejectionCode.Malformed, "upload did not start with a header"));
             }
             header = reader.Current.Header;
-            if (coordinator.IsRetryOfAcceptedUpdate(siteId, header))
+            if (plainUploads.IsRetryOfAcceptedUpdate(siteId, header))
             {
                 logger.LogInformation("Round {Round}: {Site} sent its accepted update again (its reply was lost); answered, not folded twice", header.Round, siteId);
                 return new UploadReply { Accepted = true, Reason = $"already received: this update was accepted for round {header.Round}" };
             }
             // Refuse before reading the data: a stale or mis-shaped update costs us no memory.
-            Rejection? early = coordinator.CheckUploadHeader(siteId, header);
-            if (early is not null)
+            AdmittedUpload? admitted = plainUploads.Admit(siteId, header, out Rejection? early);
+            if (admitted is null)
             {
-                return coordinator.Reject(siteId, header.Round, early);
+                return plainUploads.Reject(siteId, header.Round, early!);
             }
-            reader.CutWhen(coordinator.UploadWindow(header.Round));
-            return coordinator.SubmitUpdate(siteId, header, await ReceiveDataAsync(reader, header, lease));
+            reader.CutWhen(admitted.Window);
+            return plainUploads.Submit(admitted, await ReceiveDataAsync(reader, header, lease));
         }
         catch (InvalidDataException e)
         {
-            return coordinator.Reject(siteId, header?.Round ?? -1, new Rejection(RejectionCode.Malformed, e.Message));
+            return plainUploads.Reject(siteId, header?.Round ?? -1, new Rejection(RejectionCode.Malformed, e.Message));
         }
         catch (UploadCutException cut) when (cut.Cause == UploadCutCause.RoundClosed)
         {
-            return coordinator.Reject(siteId, header!.Round, new Rejection(RejectionCode.DeadlinePassed, $"round {header.Round} closed before the upload's data was complete"));
+            return plainUploads.Reject(siteId, header!.Round, new Rejection(RejectionCode.DeadlinePassed, $"round {header.Round} closed before the upload's data was complete"));
         }
         catch (UploadCutException cut)
         {
@@ -110,22 +116,22 @@ public sealed class FederationService(RoundCoordinator coordinator, UploadStream
     public override Task<MetricsAck> ReportMetrics(RoundMetrics request, ServerCallContext context)
     {
         RequireProtocol(request.ProtocolVersion);
-        coordinator.RecordMetrics(SiteIdentity.Of(context), request);
+        metrics.Record(SiteIdentity.Of(context), request);
         return Task.FromResult(new MetricsAck());
     }
 
     public override Task<DeclineRoundReply> DeclineRound(DeclineRoundRequest request, ServerCallContext context)
     {
         RequireProtocol(request.ProtocolVersion);
-        return Task.FromResult(coordinator.Decline(SiteIdentity.Of(context), request.Round, request.Reason));
+        return Task.FromResult(declines.Decline(SiteIdentity.Of(context), request.Round, request.Reason));
     }
 
     private static void RequireProtocol(uint version)
     {
-        if (version != RoundCoordinator.ProtocolVersion)
+        if (version != AggregatorProtocol.Version)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"protocol version {version} is not supported; this aggregator speaks {RoundCoordinator.ProtocolVersion}"));
+                $"protocol version {version} is not supported; this aggregator speaks {AggregatorProtocol.Version}"));
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using FedFace.Aggregator.SecureAggregation;
+using FedFace.Aggregator.Sites;
 using FedFace.Core.Security;
 
 namespace FedFace.Aggregator;
@@ -15,6 +16,6 @@ public static class PreJoinedSites
     {
         ArgumentNullException.ThrowIfNull(services);
         services.GetRequiredService<SiteCertificates>().Remember(siteCertificate);
-        services.GetRequiredService<RoundCoordinator>().Join(FederationTrust.SiteIdOf(siteCertificate));
+        services.GetRequiredService<SiteRegistry>().Join(FederationTrust.SiteIdOf(siteCertificate));
     }
 }

@@ -1,19 +1,20 @@
+using FedFace.Aggregator.Rounds;
 using Microsoft.Extensions.Options;
 
 namespace FedFace.Aggregator;
 
 /// <summary>Drives rounds one after another until the configured number is committed or the privacy budget is spent.</summary>
-public sealed class RoundLoop(RoundCoordinator coordinator, IEnumerable<IRoundObserver> observers, IOptions<AggregatorOptions> options,
-    ILogger<RoundLoop> logger) : BackgroundService
+public sealed class RoundLoop(RoundRunner rounds, CurrentModel model, FederationStatus status, IEnumerable<IRoundObserver> observers,
+    IOptions<AggregatorOptions> options, ILogger<RoundLoop> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested && !coordinator.Done)
+        while (!stoppingToken.IsCancellationRequested && !status.Done)
         {
             RoundSummary? summary;
             try
             {
-                summary = await coordinator.RunRoundAsync(stoppingToken);
+                summary = await rounds.RunAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -25,10 +26,10 @@ public sealed class RoundLoop(RoundCoordinator coordinator, IEnumerable<IRoundOb
             }
             foreach (IRoundObserver observer in observers)
             {
-                await observer.OnRoundFinishedAsync(summary, coordinator.GlobalModel, stoppingToken);
+                await observer.OnRoundFinishedAsync(summary, model.Model, stoppingToken);
             }
             TimeSpan pause = TimeSpan.FromSeconds(options.Value.MinimumAbortedRoundSeconds - summary.Seconds);
-            if (!summary.Committed && pause > TimeSpan.Zero && !coordinator.Done)
+            if (!summary.Committed && pause > TimeSpan.Zero && !status.Done)
             {
                 logger.LogInformation("Round {Round} aborted after {Seconds:F1}s: pausing {Pause:F1}s before the next", summary.Round, summary.Seconds, pause.TotalSeconds);
                 try
@@ -41,11 +42,11 @@ public sealed class RoundLoop(RoundCoordinator coordinator, IEnumerable<IRoundOb
                 }
             }
         }
-        coordinator.MarkFinished();
-        if (coordinator.Finished)
+        status.MarkFinished();
+        if (status.Finished)
         {
             logger.LogInformation("Federation finished: model v{Version} after round {Round}: {Reason}",
-                coordinator.ModelVersion, coordinator.CommittedRound, coordinator.FinishReason);
+                model.ModelVersion, model.CommittedRound, status.FinishReason);
         }
     }
 }

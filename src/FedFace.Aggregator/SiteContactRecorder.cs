@@ -1,16 +1,17 @@
+using FedFace.Aggregator.Sites;
 using FedFace.Core.Security;
 using Grpc.Core;
 
 namespace FedFace.Aggregator;
 
-/// <summary>Every call a site makes counts as a sign of life (<see cref="RoundCoordinator.RecordContact"/>), whatever the call.</summary>
-public sealed class SiteContactRecorder(RoundCoordinator coordinator) : PerCallInterceptor
+/// <summary>Every call a site makes counts as a sign of life (<see cref="SiteRegistry.RecordContact"/>), whatever the call.</summary>
+public sealed class SiteContactRecorder(SiteRegistry sites) : PerCallInterceptor
 {
     protected override void OnCall(ServerCallContext context)
     {
         if (context.GetHttpContext().Connection.ClientCertificate is { } certificate)
         {
-            coordinator.RecordContact(FederationTrust.SiteIdOf(certificate));
+            sites.RecordContact(FederationTrust.SiteIdOf(certificate));
         }
     }
 }

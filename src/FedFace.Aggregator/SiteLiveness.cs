@@ -3,7 +3,7 @@ namespace FedFace.Aggregator;
 /// <summary>
 /// When each site last called, and which sites count as gone: a site not heard from for longer than the timeout leaves
 /// the sample (a vanished site would otherwise hold every round it is sampled for until the deadline) and returns with
-/// its next call. Not thread-safe: <see cref="RoundCoordinator"/> calls it under its lock.
+/// its next call. Not thread-safe: <see cref="Sites.SiteRegistry"/> calls it under its lock.
 /// </summary>
 public sealed class SiteLiveness(TimeSpan timeout)
 {

@@ -41,7 +41,7 @@ public sealed class MutualTlsTests(TestFederation federation, ITestOutputHelper 
 
         Assert.Equal("site-02", reply.SiteId);
         Assert.Equal("FedFace-Test", reply.FederationName);
-        Assert.Equal(RoundCoordinator.ProtocolVersion, reply.ProtocolVersion);
+        Assert.Equal(AggregatorProtocol.Version, reply.ProtocolVersion);
         Assert.Equal(1, _aggregator.Coordinator.JoinedSiteCount);
         await _log.WaitForAsync("Site site-02 joined", Eventually.Patience, "FedFace.Aggregator");
         Assert.Empty(_log.Matching("Refused TLS connection"));

@@ -1,4 +1,6 @@
+using FedFace.Aggregator.Rounds;
 using FedFace.Aggregator.SecureAggregation;
+using FedFace.Aggregator.Sites;
 using FedFace.Certs;
 using FedFace.Core.Privacy;
 using FedFace.Core.Security;
@@ -62,7 +64,9 @@ public sealed class RunningAggregator : IAsyncDisposable
         Setup = setup;
         Log = log;
         Rounds = rounds;
-        Coordinator = app.Services.GetRequiredService<RoundCoordinator>();
+        // Resolving the round reads the committed state (and fails as a start would) before anything listens.
+        app.Services.GetRequiredService<RoundRunner>();
+        Coordinator = new FederationView(app.Services.GetRequiredService<CurrentModel>(), app.Services.GetRequiredService<SiteRegistry>());
         Uploads = app.Services.GetRequiredService<UploadStreams>();
     }
 
@@ -71,8 +75,8 @@ public sealed class RunningAggregator : IAsyncDisposable
     public CapturedLog Log { get; }
     public RoundRecorder Rounds { get; }
 
-    /// <summary>The domain object behind the service: model version, committed round, global model.</summary>
-    public RoundCoordinator Coordinator { get; }
+    /// <summary>The federation behind the service: model version, committed round, global model, joined sites.</summary>
+    public FederationView Coordinator { get; }
 
     /// <summary>The upload streams open right now and the bytes they buffer.</summary>
     public UploadStreams Uploads { get; }
