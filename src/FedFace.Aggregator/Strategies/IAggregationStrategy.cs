@@ -2,7 +2,6 @@ using FedFace.Aggregator.Rounds;
 using FedFace.Core;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Privacy;
-using FedFace.Core.Storage;
 using FedFace.Protos.V1;
 
 namespace FedFace.Aggregator.Strategies;

@@ -10,15 +10,14 @@ using FedFace.Transport;
 namespace FedFace.Aggregator.Tests.Rounds;
 
 /// <summary>Plain uploads checked and folded as they arrive, and the plain collector that waits for them: no Kestrel.</summary>
-public sealed class PlainUploadsTests : IDisposable
+public sealed class PlainUploadsTests
 {
     private static readonly ModelState Initial = TestModels.Small(seed: 4);
-    private readonly string _state = Directory.CreateTempSubdirectory("fedface-plain-uploads-").FullName;
 
     [Fact]
     public async Task Uploads_folded_as_they_arrive_close_the_round_once_every_sampled_site_answered()
     {
-        using var bench = new RoundBench(_state, Initial);
+        using var bench = new RoundBench(Initial);
         bench.Join("site-01", "site-02");
         Task<RoundSummary> running = bench.RunRoundAsync();
         OpenRound round = await OpenedAsync(bench);
@@ -41,10 +40,8 @@ public sealed class PlainUploadsTests : IDisposable
     [Fact]
     public void A_second_update_admitted_while_the_first_streamed_is_refused_as_a_duplicate_once_complete()
     {
-        using var bench = new RoundBench(_state, Initial);
-        bench.Join("site-01", "site-02");
-        OpenRound round = bench.OpenRound();
-        var uploads = bench.Get<PlainUploads>();
+        using var bench = new RoundBench(Initial);
+        (OpenRound round, PlainUploads uploads) = OpenRoundOfTwo(bench);
         ModelState delta = TestModels.DeltaFor("site-01", round.Number, Initial);
         UpdateHeader header = ModelTransfer.HeaderFor(round.Task, delta, exampleCount: 5);
 
@@ -62,10 +59,8 @@ public sealed class PlainUploadsTests : IDisposable
     public void An_update_whose_data_completes_after_the_deadline_is_refused_and_not_folded()
     {
         var clock = new ManualClock();
-        using var bench = new RoundBench(_state, Initial, clock: clock);
-        bench.Join("site-01", "site-02");
-        OpenRound round = bench.OpenRound();
-        var uploads = bench.Get<PlainUploads>();
+        using var bench = new RoundBench(Initial, clock: clock);
+        (OpenRound round, PlainUploads uploads) = OpenRoundOfTwo(bench);
         ModelState delta = TestModels.DeltaFor("site-01", round.Number, Initial);
         AdmittedUpload admitted = uploads.Admit("site-01", ModelTransfer.HeaderFor(round.Task, delta, exampleCount: 5), out Rejection? early)!;
         Assert.Null(early);
@@ -82,10 +77,8 @@ public sealed class PlainUploadsTests : IDisposable
     [Fact]
     public void A_refused_upload_is_the_sites_answer_and_its_next_task_request_says_why()
     {
-        using var bench = new RoundBench(_state, Initial);
-        bench.Join("site-01", "site-02");
-        OpenRound round = bench.OpenRound();
-        var uploads = bench.Get<PlainUploads>();
+        using var bench = new RoundBench(Initial);
+        (OpenRound round, PlainUploads uploads) = OpenRoundOfTwo(bench);
         ModelState poisoned = TestModels.DeltaFor("site-02", round.Number, Initial);
         poisoned.Tensors[0].Values[0] = float.NaN;
 
@@ -101,7 +94,7 @@ public sealed class PlainUploadsTests : IDisposable
     [Fact]
     public void A_header_for_a_site_the_round_did_not_sample_is_refused_before_its_data()
     {
-        using var bench = new RoundBench(_state, Initial, configure: options => options.SampleFraction = 0.5);
+        using var bench = new RoundBench(Initial, configure: options => options.SampleFraction = 0.5);
         bench.Join("site-01", "site-02", "site-03", "site-04");
         OpenRound round = bench.OpenRound();
         string outsider = new[] { "site-01", "site-02", "site-03", "site-04" }.First(site => !round.IsSampled(site));
@@ -112,7 +105,12 @@ public sealed class PlainUploadsTests : IDisposable
         Assert.Equal(RejectionCode.NotSampled, rejection!.Code);
     }
 
-    public void Dispose() => Directory.Delete(_state, recursive: true);
+    /// <summary>Round 1 over site-01 and site-02, open for uploads.</summary>
+    private static (OpenRound Round, PlainUploads Uploads) OpenRoundOfTwo(RoundBench bench)
+    {
+        bench.Join("site-01", "site-02");
+        return (bench.OpenRound(), bench.Get<PlainUploads>());
+    }
 
     private static UploadReply Upload(PlainUploads uploads, string site, RoundTask task, ModelState delta, long examples)
     {

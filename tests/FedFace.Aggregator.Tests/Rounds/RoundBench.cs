@@ -7,7 +7,6 @@ using FedFace.Aggregator.Sites;
 using FedFace.Aggregator.Strategies;
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Core;
-using FedFace.Core.Aggregation;
 using FedFace.Core.Security;
 using FedFace.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,19 +16,24 @@ using Microsoft.Extensions.Options;
 namespace FedFace.Aggregator.Tests.Rounds;
 
 /// <summary>
-/// The round's classes wired as the aggregator wires them, without Kestrel or TLS: a state directory of its own, a
-/// self-signed model-signing key, and the collector, strategy and clock a test hands in.
+/// The round's classes wired as the aggregator wires them, without Kestrel or TLS: a state directory (its own, removed
+/// when it is disposed, unless the test hands one in), a self-signed model-signing key, and the collector, strategy and
+/// clock a test hands in.
 /// </summary>
 public sealed class RoundBench : IDisposable
 {
     private static readonly Lazy<X509Certificate2> SigningCertificate = new(MakeSigningCertificate);
 
     private readonly ServiceProvider _services;
+    private readonly string? _ownDirectory;
 
-    public RoundBench(string stateDirectory, ModelState initial, IUpdateCollector? collector = null, TimeProvider? clock = null,
-        Action<AggregatorOptions>? configure = null, IAggregationStrategy? strategy = null)
+    public RoundBench(ModelState initial, IUpdateCollector? collector = null, TimeProvider? clock = null,
+        Action<AggregatorOptions>? configure = null, IAggregationStrategy? strategy = null, string? stateDirectory = null)
     {
-        Directory.CreateDirectory(stateDirectory);
+        if (stateDirectory is null)
+        {
+            stateDirectory = _ownDirectory = Directory.CreateTempSubdirectory("fedface-round-bench-").FullName;
+        }
         var options = new AggregatorOptions
         {
             FederationName = "FedFace-Test",
@@ -94,7 +98,14 @@ public sealed class RoundBench : IDisposable
         return await Runner.RunAsync(timeout.Token) ?? throw new InvalidOperationException("no round opened");
     }
 
-    public void Dispose() => _services.Dispose();
+    public void Dispose()
+    {
+        _services.Dispose();
+        if (_ownDirectory is not null)
+        {
+            Directory.Delete(_ownDirectory, recursive: true);
+        }
+    }
 
     private static X509Certificate2 MakeSigningCertificate()
     {

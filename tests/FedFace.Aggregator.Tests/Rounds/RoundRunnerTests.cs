@@ -9,17 +9,16 @@ using FedFace.Protos.V1;
 namespace FedFace.Aggregator.Tests.Rounds;
 
 /// <summary>One round top to bottom with a scripted collector: no Kestrel, no TLS, no sites.</summary>
-public sealed class RoundRunnerTests : IDisposable
+public sealed class RoundRunnerTests
 {
     private static readonly ModelState Initial = TestModels.Small(seed: 3);
-    private readonly string _state = Directory.CreateTempSubdirectory("fedface-round-runner-").FullName;
 
     [Fact]
     public async Task A_round_commits_the_example_weighted_mean_of_what_it_collected_signed_and_checkpointed()
     {
         ModelState first = TestModels.DeltaFor("site-01", 1, Initial), second = TestModels.DeltaFor("site-02", 1, Initial);
         var collector = new ScriptedCollector().Sends("site-01", first, examples: 30).Sends("site-02", second, examples: 10);
-        using var bench = new RoundBench(_state, Initial, collector);
+        using var bench = new RoundBench(Initial, collector);
         bench.Join("site-01", "site-02");
 
         RoundSummary summary = await bench.RunRoundAsync();
@@ -43,7 +42,7 @@ public sealed class RoundRunnerTests : IDisposable
     {
         var collector = new ScriptedCollector().Sends("site-01", TestModels.DeltaFor("site-01", 1, Initial), examples: 5)
             .Answers("site-02", new SiteAnswer.Declined("the site's policy forbids it"));
-        using var bench = new RoundBench(_state, Initial, collector);
+        using var bench = new RoundBench(Initial, collector);
         bench.Join("site-01", "site-02");
 
         RoundSummary summary = await bench.RunRoundAsync();
@@ -61,7 +60,7 @@ public sealed class RoundRunnerTests : IDisposable
     {
         var collector = new ScriptedCollector { AbortReason = "too few sites answered stage 1" }
             .Sends("site-01", TestModels.DeltaFor("site-01", 1, Initial), examples: 5).Sends("site-02", TestModels.DeltaFor("site-02", 1, Initial), examples: 5);
-        using var bench = new RoundBench(_state, Initial, collector);
+        using var bench = new RoundBench(Initial, collector);
         bench.Join("site-01", "site-02");
 
         RoundSummary summary = await bench.RunRoundAsync();
@@ -76,7 +75,7 @@ public sealed class RoundRunnerTests : IDisposable
     {
         ModelState huge = TestModels.Random(TestModels.SmallLayout, seed: 9, scale: 1e4f);
         var collector = new ScriptedCollector().Sends("site-01", huge, examples: 5).Sends("site-02", TestModels.DeltaFor("site-02", 1, Initial), examples: 5);
-        using var bench = new RoundBench(_state, Initial, collector);
+        using var bench = new RoundBench(Initial, collector);
         bench.Join("site-01", "site-02");
 
         RoundSummary summary = await bench.RunRoundAsync();
@@ -96,7 +95,7 @@ public sealed class RoundRunnerTests : IDisposable
             .Sends("site-02", TestModels.DeltaFor("site-02", 1, Initial), examples: 5)
             .Answers("site-03", new SiteAnswer.Rejected(new Rejection(RejectionCode.NonFinite, "tensor 'fc.weight' holds NaN")))
             .Answers("site-04", new SiteAnswer.SecureMessageRefused("the masked input is malformed"));
-        using var bench = new RoundBench(_state, Initial, collector);
+        using var bench = new RoundBench(Initial, collector);
         bench.Join("site-01", "site-02", "site-03", "site-04");
 
         RoundSummary summary = await bench.RunRoundAsync();
@@ -114,7 +113,7 @@ public sealed class RoundRunnerTests : IDisposable
     public async Task A_round_the_strategy_will_not_configure_is_never_opened_and_the_federation_stops()
     {
         var collector = new ScriptedCollector();
-        using var bench = new RoundBench(_state, Initial, collector, strategy: new RefusingStrategy("the privacy budget is spent"));
+        using var bench = new RoundBench(Initial, collector, strategy: new RefusingStrategy("the privacy budget is spent"));
         bench.Join("site-01", "site-02");
 
         Assert.Null(await bench.Runner.RunAsync(CancellationToken.None));
@@ -131,22 +130,28 @@ public sealed class RoundRunnerTests : IDisposable
     {
         var collector = new ScriptedCollector().Sends("site-01", TestModels.DeltaFor("site-01", 1, Initial), examples: 5)
             .Sends("site-02", TestModels.DeltaFor("site-02", 1, Initial), examples: 5);
-        string committedHash;
-        using (var first = new RoundBench(_state, Initial, collector))
+        string state = Directory.CreateTempSubdirectory("fedface-round-resume-").FullName;
+        try
         {
-            first.Join("site-01", "site-02");
-            committedHash = (await first.RunRoundAsync()).CommittedModelSha256!;
+            string committedHash;
+            using (var first = new RoundBench(Initial, collector, stateDirectory: state))
+            {
+                first.Join("site-01", "site-02");
+                committedHash = (await first.RunRoundAsync()).CommittedModelSha256!;
+            }
+
+            using var second = new RoundBench(Initial, new ScriptedCollector(), stateDirectory: state);
+            second.Join("site-01", "site-02");
+
+            Assert.Equal((1L, 1L, committedHash), (second.Model.ModelVersion, second.Model.CommittedRound, second.Model.Model.ComputeSha256Hex()));
+            OpenRound next = second.OpenRound();
+            Assert.Equal((2L, 1L, 1L), (next.Number, next.Task.ModelVersion, next.Task.ModelRound));
         }
-
-        using var second = new RoundBench(_state, Initial, new ScriptedCollector());
-        second.Join("site-01", "site-02");
-
-        Assert.Equal((1L, 1L, committedHash), (second.Model.ModelVersion, second.Model.CommittedRound, second.Model.Model.ComputeSha256Hex()));
-        OpenRound next = second.OpenRound();
-        Assert.Equal((2L, 1L, 1L), (next.Number, next.Task.ModelVersion, next.Task.ModelRound));
+        finally
+        {
+            Directory.Delete(state, recursive: true);
+        }
     }
-
-    public void Dispose() => Directory.Delete(_state, recursive: true);
 
     /// <summary>A strategy that never lets a round open, as DP-FedAvg does once the budget is spent.</summary>
     private sealed class RefusingStrategy(string reason) : IAggregationStrategy
