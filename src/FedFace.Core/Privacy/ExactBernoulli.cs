@@ -1,0 +1,64 @@
+using System.Numerics;
+
+namespace FedFace.Core.Privacy;
+
+/// <summary>
+/// Coins with rational and e^(−rational) biases from uniform words, in integer arithmetic only (Canonne, Kamath, Steinke
+/// 2020, "The Discrete Gaussian for Differential Privacy", Algorithm 1): no floating point decides an outcome, so the
+/// probabilities are exactly the stated ones. Generic over ulong, UInt128 and BigInteger, for the size the numbers need.
+/// </summary>
+internal static class ExactBernoulli
+{
+    /// <summary>A uniform integer in [0, bound), by rejection from the fewest whole bits that cover it.</summary>
+    public static T UniformBelow<T>(RandomWords random, T bound) where T : IBinaryInteger<T>
+    {
+        if (bound <= T.One)
+        {
+            return bound == T.One ? T.Zero : throw new ArgumentOutOfRangeException(nameof(bound), bound, "the bound must be positive");
+        }
+        int bits = int.CreateChecked(T.Log2(bound - T.One)) + 1;
+        while (true)
+        {
+            T candidate = RandomBits<T>(random, bits);
+            if (candidate < bound) return candidate;
+        }
+    }
+
+    /// <summary>True with probability numerator / denominator (0 ≤ numerator ≤ denominator, denominator &gt; 0).</summary>
+    public static bool Bernoulli<T>(RandomWords random, T numerator, T denominator) where T : IBinaryInteger<T> =>
+        UniformBelow(random, denominator) < numerator;
+
+    /// <summary>True with probability e^(−numerator/denominator), for any non-negative ratio.</summary>
+    public static bool ExpMinus<T>(RandomWords random, T numerator, T denominator) where T : IBinaryInteger<T>
+    {
+        // e^−γ = (e^−1)^⌊γ⌋ · e^−(γ−⌊γ⌋): one e^−1 coin per whole unit, stopping at the first failure.
+        while (numerator > denominator)
+        {
+            if (!ExpMinusAtMostOne(random, T.One, T.One)) return false;
+            numerator -= denominator;
+        }
+        return ExpMinusAtMostOne(random, numerator, denominator);
+    }
+
+    /// <summary>
+    /// e^−γ for γ ∈ [0, 1]: count the successes K of coins Bernoulli(γ/k), k = 1, 2, …, until the first failure;
+    /// P(K odd) = e^−γ. Bernoulli(γ/k) is drawn as Bernoulli(γ) and Bernoulli(1/k) together, so no product overflows.
+    /// </summary>
+    private static bool ExpMinusAtMostOne<T>(RandomWords random, T numerator, T denominator) where T : IBinaryInteger<T>
+    {
+        ulong k = 1;
+        while (Bernoulli(random, numerator, denominator) && UniformBelow(random, k) == 0) k++;
+        return k % 2 == 1;
+    }
+
+    private static T RandomBits<T>(RandomWords random, int bits) where T : IBinaryInteger<T>
+    {
+        T value = T.Zero;
+        for (int remaining = bits; remaining > 0; remaining -= 64)
+        {
+            int take = Math.Min(64, remaining);
+            value = (value << take) | T.CreateTruncating(random.Next() >> (64 - take));
+        }
+        return value;
+    }
+}
