@@ -22,6 +22,9 @@ public sealed class DiscreteGaussianEncoder
     private const int MaximumRoundings = 100;
     private const double TwoToMinus53 = 1.0 / (1UL << 53);
 
+    /// <summary>Relative margin on a computed norm for the rounding error of summing a million squares in doubles.</summary>
+    private const double NormSlack = 1e-12;
+
     private readonly RoundConfiguration _configuration;
     private readonly DpSiteInstructions _instructions;
 
@@ -62,7 +65,10 @@ public sealed class DiscreteGaussianEncoder
     /// <summary>The delta clipped to C, in levels, rounded until its squared norm is within the bound (conditional randomized rounding).</summary>
     private void RoundUpdate(ReadOnlySpan<float> update, Span<long> levels, RandomWords random)
     {
-        double norm = TensorPrimitives.Norm(update);
+        // In doubles: a float norm is off by ~10⁻⁷, which at c ≈ 10⁸ levels is far more than the bound's slack.
+        double squares = 0;
+        foreach (float value in update) squares += (double)value * value;
+        double norm = Math.Sqrt(squares) * (1 + NormSlack);
         double toLevels = (norm > _instructions.ClipNorm ? _instructions.ClipNorm / norm : 1.0) / Noise.Step;
         for (int attempt = 0; attempt < MaximumRoundings; attempt++)
         {
