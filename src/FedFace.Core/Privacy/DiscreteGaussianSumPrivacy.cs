@@ -5,7 +5,8 @@ namespace FedFace.Core.Privacy;
 /// L2 sensitivity is Δ₂: Kairouz, Liu and Steinke 2021, "The Distributed Discrete Gaussian Mechanism for Federated
 /// Learning with Secure Aggregation", Theorem 1 (first branch of its minimum, which alone is a valid bound):
 /// ½ε²-zCDP with ε² = Δ₂²/(nσ²) + 2τd, τ = 10·Σ_{k=1}^{n−1} e^(−2π²σ²·k/(k+1)). The sum of discrete Gaussians is not
-/// itself one; τ bounds how far it is (0 for n = 1; below 10⁻³⁰⁰ once σ ≥ 6, as here). All in quantization levels.
+/// itself one; τ bounds how far it is (0 for n = 1, and 0 in doubles once σ ≥ 9 levels, as in every real round). All in
+/// quantization levels.
 /// </summary>
 public static class DiscreteGaussianSumPrivacy
 {

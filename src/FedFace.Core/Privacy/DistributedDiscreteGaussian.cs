@@ -12,7 +12,7 @@ namespace FedFace.Core.Privacy;
 /// <remarks>
 /// Why the discrete Gaussian and not Skellam: its exact sampler (Canonne, Kamath, Steinke 2020) costs a few dozen integer
 /// operations per draw whatever σ, while an exact Poisson sampler for the Skellam mechanism costs time growing with the
-/// variance unless it approximates — and σ here is 10⁵ to 10⁷ levels.
+/// variance unless it approximates — and σ here is thousands to tens of millions of levels.
 /// <para>
 /// Sensitivity: the rounded vector's squared norm is held to ⌊Δ₂²⌋ with Δ₂² = min(c² + d/4 + √(2 ln(1/β))·(c + √d/2),
 /// (c + √d)²), c = C/γ, β = e^(−½) (Kairouz et al. 2021, §4, conditional randomized rounding: each rounding meets it with

@@ -10,9 +10,11 @@ namespace FedFace.Core.Privacy;
 /// the noise the accountant counts) and the sum never wraps.
 /// </summary>
 /// <remarks>
-/// Quantization rounds each coordinate stochastically to a step B/L after clipping and noise; a site's input moves by
-/// less than one step per coordinate, unbiased. The accountant treats the sum as Gaussian with sensitivity C and does not
-/// count that sub-step rounding (about 10⁻⁸ here against noise of order C), as it does not count float sampling error.
+/// Distributed rounds: the site quantizes its clipped delta to the step B/L and adds its noise share there, in integers
+/// (<see cref="DiscreteGaussianEncoder"/>); the range below leaves room for that noise's tail, and the accountant counts the
+/// rounding in the sensitivity (<see cref="DistributedDiscreteGaussian"/>). Central rounds quantize the clipped delta alone
+/// and the aggregator adds float noise after unmasking; the sub-step rounding (about 10⁻⁸ against noise of order C) is
+/// not accounted there.
 /// </remarks>
 public static class SecureDpQuantization
 {
@@ -30,7 +32,8 @@ public static class SecureDpQuantization
     /// The largest coordinate an honest site sends: its clipped delta's coordinates are at most C, to which its noise share
     /// adds at most σ(√(2 ln 2d) + 8) over all d of them except with probability e⁻³² (the expected maximum of d
     /// Gaussians' magnitudes is below σ√(2 ln 2d), and the maximum concentrates around it, Borell-TIS); the centred bit is
-    /// ½ plus at most 8 of its noise share's deviations.
+    /// ½ plus at most 8 of its noise share's deviations. A discrete Gaussian site draws again the rare coordinate beyond it,
+    /// so its input never exceeds it and the sum never wraps.
     /// </summary>
     public static double CoordinateBound(DpSiteInstructions instructions, int modelLength)
     {
