@@ -24,9 +24,24 @@ internal static class ExactBernoulli
         }
     }
 
-    /// <summary>True with probability numerator / denominator (0 ≤ numerator ≤ denominator, denominator &gt; 0).</summary>
-    public static bool Bernoulli<T>(RandomWords random, T numerator, T denominator) where T : IBinaryInteger<T> =>
-        UniformBelow(random, denominator) < numerator;
+    /// <summary>
+    /// True with probability p = numerator / denominator (0 ≤ numerator ≤ denominator): a uniform U in [0, 1) drawn bit by bit
+    /// is compared with p's binary digits, worked out in integers; the first digit where they differ decides U &lt; p, after
+    /// two bits on average.
+    /// </summary>
+    public static bool Bernoulli<T>(RandomWords random, T numerator, T denominator) where T : IBinaryInteger<T>
+    {
+        if (numerator >= denominator) return true;
+        T remainder = numerator; // p's digits still to come are remainder / denominator
+        while (remainder != T.Zero)
+        {
+            T rest = denominator - remainder;
+            bool digit = remainder >= rest; // 2·remainder ≥ denominator, without overflowing
+            remainder = digit ? remainder - rest : remainder + remainder;
+            if (random.NextBit() != digit) return digit;
+        }
+        return false; // p's digits ran out: U ≥ p except on a set of probability 0
+    }
 
     /// <summary>True with probability e^(−numerator/denominator), for any non-negative ratio.</summary>
     public static bool ExpMinus<T>(RandomWords random, T numerator, T denominator) where T : IBinaryInteger<T>
@@ -47,7 +62,7 @@ internal static class ExactBernoulli
     private static bool ExpMinusAtMostOne<T>(RandomWords random, T numerator, T denominator) where T : IBinaryInteger<T>
     {
         ulong k = 1;
-        while (Bernoulli(random, numerator, denominator) && UniformBelow(random, k) == 0) k++;
+        while (Bernoulli(random, numerator, denominator) && Bernoulli(random, 1UL, k)) k++;
         return k % 2 == 1;
     }
 

@@ -13,6 +13,8 @@ public abstract class RandomWords : IDisposable
     private const int BlockWords = 1024;
     private readonly ulong[] _block = new ulong[BlockWords];
     private int _next = BlockWords;
+    private ulong _bits;
+    private int _bitsLeft;
 
     /// <summary>The next uniform word.</summary>
     public ulong Next()
@@ -23,6 +25,20 @@ public abstract class RandomWords : IDisposable
             _next = 0;
         }
         return _block[_next++];
+    }
+
+    /// <summary>The next uniform bit (64 to a word): most coins are decided by their first two.</summary>
+    public bool NextBit()
+    {
+        if (_bitsLeft == 0)
+        {
+            _bits = Next();
+            _bitsLeft = 64;
+        }
+        bool bit = (_bits & 1) != 0;
+        _bits >>= 1;
+        _bitsLeft--;
+        return bit;
     }
 
     /// <summary>Fills <paramref name="block"/> with uniform bytes.</summary>
@@ -38,6 +54,7 @@ public abstract class RandomWords : IDisposable
     {
         Array.Clear(_block);
         _next = BlockWords;
+        (_bits, _bitsLeft) = (0, 0);
     }
 }
 

@@ -118,6 +118,29 @@ public class DiscreteGaussianSamplerTests
         Assert.InRange((double)heads / Count, p - spread, p + spread);
     }
 
+    [Theory]
+    [InlineData(1UL, 3UL)]
+    [InlineData(5UL, 8UL)]   // dyadic: p's digits run out
+    [InlineData(2UL, 3UL)]
+    [InlineData(0UL, 7UL)]
+    [InlineData(7UL, 7UL)]
+    [InlineData(ulong.MaxValue - 1, ulong.MaxValue)] // 2·remainder would overflow 64 bits
+    public void Rational_coins_land_with_their_probability_in_every_integer_width(ulong numerator, ulong denominator)
+    {
+        const int Count = 200_000;
+        using var random = new SeededRandomWords((int)(numerator % 1000 + denominator % 1000));
+        int narrow = 0, wide = 0, big = 0;
+        UInt128 scale = UInt128.One << 70;
+        for (int i = 0; i < Count; i++)
+        {
+            narrow += ExactBernoulli.Bernoulli(random, numerator, denominator) ? 1 : 0;
+            wide += ExactBernoulli.Bernoulli(random, numerator * scale, denominator * scale) ? 1 : 0;
+            big += ExactBernoulli.Bernoulli(random, (BigInteger)numerator << 100, (BigInteger)denominator << 100) ? 1 : 0;
+        }
+        double p = (double)numerator / denominator, spread = 5 * Math.Sqrt(p * (1 - p) / Count) + 1e-12;
+        Assert.All(new[] { narrow, wide, big }, heads => Assert.InRange((double)heads / Count, p - spread, p + spread));
+    }
+
     [Fact]
     public void Uniform_integers_below_a_bound_cover_it_evenly_for_every_integer_width()
     {
