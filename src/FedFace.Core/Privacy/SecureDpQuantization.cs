@@ -21,6 +21,9 @@ public static class SecureDpQuantization
     /// <summary>Every site's weight in a DP round: weighting by examples would let a large site exceed the sensitivity C.</summary>
     public const long SiteWeight = 1;
 
+    /// <summary>Relative slack on the step for a logarithm that differs in its last bit between platforms.</summary>
+    private const double StepTolerance = 1e-9;
+
     /// <summary>Extra coordinates the masked vector carries after the model's values: the centred bit with adaptive clipping.</summary>
     public static int ExtraCoordinates(DpSiteInstructions instructions)
     {
@@ -78,11 +81,26 @@ public static class SecureDpQuantization
         if (modelLength < 1) return $"round {configuration.RoundId} aggregates {configuration.VectorLength} elements: no room for the model and its DP bit";
         double coordinateBound = CoordinateBound(instructions, modelLength), normBound = NormBound(instructions, modelLength);
         bool holds = configuration.CoordinateBound >= coordinateBound && configuration.ClipNorm >= normBound;
-        return holds
-            ? null
-            : FormattableString.Invariant(
+        if (!holds)
+        {
+            return FormattableString.Invariant(
                 $"round {configuration.RoundId}'s secure aggregation (coordinate bound {configuration.CoordinateBound:G4}, clip norm {configuration.ClipNorm:G4}) ")
                 + FormattableString.Invariant($"cannot hold the round's clipped and noised delta (needs {coordinateBound:G4} and {normBound:G4}): quantization would clip the DP noise");
+        }
+        return instructions.AddsNoise ? CoarseStepProblem(configuration, coordinateBound) : null;
+    }
+
+    /// <summary>
+    /// Integer noise is accounted on the grid the round would have had: a coarser step (a wider range, or more weight per
+    /// site) leaves the noise the same in real units but makes the rounding, and so the sensitivity, larger than accounted.
+    /// </summary>
+    private static string? CoarseStepProblem(RoundConfiguration configuration, double coordinateBound)
+    {
+        double step = RoundConfiguration.StepFor(coordinateBound, configuration.SiteIds.Count * SiteWeight);
+        return configuration.QuantizationStep <= step * (1 + StepTolerance)
+            ? null
+            : FormattableString.Invariant($"round {configuration.RoundId}'s quantization step {configuration.QuantizationStep:G4} is coarser than the {step:G4} ")
+                + "its DP noise is accounted with: the rounding would weigh more than the accountant counts";
     }
 
     private static double IndicatorBound(DpSiteInstructions instructions) =>

@@ -76,4 +76,20 @@ public class DiscreteGaussianEncoderTests
         RoundConfiguration narrow = RoundConfiguration.Create(2, federation.SiteIds, 1000, new SecAggSettings());
         Assert.Throws<ArgumentException>(() => new DiscreteGaussianEncoder(narrow, instructions));
     }
+
+    [Fact]
+    public void A_site_refuses_a_coarser_grid_than_its_integer_noise_is_accounted_with()
+    {
+        var instructions = new DpSiteInstructions(0.5, 0.3, false, 0);
+        using var federation = new TestFederation(4);
+        SecAggSettings sized = SecureDpQuantization.For(new SecAggSettings(), instructions, 1000);
+        RoundConfiguration heavier = RoundConfiguration.Create(2, federation.SiteIds, 1000, sized with { MaxWeightPerSite = 1000 });
+        RoundConfiguration wider = RoundConfiguration.Create(2, federation.SiteIds, 1000, sized with { CoordinateBound = 2 * sized.CoordinateBound });
+
+        Assert.Null(SecureDpQuantization.Problem(RoundConfiguration.Create(2, federation.SiteIds, 1000, sized), instructions));
+        Assert.Contains("is coarser than the", SecureDpQuantization.Problem(heavier, instructions), StringComparison.Ordinal);
+        Assert.Contains("is coarser than the", SecureDpQuantization.Problem(wider, instructions), StringComparison.Ordinal);
+        // Central rounds add their noise in floats after unmasking: a wider range only coarsens rounding before it.
+        Assert.Null(SecureDpQuantization.Problem(wider, instructions with { UpdateNoiseStandardDeviation = 0 }));
+    }
 }
