@@ -45,9 +45,9 @@ public sealed class DistributedDiscreteGaussian
         _indicatorSensitivity = instructions.ReportsUnclippedIndicator ? 0.5 / step + 1 : 0;
         UpdateVariance = IntegerVariance(updateVariance);
         IndicatorVariance = IntegerVariance(indicatorVariance);
-        // What a site adds is at least this (its variance is ⌈·⌉ and at least 1).
-        _updateVariance = Math.Max(1, updateVariance);
-        _indicatorVariance = Math.Max(1, indicatorVariance);
+        // What a site adds is at least this (its variance is ⌈·⌉ and at least 1, or 0: no noise at all).
+        _updateVariance = UpdateVariance == 0 ? 0 : Math.Max(1, updateVariance);
+        _indicatorVariance = IndicatorVariance == 0 ? 0 : Math.Max(1, indicatorVariance);
         NormSquaredBound = (ulong)Math.Floor(_sensitivitySquared);
     }
 
@@ -98,11 +98,13 @@ public sealed class DistributedDiscreteGaussian
     /// The noise multiplier whose Gaussian RDP, α/(2z²), equals this mechanism's for a site protected by the noise of
     /// <paramref name="others"/> other sites: 1/ε with ε² the sum of the update's and the bit's (zCDP adds up over the two).
     /// Computed from the real-valued σ²/γ², Δ₂² and ½/γ + 1, which bound the integer ones a site uses from the safe side, so
-    /// the figure only shrinks as the model grows (the budget check uses <see cref="WorstCaseModelLength"/>).
+    /// the figure only shrinks as the model grows (the budget check uses <see cref="WorstCaseModelLength"/>). 0 (no
+    /// protection) when the update or the bit gets no noise.
     /// </summary>
     public double NoiseMultiplier(int others)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(others);
+        if (_updateVariance == 0 || (_indicatorSensitivity > 0 && _indicatorVariance == 0)) return 0; // a part goes out unnoised
         double epsilonSquared = DiscreteGaussianSumPrivacy.EpsilonSquared(_sensitivitySquared, _updateVariance, ModelLength, others);
         if (_indicatorSensitivity > 0)
             epsilonSquared += DiscreteGaussianSumPrivacy.EpsilonSquared(Square(_indicatorSensitivity), _indicatorVariance, 1, others);

@@ -68,6 +68,15 @@ public class DistributedDiscreteGaussianTests
     }
 
     [Fact]
+    public void Instructions_that_leave_the_update_or_the_bit_unnoised_are_accounted_as_no_protection()
+    {
+        var unnoisedBit = new DpSiteInstructions(0.5, 0.2, ReportsUnclippedIndicator: true, IndicatorNoiseStandardDeviation: 0);
+        Assert.Equal(0UL, DistributedDiscreteGaussian.For(unnoisedBit, 100, 4).IndicatorVariance);
+        Assert.Equal(0, DistributedDiscreteGaussian.For(unnoisedBit, 100, 4).NoiseMultiplier(3));
+        Assert.Equal(0, DistributedDiscreteGaussian.For(new DpSiteInstructions(0.5, 0, false, 0), 100, 4).NoiseMultiplier(3));
+    }
+
+    [Fact]
     public void Rounds_with_float_noise_have_no_integer_noise_to_account()
     {
         DpRoundPlan plain = new DpAggregationStep(new DifferentialPrivacySettings { Mode = DifferentialPrivacyMode.Distributed, EpsilonBudget = 100 })
