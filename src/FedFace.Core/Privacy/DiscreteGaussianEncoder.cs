@@ -20,7 +20,6 @@ public sealed class DiscreteGaussianEncoder
 {
     /// <summary>Each rounding meets the norm bound with probability at least 1 − e^(−½): 100 failures in a row never happen.</summary>
     private const int MaximumRoundings = 100;
-    private const double TwoToMinus53 = 1.0 / (1UL << 53);
 
     /// <summary>Relative margin on a computed norm for the rounding error of summing a million squares in doubles.</summary>
     private const double NormSlack = 1e-12;
@@ -103,6 +102,6 @@ public sealed class DiscreteGaussianEncoder
     private static long RoundStochastically(double x, RandomWords random)
     {
         double floor = Math.Floor(x);
-        return (long)floor + ((random.Next() >> 11) * TwoToMinus53 < x - floor ? 1 : 0);
+        return (long)floor + (random.NextFraction() < x - floor ? 1 : 0);
     }
 }

@@ -41,6 +41,9 @@ public abstract class RandomWords : IDisposable
         return bit;
     }
 
+    /// <summary>A uniform multiple of 2⁻⁵³ in [0, 1): for stochastic rounding of data, never to decide noise.</summary>
+    public double NextFraction() => (Next() >> 11) * (1.0 / (1UL << 53));
+
     /// <summary>Fills <paramref name="block"/> with uniform bytes.</summary>
     protected abstract void Refill(Span<byte> block);
 
