@@ -23,14 +23,17 @@ public sealed class FederationPrivacy
     private readonly DifferentialPrivacySettings _settings;
     private readonly DpAggregationStep _step;
     private readonly RdpAccountant _accountant;
+    private readonly bool _secureAggregation;
     private double _clipNorm;
 
-    public FederationPrivacy(DifferentialPrivacySettings settings, DifferentialPrivacyCheckpoint committed)
+    /// <param name="secureAggregation">Rounds are securely aggregated: distributed noise is then added by sites in integers (see <see cref="DpRoundPlan.IntegerNoise"/>).</param>
+    public FederationPrivacy(DifferentialPrivacySettings settings, DifferentialPrivacyCheckpoint committed, bool secureAggregation = false)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(committed);
         _step = new DpAggregationStep(settings);
         _settings = settings;
+        _secureAggregation = secureAggregation;
         Budget = settings.Budget();
         _accountant = committed.RestoreAccountant();
         // Only adaptive clipping moves the clip; a fixed one follows the settings, even if they changed since.
@@ -44,6 +47,9 @@ public sealed class FederationPrivacy
     public PrivacySpent Spent => _accountant.Spent(_settings.Delta);
 
     public long RoundsAccounted => _accountant.RoundsComposed;
+
+    /// <summary>Sites add their noise shares in integers after quantization: secure distributed rounds.</summary>
+    private bool IntegerNoise => _secureAggregation && Mode == DifferentialPrivacyMode.Distributed;
 
     /// <summary>
     /// The DP of the federation the settings and the last commit describe, or null when DP is off; logs what it is and
@@ -70,13 +76,18 @@ public sealed class FederationPrivacy
             logger.LogWarning("Differential privacy is on, but the {Rounds} committed rounds ran without it: ε counts only the rounds from now on",
                 committed.CommittedRound);
         }
-        var privacy = new FederationPrivacy(settings, committed.Privacy ?? DifferentialPrivacyCheckpoint.Initial(settings));
+        var privacy = new FederationPrivacy(settings, committed.Privacy ?? DifferentialPrivacyCheckpoint.Initial(settings), secureAggregation);
         logger.LogInformation("{Privacy}", privacy.Describe(samplingRate));
         if (secureAggregation)
         {
-            logger.LogInformation("Differential privacy inside secure rounds: sites clip (and add their noise shares) before masking and weigh 1; "
+            logger.LogInformation("Differential privacy inside secure rounds: sites clip, quantize (and add their noise shares as discrete Gaussians, in integers) before masking and weigh 1; "
                 + "each round sizes its secure clip norm, coordinate bound and maximum weight from its DP clip and noise, so "
                 + "Aggregator:SecureAggregation:ClipNorm, CoordinateBound and MaxWeightPerSite are not used");
+            if (privacy.Mode == DifferentialPrivacyMode.Distributed && settings.AssumeSecretSampling)
+            {
+                logger.LogWarning("Aggregator:DifferentialPrivacy:AssumeSecretSampling is ignored: secure distributed rounds add discrete Gaussian noise in integers, "
+                    + "and the sampled Gaussian's amplification bound does not cover it; every round is accounted at q = 1");
+            }
         }
         else if (privacy.Mode == DifferentialPrivacyMode.Distributed)
         {
@@ -89,7 +100,7 @@ public sealed class FederationPrivacy
     /// <summary>A sentence for the start-up log: the mechanism, the budget, what is spent and about how many rounds still fit.</summary>
     private string Describe(double sampleFraction)
     {
-        double samplingRate = _settings.AssumeSecretSampling ? sampleFraction : 1; // as DpAggregationStep.PlanRound accounts
+        double samplingRate = _settings.AssumeSecretSampling && !IntegerNoise ? sampleFraction : 1; // as DpAggregationStep.PlanRound accounts
         long affordable = Budget.AffordableRounds(_accountant, samplingRate, _settings.NoiseMultiplier, atMost: 100_000);
         string clip = _settings.Adaptive is { } adaptive
             ? Invariant($"adaptive from {_clipNorm:G4} toward the {adaptive.TargetQuantile:G3} quantile of the update norms")
@@ -105,7 +116,7 @@ public sealed class FederationPrivacy
     /// <param name="minimumSurvivors">The fewest updates the round commits with (MinSites).</param>
     public DpRoundPlan? PlanRound(long round, int eligibleSites, int sampledSites, int minimumSurvivors, out string refusal)
     {
-        DpRoundPlan plan = _step.PlanRound(_clipNorm, eligibleSites, sampledSites, minimumSurvivors);
+        DpRoundPlan plan = _step.PlanRound(_clipNorm, eligibleSites, sampledSites, minimumSurvivors, _secureAggregation);
         BudgetCheck check = Budget.CheckNextRound(_accountant, plan.SamplingRate, plan.AccountedNoiseMultiplier);
         refusal = check.Allowed
             ? ""

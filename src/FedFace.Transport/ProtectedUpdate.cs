@@ -11,7 +11,8 @@ public sealed record ProtectedUpdate(UpdateHeader Header, ModelState Delta, Clip
 {
     /// <summary>
     /// The site's last step before upload, as the round task asks: with differential privacy the delta is clipped, gets
-    /// the site's noise share (distributed mode) and, with adaptive clipping, its unclipped bit travels in the header.
+    /// the site's noise share (distributed mode; in a secure round the share is added later, in integers, after quantization)
+    /// and, with adaptive clipping, its unclipped bit travels in the header.
     /// The delta passed in is not changed.
     /// </summary>
     public static ProtectedUpdate For(RoundTask task, ModelState delta, long exampleCount)
@@ -23,7 +24,8 @@ public sealed record ProtectedUpdate(UpdateHeader Header, ModelState Delta, Clip
         {
             return new ProtectedUpdate(ModelTransfer.HeaderFor(task, delta, exampleCount), delta, null);
         }
-        DpSiteContribution contribution = DpSiteStep.Protect(delta, instructions);
+        // A secure round's noise share is added after quantization, in integers (SecAggParticipant, DiscreteGaussianEncoder).
+        DpSiteContribution contribution = DpSiteStep.Protect(delta, instructions, noiseAfterQuantization: task.SecureAggregation is not null);
         UpdateHeader header = ModelTransfer.HeaderFor(task, contribution.Delta, exampleCount);
         if (instructions.ReportsUnclippedIndicator)
         {

@@ -5,7 +5,9 @@ using FedFace.Core;
 using FedFace.Core.Privacy;
 using FedFace.Core.SecureAggregation;
 using FedFace.Core.Storage;
+using FedFace.Core.Wire;
 using FedFace.Protos.V1;
+using FedFace.Transport;
 using FedFace.Transport.SecureAggregation;
 using Google.Protobuf;
 using Xunit.Abstractions;
@@ -13,7 +15,7 @@ using Xunit.Abstractions;
 namespace FedFace.Aggregator.Tests;
 
 /// <summary>
-/// DP-FedAvg inside secure rounds over the real aggregator: sites clip (and, distributed, noise) before masking, weigh 1,
+/// DP-FedAvg inside secure rounds over the real aggregator: sites clip (and, distributed, add integer noise after quantizing) before masking, weigh 1,
 /// and send their adaptive-clipping bit inside the masked vector; the aggregator noises the unmasked sum (central),
 /// accounts the noise the survivors really carry, and commits the unweighted mean over the sites sampled.
 /// </summary>
@@ -70,11 +72,15 @@ public sealed class SecureDifferentialPrivacyTests(TestFederation federation, IT
         Assert.True(finished.Summary.Committed, finished.Summary.Outcome);
         Assert.Equal("4→4→4→4→3", finished.Summary.SecureAggregation!.Survivors);
         Assert.Equal(TestFederation.SiteIds, finished.Summary.AcceptedSites); // site-04's input, noise share included, is in the sum
-        // Four shares of variance σ²/3: the sum carries σ·√(4/3); the accountant is told the three shares besides a site's own.
+        // Four shares of variance σ²/3, added by the sites in integers after quantization: the sum carries σ·√(4/3); the
+        // accountant is told the three discrete Gaussian shares besides a site's own, as a site reading its task computes them,
+        // which is the Gaussian's z·√(3/3) to within the rounding's norm slack.
         TestModels.AssertPreviousPlusNoisedSumOverSampled(initial, ClippedDeltas(initial, TestFederation.SiteIds), sampledSites: 4,
             noiseStandardDeviation: updateNoise * Math.Sqrt(4 / 3.0), finished.GlobalModel);
+        double others = DistributedDiscreteGaussian.For(configuration, PrivacyWire.SiteInstructionsOf(task)!).NoiseMultiplier(3);
+        Assert.Equal(privacy.NoiseMultiplier * Math.Sqrt(3 / 3.0), others, 6);
         var accountant = new RdpAccountant();
-        accountant.Compose(samplingRate: 1.0, noiseMultiplier: privacy.NoiseMultiplier * Math.Sqrt(3 / 3.0));
+        accountant.Compose(samplingRate: 1.0, noiseMultiplier: others);
         Assert.Equal(accountant.Spent(Delta), finished.Summary.Privacy);
         Assert.NotEqual(ClipNorm, new CheckpointStore(stateDirectory).Load().State.Privacy!.ClipNorm); // the noised count moved C
     }
@@ -120,6 +126,33 @@ public sealed class SecureDifferentialPrivacyTests(TestFederation federation, IT
         string needed = SecureDpQuantization.Problem(narrow, new DpSiteInstructions(ClipNorm, 0.2, false, 0))!;
         Assert.Equal($"the secure round is refused: {needed}", refusal.Message);
         Assert.Contains("cannot hold the round's clipped and noised delta", needed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_site_adds_no_floating_point_noise_to_a_secure_distributed_round_its_shares_are_added_in_integers_after_quantization()
+    {
+        ModelState global = TestModels.Small(seed: 43);
+        ModelState delta = TestModels.DeltaFor("site-01", 1, global);
+        int modelLength = (int)global.ParameterCount;
+        var instructions = new DpSiteInstructions(ClipNorm, UpdateNoiseStandardDeviation: 0.2, ReportsUnclippedIndicator: true, IndicatorNoiseStandardDeviation: 0.5);
+        RoundConfiguration configuration = RoundConfiguration.Create(5, TestFederation.SiteIds, modelLength + 1,
+            SecureDpQuantization.For(new SecAggSettings(), instructions, modelLength));
+        var task = new RoundTask
+        {
+            Round = 5,
+            Privacy = new DifferentialPrivacyInstructions { Mode = DpMode.Distributed, ClipNorm = ClipNorm, UpdateNoiseStddev = 0.2,
+                ReportUnclippedIndicator = true, IndicatorNoiseStddev = 0.5 },
+            SecureAggregation = new SecureAggregationTask { Configuration = ByteString.CopyFrom(configuration.ToBytes()) },
+        };
+
+        ProtectedUpdate secure = ProtectedUpdate.For(task, delta, exampleCount: 10);
+        task.SecureAggregation = null;
+        ProtectedUpdate plain = ProtectedUpdate.For(task, delta, exampleCount: 10);
+
+        ModelState clipped = DeltaClipping.Clip(delta, ClipNorm).Delta;
+        Assert.All(clipped.Tensors, t => Assert.Equal(t.Values, secure.Delta[t.Name].Values)); // bit for bit: no float noise
+        Assert.Equal(0.5f, Math.Abs(secure.Header.UnclippedIndicator));
+        Assert.Contains(clipped.Tensors, t => !t.Values.SequenceEqual(plain.Delta[t.Name].Values)); // a plain round's share is float noise
     }
 
     private static ModelState[] ClippedDeltas(ModelState global, IEnumerable<string> sites) =>

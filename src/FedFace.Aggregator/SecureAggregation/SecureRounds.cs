@@ -53,6 +53,12 @@ public sealed class SecureRounds(IOptions<AggregatorOptions> options, SiteCertif
         logger.LogInformation("Round {Round} is secure: {Sites} sites, k = {K}, t = {T}, {Length:N0} elements, clip norm {Clip:G4}, coordinate bound {Bound:G4}, "
             + "quantization step {Step:G3}", round, configuration.SiteIds.Count, configuration.NeighbourCount, configuration.Threshold, layout.Length,
             configuration.ClipNorm, configuration.CoordinateBound, configuration.QuantizationStep);
+        if (privacy is { AddsNoise: true })
+        {
+            DistributedDiscreteGaussian noise = DistributedDiscreteGaussian.For(configuration, privacy);
+            logger.LogInformation("Round {Round}: sites add their noise shares in integers after quantizing, exact discrete Gaussians of variance {Variance:N0} "
+                + "levels² a coordinate; each rounded update is held to a squared norm of {Bound:N0} levels²", round, noise.UpdateVariance, noise.NormSquaredBound);
+        }
         return secure;
     }
 

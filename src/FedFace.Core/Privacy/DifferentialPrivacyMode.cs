@@ -14,7 +14,8 @@ public enum DifferentialPrivacyMode
 
     /// <summary>
     /// Each site adds its share N(0, (zC)²/k) before masking, so the sum of k or more shares carries the full
-    /// noise and the aggregator, which sees only that sum, adds none (see <see cref="DpRoundPlan"/>).
+    /// noise and the aggregator, which sees only that sum, adds none (see <see cref="DpRoundPlan"/>). In secure rounds
+    /// the share is an exact discrete Gaussian added in integers after quantization (<see cref="DiscreteGaussianEncoder"/>).
     /// </summary>
     Distributed,
 }

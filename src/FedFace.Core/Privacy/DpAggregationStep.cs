@@ -24,7 +24,8 @@ public sealed class DpAggregationStep
     /// <param name="eligibleSites">Sites the round sampled from.</param>
     /// <param name="sampledSites">Sites asked to train (m).</param>
     /// <param name="minimumSurvivors">The fewest answers the round commits with (the aggregator's MinSites): k noise shares make the full noise.</param>
-    public DpRoundPlan PlanRound(double clipNorm, int eligibleSites, int sampledSites, int minimumSurvivors)
+    /// <param name="secureAggregation">The round is securely aggregated: distributed noise is then added by sites in integers, after quantization.</param>
+    public DpRoundPlan PlanRound(double clipNorm, int eligibleSites, int sampledSites, int minimumSurvivors, bool secureAggregation = false)
     {
         if (!(clipNorm > 0) || !double.IsFinite(clipNorm)) throw new ArgumentOutOfRangeException(nameof(clipNorm), clipNorm, "the clip norm must be positive and finite");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sampledSites);
@@ -34,10 +35,12 @@ public sealed class DpAggregationStep
         if (_settings.Mode == DifferentialPrivacyMode.Distributed && minimumSurvivors < 2)
             throw new ArgumentOutOfRangeException(nameof(minimumSurvivors), minimumSurvivors,
                 "distributed DP needs rounds to commit with at least 2 sites: a site is protected only by the noise shares of the others");
-        // The sampled list is sent to every sampled site: without the stated assumption, no amplification (q = 1).
-        double samplingRate = _settings.AssumeSecretSampling ? (double)sampledSites / eligibleSites : 1;
+        // The sampled list is sent to every sampled site: without the stated assumption, no amplification (q = 1). The sampled
+        // Gaussian's amplification bound does not cover the sum of discrete Gaussians: integer noise is accounted at q = 1.
+        bool integerNoise = secureAggregation && _settings.Mode == DifferentialPrivacyMode.Distributed;
+        double samplingRate = _settings.AssumeSecretSampling && !integerNoise ? (double)sampledSites / eligibleSites : 1;
         return new DpRoundPlan(_settings.Mode, clipNorm, samplingRate, sampledSites, minimumSurvivors,
-            _settings.NoiseMultiplier, _settings.UpdateNoiseMultiplier, _settings.Adaptive?.CountNoiseMultiplier ?? 0);
+            _settings.NoiseMultiplier, _settings.UpdateNoiseMultiplier, _settings.Adaptive?.CountNoiseMultiplier ?? 0, integerNoise);
     }
 
     /// <summary>
@@ -72,8 +75,10 @@ public sealed class DpAggregationStep
         }
 
         // Distributed: s shares of variance 1/k each, but a site's own share leaves with it (add/remove adjacency), so only
-        // the other s − 1 protect it: z·√((s − 1)/k).
-        double realised = central ? plan.NoiseMultiplier : DpRoundPlan.OthersNoiseMultiplier(plan.NoiseMultiplier, survivors, plan.NoiseShareSites);
+        // the other s − 1 protect it: z·√((s − 1)/k), or the discrete Gaussian's equivalent when the shares were integers.
+        double realised = central ? plan.NoiseMultiplier
+            : plan.IntegerNoise ? plan.ExactNoise(checked((int)sum.ParameterCount)).NoiseMultiplier(survivors - 1)
+            : DpRoundPlan.OthersNoiseMultiplier(plan.NoiseMultiplier, survivors, plan.NoiseShareSites);
         return new DpRoundOutcome(sum, nextClip, unclippedFraction, plan.SamplingRate, realised, plan.SampledSites);
     }
 }

@@ -9,16 +9,18 @@ namespace FedFace.Core.Privacy;
 /// the round commits with, so any committed round carries at least the full noise whoever dropped out; more
 /// survivors carry more. A site's own share leaves with it under add/remove adjacency, so the accountant counts only
 /// the others' shares: z·√((s − 1)/k) for s survivors, at least z·√((k − 1)/k) (<see cref="AccountedNoiseMultiplier"/>;
-/// see docs/privacy-accounting.md). This protects the published model against everyone, and the sum against an
+/// see docs/privacy-accounting.md). In secure rounds the shares are discrete Gaussians added after quantization
+/// (<see cref="IntegerNoise"/>), accounted by their own bound, which is within a hair of that figure. This protects the published model against everyone, and the sum against an
 /// honest-but-curious aggregator that follows the protocol and sees only the securely aggregated sum. Sites that
 /// collude can subtract their own shares as well; an aggregator that lies about sampling or survivors is outside this model.
 /// </remarks>
 public sealed record DpRoundPlan
 {
     internal DpRoundPlan(DifferentialPrivacyMode mode, double clipNorm, double samplingRate, int sampledSites, int noiseShareSites,
-        double noiseMultiplier, double updateNoiseMultiplier, double countNoiseMultiplier)
+        double noiseMultiplier, double updateNoiseMultiplier, double countNoiseMultiplier, bool integerNoise = false)
     {
         Mode = mode;
+        IntegerNoise = integerNoise && mode == DifferentialPrivacyMode.Distributed;
         ClipNorm = clipNorm;
         SamplingRate = samplingRate;
         SampledSites = sampledSites;
@@ -53,8 +55,21 @@ public sealed record DpRoundPlan
     /// The least noise multiplier a committed round is accounted with, which the budget is checked against: z centrally;
     /// distributed, the k − 1 shares of the others when the fewest sites commit, z·√((k − 1)/k).
     /// </summary>
-    public double AccountedNoiseMultiplier =>
-        Mode == DifferentialPrivacyMode.Distributed ? OthersNoiseMultiplier(NoiseMultiplier, NoiseShareSites, NoiseShareSites) : NoiseMultiplier;
+    public double AccountedNoiseMultiplier => Mode == DifferentialPrivacyMode.Central ? NoiseMultiplier
+        : IntegerNoise ? ExactNoise(DistributedDiscreteGaussian.WorstCaseModelLength).NoiseMultiplier(NoiseShareSites - 1)
+        : OthersNoiseMultiplier(NoiseMultiplier, NoiseShareSites, NoiseShareSites);
+
+    /// <summary>
+    /// Distributed noise added by sites after quantization, in integers (<see cref="DistributedDiscreteGaussian"/>): every
+    /// secure distributed round. False for central rounds and plain distributed ones, whose noise is floating-point Gaussian.
+    /// </summary>
+    public bool IntegerNoise { get; }
+
+    /// <summary>The round's discrete Gaussian for a model of <paramref name="modelLength"/> values (only when <see cref="IntegerNoise"/>).</summary>
+    public DistributedDiscreteGaussian ExactNoise(int modelLength) =>
+        IntegerNoise
+            ? DistributedDiscreteGaussian.For(SiteInstructions, modelLength, SampledSites)
+            : throw new InvalidOperationException("this round's noise is not added in integers");
 
     /// <summary>z·√((s − 1)/k): the noise of the s − 1 shares besides a site's own, each of variance z²/k.</summary>
     internal static double OthersNoiseMultiplier(double noiseMultiplier, int contributors, int noiseShareSites) =>

@@ -10,6 +10,9 @@ namespace FedFace.Core.Privacy;
 /// <param name="IndicatorNoiseStandardDeviation">The site's share of the noise on the count of unclipped sites.</param>
 public sealed record DpSiteInstructions(double ClipNorm, double UpdateNoiseStandardDeviation, bool ReportsUnclippedIndicator, double IndicatorNoiseStandardDeviation)
 {
+    /// <summary>The site adds noise shares (distributed mode); central rounds leave the noise to the aggregator.</summary>
+    public bool AddsNoise => UpdateNoiseStandardDeviation > 0 || IndicatorNoiseStandardDeviation > 0;
+
     /// <summary>Every problem with instructions received from the wire, as sentences; empty when usable.</summary>
     public IEnumerable<string> Problems()
     {

@@ -7,7 +7,11 @@ namespace FedFace.Core.Privacy;
 /// </summary>
 public static class DpSiteStep
 {
-    public static DpSiteContribution Protect(ModelState delta, DpSiteInstructions instructions)
+    /// <param name="noiseAfterQuantization">
+    /// A secure round: clip only, and leave the noise share to <see cref="DiscreteGaussianEncoder"/>, which adds it exactly,
+    /// in integers, after quantization. Otherwise (plain rounds) the share is the floating-point <see cref="SecureGaussian"/>.
+    /// </param>
+    public static DpSiteContribution Protect(ModelState delta, DpSiteInstructions instructions, bool noiseAfterQuantization = false)
     {
         ArgumentNullException.ThrowIfNull(delta);
         ArgumentNullException.ThrowIfNull(instructions);
@@ -15,14 +19,18 @@ public static class DpSiteStep
         if (problem is not null) throw new ArgumentException($"unusable DP instructions: {problem}", nameof(instructions));
 
         ClippedDelta clipped = DeltaClipping.Clip(delta, instructions.ClipNorm);
-        foreach (NamedTensor tensor in clipped.Delta.Tensors)
+        if (!noiseAfterQuantization)
         {
-            SecureGaussian.Add(tensor.Values, instructions.UpdateNoiseStandardDeviation);
+            foreach (NamedTensor tensor in clipped.Delta.Tensors)
+            {
+                SecureGaussian.Add(tensor.Values, instructions.UpdateNoiseStandardDeviation);
+            }
         }
         float indicator = 0;
         if (instructions.ReportsUnclippedIndicator)
         {
-            indicator = (float)(AdaptiveClipping.CentredIndicator(clipped.Outcome) + SecureGaussian.Next(instructions.IndicatorNoiseStandardDeviation));
+            double noise = noiseAfterQuantization ? 0 : SecureGaussian.Next(instructions.IndicatorNoiseStandardDeviation);
+            indicator = (float)(AdaptiveClipping.CentredIndicator(clipped.Outcome) + noise);
         }
         return new DpSiteContribution(clipped.Delta, indicator, clipped.Outcome);
     }

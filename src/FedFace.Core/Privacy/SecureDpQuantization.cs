@@ -10,14 +10,19 @@ namespace FedFace.Core.Privacy;
 /// the noise the accountant counts) and the sum never wraps.
 /// </summary>
 /// <remarks>
-/// Quantization rounds each coordinate stochastically to a step B/L after clipping and noise; a site's input moves by
-/// less than one step per coordinate, unbiased. The accountant treats the sum as Gaussian with sensitivity C and does not
-/// count that sub-step rounding (about 10⁻⁸ here against noise of order C), as it does not count float sampling error.
+/// Distributed rounds: the site quantizes its clipped delta to the step B/L and adds its noise share there, in integers
+/// (<see cref="DiscreteGaussianEncoder"/>); the range below leaves room for that noise's tail, and the accountant counts the
+/// rounding in the sensitivity (<see cref="DistributedDiscreteGaussian"/>). Central rounds quantize the clipped delta alone
+/// and the aggregator adds float noise after unmasking; the sub-step rounding (about 10⁻⁸ against noise of order C) is
+/// not accounted there.
 /// </remarks>
 public static class SecureDpQuantization
 {
     /// <summary>Every site's weight in a DP round: weighting by examples would let a large site exceed the sensitivity C.</summary>
     public const long SiteWeight = 1;
+
+    /// <summary>Relative slack on the step for a logarithm that differs in its last bit between platforms.</summary>
+    private const double StepTolerance = 1e-9;
 
     /// <summary>Extra coordinates the masked vector carries after the model's values: the centred bit with adaptive clipping.</summary>
     public static int ExtraCoordinates(DpSiteInstructions instructions)
@@ -30,7 +35,8 @@ public static class SecureDpQuantization
     /// The largest coordinate an honest site sends: its clipped delta's coordinates are at most C, to which its noise share
     /// adds at most σ(√(2 ln 2d) + 8) over all d of them except with probability e⁻³² (the expected maximum of d
     /// Gaussians' magnitudes is below σ√(2 ln 2d), and the maximum concentrates around it, Borell-TIS); the centred bit is
-    /// ½ plus at most 8 of its noise share's deviations.
+    /// ½ plus at most 8 of its noise share's deviations. A discrete Gaussian site draws again the rare coordinate beyond it,
+    /// so its input never exceeds it and the sum never wraps.
     /// </summary>
     public static double CoordinateBound(DpSiteInstructions instructions, int modelLength)
     {
@@ -75,11 +81,26 @@ public static class SecureDpQuantization
         if (modelLength < 1) return $"round {configuration.RoundId} aggregates {configuration.VectorLength} elements: no room for the model and its DP bit";
         double coordinateBound = CoordinateBound(instructions, modelLength), normBound = NormBound(instructions, modelLength);
         bool holds = configuration.CoordinateBound >= coordinateBound && configuration.ClipNorm >= normBound;
-        return holds
-            ? null
-            : FormattableString.Invariant(
+        if (!holds)
+        {
+            return FormattableString.Invariant(
                 $"round {configuration.RoundId}'s secure aggregation (coordinate bound {configuration.CoordinateBound:G4}, clip norm {configuration.ClipNorm:G4}) ")
                 + FormattableString.Invariant($"cannot hold the round's clipped and noised delta (needs {coordinateBound:G4} and {normBound:G4}): quantization would clip the DP noise");
+        }
+        return instructions.AddsNoise ? CoarseStepProblem(configuration, coordinateBound) : null;
+    }
+
+    /// <summary>
+    /// Integer noise is accounted on the grid the round would have had: a coarser step (a wider range, or more weight per
+    /// site) leaves the noise the same in real units but makes the rounding, and so the sensitivity, larger than accounted.
+    /// </summary>
+    private static string? CoarseStepProblem(RoundConfiguration configuration, double coordinateBound)
+    {
+        double step = RoundConfiguration.StepFor(coordinateBound, configuration.SiteIds.Count * SiteWeight);
+        return configuration.QuantizationStep <= step * (1 + StepTolerance)
+            ? null
+            : FormattableString.Invariant($"round {configuration.RoundId}'s quantization step {configuration.QuantizationStep:G4} is coarser than the {step:G4} ")
+                + "its DP noise is accounted with: the rounding would weigh more than the accountant counts";
     }
 
     private static double IndicatorBound(DpSiteInstructions instructions) =>

@@ -12,8 +12,9 @@ namespace FedFace.Core.Privacy;
 /// </summary>
 /// <remarks>
 /// Floating-point samplers are not exactly Gaussian (their tails stop at about 8.6σ and their low bits are not
-/// uniform); Mironov 2012 shows such artefacts can leak for the Laplace mechanism. The discrete Gaussian of
-/// Canonne, Kamath and Steinke 2020 removes that gap; this sampler is the usual floating-point approximation.
+/// uniform); Mironov 2012 shows such artefacts can leak for the Laplace mechanism. Secure distributed rounds therefore
+/// add exact discrete Gaussian noise in integers instead (<see cref="DiscreteGaussianEncoder"/>); this sampler serves
+/// central noise and plain distributed rounds, as the usual floating-point approximation.
 /// </remarks>
 public static class SecureGaussian
 {

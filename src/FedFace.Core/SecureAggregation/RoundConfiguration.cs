@@ -98,10 +98,16 @@ public sealed class RoundConfiguration
     /// so Σ wᵢ·qᵢ lies in [−L·W, L·W] ⊂ [−(2³¹ − 1), 2³¹ − 1] and the mod-2³² sum decodes as a signed int32
     /// without wrapping, whatever the sites' inputs.
     /// </summary>
-    public int QuantizationLevels => (int)(int.MaxValue / MaxTotalWeight);
+    public int QuantizationLevels => LevelsFor(MaxTotalWeight);
 
     /// <summary>Δ = CoordinateBound / L: the value of one quantization level.</summary>
-    public double QuantizationStep => CoordinateBound / QuantizationLevels;
+    public double QuantizationStep => StepFor(CoordinateBound, MaxTotalWeight);
+
+    /// <summary>L for a round whose total weight is at most <paramref name="maxTotalWeight"/> (see <see cref="QuantizationLevels"/>).</summary>
+    public static int LevelsFor(long maxTotalWeight) => (int)(int.MaxValue / maxTotalWeight);
+
+    /// <summary>Δ for a coordinate bound and a maximum total weight, computed exactly as a configuration computes it.</summary>
+    public static double StepFor(double coordinateBound, long maxTotalWeight) => coordinateBound / LevelsFor(maxTotalWeight);
 
     /// <summary>
     /// Worst-case error per coordinate of the decoded weighted mean against the exact weighted mean of the

@@ -86,10 +86,10 @@ public sealed class SecAggParticipant : IAsyncDisposable
             return await LeaveAsync(problem, cancellationToken);
         }
         float[] vector = layout.Flatten(update.Delta, update.Header.HasUnclippedIndicator ? [update.Header.UnclippedIndicator] : []);
-        long weight = WeightOf(update.Header.ExampleCount);
+        uint[] encoded = Encode(vector, update.Header.ExampleCount);
         SecAggEnd? ended = await AnswerAsync(SecAggStage.MaskedInput, Instruction.MaskedInputRequest, reply =>
             {
-                MaskedInput input = _protocol.MaskInput(MaskedInputRequest.FromBytes(reply.MaskedInputRequest.ToByteArray()), vector, weight);
+                MaskedInput input = _protocol.MaskInput(MaskedInputRequest.FromBytes(reply.MaskedInputRequest.ToByteArray()), encoded);
                 return ct => SendMaskedInputAsync(_stages, Round, input.ToBytes(), ct);
             }, cancellationToken)
             ?? await AnswerAsync(SecAggStage.ConsistencyCheck, Instruction.ConsistencyCheckRequest, reply =>
@@ -223,6 +223,20 @@ public sealed class SecAggParticipant : IAsyncDisposable
             await _observer.BeforeStageAsync(SiteId, Round, stage, cancellationToken);
         }
         cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// The words to mask: with distributed DP the clipped delta quantized and noised in integers with the exact discrete
+    /// Gaussian (<see cref="DiscreteGaussianEncoder"/>); otherwise quantized as it is, weighted.
+    /// </summary>
+    private uint[] Encode(float[] vector, long exampleCount)
+    {
+        if (_terms.Privacy is { } privacy && privacy.AddsNoise)
+        {
+            using var random = new CryptoRandomWords();
+            return new DiscreteGaussianEncoder(Configuration, privacy).Encode(vector, random);
+        }
+        return _protocol.Quantizer.Encode(vector, WeightOf(exampleCount));
     }
 
     /// <summary>Every site weighs the same in a DP round (its delta's bound is the sensitivity); otherwise by examples, up to the round's maximum.</summary>

@@ -40,6 +40,19 @@ public class DpSiteStepTests
     }
 
     [Fact]
+    public void In_a_secure_round_distributed_sites_only_clip_and_report_their_bare_bit_leaving_the_noise_to_the_integers()
+    {
+        ModelState delta = Models.Random(5, 1f, ("w", [300]), ("b", [20]));
+        var instructions = new DpSiteInstructions(1, UpdateNoiseStandardDeviation: 0.3, true, IndicatorNoiseStandardDeviation: 0.1);
+
+        DpSiteContribution contribution = DpSiteStep.Protect(delta, instructions, noiseAfterQuantization: true);
+
+        // No floating-point noise at all: exactly the clipped delta and the bit; DiscreteGaussianEncoder adds the shares.
+        Models.AssertIdentical(DeltaClipping.Clip(delta, 1).Delta, contribution.Delta);
+        Assert.Equal(-0.5f, contribution.UnclippedIndicator);
+    }
+
+    [Fact]
     public void Unusable_instructions_from_the_wire_are_refused()
     {
         ModelState delta = Models.Random(1, 1f, ("w", [4]));

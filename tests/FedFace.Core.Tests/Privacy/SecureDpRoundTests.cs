@@ -5,8 +5,9 @@ using FedFace.Core.Tests.SecureAggregation;
 namespace FedFace.Core.Tests.Privacy;
 
 /// <summary>
-/// DP-FedAvg inside SecAgg+ rounds, run in process: sites protect their deltas (clip, noise share, centred bit), the bit
-/// rides as the masked vector's extra coordinate, every site weighs 1, and the round's range comes from
+/// DP-FedAvg inside SecAgg+ rounds, run in process: sites clip their deltas and form the centred bit, the bit rides as the
+/// masked vector's extra coordinate, distributed noise shares are added in integers after quantization
+/// (<see cref="DiscreteGaussianEncoder"/>), every site weighs 1, and the round's range comes from
 /// <see cref="SecureDpQuantization"/>. The unmasked sum must be the plain DP sum up to quantization, and carry the noise
 /// the accountant is told.
 /// </summary>
@@ -54,20 +55,24 @@ public sealed class SecureDpRoundTests
         var step = new DpAggregationStep(settings);
         int fewestSurvivors = new SecAggSettings().MinimumSurvivors(6);
         Assert.Equal(4, fewestSurvivors); // six sites: complete graph, k = 5, t = 3
-        DpRoundPlan plan = step.PlanRound(settings.ClipNorm, eligibleSites: 6, sampledSites: 6, minimumSurvivors: fewestSurvivors);
+        DpRoundPlan plan = step.PlanRound(settings.ClipNorm, eligibleSites: 6, sampledSites: 6, minimumSurvivors: fewestSurvivors, secureAggregation: true);
+        Assert.True(plan.IntegerNoise);
         int modelLength = 20_000;
         ModelState zeros = new([NamedTensor.Zeros("w", [modelLength])]);
-        DpSiteContribution[] noiseOnly = [.. federation.SiteIds.Select(_ => DpSiteStep.Protect(zeros, plan.SiteInstructions))];
+        DpSiteContribution[] clippedOnly = [.. federation.SiteIds.Select(_ => DpSiteStep.Protect(zeros, plan.SiteInstructions, noiseAfterQuantization: true))];
+        Assert.All(clippedOnly, c => Assert.All(c.Delta["w"].Values, v => Assert.Equal(0f, v))); // no floating-point noise before quantization
 
-        SecureDpRun secure = SecureDpRun.Of(federation, plan.SiteInstructions, noiseOnly, dropouts: ["site-02", "site-05"], dropAt);
+        SecureDpRun secure = SecureDpRun.Of(federation, plan.SiteInstructions, clippedOnly, dropouts: ["site-02", "site-05"], dropAt);
 
         Assert.Equal(contributors, secure.Result.Contributors.Count);
         ModelState sum = secure.Layout.Unflatten(secure.Result.WeightedSum);
         DpRoundOutcome outcome = step.Complete(plan, sum, contributors, unclippedIndicatorSum: 0);
-        // The sum carries every contributor's share, z·√(s/k) ≥ z; the accountant hears the others' shares only.
+        // The sum carries every contributor's share, z·√(s/k) ≥ z; the accountant hears the others' shares only, as discrete
+        // Gaussians whose bound is the Gaussian figure z·√((s − 1)/k) to within the rounding's norm slack.
         double carried = Math.Sqrt(contributors / 4.0);
         Assert.True(carried >= settings.NoiseMultiplier);
-        Assert.Equal(Math.Sqrt((contributors - 1) / 4.0), outcome.RealisedNoiseMultiplier, 12);
+        Assert.Equal(plan.ExactNoise(modelLength).NoiseMultiplier(contributors - 1), outcome.RealisedNoiseMultiplier);
+        Assert.Equal(Math.Sqrt((contributors - 1) / 4.0), outcome.RealisedNoiseMultiplier, 6);
         Assert.True(outcome.RealisedNoiseMultiplier >= plan.AccountedNoiseMultiplier);
         // The sample deviation of 20,000 draws is within 0.5% of the truth (one standard error); 5% is ten of them.
         double deviation = StandardDeviation(sum["w"].Values);
@@ -114,7 +119,7 @@ public sealed class SecureDpRoundTests
         return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1));
     }
 
-    /// <summary>One secure DP round in process, each site sending its protected delta as the site agent does.</summary>
+    /// <summary>One secure DP round in process, each site encoding its clipped delta as the site agent does (SecAggParticipant).</summary>
     private sealed record SecureDpRun(SecAggResult Result, RoundConfiguration Round, ModelVectorLayout Layout)
     {
         public static SecureDpRun Of(TestFederation federation, DpSiteInstructions instructions, DpSiteContribution[] contributions,
@@ -125,6 +130,7 @@ public sealed class SecureDpRoundTests
                 SecureDpQuantization.For(new SecAggSettings(), instructions, layout.ModelLength));
             Assert.Null(SecureDpQuantization.Problem(round, instructions));
             var quantizer = new InputQuantizer(round);
+            DiscreteGaussianEncoder? integerNoise = instructions.AddsNoise ? new DiscreteGaussianEncoder(round, instructions) : null;
             var bySite = federation.SiteIds.Zip(contributions).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
             InProcessSecAggRound run = federation.InProcess(round);
             foreach (string site in dropouts ?? [])
@@ -135,7 +141,10 @@ public sealed class SecureDpRoundTests
             {
                 DpSiteContribution contribution = bySite[site];
                 float[] extras = instructions.ReportsUnclippedIndicator ? [contribution.UnclippedIndicator] : [];
-                return quantizer.Encode(layout.Flatten(contribution.Delta, extras), SecureDpQuantization.SiteWeight);
+                float[] vector = layout.Flatten(contribution.Delta, extras);
+                if (integerNoise is null) return quantizer.Encode(vector, SecureDpQuantization.SiteWeight);
+                using var random = new CryptoRandomWords();
+                return integerNoise.Encode(vector, random);
             });
             return new SecureDpRun(report.Result, round, layout);
         }
