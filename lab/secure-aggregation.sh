@@ -3,8 +3,8 @@
 # FedAvg of the same deltas (error, exact sums under 30% dropout, site and server time, bytes on the wire),
 # the mask PRG against its own keystream, and one plain and one secure round of 100 synthetic sites through the
 # real aggregator over mutual TLS (10% of the sites leaving). Prints figures as it goes and writes
-# bench/results/secure-aggregation.json. About five minutes on 2 cores (the wire rounds peak near 3 GB).
-# Usage: bash bench/secure-aggregation.sh [--out PATH] [--prg-pairs N] [--large-dimension N] [--wire-sites N]
+# lab/results/secure-aggregation.json. About five minutes on 2 cores (the wire rounds peak near 3 GB).
+# Usage: bash lab/secure-aggregation.sh [--out PATH] [--prg-pairs N] [--large-dimension N] [--wire-sites N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,5 +13,5 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
-dotnet build bench/FedFace.Benchmarks/FedFace.Benchmarks.csproj -c Release --nologo -v quiet
-exec dotnet bench/FedFace.Benchmarks/bin/Release/net10.0/linux-x64/fedface-bench.dll secure-aggregation "$@"
+dotnet build lab/FedFace.Benchmarks/FedFace.Benchmarks.csproj -c Release --nologo -v quiet
+exec dotnet lab/FedFace.Benchmarks/bin/Release/net10.0/linux-x64/fedface-bench.dll secure-aggregation "$@"
