@@ -82,7 +82,7 @@ var report = new SpineReport(
         [.. transfer.Download.Ratios.Select(r => Round(r, 3))], [.. transfer.Upload.Ratios.Select(r => Round(r, 3))]),
     Targets: new Targets(FoldTarget, TransferTarget, fold.Ratio >= FoldTarget, transferRatio >= TransferTarget),
     Demo: demo,
-    DemoNote: demo is null ? "no --demo-report given: run the README demo and pass its simulation-report.json to embed its figures" : null);
+    DemoNote: demo is null ? "no --demo-report given: run ./run-demo.sh and pass its simulation-report.json to embed its figures" : null);
 
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
 var json = new JsonSerializerOptions
