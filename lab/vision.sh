@@ -14,5 +14,4 @@ source scripts/prerequisites.sh
 # The Python reference needs cv2 and numpy in the system interpreter; Debian packages both.
 require_python_module 'import cv2, numpy' python3-opencv
 
-dotnet build lab/FedFace.Benchmarks/FedFace.Benchmarks.csproj -c Release --nologo -v quiet
-exec dotnet lab/FedFace.Benchmarks/bin/Release/net10.0/linux-x64/fedface-bench.dll vision "$@"
+exec bash lab/fedface-bench.sh vision "$@"

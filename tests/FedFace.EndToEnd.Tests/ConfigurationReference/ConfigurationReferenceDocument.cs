@@ -48,19 +48,7 @@ internal static class ConfigurationReferenceDocument
     {
         text.AppendLine($"## {title} ({where})");
         text.AppendLine();
-        foreach (SettingsSection section in sections)
-        {
-            text.AppendLine($"### `{section.Key}`");
-            text.AppendLine();
-            AppendDescription(text, section);
-            text.AppendLine("| key | values | default | meaning |");
-            text.AppendLine("| --- | --- | --- | --- |");
-            foreach (SettingRow row in section.Rows)
-            {
-                text.AppendLine($"| `{row.Key}` | {row.Values} | {row.Default} | {Cell(row.Description)} |");
-            }
-            text.AppendLine();
-        }
+        AppendSections(text, sections, flagOf: null);
     }
 
     /// <summary>
@@ -77,7 +65,19 @@ internal static class ConfigurationReferenceDocument
         text.AppendLine("The simulator runs a PKI, a real aggregator and its sites in one process. Each setting takes its flag, or");
         text.AppendLine("`--Name value`, or the environment variable `FEDFACE_SIM_Name`; an on/off flag alone means true.");
         text.AppendLine();
-        var listed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        AppendSections(text, sections, flagOf);
+        var listed = new HashSet<string>(sections.SelectMany(section => section.Rows).Select(row => row.Key), StringComparer.OrdinalIgnoreCase);
+        string[] elsewhere = [.. flagOf.Where(flag => !listed.Contains(flag.Key)).Select(flag => $"{flag.Value} → `{flag.Key}`")];
+        if (elsewhere.Length > 0)
+        {
+            text.AppendLine($"Other flags: {string.Join("; ", elsewhere)}.");
+            text.AppendLine();
+        }
+    }
+
+    /// <summary>Each section's heading (none at the root), description and table; a flag column when <paramref name="flagOf"/> is given.</summary>
+    private static void AppendSections(StringBuilder text, IReadOnlyList<SettingsSection> sections, IReadOnlyDictionary<string, string>? flagOf)
+    {
         foreach (SettingsSection section in sections)
         {
             if (section.Key.Length > 0)
@@ -86,19 +86,13 @@ internal static class ConfigurationReferenceDocument
                 text.AppendLine();
                 AppendDescription(text, section);
             }
-            text.AppendLine("| flag | setting | values | default | meaning |");
-            text.AppendLine("| --- | --- | --- | --- | --- |");
+            text.AppendLine(flagOf is null ? "| key | values | default | meaning |" : "| flag | setting | values | default | meaning |");
+            text.AppendLine(flagOf is null ? "| --- | --- | --- | --- |" : "| --- | --- | --- | --- | --- |");
             foreach (SettingRow row in section.Rows)
             {
-                listed.Add(row.Key);
-                text.AppendLine($"| {flagOf.GetValueOrDefault(row.Key, "")} | `{row.Key}` | {row.Values} | {row.Default} | {Cell(row.Description)} |");
+                string flag = flagOf is null ? "" : $"| {flagOf.GetValueOrDefault(row.Key, "")} ";
+                text.AppendLine($"{flag}| `{row.Key}` | {row.Values} | {row.Default} | {Cell(row.Description)} |");
             }
-            text.AppendLine();
-        }
-        string[] elsewhere = [.. flagOf.Where(flag => !listed.Contains(flag.Key)).Select(flag => $"{flag.Value} → `{flag.Key}`")];
-        if (elsewhere.Length > 0)
-        {
-            text.AppendLine($"Other flags: {string.Join("; ", elsewhere)}.");
             text.AppendLine();
         }
     }
