@@ -1,4 +1,5 @@
 using FedFace.Aggregator;
+using FedFace.Client;
 
 namespace FedFace.EndToEnd.Tests.ConfigurationReference;
 
@@ -53,9 +54,15 @@ public sealed class ConfigurationReferenceTests
     [Fact]
     public void A_value_the_shipped_appsettings_changes_is_shown_next_to_the_class_default()
     {
-        string generated = ConfigurationReferenceDocument.Generate(ConfigurationReferenceFreshness.RepositoryRoot());
+        using var checkout = new TempDirectory();
+        Directory.CreateDirectory(checkout.File("src/FedFace.Client"));
+        File.WriteAllText(checkout.File("src/FedFace.Client/appsettings.json"), """{ "Site": { "Seed": 42 } }""");
 
-        string stateDirectory = Assert.Single(generated.Split('\n'), line => line.StartsWith("| `Site:StateDirectory`", StringComparison.Ordinal));
-        Assert.Contains("empty (appsettings.json: `site-state`)", stateDirectory);
+        string generated = ConfigurationReferenceDocument.Generate(checkout.Path);
+
+        string seed = Assert.Single(generated.Split('\n'), line => line.StartsWith("| `Site:Seed`", StringComparison.Ordinal));
+        Assert.Contains($"`{new SiteOptions().Seed}` (appsettings.json: `42`)", seed);
+        string retry = Assert.Single(generated.Split('\n'), line => line.StartsWith("| `Site:RetryBaseDelayMilliseconds`", StringComparison.Ordinal));
+        Assert.DoesNotContain("appsettings.json", retry);
     }
 }
