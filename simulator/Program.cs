@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 
 // fedface-simulator [--sites K] [--rounds R] [--epochs E] [--out DIR] [--shared DIR] … (see SimulatorOptions)
 // fedface-simulator experiment e1|e2 [--quick] [--central-only (e2: only the centralized baseline, for tuning)] [any setting above, to override the experiment's]
-// fedface-simulator bench-learning [--e1 runs/e1/e1-report.json] [--e2 runs/e2/e2-report.json] [--out bench/results/learning.json]
+// fedface-simulator bench-learning [--e1 runs/e1/e1-report.json] [--e2 runs/e2/e2-report.json] [--out lab/results/learning.json]
 if (args.Any(a => a is "--help" or "-h"))
 {
     Console.WriteLine("usage: fedface-simulator [settings]                 a simulated federation on the shared LFW data");
@@ -84,7 +84,7 @@ try
             break;
         case ("bench-learning", _):
             await LearningBenchmark.RunAsync(configuration["E1Report"], configuration["E2Report"],
-                configuration["OutputDirectory"] ?? Path.Combine("bench", "results", "learning.json"), Console.Out, cancellation.Token);
+                configuration["OutputDirectory"] ?? Path.Combine("lab", "results", "learning.json"), Console.Out, cancellation.Token);
             break;
         default:
             await new Simulation(options, loggerFactory, Console.Out).RunAsync(cancellation.Token);

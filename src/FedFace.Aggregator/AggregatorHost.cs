@@ -96,7 +96,7 @@ public static class AggregatorHost
         kestrel.Limits.Http2.InitialStreamWindowSize = 4 << 20;
         kestrel.Limits.MaxRequestBodySize = null;
         // Kestrel's defaults (64 KiB buffered response, 16 KiB frames) make every chunk wait for the socket;
-        // measured with bench/spine.sh: upload 0.25 -> 0.35 of raw TLS with the larger frames.
+        // measured with lab/spine.sh: upload 0.25 -> 0.35 of raw TLS with the larger frames.
         kestrel.Limits.MaxResponseBufferSize = 4 << 20;
         kestrel.Limits.Http2.MaxFrameSize = (1 << 24) - 1;
         kestrel.Listen(IPAddress.Parse(options.ListenAddress), options.Port, listen =>

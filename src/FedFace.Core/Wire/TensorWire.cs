@@ -29,7 +29,7 @@ public static class TensorWire
     /// A chunk that lies inside one tensor wraps that tensor's memory instead of copying it, and only a chunk
     /// that spans a tensor boundary is gathered into an array of its own: copying every chunk twice into a
     /// fresh 1 MiB large-object array cost page faults and gen-2 collections on every transfer (measured
-    /// with bench/spine.sh). The chunks therefore share memory with <paramref name="state"/>, which must not
+    /// with lab/spine.sh). The chunks therefore share memory with <paramref name="state"/>, which must not
     /// change while they are in use (models are never changed in place once built; gRPC copies a chunk into
     /// its frame buffer before WriteAsync returns).
     /// </remarks>

@@ -43,7 +43,7 @@ internal sealed class BatchSampler
     /// One pass over every image in a fresh random order, in <see cref="BatchesPerEpoch"/> batches whose sizes differ by at
     /// most one (130 images in batches of up to 32: five of 26, not four full ones and a rest of 2). A rest of two or three
     /// images is a BatchNorm batch whose statistics are mostly noise: in E2 at seed 8 every spike of the backbone gradient,
-    /// up to 65,170 against a median of 7-12, came from such a last batch (README, E2). The pixels of every batch live in
+    /// up to 65,170 against a median of 7-12, came from such a last batch (lab/RESULTS.md, E2). The pixels of every batch live in
     /// one buffer that the next batch overwrites: copy them out (<see cref="FaceBatch.ToTensor"/>) before asking for the
     /// next. A fresh 5 MB array per batch cost ~15% of a training step in GC and page faults.
     /// <c>UnmaskedTwins</c> is empty unless the sampler was made with them.

@@ -147,8 +147,8 @@ public class DpAggregationStepTests
     }
 
     /// <summary>
-    /// The README's distributed example (z = 1, δ = 10⁻⁵, q = 1, k = 3): round 1 kept 4 inputs, round 2 had 3. Accounting
-    /// every share gave ε 4.011 then 6.543; counting only the others' shares gives what the README must now say.
+    /// The distributed example of lab/RESULTS.md (z = 1, δ = 10⁻⁵, q = 1, k = 3): round 1 kept 4 inputs, round 2 had 3. Accounting
+    /// every share gave ε 4.011 then 6.543; counting only the others' shares gives what lab/RESULTS.md says.
     /// </summary>
     [Fact]
     public void The_readme_distributed_example_before_and_after_counting_only_the_others_shares()

@@ -27,13 +27,10 @@ public static class MaskedFineTuningExperiment
         FacePolicy = "central",
         InitialModel = SharedData.MobileFaceNetOnnx,
         Normalization = "imagenet",
-        // AdamW at 1e-4, chosen on the validation split (--validation-split: train on folds 1–3, score folds 4–5, so the
-        // test pairs of folds 6–10 played no part), where after 10 rounds (masked / unmasked, from 93.41 / 98.33%):
-        // SGD at 3e-5 (the former setting) 94.66 / 97.58%, AdamW at 1e-4 95.00 / 98.17%, AdamW at 3e-4 95.00 / 98.17%
-        // (tied; 1e-4 leads on the mean of the last 3 rounds, 95.16 / 98.36% against 95.14 / 98.08%, at a lower loss).
-        // Why AdamW was tried: the import has its BatchNorm folded into the convolutions, so nothing normalises the scale
-        // of a layer's weights, and one SGD rate has to suit every layer (SGD at 1e-3 collapsed it, at 1e-4 unmasked
-        // pairs fell 98.97 → 98.53%); AdamW scales each weight's step by its own gradients.
+        // AdamW: the import has its BatchNorm folded into the convolutions, so nothing normalises the scale of a layer's
+        // weights and one SGD rate would have to suit every layer; AdamW scales each weight's step by its own gradients.
+        // The rate was chosen on the validation split (--validation-split), so the test pairs played no part; the
+        // comparison is in lab/RESULTS.md, E1.
         Optimizer = "adamw",
         LearningRate = 1e-4f,
         LearningRateFloor = 1e-6f,

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace FedFace.Benchmarks;
 
-/// <summary>bench/results/spine.json, written with snake_case names.</summary>
+/// <summary>lab/results/spine.json, written with snake_case names.</summary>
 public sealed record SpineReport(
     string Date,
     string Commit,

@@ -31,7 +31,7 @@ public sealed record TrainingBenchmarkSettings
     public int RoundPeople { get; init; } = 50;
     public int CopyRepeats { get; init; } = 50;
     public string PythonPath { get; init; } = "/usr/bin/python3";
-    /// <summary>bench/python/train_reference.py; found above the working or the program directory when null.</summary>
+    /// <summary>lab/python/train_reference.py; found above the working or the program directory when null.</summary>
     public string? ReferenceScriptPath { get; init; }
 }
 
@@ -64,7 +64,7 @@ public sealed record TrainingBenchmarkFigures(
 
 /// <summary>
 /// MobileFaceNet training throughput of our SiteModel step against the same network and step in PyTorch
-/// (bench/python/train_reference.py), the time of one local round, and the backbone's copy-out and copy-in.
+/// (lab/python/train_reference.py), the time of one local round, and the backbone's copy-out and copy-in.
 /// Both sides train on random images of the faces' shape and range with random labels: throughput does not depend on
 /// the pixels, and neither side pays for reading or aligning photos. The PyTorch process inherits this process's
 /// environment, so GLIBC_TUNABLES (glibc.malloc.hugetlb=1 from scripts/prerequisites.sh) applies to both equally;
@@ -222,7 +222,7 @@ public static class TrainingBenchmark
 
     private static string FindReferenceScript()
     {
-        string relative = Path.Combine("bench", "python", "train_reference.py");
+        string relative = Path.Combine("lab", "python", "train_reference.py");
         foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
         {
             for (DirectoryInfo? directory = new(start); directory is not null; directory = directory.Parent)

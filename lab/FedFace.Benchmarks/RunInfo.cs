@@ -23,7 +23,7 @@ public static class RunInfo
 
     /// <summary>The checkout's HEAD and whether the tree differs from it (uncommitted or untracked files).</summary>
     public static (string Commit, bool Dirty) Commit(string repositoryRoot) =>
-        (Git(repositoryRoot, "rev-parse HEAD") ?? "unknown", !string.IsNullOrEmpty(Git(repositoryRoot, "status --porcelain -- . :!bench/results")) /* a previous result file is not a code change */);
+        (Git(repositoryRoot, "rev-parse HEAD") ?? "unknown", !string.IsNullOrEmpty(Git(repositoryRoot, "status --porcelain -- . :!lab/results")) /* a previous result file is not a code change */);
 
     public static string? RepositoryRoot(string anyPathInside) => Git(anyPathInside, "rev-parse --show-toplevel");
 

@@ -15,7 +15,7 @@ if (args.Length > 0 && args[0] == "secure-aggregation")
 }
 if (args.Length == 0 || args[0] != "spine" || args.Length % 2 != 1)
 {
-    Console.Error.WriteLine("usage: fedface-bench spine [--demo-report simulation-report.json] [--out bench/results/spine.json]");
+    Console.Error.WriteLine("usage: fedface-bench spine [--demo-report simulation-report.json] [--out lab/results/spine.json]");
     Console.Error.WriteLine("       " + FedFace.Benchmarks.Vision.VisionCommand.Usage);
     Console.Error.WriteLine("       " + FedFace.Benchmarks.SecureAggregation.SecureAggregationCommand.Usage);
     return 2;
@@ -33,7 +33,7 @@ for (int i = 1; i < args.Length; i += 2)
     }
 }
 string root = RunInfo.RepositoryRoot(AppContext.BaseDirectory) ?? Directory.GetCurrentDirectory();
-outPath ??= Path.Combine(root, "bench", "results", "spine.json");
+outPath ??= Path.Combine(root, "lab", "results", "spine.json");
 // Read the demo report first: a wrong path should fail before minutes of measuring, not after.
 JsonObject? demo = demoPath is null ? null : DemoReport.Read(demoPath);
 
@@ -82,7 +82,7 @@ var report = new SpineReport(
         [.. transfer.Download.Ratios.Select(r => Round(r, 3))], [.. transfer.Upload.Ratios.Select(r => Round(r, 3))]),
     Targets: new Targets(FoldTarget, TransferTarget, fold.Ratio >= FoldTarget, transferRatio >= TransferTarget),
     Demo: demo,
-    DemoNote: demo is null ? "no --demo-report given: run the README demo and pass its simulation-report.json to embed its figures" : null);
+    DemoNote: demo is null ? "no --demo-report given: run ./run-demo.sh and pass its simulation-report.json to embed its figures" : null);
 
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
 var json = new JsonSerializerOptions

@@ -6,7 +6,7 @@ namespace FedFace.Benchmarks.Vision;
 public sealed record AlignThroughputRun(Comparison Parallel, Comparison SingleThread, int Workers, PythonAlignRun LastPythonRun, CropAgreement CropAgreement);
 
 /// <summary>
-/// Image files to network tensors: FedFace.Vision's FaceAlignmentPipeline against bench/python/align_reference.py on the
+/// Image files to network tensors: FedFace.Vision's FaceAlignmentPipeline against lab/python/align_reference.py on the
 /// same images, one after the other in pairs (Python, then C#), once with one worker on each side and once with
 /// <c>workers</c> workers on each side. OpenCV runs single-threaded on both sides (the caller sets that for C#), so
 /// a worker is one core's worth of work either way. Each side times only its pass over the list: the Python

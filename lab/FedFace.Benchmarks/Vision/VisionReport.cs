@@ -3,7 +3,7 @@ using FedFace.Evaluation.Identification;
 
 namespace FedFace.Benchmarks.Vision;
 
-/// <summary>bench/results/vision.json, written with snake_case names.</summary>
+/// <summary>lab/results/vision.json, written with snake_case names.</summary>
 public sealed record VisionReport(
     string Date,
     string Commit,

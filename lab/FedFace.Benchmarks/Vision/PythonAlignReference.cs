@@ -5,11 +5,11 @@ using FedFace.Vision;
 
 namespace FedFace.Benchmarks.Vision;
 
-/// <summary>What one run of bench/python/align_reference.py printed.</summary>
+/// <summary>What one run of lab/python/align_reference.py printed.</summary>
 public sealed record PythonAlignRun(int Images, double Seconds, double ImagesPerS, int Aligned, int NoFace, int Unreadable, int Workers,
     string Opencv, string Numpy, string Detector);
 
-/// <summary>Runs bench/python/align_reference.py (Debian's python3-opencv) on a list of images.</summary>
+/// <summary>Runs lab/python/align_reference.py (Debian's python3-opencv) on a list of images.</summary>
 public sealed class PythonAlignReference
 {
     private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -29,7 +29,7 @@ public sealed class PythonAlignReference
     /// <summary>Checks that <paramref name="python"/> runs and imports cv2 before minutes of measuring depend on it.</summary>
     public static PythonAlignReference Locate(string repositoryRoot, string python, string detectorModel)
     {
-        string script = Path.Combine(repositoryRoot, "bench", "python", "align_reference.py");
+        string script = Path.Combine(repositoryRoot, "lab", "python", "align_reference.py");
         if (!File.Exists(script))
         {
             throw new FileNotFoundException($"the Python reference is missing: {script}", script);
@@ -38,7 +38,7 @@ public sealed class PythonAlignReference
         if (exit != 0)
         {
             throw new InvalidOperationException($"{python} cannot import cv2 and numpy ({error.Trim()}); install Debian's python3-opencv "
-                + "(bash bench/vision.sh does so when run as root) or pass --python with an interpreter that has them");
+                + "(bash lab/vision.sh does so when run as root) or pass --python with an interpreter that has them");
         }
         Console.WriteLine($"Python reference: {python}, OpenCV {output.Trim()}");
         return new PythonAlignReference(python, script, detectorModel);

@@ -13,20 +13,11 @@ public static class NonIidFromScratchExperiment
     public const string Name = "e2";
     public const double RelativeGoal = 0.95;
     public const float FedProxMu = 0.01f;
-    // FedAdam steps each coordinate by η·m/(√v + τ); FedAvg's step is the mean delta, whose median coordinate here is
-    // ~0.01 in round 1 and ~0.002 by round 8. At η = 0.05, τ = 5e-3 coordinates moved up to 0.05 a round, 5-25 times
-    // FedAvg's step: 68.2% in the 16-pass run (85% of the baseline). With τ of the deltas' order FedAdam steps about
-    // like FedAvg, scaled by η/τ, and damps the coordinates that move most. 16-pass probes, one each, β₁ = 0.5: η = 0.02,
-    // τ = 0.01 reached 74.2% with the received model's BatchNorm statistics and 75.9% with the trained ones (the step
-    // lands near the sites' average, so their statistics fit it); the full runs at those settings scored 74.4% (af8ce99)
-    // and 75.7% (55abeaf; 92.7 and 94.4% of the baseline). Their local loss lagged FedAvg's by about a round (2.24 against
-    // 1.78 at the end): with √v ≈ 0.4·|Δ| after 16 rounds, a coordinate moving 0.05 a round stepped 0.68 times its mean
-    // delta. τ = 0.02 at the same η/τ steps it 1.0 times, and small ones still 1.9 times: the loss then tracked FedAvg's
-    // (1.75 at the end) and the model scored 76.45%. Chosen for the loss that tracks FedAvg's rather than for the score
-    // (the probes are scored on the held-out pairs the goal is judged on): η = 0.03, τ = 0.01 fitted further (1.39) and
-    // scored less (74.5%); η = 0.015, τ = 0.01 with β₁ = 0 lagged (3.00) and scored 74.0%.
-    // β₁ = 0.5 because without bias correction and with τ above the deltas, β₁ = 0.9 takes the first steps at a tenth of
-    // their size: η = 0.01, β₁ = 0.9 had a local loss of 12.7 after 5 rounds against FedAvg's 9.6 (stopped).
+    // FedAdam steps each coordinate by η·m/(√v + τ). With τ of the order of the sites' deltas it steps about like
+    // FedAvg, scaled by η/τ, and damps the coordinates that move most; a τ far below them lets every coordinate move by
+    // about η a round however small its delta. These values keep its local loss tracking FedAvg's. β₁ = 0.5 because,
+    // without bias correction and with τ above the deltas, β₁ = 0.9 takes the first steps at a tenth of their size.
+    // The probes behind them: lab/RESULTS.md, E2.
     public const float FedAdamLearningRate = 4e-2f;
     public const float FedAdamTau = 2e-2f;
     public const float FedAdamBeta1 = 0.5f;
@@ -35,10 +26,8 @@ public static class NonIidFromScratchExperiment
     {
         Sites = 8,
         UnequalSites = true,
-        // 16 passes over the data, one per round. At 8 the baseline was far from fitting its faces (loss 5.6; 77.2%) and
-        // FedAvg, whose sites take 8 times fewer steps one after another, reached 91% of it (70.2%, last 3 averaged); at
-        // 16 the baseline fits them (loss 1.0; 80.2%) and FedAvg caught up: 76.5% in a probe, 77.0% in the full run (95.3%
-        // and 96.0%). The four trainings (three federations, one centralized) took 41 minutes here.
+        // 16 passes over the data, one per round: with fewer the centralized baseline has not fitted its faces, and the
+        // federation, whose sites take 8 times fewer steps one after another, lags it for that reason alone.
         Rounds = quick ? 2 : 16,
         LocalEpochs = 1,
         MinImagesPerPerson = quick ? 5 : 4,
@@ -47,36 +36,27 @@ public static class NonIidFromScratchExperiment
         FacePolicy = "central",
         Normalization = "symmetric",
         Optimizer = "sgd",
-        // From a random start on ~1,900 faces ArcFace (s = 64, m = 0.5) and class centres set to the mean embeddings of
-        // a random backbone learned nothing (centralized 56.0% vs 58.8% untrained); CosFace s = 32, m = 0.2 with centres
-        // left to train reached 75.5% on all 3,000 pairs. Augmentation (--augment-*) cost 5 points at this budget.
+        // From a random start the mean embeddings of a random backbone are nearly identical, so ArcFace's margin with
+        // centres set to them has nothing to separate; CosFace's smaller margin with centres left to train learns.
+        // No augmentation: at this budget it costs more than it brings.
         MarginKind = "cosface",
         CosFaceMargin = 0.2f,
         ArcFaceScale = 32f,
         HeadFromMeans = false,
-        // Per-round cosine from 0.2 (all 3,000 pairs after 8 rounds): FedAvg 67.9% at 0.1, 71.7% at 0.2, 67.1% at 0.4;
-        // the centralized baseline 75.5% at 0.1, 77.7% at 0.2, so both train at 0.2. One decay over the federation
-        // (--decay-across-rounds) reached 64.7% after 7 rounds against 70.5% for the per-round one. 0.2 is near the edge:
-        // with --seed 8 (at 8e04b94) FedProx's global model fell from 72.4 to 54.3% in round 13, when site-03's update had
-        // a norm of 360 against the others' 0.6-21 (README, E2); the cause was a 2-3 face batch (below).
+        // A per-round cosine from 0.2, the best rate for both the federation and the baseline among those tried. It is
+        // near the edge: a badly conditioned batch (below) can throw a small site's weights far at this rate.
         LearningRate = 0.2f,
         LearningRateFloor = 1e-3f,
-        // No gradient clipping. The seed-8 FedProx run that fell in round 13 (8e04b94) had 13 backbone gradients of 106 to
-        // 65,170 against a median of 7-12, each the last batch (2-3 faces) of site-03's or site-05's epoch: BatchNorm
-        // statistics of 2-3 faces. Clipping at 20 (800f6da) met the goal at both seeds but clipped every step of round 1
-        // (norms ~1,000 from the random start) and slowed the fitting (FedAvg's local loss 3.8 against 2.4). Balanced
-        // batches (BatchSampler) remove the cause: the same run unclipped then had no gradient above 48 after round 1
-        // and scored 78.45% (clipped 76.62%, unbalanced 70.31%). --clip-gradient stays for operators.
+        // No gradient clipping. Gradient spikes came from an epoch's last batch of 2-3 faces, whose BatchNorm statistics
+        // are mostly noise; balanced batches (BatchSampler) remove that cause, while clipping also clipped every step of
+        // round 1 (large norms from the random start) and slowed the fitting. --clip-gradient stays for operators.
         GradientClipNorm = 0f,
-        // Warm-up at the start of every site's round: FedAvg after 7 rounds 65.9% with none, 70.5% with 10 steps; after 8,
-        // 71.7% with 10 and 72.3% with 20. One run each, and runs with the same settings end up to 5 points apart: what
-        // speaks for 20 is its local loss, lower in every round (6.85 against 7.41 at the end).
-        // A site's round has 3-16 steps here, so it never leaves the ramp (LearningRateSchedule): step k runs at 0.2·(k+1)/21.
+        // Warm-up at the start of every site's round, chosen for the lower local loss it gives in every round. A site's
+        // round has 3-16 steps here, so it never leaves the ramp (LearningRateSchedule): step k runs at 0.2·(k+1)/21.
         WarmupSteps = quick ? 0 : 20,
-        // The per-round schedules never anneal the global model, and its accuracy swings 3-5 points from round to round.
-        // The mean of the last 3 global models, averaged afterwards from the stored models of two earlier FedAvg runs:
-        // 66.7 → 68.1% (last 4: 68.0%) and, in a probe with --min-images 2, 70.1 → 72.3% (last 2: 71.9%; last 4: 71.4%).
-        // The baseline averages its last 3 epochs' models alike: 77.0 → 77.2% (its cosine decay already anneals it).
+        // The per-round schedules never anneal the global model, and its accuracy swings from round to round; the mean of
+        // the last 3 global models lies nearer the middle of that swing. The baseline averages its last 3 epochs' models
+        // alike, so both publish the same kind of model.
         AverageLastModels = quick ? 1 : 3,
         EvalPairsPerFold = quick ? 100 : 0,
         OutputDirectory = Path.Combine("runs", Name),

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The vision benchmark: YuNet's detection rate and MobileFaceNet's LFW 10-fold accuracy through the C# pipeline
 # (FaceAlignmentPipeline + ONNX Runtime), alignment throughput against a Python/OpenCV reference doing the same
-# steps (bench/python/align_reference.py, run with Debian's python3-opencv), one 640x480 frame's latency, the exact
+# steps (lab/python/align_reference.py, run with Debian's python3-opencv), one 640x480 frame's latency, the exact
 # all-pairs TAR@FAR and 1:N identification over all of LFW, and 1:N search latency at 10k/100k/1M templates against a
-# scalar loop. Prints figures as it goes and writes bench/results/vision-eval.json. About 15 minutes on 2 cores.
-# Usage: bash bench/vision.sh [--out PATH] [--workers N] [--align-images N] [--align-pairs N] [--frame-runs N]
+# scalar loop. Prints figures as it goes and writes lab/results/vision-eval.json. About 15 minutes on 2 cores.
+# Usage: bash lab/vision.sh [--out PATH] [--workers N] [--align-images N] [--align-pairs N] [--frame-runs N]
 #                             [--search-probes N] [--python PATH]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,5 +14,4 @@ source scripts/prerequisites.sh
 # The Python reference needs cv2 and numpy in the system interpreter; Debian packages both.
 require_python_module 'import cv2, numpy' python3-opencv
 
-dotnet build bench/FedFace.Benchmarks/FedFace.Benchmarks.csproj -c Release --nologo -v quiet
-exec dotnet bench/FedFace.Benchmarks/bin/Release/net10.0/linux-x64/fedface-bench.dll vision "$@"
+exec bash lab/fedface-bench.sh vision "$@"

@@ -10,7 +10,7 @@ using FedFace.Simulator.Experiments;
 namespace FedFace.Simulator.Benchmarks;
 
 /// <summary>
-/// bench/results/learning.json: ONNX import/export parity, training throughput against PyTorch, the local round time
+/// lab/results/learning.json: ONNX import/export parity, training throughput against PyTorch, the local round time
 /// and delta copy time, and the headline figures of the E1/E2 experiment reports, with the machine and commit.
 /// </summary>
 public static class LearningBenchmark

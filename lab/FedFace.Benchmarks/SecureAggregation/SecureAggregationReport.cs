@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace FedFace.Benchmarks.SecureAggregation;
 
-/// <summary>bench/results/secure-aggregation.json, written with snake_case names (dictionary keys as they are).</summary>
+/// <summary>lab/results/secure-aggregation.json, written with snake_case names (dictionary keys as they are).</summary>
 public sealed record SecureAggregationReport(
     string Date,
     string Commit,

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace FedFace.Benchmarks;
 
-/// <summary>The README demo's figures, taken from the simulator's simulation-report.json.</summary>
+/// <summary>The demo's figures (./run-demo.sh), taken from the simulator's simulation-report.json.</summary>
 public static class DemoReport
 {
     public static JsonObject Read(string path)

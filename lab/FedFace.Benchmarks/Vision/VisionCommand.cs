@@ -6,11 +6,11 @@ namespace FedFace.Benchmarks.Vision;
 
 /// <summary>
 /// fedface-bench vision [--out PATH] [--workers N] [--align-images N] [--align-pairs N] [--frame-runs N] [--python PATH]:
-/// runs <see cref="VisionBenchmark"/> and writes bench/results/vision-eval.json.
+/// runs <see cref="VisionBenchmark"/> and writes lab/results/vision-eval.json.
 /// </summary>
 public static class VisionCommand
 {
-    public const string Usage = "usage: fedface-bench vision [--out bench/results/vision-eval.json] [--workers N] [--align-images N] "
+    public const string Usage = "usage: fedface-bench vision [--out lab/results/vision-eval.json] [--workers N] [--align-images N] "
         + "[--align-pairs N] [--frame-runs N] [--search-probes N] [--python /usr/bin/python3]";
 
     /// <param name="options">the arguments after "vision".</param>
@@ -19,7 +19,7 @@ public static class VisionCommand
     {
         ArgumentNullException.ThrowIfNull(options);
         string root = RunInfo.RepositoryRoot(AppContext.BaseDirectory) ?? Directory.GetCurrentDirectory();
-        string outPath = Path.Combine(root, "bench", "results", "vision-eval.json");
+        string outPath = Path.Combine(root, "lab", "results", "vision-eval.json");
         var settings = new VisionBenchmarkOptions();
         if (options.Count % 2 != 0)
         {

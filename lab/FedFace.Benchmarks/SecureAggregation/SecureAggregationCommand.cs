@@ -6,16 +6,16 @@ using FedFace.Core.SecureAggregation;
 namespace FedFace.Benchmarks.SecureAggregation;
 
 /// <summary>fedface-bench secure-aggregation [--out PATH] [--prg-pairs N] [--large-dimension N]: runs
-/// <see cref="SecureAggregationBenchmark"/> and writes bench/results/secure-aggregation.json.</summary>
+/// <see cref="SecureAggregationBenchmark"/> and writes lab/results/secure-aggregation.json.</summary>
 public static class SecureAggregationCommand
 {
-    public const string Usage = "usage: fedface-bench secure-aggregation [--out bench/results/secure-aggregation.json] [--prg-pairs 9] [--large-dimension 20000] [--wire-sites 100]";
+    public const string Usage = "usage: fedface-bench secure-aggregation [--out lab/results/secure-aggregation.json] [--prg-pairs 9] [--large-dimension 20000] [--wire-sites 100]";
 
     public static async Task<int> RunAsync(IReadOnlyList<string> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         string root = RunInfo.RepositoryRoot(AppContext.BaseDirectory) ?? Directory.GetCurrentDirectory();
-        string outPath = Path.Combine(root, "bench", "results", "secure-aggregation.json");
+        string outPath = Path.Combine(root, "lab", "results", "secure-aggregation.json");
         int prgPairs = 9, largeDimension = 20_000, wireSites = 100;
         if (options.Count % 2 != 0) return Fail($"every option takes a value: {string.Join(' ', options)}");
         for (int i = 0; i < options.Count; i += 2)

@@ -116,7 +116,7 @@ public static class VisionBenchmark
                 ImageSelection: "the first distinct images of lfw-pairs.txt in file order",
                 CSharpSide: "FaceAlignmentPipeline.ProcessMany (read, header check, decode, YuNet, largest face, similarity warp, quality "
                     + "measures, no gate) then AlignmentResult.ToTensor on the same workers; OpenCvSharp " + typeof(Cv2).Assembly.GetName().Version,
-                PythonSide: "bench/python/align_reference.py: cv2.imread, YuNet, largest face, the same least-squares similarity, "
+                PythonSide: "lab/python/align_reference.py: cv2.imread, YuNet, largest face, the same least-squares similarity, "
                     + "cv2.warpAffine, BGR→RGB, (x − 127.5) / 127.5 CHW; multiprocessing workers",
                 Fairness: "the same image list in the same run; the same number of workers per side, each single-threaded "
                     + "(cv2.setNumThreads(1) / Cv2.SetNumThreads(1)); warm-up and start-up excluded on both sides",
