@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FedFace.Core;
+using FedFace.Core.Training;
 using Microsoft.Extensions.Logging;
 
 namespace FedFace.Simulator.Experiments;
@@ -20,7 +21,6 @@ public static class MaskedFineTuningExperiment
     {
         Sites = 8,
         Rounds = quick ? 2 : 10,
-        LocalEpochs = 1,
         MinImagesPerPerson = quick ? 5 : 4,
         MaxImagesPerPerson = quick ? 6 : 10,
         MaxPeople = quick ? 48 : 0,
@@ -34,11 +34,15 @@ public static class MaskedFineTuningExperiment
         // Why AdamW was tried: the import has its BatchNorm folded into the convolutions, so nothing normalises the scale
         // of a layer's weights, and one SGD rate has to suit every layer (SGD at 1e-3 collapsed it, at 1e-4 unmasked
         // pairs fell 98.97 → 98.53%); AdamW scales each weight's step by its own gradients.
-        Optimizer = "adamw",
-        LearningRate = 1e-4f,
-        LearningRateFloor = 1e-6f,
-        MaskProbability = 0.5f,
-        FreezeBatchNorm = true, // the import is BatchNorm-folded: its statistics are the identity
+        Training = new TrainingPlan
+        {
+            LocalEpochs = 1,
+            Optimizer = OptimizerKind.AdamW,
+            LearningRate = 1e-4f,
+            LearningRateFloor = 1e-6f,
+            MaskedFaceProbability = 0.5f,
+            FreezeBatchNormStatistics = true, // the import is BatchNorm-folded: its statistics are the identity
+        },
         MaskedEval = true,
         EvalPairsPerFold = quick ? 100 : 0,
         OutputDirectory = Path.Combine("runs", Name),

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FedFace.Core.Training;
 using Microsoft.Extensions.Logging;
 
 namespace FedFace.Simulator.Experiments;
@@ -40,39 +41,42 @@ public static class NonIidFromScratchExperiment
         // 16 the baseline fits them (loss 1.0; 80.2%) and FedAvg caught up: 76.5% in a probe, 77.0% in the full run (95.3%
         // and 96.0%). The four trainings (three federations, one centralized) took 41 minutes here.
         Rounds = quick ? 2 : 16,
-        LocalEpochs = 1,
         MinImagesPerPerson = quick ? 5 : 4,
         MaxImagesPerPerson = quick ? 6 : 10,
         MaxPeople = quick ? 48 : 0,
         FacePolicy = "central",
         Normalization = "symmetric",
-        Optimizer = "sgd",
-        // From a random start on ~1,900 faces ArcFace (s = 64, m = 0.5) and class centres set to the mean embeddings of
-        // a random backbone learned nothing (centralized 56.0% vs 58.8% untrained); CosFace s = 32, m = 0.2 with centres
-        // left to train reached 75.5% on all 3,000 pairs. Augmentation (--augment-*) cost 5 points at this budget.
-        MarginKind = "cosface",
-        CosFaceMargin = 0.2f,
-        ArcFaceScale = 32f,
-        HeadFromMeans = false,
-        // Per-round cosine from 0.2 (all 3,000 pairs after 8 rounds): FedAvg 67.9% at 0.1, 71.7% at 0.2, 67.1% at 0.4;
-        // the centralized baseline 75.5% at 0.1, 77.7% at 0.2, so both train at 0.2. One decay over the federation
-        // (--decay-across-rounds) reached 64.7% after 7 rounds against 70.5% for the per-round one. 0.2 is near the edge:
-        // with --seed 8 (at 8e04b94) FedProx's global model fell from 72.4 to 54.3% in round 13, when site-03's update had
-        // a norm of 360 against the others' 0.6-21 (README, E2); the cause was a 2-3 face batch (below).
-        LearningRate = 0.2f,
-        LearningRateFloor = 1e-3f,
-        // No gradient clipping. The seed-8 FedProx run that fell in round 13 (8e04b94) had 13 backbone gradients of 106 to
-        // 65,170 against a median of 7-12, each the last batch (2-3 faces) of site-03's or site-05's epoch: BatchNorm
-        // statistics of 2-3 faces. Clipping at 20 (800f6da) met the goal at both seeds but clipped every step of round 1
-        // (norms ~1,000 from the random start) and slowed the fitting (FedAvg's local loss 3.8 against 2.4). Balanced
-        // batches (BatchSampler) remove the cause: the same run unclipped then had no gradient above 48 after round 1
-        // and scored 78.45% (clipped 76.62%, unbalanced 70.31%). --clip-gradient stays for operators.
-        GradientClipNorm = 0f,
-        // Warm-up at the start of every site's round: FedAvg after 7 rounds 65.9% with none, 70.5% with 10 steps; after 8,
-        // 71.7% with 10 and 72.3% with 20. One run each, and runs with the same settings end up to 5 points apart: what
-        // speaks for 20 is its local loss, lower in every round (6.85 against 7.41 at the end).
-        // A site's round has 3-16 steps here, so it never leaves the ramp (LearningRateSchedule): step k runs at 0.2·(k+1)/21.
-        WarmupSteps = quick ? 0 : 20,
+        Training = new TrainingPlan
+        {
+            LocalEpochs = 1,
+            Optimizer = OptimizerKind.Sgd,
+            // From a random start on ~1,900 faces ArcFace (s = 64, m = 0.5) and class centres set to the mean embeddings of
+            // a random backbone learned nothing (centralized 56.0% vs 58.8% untrained); CosFace s = 32, m = 0.2 with centres
+            // left to train reached 75.5% on all 3,000 pairs. Augmentation (--augment-*) cost 5 points at this budget.
+            MarginKind = MarginKind.CosFace,
+            CosFaceMargin = 0.2f,
+            ArcFaceScale = 32f,
+            InitializeHeadFromMeans = false,
+            // Per-round cosine from 0.2 (all 3,000 pairs after 8 rounds): FedAvg 67.9% at 0.1, 71.7% at 0.2, 67.1% at 0.4;
+            // the centralized baseline 75.5% at 0.1, 77.7% at 0.2, so both train at 0.2. One decay over the federation
+            // (--decay-across-rounds) reached 64.7% after 7 rounds against 70.5% for the per-round one. 0.2 is near the edge:
+            // with --seed 8 (at 8e04b94) FedProx's global model fell from 72.4 to 54.3% in round 13, when site-03's update had
+            // a norm of 360 against the others' 0.6-21 (README, E2); the cause was a 2-3 face batch (below).
+            LearningRate = 0.2f,
+            LearningRateFloor = 1e-3f,
+            // No gradient clipping. The seed-8 FedProx run that fell in round 13 (8e04b94) had 13 backbone gradients of 106 to
+            // 65,170 against a median of 7-12, each the last batch (2-3 faces) of site-03's or site-05's epoch: BatchNorm
+            // statistics of 2-3 faces. Clipping at 20 (800f6da) met the goal at both seeds but clipped every step of round 1
+            // (norms ~1,000 from the random start) and slowed the fitting (FedAvg's local loss 3.8 against 2.4). Balanced
+            // batches (BatchSampler) remove the cause: the same run unclipped then had no gradient above 48 after round 1
+            // and scored 78.45% (clipped 76.62%, unbalanced 70.31%). --clip-gradient stays for operators.
+            GradientClipNorm = 0f,
+            // Warm-up at the start of every site's round: FedAvg after 7 rounds 65.9% with none, 70.5% with 10 steps; after 8,
+            // 71.7% with 10 and 72.3% with 20. One run each, and runs with the same settings end up to 5 points apart: what
+            // speaks for 20 is its local loss, lower in every round (6.85 against 7.41 at the end).
+            // A site's round has 3-16 steps here, so it never leaves the ramp (LearningRateSchedule): step k runs at 0.2·(k+1)/21.
+            WarmupSteps = quick ? 0 : 20,
+        },
         // The per-round schedules never anneal the global model, and its accuracy swings 3-5 points from round to round.
         // The mean of the last 3 global models, averaged afterwards from the stored models of two earlier FedAvg runs:
         // 66.7 → 68.1% (last 4: 68.0%) and, in a probe with --min-images 2, 70.1 → 72.3% (last 2: 71.9%; last 4: 71.4%).
@@ -96,14 +100,14 @@ public static class NonIidFromScratchExperiment
         (string Key, string Label, Action<SimulatorOptions> Configure)[] strategies = centralOnly ? [] :
         [
             ("fedavg", "FedAvg", o => o.ServerOptimizer = "fedavg"),
-            ("fedprox", $"FedProx mu={FedProxMu}", o => { o.ServerOptimizer = "fedavg"; o.FedProxMu = FedProxMu; }),
+            ("fedprox", $"FedProx mu={FedProxMu}", o => { o.ServerOptimizer = "fedavg"; o.Training = o.Training with { FedProxMu = FedProxMu }; }),
             ("fedadam", $"FedAdam lr={FedAdamLearningRate} tau={FedAdamTau} beta1={FedAdamBeta1}", o =>
             {
                 o.ServerOptimizer = "fedadam";
                 o.ServerLearningRate = FedAdamLearningRate;
                 o.ServerTau = FedAdamTau;
                 o.ServerBeta1 = FedAdamBeta1;
-                o.BatchNormStatistics = "trained";
+                o.Training = o.Training with { BatchNormStatistics = BatchNormStatisticsSource.Trained };
             }),
         ];
         var curves = new List<AccuracyCurve>();

@@ -1,6 +1,6 @@
 using FedFace.Core;
 using FedFace.Core.Aggregation;
-using FedFace.Core.Wire;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -122,10 +122,10 @@ public sealed class FederationService(RoundCoordinator coordinator, UploadStream
 
     private static void RequireProtocol(uint version)
     {
-        if (version != RoundCoordinator.ProtocolVersion)
+        if (version != WireProtocol.Version)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"protocol version {version} is not supported; this aggregator speaks {RoundCoordinator.ProtocolVersion}"));
+                $"protocol version {version} is not supported; this aggregator speaks {WireProtocol.Version}"));
         }
     }
 }

@@ -6,7 +6,9 @@ using FedFace.Core.Privacy;
 using FedFace.Core.SecureAggregation;
 using FedFace.Core.Security;
 using FedFace.Core.Storage;
-using FedFace.Core.Wire;
+using FedFace.Core.Training;
+using FedFace.Protocol;
+using FedFace.Protocol.Storage;
 using FedFace.Protos.V1;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
@@ -19,7 +21,7 @@ namespace FedFace.Aggregator;
 /// </summary>
 public sealed class RoundCoordinator
 {
-    public const uint ProtocolVersion = 1;
+    public const uint ProtocolVersion = WireProtocol.Version;
 
     private readonly AggregatorOptions _options;
     private readonly CheckpointStore _checkpoints;
@@ -576,7 +578,7 @@ public sealed class RoundCoordinator
             }
             _nextRound++;
             DateTimeOffset deadline = _time.GetUtcNow().AddSeconds(_options.RoundDeadlineSeconds);
-            LocalTrainingSettings training = _options.Training;
+            TrainingPlan training = _options.Training;
             var task = new RoundTask
             {
                 Round = number,

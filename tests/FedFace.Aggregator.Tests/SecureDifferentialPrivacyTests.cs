@@ -5,6 +5,7 @@ using FedFace.Core;
 using FedFace.Core.Privacy;
 using FedFace.Core.SecureAggregation;
 using FedFace.Core.Storage;
+using FedFace.Protocol.Storage;
 using FedFace.Protos.V1;
 using FedFace.Transport.SecureAggregation;
 using Google.Protobuf;
