@@ -21,8 +21,6 @@ namespace FedFace.Aggregator;
 /// </summary>
 public sealed class RoundCoordinator
 {
-    public const uint ProtocolVersion = WireProtocol.Version;
-
     private readonly AggregatorOptions _options;
     private readonly CheckpointStore _checkpoints;
     private readonly IServerOptimizer _optimizer;
@@ -239,7 +237,7 @@ public sealed class RoundCoordinator
                 SignalSiteArrived();
             }
         }
-        return new JoinReply { SiteId = siteId, FederationName = _options.FederationName, ProtocolVersion = ProtocolVersion };
+        return new JoinReply { SiteId = siteId, FederationName = _options.FederationName, ProtocolVersion = WireProtocol.Version };
     }
 
     /// <summary>
@@ -376,9 +374,9 @@ public sealed class RoundCoordinator
 
     private Rejection? CheckAgainstRound(string siteId, UpdateHeader header)
     {
-        if (header.ProtocolVersion != ProtocolVersion)
+        if (header.ProtocolVersion != WireProtocol.Version)
         {
-            return new Rejection(RejectionCode.UnsupportedProtocol, $"protocol version {header.ProtocolVersion} is not supported (this aggregator speaks {ProtocolVersion})");
+            return new Rejection(RejectionCode.UnsupportedProtocol, $"protocol version {header.ProtocolVersion} is not supported (this aggregator speaks {WireProtocol.Version})");
         }
         if (_round is null)
         {
@@ -787,7 +785,7 @@ public sealed class RoundCoordinator
 
         /// <summary>The round's DP rules for an update; none without DP.</summary>
         public Rejection? CheckPrivacy(UpdateHeader header, ModelState delta) =>
-            Plan is null ? null : DpUpdateCheck.Check(delta, header.HasUnclippedIndicator ? header.UnclippedIndicator : null, Plan.SiteInstructions);
+            Plan is null ? null : DpUpdateRejection.Check(delta, header.HasUnclippedIndicator ? header.UnclippedIndicator : null, Plan.SiteInstructions);
 
         public void Fold(string siteId, UpdateHeader header, ModelState delta)
         {
