@@ -35,14 +35,23 @@ IConfiguration configuration = new ConfigurationBuilder()
     })
     .Build();
 bool quick = configuration.GetValue("Quick", false);
-SimulatorOptions options = experiment switch
+SimulatorOptions? preset = experiment switch
 {
     MaskedFineTuningExperiment.Name => MaskedFineTuningExperiment.Settings(quick),
     NonIidFromScratchExperiment.Name => NonIidFromScratchExperiment.Settings(quick),
-    null when command is "simulate" or "bench-learning" => new SimulatorOptions(),
+    null when command is "simulate" or "bench-learning" => null,
     _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}': use experiment e1|e2, bench-learning, or simulator settings"),
 };
-configuration.Bind(options); // what the command line gives overrides the experiment's settings
+SimulatorOptions options;
+try
+{
+    options = SimulatorOptions.Read(configuration, preset); // what the command line gives overrides the experiment's settings
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
 if (quick && experiment is not null && configuration["OutputDirectory"] is null)
 {
     options.OutputDirectory = Path.Combine("runs", experiment + "-quick");

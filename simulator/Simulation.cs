@@ -5,11 +5,13 @@ using FedFace.Certs;
 using FedFace.Client;
 using FedFace.Core;
 using FedFace.Core.Security;
+using FedFace.Core.Training;
 using FedFace.Core.Storage;
 using FedFace.Evaluation;
 using FedFace.Learning;
 using FedFace.Learning.Backbones;
 using FedFace.Learning.Onnx;
+using FedFace.Protocol.Storage;
 using FedFace.Vision;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -54,8 +56,9 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
         }
 
         var table = new RoundTable(heldOut, output, showsPrivacy: options.DifferentialPrivacySettings().Enabled);
-        output.WriteLine($"Federation: {options.Sites} sites, {options.Rounds} rounds, {options.LocalEpochs} local epoch(s); scoring {heldOut.PairCount} held-out pairs");
-        output.WriteLine($"Local training: {options.Optimizer}, lr {options.LearningRate:G3} → {options.LearningRateFloor:G3}, FedProx μ {options.FedProxMu:G3}, gradient clip {(options.GradientClipNorm > 0 ? options.GradientClipNorm.ToString("G3") : "off")}, mask probability {options.MaskProbability:G3}; server {options.ServerOptimizer}; input {data.Normalization}");
+        output.WriteLine($"Federation: {options.Sites} sites, {options.Rounds} rounds, {options.Training.LocalEpochs} local epoch(s); scoring {heldOut.PairCount} held-out pairs");
+        TrainingPlan training = options.Training;
+        output.WriteLine($"Local training: {training.Optimizer}, lr {training.LearningRate:G3} → {training.LearningRateFloor:G3}, FedProx μ {training.FedProxMu:G3}, gradient clip {(training.GradientClipNorm > 0 ? training.GradientClipNorm.ToString("G3") : "off")}, mask probability {training.MaskedFaceProbability:G3}; server {options.ServerOptimizer}; input {data.Normalization}");
         if (options.DifferentialPrivacySettings().Enabled)
         {
             output.WriteLine($"Differential privacy: {options.Dp}, noise multiplier {options.DpNoise:G3}, clip {options.DpClip:G3}"
@@ -96,7 +99,7 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
                 aggregatorOptions.WaitRetryMilliseconds = 200;
                 aggregatorOptions.SamplingSeed = options.Seed;
                 aggregatorOptions.DeterministicSampling = true; // a simulation repeats from its seed
-                aggregatorOptions.Training = options.TrainingSettings();
+                aggregatorOptions.Training = options.Training;
                 aggregatorOptions.ServerOptimizer = options.ServerOptimizerSettings();
                 aggregatorOptions.DifferentialPrivacy = options.DifferentialPrivacySettings();
                 aggregatorOptions.SecureAggregation = options.SecureAggregationSettings();
@@ -152,7 +155,7 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
             await aggregator.DisposeAsync();
         }
 
-        var report = new SimulationReport(options, options.TrainingSettings(), options.ServerOptimizerSettings(), options.DifferentialPrivacySettings(),
+        var report = new SimulationReport(options, options.ServerOptimizerSettings(), options.DifferentialPrivacySettings(),
             MachineDescription(), startedAt, data.SiteRows, heldOut.PairCount, heldOut.DroppedPairs,
             table.Rows, preparationSeconds, preparationSeconds + clock.Elapsed.TotalSeconds);
         string reportPath = Path.Combine(outputDirectory, "simulation-report.json");

@@ -42,7 +42,7 @@ public sealed class SimulationData
         output.WriteLine($"Aligning the training faces of {options.Sites} sites ({siteImages.Sum(s => s.Count)} photos, {options.FacePolicy} face)…");
         SiteData[] sites = siteImages.Select((images, i) =>
         {
-            SiteData site = SiteData.Align(images, pipeline, logger, options.MaskProbability > 0 ? options.Seed * 100 + i : null, cancellationToken);
+            SiteData site = SiteData.Align(images, pipeline, logger, options.Training.MaskedFaceProbability > 0 ? options.Seed * 100 + i : null, cancellationToken);
             // The site feeds its model what the model was trained on: re-map once, both renderings alike.
             normalization.RemapFromSymmetric(site.Faces.Pixels, FaceTensor.Height * FaceTensor.Width);
             if (site.Faces.MaskedPixels is float[] masked)

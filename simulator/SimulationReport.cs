@@ -27,7 +27,6 @@ public sealed record SiteRow(string SiteId, int People, int Faces, int SkippedNo
 /// <summary>The machine-readable result of a simulated federation (written as JSON).</summary>
 public sealed record SimulationReport(
     SimulatorOptions Settings,
-    FedFace.Aggregator.LocalTrainingSettings SiteTraining,
     FedFace.Core.Aggregation.ServerOptimizerSettings ServerOptimizer,
     FedFace.Core.Privacy.DifferentialPrivacySettings DifferentialPrivacy,
     string Machine,

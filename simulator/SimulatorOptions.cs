@@ -3,10 +3,11 @@ using FedFace.Aggregator.SecureAggregation;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Privacy;
 using FedFace.Core.SecureAggregation;
+using FedFace.Core.Training;
 using FedFace.Inference;
 using FedFace.Learning.Backbones;
-using FedFace.Protos.V1;
 using FedFace.Vision;
+using Microsoft.Extensions.Configuration;
 
 namespace FedFace.Simulator;
 
@@ -55,57 +56,12 @@ public sealed class SimulatorOptions
     /// </summary>
     public string Normalization { get; set; } = "auto";
 
-    public int LocalEpochs { get; set; } = 2;
-    public int BatchSize { get; set; } = 32;
-    /// <summary>"sgd" (with momentum 0.9) or "adamw".</summary>
-    public string Optimizer { get; set; } = "sgd";
-    /// <summary>Peak local learning rate (after the warm-up); cosine decay to <see cref="LearningRateFloor"/> over each round.</summary>
-    public float LearningRate { get; set; } = 0.1f;
-    public float LearningRateFloor { get; set; } = 1e-6f;
-    public int WarmupSteps { get; set; }
-    /// <summary>One cosine decay over all rounds (the centralized baseline's) instead of one per round; the aggregator's Training:DecayAcrossRounds.</summary>
-    public bool DecayAcrossRounds { get; set; }
-    /// <summary>"auto", "trained" or "received": the BatchNorm statistics sites report (the aggregator's Training:BatchNormStatistics).</summary>
-    public string BatchNormStatistics { get; set; } = "auto";
-    // The margin, scale and head defaults depend on the start, as the normalisation's does: from a random start ArcFace
-    // s = 64, m = 0.5 with centres set to a random backbone's (nearly identical) mean embeddings learned nothing (E2:
-    // 56.0% against 58.8% untrained), CosFace s = 32, m = 0.2 with centres left to train did (75.5%); a pretrained
-    // start fine-tunes with ArcFace s = 64, m = 0.5 and centres from the means, which fit its embeddings from step one.
-    /// <summary>The logit scale s, for either margin kind; null = 32 from a random start, 64 from <see cref="InitialModel"/>.</summary>
-    public float? ArcFaceScale { get; set; }
-    public float ArcFaceMargin { get; set; } = 0.5f;
     /// <summary>
-    /// "arcface" (s·cos(θ + m), m = <see cref="ArcFaceMargin"/>), "cosface" (s·(cos θ − m), m = <see cref="CosFaceMargin"/>;
-    /// 0 = a plain normalised softmax) or "auto" (cosface from a random start, arcface from <see cref="InitialModel"/>).
+    /// What every site is told to do in each round task: the aggregator's own Training section (same keys, defaults and
+    /// checks), which the training flags of <see cref="SwitchMappings"/> set. The demo's defaults follow the start, as
+    /// the normalisation's do (<see cref="DemoTraining"/>).
     /// </summary>
-    public string MarginKind { get; set; } = "auto";
-    /// <summary>Null = 0.2 from a random start, 0.35 (CosFace's paper value) from <see cref="InitialModel"/>.</summary>
-    public float? CosFaceMargin { get; set; }
-    public float WeightDecay { get; set; } = 5e-4f;
-    /// <summary>
-    /// Sites set their class centres to their people's mean embeddings under each round's global model before training;
-    /// null = only from <see cref="InitialModel"/>.
-    /// </summary>
-    public bool? HeadFromMeans { get; set; }
-    public int MaxStepsPerRound { get; set; } = 0;
-    public float FedProxMu { get; set; }
-    /// <summary>Sites scale a longer backbone gradient down to this L2 norm before each step (0 = never).</summary>
-    public float GradientClipNorm { get; set; }
-    /// <summary>Mask augmentation: the chance a training face is replaced by its synthetically masked rendering.</summary>
-    public float MaskProbability { get; set; }
-    /// <summary>Per-face jitter while training (all zero = none): shift and zoom as shares of the side, rotation in degrees, contrast and brightness.</summary>
-    public float AugmentShift { get; set; }
-    public float AugmentScale { get; set; }
-    public float AugmentRotation { get; set; }
-    public float AugmentColor { get; set; }
-    /// <summary>BatchNorm normalises with the global statistics while sites train (fine-tuning a BatchNorm-folded import).</summary>
-    public bool FreezeBatchNorm { get; set; }
-    /// <summary>Sites keep their class centres fixed (random, or their people's means) and train only the backbone.</summary>
-    public bool FreezeHead { get; set; }
-    /// <summary>Leading backbone stages the sites keep fixed (the aggregator's Training:FrozenStages; 0 = train them all).</summary>
-    public int FrozenStages { get; set; }
-    /// <summary>Distillation from each round's global model (0 = off): masked faces learn to embed like the bare face did.</summary>
-    public float DistillationWeight { get; set; }
+    public TrainingPlan Training { get; set; } = DemoTraining(pretrained: false);
 
     /// <summary>"fedavg", "fedavgm" or "fedadam".</summary>
     public string ServerOptimizer { get; set; } = "fedavg";
@@ -166,49 +122,47 @@ public sealed class SimulatorOptions
 
     internal FaceSelectionPolicy FaceSelection => FaceSelector.ParsePolicy(FacePolicy);
 
-    /// <summary>What every site is told to do in each round task (the aggregator's Training section).</summary>
-    internal LocalTrainingSettings TrainingSettings() => new()
-    {
-        LocalEpochs = LocalEpochs,
-        BatchSize = BatchSize,
-        Optimizer = Optimizer.Trim().Equals("adamw", StringComparison.OrdinalIgnoreCase) ? OptimizerKind.AdamW : OptimizerKind.Sgd,
-        LearningRate = LearningRate,
-        LearningRateFloor = LearningRateFloor,
-        WarmupSteps = WarmupSteps,
-        DecayAcrossRounds = DecayAcrossRounds,
-        BatchNormStatistics = ParsedBatchNormStatistics ?? BatchNormStatisticsSource.Auto,
-        ArcFaceScale = ArcFaceScale ?? (FromRandomStart ? 32f : 64f),
-        ArcFaceMargin = ArcFaceMargin,
-        MarginKind = ParsedMarginKind ?? Protos.V1.MarginKind.ArcFace,
-        CosFaceMargin = CosFaceMargin ?? (FromRandomStart ? 0.2f : 0.35f),
-        WeightDecay = WeightDecay,
-        InitializeHeadFromMeans = HeadFromMeans ?? !FromRandomStart,
-        MaxSteps = MaxStepsPerRound,
-        FedProxMu = FedProxMu,
-        GradientClipNorm = GradientClipNorm,
-        MaskedFaceProbability = MaskProbability,
-        FreezeBatchNormStatistics = FreezeBatchNorm,
-        FreezeHead = FreezeHead,
-        FrozenStages = FrozenStages,
-        DistillationWeight = DistillationWeight,
-        AugmentMaxShift = AugmentShift,
-        AugmentMaxScale = AugmentScale,
-        AugmentMaxRotationDegrees = AugmentRotation,
-        AugmentColorJitter = AugmentColor,
-    };
-
-    private BatchNormStatisticsSource? ParsedBatchNormStatistics =>
-        Enum.TryParse(BatchNormStatistics, ignoreCase: true, out BatchNormStatisticsSource source) && Enum.IsDefined(source) ? source : null;
-
     private bool FromRandomStart => string.IsNullOrWhiteSpace(InitialModel);
 
-    private Protos.V1.MarginKind? ParsedMarginKind => MarginKind.Trim().ToLowerInvariant() switch
+    /// <summary>
+    /// The demo's training plan for a random or a pretrained start. From a random start ArcFace (s = 64, m = 0.5) with
+    /// centres set to a random backbone's (nearly identical) mean embeddings learned nothing on E2 (56.0% against 58.8%
+    /// untrained), CosFace s = 32, m = 0.2 with centres left to train did (75.5%); a pretrained start fine-tunes with the
+    /// plan's own ArcFace and centres from the means, which fit its embeddings from step one.
+    /// </summary>
+    public static TrainingPlan DemoTraining(bool pretrained) => pretrained
+        ? new TrainingPlan { LocalEpochs = 2 }
+        : new TrainingPlan { LocalEpochs = 2, MarginKind = MarginKind.CosFace, CosFaceMargin = 0.2f, ArcFaceScale = 32f, InitializeHeadFromMeans = false };
+
+    /// <summary>
+    /// The settings <paramref name="configuration"/> gives (the command line through <see cref="SwitchMappings"/>) over
+    /// <paramref name="preset"/> (an experiment's), or over the demo's for the start it names. A value that is not of its
+    /// setting's type is an <see cref="ArgumentException"/> naming the flag.
+    /// </summary>
+    public static SimulatorOptions Read(IConfiguration configuration, SimulatorOptions? preset = null)
     {
-        "auto" => FromRandomStart ? Protos.V1.MarginKind.CosFace : Protos.V1.MarginKind.ArcFace,
-        "arcface" => Protos.V1.MarginKind.ArcFace,
-        "cosface" => Protos.V1.MarginKind.CosFace,
-        _ => null,
-    };
+        SimulatorOptions options = preset ?? new SimulatorOptions
+        {
+            Training = DemoTraining(pretrained: !string.IsNullOrWhiteSpace(configuration[nameof(InitialModel)])),
+        };
+        try
+        {
+            configuration.Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            string? key = SwitchMappings.FirstOrDefault(m => e.Message.Contains($"'{m.Value}'", StringComparison.Ordinal)).Key;
+            string setting = SwitchMappings.Values.FirstOrDefault(v => e.Message.Contains($"'{v}'", StringComparison.Ordinal)) ?? "";
+            throw new ArgumentException($"{key ?? setting}: '{configuration[setting]}' is not a valid value{EnumChoices(e)}", e);
+        }
+        return options;
+    }
+
+    private static string EnumChoices(InvalidOperationException e) =>
+        e.Message.Contains(nameof(OptimizerKind), StringComparison.Ordinal) ? " (sgd or adamw)"
+        : e.Message.Contains(nameof(MarginKind), StringComparison.Ordinal) ? " (arcface or cosface)"
+        : e.Message.Contains(nameof(BatchNormStatisticsSource), StringComparison.Ordinal) ? " (auto, trained or received)"
+        : "";
 
     /// <summary>The aggregator's MinSites: the sites sampled each round; with sites dropping out, the quorum the others still meet.</summary>
     internal int MinSites() => Math.Max(SecureAggregation ? RoundConfiguration.MinimumSites : 1, (int)Math.Ceiling(SampleFraction * Sites) - DropSites);
@@ -284,14 +238,8 @@ public sealed class SimulatorOptions
         if (AverageLastModels < 1 || AverageLastModels > Rounds) problems.Add($"--average-last must be between 1 and --rounds ({Rounds}), got {AverageLastModels}");
         if (MinImagesPerPerson < 2) problems.Add($"--min-images must be at least 2, got {MinImagesPerPerson}");
         if (MaxImagesPerPerson < MinImagesPerPerson) problems.Add($"--max-images ({MaxImagesPerPerson}) must be at least --min-images ({MinImagesPerPerson})");
-        if (BatchSize < 2) problems.Add($"--batch-size must be at least 2, got {BatchSize}");
-        if (LocalEpochs < 1) problems.Add($"--epochs must be at least 1, got {LocalEpochs}");
         if (SampleFraction is <= 0 or > 1) problems.Add($"--sample-fraction must be in (0, 1], got {SampleFraction}");
         if (!(SiteSizeRatio >= 1)) problems.Add($"--site-size-ratio must be at least 1, got {SiteSizeRatio}");
-        if (MaskProbability is < 0 or > 1) problems.Add($"--mask-probability must be in [0, 1], got {MaskProbability}");
-        if (ParsedMarginKind is null) problems.Add($"--margin-kind must be auto, arcface or cosface, got '{MarginKind}'");
-        if (ParsedBatchNormStatistics is null) problems.Add($"--bn-statistics must be auto, trained or received, got '{BatchNormStatistics}'");
-        if (Optimizer.Trim().ToLowerInvariant() is not ("sgd" or "adamw")) problems.Add($"--optimizer must be sgd or adamw, got '{Optimizer}'");
         if (!FromRandomStart && !File.Exists(InitialModel)) problems.Add($"--initial-model '{InitialModel}' does not exist");
         Collect(() => _ = InputNormalization, "--normalization");
         Collect(() => _ = BackboneArchitecture.Parse(Backbone), "--backbone");
@@ -302,7 +250,9 @@ public sealed class SimulatorOptions
         if (SecureAggregation && Sites - DropSites < RoundConfiguration.MinimumSites)
             problems.Add($"--secure-aggregation needs at least {RoundConfiguration.MinimumSites} sites that stay, got --sites {Sites} with --drop-sites {DropSites}");
         problems.AddRange(SecureAggregationSettings().Problems("--secagg", MinSites(), RoundDeadlineSeconds));
-        problems.AddRange(TrainingSettings().Problems("training"));
+        problems.AddRange(Training.Problems(TrainingSection).Select(problem => SwitchMappings
+            .Where(flag => flag.Value.StartsWith(TrainingSection + ":", StringComparison.Ordinal))
+            .Aggregate(problem, (text, flag) => text.StartsWith(flag.Value + " ", StringComparison.Ordinal) ? flag.Key + text[flag.Value.Length..] : text)));
         problems.AddRange(ServerOptimizerSettings().Problems("--server"));
         problems.AddRange(DifferentialPrivacyProblems());
         return problems;
@@ -320,7 +270,14 @@ public sealed class SimulatorOptions
         }
     }
 
-    /// <summary>Short command-line names for the settings above.</summary>
+    private const string TrainingSection = nameof(Training);
+
+    private static string Train(string key) => $"{TrainingSection}:{key}";
+
+    /// <summary>
+    /// Short command-line names for the settings above; the training flags name keys of <see cref="Training"/>, which
+    /// are the aggregator's own (Aggregator:Training:…), and any such key may also be given in full (--Training:Momentum).
+    /// </summary>
     public static IDictionary<string, string> SwitchMappings { get; } = new Dictionary<string, string>
     {
         ["--sites"] = nameof(Sites),
@@ -331,37 +288,38 @@ public sealed class SimulatorOptions
         ["--max-images"] = nameof(MaxImagesPerPerson),
         ["--max-people"] = nameof(MaxPeople),
         ["--unequal-sites"] = nameof(UnequalSites),
-        ["--decay-across-rounds"] = nameof(DecayAcrossRounds),
-        ["--bn-statistics"] = nameof(BatchNormStatistics),
         ["--site-size-ratio"] = nameof(SiteSizeRatio),
         ["--face-policy"] = nameof(FacePolicy),
         ["--backbone"] = nameof(Backbone),
         ["--initial-model"] = nameof(InitialModel),
         ["--normalization"] = nameof(Normalization),
-        ["--epochs"] = nameof(LocalEpochs),
-        ["--batch-size"] = nameof(BatchSize),
-        ["--optimizer"] = nameof(Optimizer),
-        ["--lr"] = nameof(LearningRate),
-        ["--lr-floor"] = nameof(LearningRateFloor),
-        ["--warmup-steps"] = nameof(WarmupSteps),
-        ["--scale"] = nameof(ArcFaceScale),
-        ["--margin"] = nameof(ArcFaceMargin),
-        ["--margin-kind"] = nameof(MarginKind),
-        ["--cosface-margin"] = nameof(CosFaceMargin),
-        ["--weight-decay"] = nameof(WeightDecay),
-        ["--head-from-means"] = nameof(HeadFromMeans),
-        ["--max-steps"] = nameof(MaxStepsPerRound),
-        ["--fedprox-mu"] = nameof(FedProxMu),
-        ["--clip-gradient"] = nameof(GradientClipNorm),
-        ["--mask-probability"] = nameof(MaskProbability),
-        ["--augment-shift"] = nameof(AugmentShift),
-        ["--augment-scale"] = nameof(AugmentScale),
-        ["--augment-rotation"] = nameof(AugmentRotation),
-        ["--augment-color"] = nameof(AugmentColor),
-        ["--freeze-bn"] = nameof(FreezeBatchNorm),
-        ["--freeze-head"] = nameof(FreezeHead),
-        ["--frozen-stages"] = nameof(FrozenStages),
-        ["--distill"] = nameof(DistillationWeight),
+        ["--decay-across-rounds"] = Train(nameof(TrainingPlan.DecayAcrossRounds)),
+        ["--bn-statistics"] = Train(nameof(TrainingPlan.BatchNormStatistics)),
+        ["--epochs"] = Train(nameof(TrainingPlan.LocalEpochs)),
+        ["--batch-size"] = Train(nameof(TrainingPlan.BatchSize)),
+        ["--optimizer"] = Train(nameof(TrainingPlan.Optimizer)),
+        ["--lr"] = Train(nameof(TrainingPlan.LearningRate)),
+        ["--lr-floor"] = Train(nameof(TrainingPlan.LearningRateFloor)),
+        ["--warmup-steps"] = Train(nameof(TrainingPlan.WarmupSteps)),
+        ["--scale"] = Train(nameof(TrainingPlan.ArcFaceScale)),
+        ["--margin"] = Train(nameof(TrainingPlan.ArcFaceMargin)),
+        ["--margin-kind"] = Train(nameof(TrainingPlan.MarginKind)),
+        ["--cosface-margin"] = Train(nameof(TrainingPlan.CosFaceMargin)),
+        ["--weight-decay"] = Train(nameof(TrainingPlan.WeightDecay)),
+        ["--head-from-means"] = Train(nameof(TrainingPlan.InitializeHeadFromMeans)),
+        ["--max-steps"] = Train(nameof(TrainingPlan.MaxSteps)),
+        ["--fedprox-mu"] = Train(nameof(TrainingPlan.FedProxMu)),
+        ["--clip-gradient"] = Train(nameof(TrainingPlan.GradientClipNorm)),
+        ["--mask-probability"] = Train(nameof(TrainingPlan.MaskedFaceProbability)),
+        ["--augment-shift"] = Train(nameof(TrainingPlan.AugmentMaxShift)),
+        ["--augment-scale"] = Train(nameof(TrainingPlan.AugmentMaxScale)),
+        ["--augment-rotation"] = Train(nameof(TrainingPlan.AugmentMaxRotationDegrees)),
+        ["--augment-color"] = Train(nameof(TrainingPlan.AugmentColorJitter)),
+        ["--freeze-bn"] = Train(nameof(TrainingPlan.FreezeBatchNormStatistics)),
+        ["--freeze-head"] = Train(nameof(TrainingPlan.FreezeHead)),
+        ["--frozen-stages"] = Train(nameof(TrainingPlan.FrozenStages)),
+        ["--distill"] = Train(nameof(TrainingPlan.DistillationWeight)),
+        ["--label-smoothing"] = Train(nameof(TrainingPlan.LabelSmoothing)),
         ["--server-optimizer"] = nameof(ServerOptimizer),
         ["--server-lr"] = nameof(ServerLearningRate),
         ["--server-momentum"] = nameof(ServerMomentum),

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FedFace.Core;
+using FedFace.Core.Training;
 using Microsoft.Extensions.Logging;
 
 namespace FedFace.Simulator.Experiments;
@@ -20,7 +21,6 @@ public static class MaskedFineTuningExperiment
     {
         Sites = 8,
         Rounds = quick ? 2 : 10,
-        LocalEpochs = 1,
         MinImagesPerPerson = quick ? 5 : 4,
         MaxImagesPerPerson = quick ? 6 : 10,
         MaxPeople = quick ? 48 : 0,
@@ -31,11 +31,15 @@ public static class MaskedFineTuningExperiment
         // weights and one SGD rate would have to suit every layer; AdamW scales each weight's step by its own gradients.
         // The rate was chosen on the validation split (--validation-split), so the test pairs played no part; the
         // comparison is in lab/RESULTS.md, E1.
-        Optimizer = "adamw",
-        LearningRate = 1e-4f,
-        LearningRateFloor = 1e-6f,
-        MaskProbability = 0.5f,
-        FreezeBatchNorm = true, // the import is BatchNorm-folded: its statistics are the identity
+        Training = new TrainingPlan
+        {
+            LocalEpochs = 1,
+            Optimizer = OptimizerKind.AdamW,
+            LearningRate = 1e-4f,
+            LearningRateFloor = 1e-6f,
+            MaskedFaceProbability = 0.5f,
+            FreezeBatchNormStatistics = true, // the import is BatchNorm-folded: its statistics are the identity
+        },
         MaskedEval = true,
         EvalPairsPerFold = quick ? 100 : 0,
         OutputDirectory = Path.Combine("runs", Name),

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FedFace.Core.Training;
 using Microsoft.Extensions.Logging;
 
 namespace FedFace.Simulator.Experiments;
@@ -29,31 +30,34 @@ public static class NonIidFromScratchExperiment
         // 16 passes over the data, one per round: with fewer the centralized baseline has not fitted its faces, and the
         // federation, whose sites take 8 times fewer steps one after another, lags it for that reason alone.
         Rounds = quick ? 2 : 16,
-        LocalEpochs = 1,
         MinImagesPerPerson = quick ? 5 : 4,
         MaxImagesPerPerson = quick ? 6 : 10,
         MaxPeople = quick ? 48 : 0,
         FacePolicy = "central",
         Normalization = "symmetric",
-        Optimizer = "sgd",
-        // From a random start the mean embeddings of a random backbone are nearly identical, so ArcFace's margin with
-        // centres set to them has nothing to separate; CosFace's smaller margin with centres left to train learns.
-        // No augmentation: at this budget it costs more than it brings.
-        MarginKind = "cosface",
-        CosFaceMargin = 0.2f,
-        ArcFaceScale = 32f,
-        HeadFromMeans = false,
-        // A per-round cosine from 0.2, the best rate for both the federation and the baseline among those tried. It is
-        // near the edge: a badly conditioned batch (below) can throw a small site's weights far at this rate.
-        LearningRate = 0.2f,
-        LearningRateFloor = 1e-3f,
-        // No gradient clipping. Gradient spikes came from an epoch's last batch of 2-3 faces, whose BatchNorm statistics
-        // are mostly noise; balanced batches (BatchSampler) remove that cause, while clipping also clipped every step of
-        // round 1 (large norms from the random start) and slowed the fitting. --clip-gradient stays for operators.
-        GradientClipNorm = 0f,
-        // Warm-up at the start of every site's round, chosen for the lower local loss it gives in every round. A site's
-        // round has 3-16 steps here, so it never leaves the ramp (LearningRateSchedule): step k runs at 0.2·(k+1)/21.
-        WarmupSteps = quick ? 0 : 20,
+        Training = new TrainingPlan
+        {
+            LocalEpochs = 1,
+            Optimizer = OptimizerKind.Sgd,
+            // From a random start the mean embeddings of a random backbone are nearly identical, so ArcFace's margin with
+            // centres set to them has nothing to separate; CosFace's smaller margin with centres left to train learns.
+            // No augmentation: at this budget it costs more than it brings.
+            MarginKind = MarginKind.CosFace,
+            CosFaceMargin = 0.2f,
+            ArcFaceScale = 32f,
+            InitializeHeadFromMeans = false,
+            // A per-round cosine from 0.2, the best rate for both the federation and the baseline among those tried. It is
+            // near the edge: a badly conditioned batch (below) can throw a small site's weights far at this rate.
+            LearningRate = 0.2f,
+            LearningRateFloor = 1e-3f,
+            // No gradient clipping. Gradient spikes came from an epoch's last batch of 2-3 faces, whose BatchNorm statistics
+            // are mostly noise; balanced batches (BatchSampler) remove that cause, while clipping also clipped every step of
+            // round 1 (large norms from the random start) and slowed the fitting. --clip-gradient stays for operators.
+            GradientClipNorm = 0f,
+            // Warm-up at the start of every site's round, chosen for the lower local loss it gives in every round. A site's
+            // round has 3-16 steps here, so it never leaves the ramp (LearningRateSchedule): step k runs at 0.2·(k+1)/21.
+            WarmupSteps = quick ? 0 : 20,
+        },
         // The per-round schedules never anneal the global model, and its accuracy swings from round to round; the mean of
         // the last 3 global models lies nearer the middle of that swing. The baseline averages its last 3 epochs' models
         // alike, so both publish the same kind of model.
@@ -76,14 +80,14 @@ public static class NonIidFromScratchExperiment
         (string Key, string Label, Action<SimulatorOptions> Configure)[] strategies = centralOnly ? [] :
         [
             ("fedavg", "FedAvg", o => o.ServerOptimizer = "fedavg"),
-            ("fedprox", $"FedProx mu={FedProxMu}", o => { o.ServerOptimizer = "fedavg"; o.FedProxMu = FedProxMu; }),
+            ("fedprox", $"FedProx mu={FedProxMu}", o => { o.ServerOptimizer = "fedavg"; o.Training = o.Training with { FedProxMu = FedProxMu }; }),
             ("fedadam", $"FedAdam lr={FedAdamLearningRate} tau={FedAdamTau} beta1={FedAdamBeta1}", o =>
             {
                 o.ServerOptimizer = "fedadam";
                 o.ServerLearningRate = FedAdamLearningRate;
                 o.ServerTau = FedAdamTau;
                 o.ServerBeta1 = FedAdamBeta1;
-                o.BatchNormStatistics = "trained";
+                o.Training = o.Training with { BatchNormStatistics = BatchNormStatisticsSource.Trained };
             }),
         ];
         var curves = new List<AccuracyCurve>();

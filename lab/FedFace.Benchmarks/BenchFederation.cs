@@ -3,6 +3,7 @@ using FedFace.Certs;
 using FedFace.Core;
 using FedFace.Core.Security;
 using FedFace.Core.Storage;
+using FedFace.Protocol.Storage;
 using FedFace.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

@@ -5,7 +5,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using FedFace.Certs;
 using FedFace.Core.Security;
-using FedFace.Core.Wire;
+using FedFace.Protocol;
 
 namespace FedFace.Benchmarks;
 

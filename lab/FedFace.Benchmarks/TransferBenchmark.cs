@@ -2,6 +2,7 @@ using FedFace.Aggregator;
 using FedFace.Certs;
 using FedFace.Core;
 using FedFace.Core.Storage;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 using FedFace.Transport;
 using Microsoft.AspNetCore.Builder;
@@ -46,7 +47,7 @@ public static class TransferBenchmark
             {
                 foreach (AggregatorConnection connection in connections)
                 {
-                    await connection.Client.JoinAsync(new JoinRequest { ProtocolVersion = ModelTransfer.ProtocolVersion, ClientVersion = "fedface-bench/1" },
+                    await connection.Client.JoinAsync(new JoinRequest { ProtocolVersion = WireProtocol.Version, ClientVersion = "fedface-bench/1" },
                         cancellationToken: cancellationToken);
                 }
                 long bytes = sites * model.DataBytes;
@@ -91,7 +92,7 @@ public static class TransferBenchmark
     {
         while (true)
         {
-            TaskReply reply = await client.GetTaskAsync(new TaskRequest { ProtocolVersion = ModelTransfer.ProtocolVersion }, cancellationToken: cancellationToken);
+            TaskReply reply = await client.GetTaskAsync(new TaskRequest { ProtocolVersion = WireProtocol.Version }, cancellationToken: cancellationToken);
             switch (reply.OutcomeCase)
             {
                 case TaskReply.OutcomeOneofCase.Task:

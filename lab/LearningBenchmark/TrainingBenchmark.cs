@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using FedFace.Core;
+using FedFace.Core.Training;
 using FedFace.Learning;
 using FedFace.Learning.Backbones;
 using FedFace.Learning.Numerics;
@@ -125,9 +126,9 @@ public static class TrainingBenchmark
     {
         using var site = new SiteModel(data.ClassCount, seed: 1);
         site.LoadGlobal(GlobalModelFactory.CreateInitial(seed: 1));
-        var options = LocalTrainingOptions.Default with { BatchSize = settings.BatchSize, InitializeHeadFromMeans = false, Seed = 1 };
+        var options = TrainingPlan.Default with { BatchSize = settings.BatchSize, InitializeHeadFromMeans = false, Seed = 1 };
         // The data is one epoch of the measured steps; the warm-up may need more passes over it.
-        site.Train(data, options with { MaxSteps = settings.WarmupSteps, Epochs = 1 + settings.WarmupSteps / settings.MeasuredSteps }, cancellationToken);
+        site.Train(data, options with { MaxSteps = settings.WarmupSteps, LocalEpochs = 1 + settings.WarmupSteps / settings.MeasuredSteps }, cancellationToken);
         LocalTrainingReport measured = site.Train(data, options with { MaxSteps = settings.MeasuredSteps, Seed = 2 }, cancellationToken);
         return measured.ImagesPerSecond;
     }
@@ -144,7 +145,7 @@ public static class TrainingBenchmark
         NativeMemory.ReleaseFreed();
         var clock = Stopwatch.StartNew();
         site.LoadGlobal(global);
-        LocalTrainingReport report = site.Train(faces, LocalTrainingOptions.Default with { BatchSize = settings.BatchSize, Epochs = 1, Seed = 3 }, cancellationToken);
+        LocalTrainingReport report = site.Train(faces, TrainingPlan.Default with { BatchSize = settings.BatchSize, LocalEpochs = 1, Seed = 3 }, cancellationToken);
         site.ComputeDelta(global);
         return (report.Steps, clock.Elapsed.TotalSeconds);
     }

@@ -1,6 +1,8 @@
 using FedFace.Core;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Privacy;
+using FedFace.Core.Training;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 
 namespace FedFace.Aggregator;
@@ -8,160 +10,45 @@ namespace FedFace.Aggregator;
 /// <summary>How far a federation has come: rounds committed of the rounds it runs.</summary>
 public readonly record struct FederationProgress(long CommittedRounds, int TotalRounds);
 
-/// <summary>Which BatchNorm running statistics sites report with their update.</summary>
-public enum BatchNormStatisticsSource
+/// <summary>How the aggregator turns its training plan into a round's: the policies a site never sees, resolved.</summary>
+public static class RoundTrainingPlan
 {
-    /// <summary>Those of the received model when the server optimiser asks for them (a step away from the average), else trained.</summary>
-    Auto,
-    /// <summary>What local training left behind (FedAvg's usual average).</summary>
-    Trained,
-    /// <summary>Those of the received model over the site's faces, measured before training.</summary>
-    Received,
-}
+    /// <summary>
+    /// The round task's plan on the wire. <paramref name="receivedModelStatistics"/>: the server optimiser wants the
+    /// statistics of the received model (<see cref="IServerOptimizer.WantsReceivedModelStatistics"/>), which
+    /// <see cref="BatchNormStatisticsSource.Auto"/> follows. <paramref name="progress"/>: where the federation stands, for
+    /// <see cref="TrainingPlan.DecayAcrossRounds"/>.
+    /// </summary>
+    public static TrainingConfig ToTrainingConfig(this TrainingPlan plan, ulong seed, bool receivedModelStatistics = false, FederationProgress? progress = null) =>
+        TrainingPlanWire.ToWire(plan.ForRound(seed, receivedModelStatistics, progress));
 
-/// <summary>What a site is asked to do in a round; sent to it in the round task.</summary>
-public sealed class LocalTrainingSettings
-{
-    public int LocalEpochs { get; set; } = 1;
-    public int BatchSize { get; set; } = 32;
-    public float LearningRate { get; set; } = 0.05f;
-    public float Momentum { get; set; } = 0.9f;
-    public float WeightDecay { get; set; } = 5e-4f;
-    public float ArcFaceScale { get; set; } = 64f;
-    public float ArcFaceMargin { get; set; } = 0.5f;
-    /// <summary>0 means no cap beyond <see cref="LocalEpochs"/>.</summary>
-    public int MaxSteps { get; set; }
-    /// <summary>Sgd (with <see cref="Momentum"/>) or AdamW.</summary>
-    public OptimizerKind Optimizer { get; set; } = OptimizerKind.Sgd;
-    /// <summary>Steps of linear ramp up to <see cref="LearningRate"/> at the start of each round's local training.</summary>
-    public int WarmupSteps { get; set; }
-    /// <summary>Where the cosine decay ends at a round's last step; equal to <see cref="LearningRate"/> for a constant rate.</summary>
-    public float LearningRateFloor { get; set; } = 1e-6f;
-    /// <summary>ArcFace (uses <see cref="ArcFaceMargin"/>) or CosFace (uses <see cref="CosFaceMargin"/>); <see cref="ArcFaceScale"/> is s for both.</summary>
-    public MarginKind MarginKind { get; set; } = MarginKind.ArcFace;
-    public float CosFaceMargin { get; set; } = 0.35f;
-    /// <summary>Sites start each round with class centres at their people's mean embeddings under the new global model.</summary>
-    public bool InitializeHeadFromMeans { get; set; } = true;
-    /// <summary>Leading backbone stages sites keep fixed (conv1, dw_conv, features.0, …).</summary>
-    public int FrozenStages { get; set; }
-    /// <summary>Share of each person's images a site holds out for validation (0 = none).</summary>
-    public float ValidationFraction { get; set; }
-    /// <summary>Epochs without a lower validation loss before a site stops early (0 = never).</summary>
-    public int EarlyStoppingPatience { get; set; }
-    /// <summary>Sites scale a longer backbone gradient down to this L2 norm before each step (0 = never).</summary>
-    public float GradientClipNorm { get; set; }
-    /// <summary>FedProx μ (0 = plain local SGD).</summary>
-    public float FedProxMu { get; set; }
-    /// <summary>
-    /// FedBN: sites keep their BatchNorm tensors and send zero deltas for them. The wire still carries every tensor, so
-    /// the global BatchNorm stays untouched only when every site uses it, as this one setting for all of them ensures.
-    /// </summary>
-    public bool KeepBatchNormLocal { get; set; }
-    /// <summary>Share of training faces a site replaces by its synthetically masked rendering (0 = none).</summary>
-    public float MaskedFaceProbability { get; set; }
-    /// <summary>BatchNorm runs on the global statistics during local training (for a BatchNorm-folded pretrained start).</summary>
-    public bool FreezeBatchNormStatistics { get; set; }
-    /// <summary>Sites keep their class centres fixed and train the backbone only; see the proto's freeze_head.</summary>
-    public bool FreezeHead { get; set; }
-    /// <summary>Weight of the distillation from the round's global model (0 = off); see the proto's distillation_weight.</summary>
-    public float DistillationWeight { get; set; }
-    /// <summary>Per-face jitter bounds (all zero = none): shift and zoom as shares, rotation in degrees, contrast and brightness.</summary>
-    public float AugmentMaxShift { get; set; }
-    public float AugmentMaxScale { get; set; }
-    public float AugmentMaxRotationDegrees { get; set; }
-    public float AugmentColorJitter { get; set; }
-    /// <summary>
-    /// One cosine decay over the whole federation instead of one per round: the round that trains model v runs its local
-    /// schedule from rate(v) down to rate(v + 1), rate(x) = floor + (peak − floor)·½(1 + cos(π·x/TotalRounds)), with the
-    /// warm-up in the first round only. A centralized run decays once over all its epochs; this is its federated match,
-    /// where a per-round decay starts every round at the peak again.
-    /// </summary>
-    public bool DecayAcrossRounds { get; set; }
-    /// <summary>Ignored (never reported) under FedBN or frozen statistics.</summary>
-    public BatchNormStatisticsSource BatchNormStatistics { get; set; } = BatchNormStatisticsSource.Auto;
-
-    /// <summary>
-    /// The round task's hyper-parameters. <paramref name="receivedModelStatistics"/>: the server optimiser wants the
-    /// statistics of the received model (<see cref="IServerOptimizer.WantsReceivedModelStatistics"/>); asked for only
-    /// when the sites' BatchNorm statistics are shared and trained (not under FedBN or frozen statistics).
-    /// <paramref name="progress"/>: where the federation stands, for <see cref="DecayAcrossRounds"/>.
-    /// </summary>
-    public TrainingConfig ToTrainingConfig(ulong seed, bool receivedModelStatistics = false, FederationProgress? progress = null)
+    /// <summary>The plan a site trains with in the round: its seed, its rates, and whose BatchNorm statistics it reports.</summary>
+    public static TrainingPlan ForRound(this TrainingPlan plan, ulong seed, bool receivedModelStatistics = false, FederationProgress? progress = null)
     {
-        (float start, float end, int warmup) = DecayAcrossRounds && progress is { } at
-            ? (RateAfter(at.CommittedRounds, at.TotalRounds), RateAfter(at.CommittedRounds + 1, at.TotalRounds), at.CommittedRounds == 0 ? WarmupSteps : 0)
-            : (LearningRate, LearningRateFloor, WarmupSteps);
-        return new TrainingConfig
+        ArgumentNullException.ThrowIfNull(plan);
+        (float start, float end, int warmup) = plan.DecayAcrossRounds && progress is { } at
+            ? (RateAfter(plan, at.CommittedRounds, at.TotalRounds), RateAfter(plan, at.CommittedRounds + 1, at.TotalRounds), at.CommittedRounds == 0 ? plan.WarmupSteps : 0)
+            : (plan.LearningRate, plan.LearningRateFloor, plan.WarmupSteps);
+        bool received = plan.BatchNormStatistics switch
         {
-            ReportReceivedModelStatistics = BatchNormStatistics switch
-            {
-                BatchNormStatisticsSource.Received => true,
-                BatchNormStatisticsSource.Trained => false,
-                _ => receivedModelStatistics,
-            } && !KeepBatchNormLocal && !FreezeBatchNormStatistics,
+            BatchNormStatisticsSource.Received => true,
+            BatchNormStatisticsSource.Trained => false,
+            _ => receivedModelStatistics,
+        };
+        return plan with
+        {
+            Seed = seed,
             LearningRate = start,
             LearningRateFloor = end,
-            WarmupSteps = (uint)warmup,
-            LocalEpochs = (uint)LocalEpochs,
-            BatchSize = (uint)BatchSize,
-            Momentum = Momentum,
-            WeightDecay = WeightDecay,
-            ArcfaceScale = ArcFaceScale,
-            ArcfaceMargin = ArcFaceMargin,
-            MaxSteps = (uint)MaxSteps,
-            Seed = seed,
-            Optimizer = Optimizer,
-            MarginKind = MarginKind,
-            CosfaceMargin = CosFaceMargin,
-            InitHeadFromMeans = InitializeHeadFromMeans,
-            FrozenStages = (uint)FrozenStages,
-            ValidationFraction = ValidationFraction,
-            EarlyStoppingPatience = (uint)EarlyStoppingPatience,
-            FedproxMu = FedProxMu,
-            GradientClipNorm = GradientClipNorm,
-            KeepBatchNormLocal = KeepBatchNormLocal,
-            MaskedFaceProbability = MaskedFaceProbability,
-            FreezeBatchNormStatistics = FreezeBatchNormStatistics,
-            FreezeHead = FreezeHead,
-            DistillationWeight = DistillationWeight,
-            Augmentation = new AugmentationConfig
-            {
-                MaxShift = AugmentMaxShift,
-                MaxScale = AugmentMaxScale,
-                MaxRotationDegrees = AugmentMaxRotationDegrees,
-                ColorJitter = AugmentColorJitter,
-            },
+            WarmupSteps = warmup,
+            DecayAcrossRounds = false,
+            BatchNormStatistics = received ? BatchNormStatisticsSource.Received : BatchNormStatisticsSource.Trained,
         };
     }
 
     /// <summary>The federation-wide cosine's rate once <paramref name="rounds"/> of <paramref name="totalRounds"/> are committed (the floor after the last).</summary>
-    private float RateAfter(long rounds, int totalRounds) =>
-        LearningRateFloor + (LearningRate - LearningRateFloor) * 0.5f * (1 + MathF.Cos(MathF.PI * Math.Min(rounds, totalRounds) / totalRounds));
-
-    /// <summary>Every problem with the settings, as sentences naming them under <paramref name="section"/>.</summary>
-    public IEnumerable<string> Problems(string section)
-    {
-        if (LocalEpochs < 1) yield return $"{section}:LocalEpochs must be at least 1, got {LocalEpochs}";
-        if (BatchSize < 2) yield return $"{section}:BatchSize must be at least 2 (BatchNorm), got {BatchSize}";
-        if (!(LearningRate > 0)) yield return $"{section}:LearningRate must be positive, got {LearningRate}";
-        if (!(LearningRateFloor >= 0 && LearningRateFloor <= LearningRate)) yield return $"{section}:LearningRateFloor must be in [0, LearningRate], got {LearningRateFloor}";
-        if (WarmupSteps < 0) yield return $"{section}:WarmupSteps must be zero or positive, got {WarmupSteps}";
-        if (Optimizer is not (OptimizerKind.Sgd or OptimizerKind.AdamW)) yield return $"{section}:Optimizer must be Sgd or AdamW, got {Optimizer}";
-        if (MarginKind is not (MarginKind.ArcFace or MarginKind.CosFace)) yield return $"{section}:MarginKind must be ArcFace or CosFace, got {MarginKind}";
-        if (!(CosFaceMargin is >= 0 and < 1)) yield return $"{section}:CosFaceMargin must be in [0, 1), got {CosFaceMargin}";
-        if (FrozenStages < 0) yield return $"{section}:FrozenStages must be zero or positive, got {FrozenStages}";
-        if (!(ValidationFraction is >= 0 and < 1)) yield return $"{section}:ValidationFraction must be in [0, 1), got {ValidationFraction}";
-        if (EarlyStoppingPatience < 0) yield return $"{section}:EarlyStoppingPatience must be zero or positive, got {EarlyStoppingPatience}";
-        if (!(GradientClipNorm >= 0) || !float.IsFinite(GradientClipNorm)) yield return $"{section}:GradientClipNorm must be zero or positive, got {GradientClipNorm}";
-        if (!(FedProxMu >= 0)) yield return $"{section}:FedProxMu must be zero or positive, got {FedProxMu}";
-        if (!(MaskedFaceProbability is >= 0 and <= 1)) yield return $"{section}:MaskedFaceProbability must be in [0, 1], got {MaskedFaceProbability}";
-        if (!(DistillationWeight >= 0) || !float.IsFinite(DistillationWeight)) yield return $"{section}:DistillationWeight must be zero or positive, got {DistillationWeight}";
-        if (!Enum.IsDefined(BatchNormStatistics)) yield return $"{section}:BatchNormStatistics must be Auto, Trained or Received, got {BatchNormStatistics}";
-        foreach ((string name, float value, string rule) in AugmentationBounds.Violations(AugmentMaxShift, AugmentMaxScale, AugmentMaxRotationDegrees, AugmentColorJitter))
-        {
-            yield return $"{section}:Augment{name} {rule}, got {value}";
-        }
-    }
+    private static float RateAfter(TrainingPlan plan, long rounds, int totalRounds) =>
+        plan.LearningRateFloor + (plan.LearningRate - plan.LearningRateFloor) * 0.5f * (1 + MathF.Cos(MathF.PI * Math.Min(rounds, totalRounds) / totalRounds));
 }
 
 /// <summary>The aggregator's settings (section "Aggregator"), validated at start-up.</summary>
@@ -226,7 +113,8 @@ public sealed class AggregatorOptions
     /// default), a CSPRNG samples and nobody who knows the seed can predict the sample.
     /// </summary>
     public bool DeterministicSampling { get; set; }
-    public LocalTrainingSettings Training { get; set; } = new();
+    /// <summary>What sites do in each round (section Aggregator:Training); see <see cref="TrainingPlan"/>.</summary>
+    public TrainingPlan Training { get; set; } = new();
     /// <summary>How the round's mean delta becomes the next global model (section Aggregator:ServerOptimizer).</summary>
     public ServerOptimizerSettings ServerOptimizer { get; set; } = new();
     /// <summary>Client-level DP-FedAvg (section Aggregator:DifferentialPrivacy); Mode Off by default.</summary>

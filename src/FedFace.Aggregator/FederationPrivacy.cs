@@ -2,6 +2,7 @@ using System.Globalization;
 using FedFace.Core;
 using FedFace.Core.Privacy;
 using FedFace.Core.Storage;
+using FedFace.Protocol.Storage;
 
 namespace FedFace.Aggregator;
 

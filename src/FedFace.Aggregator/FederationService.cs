@@ -1,9 +1,9 @@
 using FedFace.Aggregator.Collection;
 using FedFace.Aggregator.Rounds;
 using FedFace.Aggregator.Sites;
-using FedFace.Core;
 using FedFace.Core.Aggregation;
-using FedFace.Core.Wire;
+using FedFace.Core;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -19,7 +19,7 @@ public sealed class FederationService(SiteRegistry sites, TaskDispatcher tasks, 
         RequireProtocol(request.ProtocolVersion);
         string siteId = SiteIdentity.Of(context);
         sites.Join(siteId, (long)Math.Min(request.DeclaredFaces, long.MaxValue));
-        return Task.FromResult(new JoinReply { SiteId = siteId, FederationName = options.Value.FederationName, ProtocolVersion = AggregatorProtocol.Version });
+        return Task.FromResult(new JoinReply { SiteId = siteId, FederationName = options.Value.FederationName, ProtocolVersion = WireProtocol.Version });
     }
 
     public override Task<TaskReply> GetTask(TaskRequest request, ServerCallContext context)
@@ -128,10 +128,10 @@ public sealed class FederationService(SiteRegistry sites, TaskDispatcher tasks, 
 
     private static void RequireProtocol(uint version)
     {
-        if (version != AggregatorProtocol.Version)
+        if (version != WireProtocol.Version)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"protocol version {version} is not supported; this aggregator speaks {AggregatorProtocol.Version}"));
+                $"protocol version {version} is not supported; this aggregator speaks {WireProtocol.Version}"));
         }
     }
 }

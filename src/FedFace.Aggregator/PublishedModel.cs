@@ -1,6 +1,6 @@
 using FedFace.Core;
 using FedFace.Core.Security;
-using FedFace.Core.Wire;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 
 namespace FedFace.Aggregator;

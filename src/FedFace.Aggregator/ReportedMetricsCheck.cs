@@ -1,5 +1,6 @@
 using System.Globalization;
 using FedFace.Core.Aggregation;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 
 namespace FedFace.Aggregator;

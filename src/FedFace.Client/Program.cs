@@ -5,6 +5,7 @@ using FedFace.Learning;
 using FedFace.Learning.Backbones;
 using FedFace.Learning.Numerics;
 using FedFace.Learning.Onnx;
+using FedFace.Protocol.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using FedFace.Core;
 using FedFace.Core.Security;
+using FedFace.Core.Training;
 using FedFace.Learning;
 using FedFace.Learning.Backbones;
 using FedFace.Learning.Training;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 using FedFace.Transport;
-using Google.Protobuf;
 using FedFace.Transport.SecureAggregation;
+using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -27,9 +29,6 @@ public interface IUploadAudit
 /// </summary>
 public sealed class SiteAgent : IDisposable
 {
-    private const uint ProtocolVersion = ModelTransfer.ProtocolVersion;
-    /// <summary>How long a site waits before asking again after refusing a task.</summary>
-
     /// <summary>How often a site asks again while the round it refused is still open.</summary>
     private static readonly TimeSpan s_refusedRoundPollInterval = TimeSpan.FromSeconds(1);
 
@@ -94,14 +93,14 @@ public sealed class SiteAgent : IDisposable
         Federation.FederationClient client = _connection.Client;
         // Faces already aligned are declared, so the aggregator can bound this site's example counts; a site that loads
         // its faces lazily (the simulator's) declares none rather than align before it knows it will train.
-        var join = new JoinRequest { ProtocolVersion = ProtocolVersion, ClientVersion = "fedface-site/1", DeclaredFaces = (ulong)(_data?.Examples ?? 0) };
+        var join = new JoinRequest { ProtocolVersion = WireProtocol.Version, ClientVersion = "fedface-site/1", DeclaredFaces = (ulong)(_data?.Examples ?? 0) };
         JoinReply joined = await _retry.ExecuteAsync(async ct => await client.JoinAsync(join, cancellationToken: ct), cancellationToken);
         _logger.LogInformation("Joined federation {Federation} as {Site}", joined.FederationName, joined.SiteId);
         ModelSignatureVerifier modelVerifier = _connection.ModelVerifier(joined.FederationName);
         while (!cancellationToken.IsCancellationRequested)
         {
             TaskReply reply = await _retry.ExecuteAsync(async ct =>
-                await client.GetTaskAsync(new TaskRequest { ProtocolVersion = ProtocolVersion }, cancellationToken: ct), cancellationToken);
+                await client.GetTaskAsync(new TaskRequest { ProtocolVersion = WireProtocol.Version }, cancellationToken: ct), cancellationToken);
             switch (reply.OutcomeCase)
             {
                 case TaskReply.OutcomeOneofCase.Task when reply.Task.Round == _refusedRound:
@@ -193,7 +192,7 @@ public sealed class SiteAgent : IDisposable
         Federation.FederationClient client = _connection.Client;
         await _retry.ExecuteAsync(async ct => await client.ReportMetricsAsync(new RoundMetrics
         {
-            ProtocolVersion = ProtocolVersion,
+            ProtocolVersion = WireProtocol.Version,
             Round = task.Round,
             ExampleCount = report.Examples,
             MeanLoss = report.MeanLoss,
@@ -252,7 +251,7 @@ public sealed class SiteAgent : IDisposable
 
     private async Task<LocalTrainingReport> TrainAsync(ModelState global, RoundTask task, CancellationToken cancellationToken)
     {
-        LocalTrainingOptions options = TrainingOptionsFor(task.Training, _options.Seed);
+        TrainingPlan options = PlanFor(task.Training, _options.Seed);
         if (options.MaskedFaceProbability > 0 && _data!.Faces.MaskedPixels is null)
         {
             _logger.LogWarning("Round {Round} asks for mask augmentation (probability {Probability}) but this site prepared no masked faces "
@@ -283,51 +282,11 @@ public sealed class SiteAgent : IDisposable
         }
     }
 
-    /// <summary>
-    /// The round task's hyper-parameters as local training options. Unset enums and absent optional fields (a task
-    /// from an older aggregator) fall back to the site's defaults; the seed mixes the round's with the site's.
-    /// </summary>
-    public static LocalTrainingOptions TrainingOptionsFor(TrainingConfig config, int siteSeed)
+    /// <summary>The round task's plan, its seed mixed with the site's so that no two sites draw alike.</summary>
+    public static TrainingPlan PlanFor(TrainingConfig config, int siteSeed)
     {
-        LocalTrainingOptions defaults = LocalTrainingOptions.Default;
-        return new LocalTrainingOptions
-        {
-            Epochs = (int)config.LocalEpochs,
-            BatchSize = (int)config.BatchSize,
-            MaxSteps = (int)config.MaxSteps,
-            Seed = config.Seed ^ (ulong)siteSeed,
-            Optimizer = config.Optimizer == Protos.V1.OptimizerKind.AdamW ? Learning.Training.OptimizerKind.AdamW : Learning.Training.OptimizerKind.Sgd,
-            LearningRate = config.LearningRate,
-            LearningRateFloor = config.HasLearningRateFloor ? config.LearningRateFloor : Math.Min(defaults.LearningRateFloor, config.LearningRate),
-            WarmupSteps = (int)config.WarmupSteps,
-            Momentum = config.Momentum,
-            WeightDecay = config.WeightDecay,
-            MarginKind = config.MarginKind == Protos.V1.MarginKind.CosFace ? Learning.Heads.MarginKind.CosFace : Learning.Heads.MarginKind.ArcFace,
-            LogitScale = config.ArcfaceScale,
-            ArcFaceMargin = config.ArcfaceMargin,
-            CosFaceMargin = config.HasCosfaceMargin ? config.CosfaceMargin : defaults.CosFaceMargin,
-            InitializeHeadFromMeans = config.HasInitHeadFromMeans ? config.InitHeadFromMeans : defaults.InitializeHeadFromMeans,
-            FrozenStages = (int)config.FrozenStages,
-            ValidationFraction = config.ValidationFraction,
-            EarlyStoppingPatience = (int)config.EarlyStoppingPatience,
-            FedProxMu = config.FedproxMu,
-            GradientClipNorm = config.GradientClipNorm,
-            KeepBatchNormLocal = config.KeepBatchNormLocal,
-            MaskedFaceProbability = config.MaskedFaceProbability,
-            FreezeBatchNormStatistics = config.FreezeBatchNormStatistics,
-            DistillationWeight = config.DistillationWeight,
-            FreezeHead = config.FreezeHead,
-            ReportReceivedModelStatistics = config.ReportReceivedModelStatistics,
-            Augmentation = config.Augmentation is { } augmentation
-                ? new FaceAugmentation
-                {
-                    MaxShift = augmentation.MaxShift,
-                    MaxScale = augmentation.MaxScale,
-                    MaxRotationDegrees = augmentation.MaxRotationDegrees,
-                    ColorJitter = augmentation.ColorJitter,
-                }
-                : FaceAugmentation.None,
-        };
+        TrainingPlan plan = TrainingPlanWire.FromWire(config);
+        return plan with { Seed = plan.Seed ^ (ulong)siteSeed };
     }
 
     /// <summary>
@@ -383,7 +342,7 @@ public sealed class SiteAgent : IDisposable
         try
         {
             DeclineRoundReply reply = await _retry.ExecuteAsync(async ct => await _connection.Client.DeclineRoundAsync(
-                new DeclineRoundRequest { ProtocolVersion = ProtocolVersion, Round = task.Round, Reason = reason }, cancellationToken: ct), cancellationToken);
+                new DeclineRoundRequest { ProtocolVersion = WireProtocol.Version, Round = task.Round, Reason = reason }, cancellationToken: ct), cancellationToken);
             if (!reply.Recorded)
             {
                 _logger.LogInformation("Round {Round}: the aggregator did not record the decline: {Reason}", task.Round, reply.Reason);

@@ -1,5 +1,5 @@
 using FedFace.Core.Privacy;
-using FedFace.Core.Wire;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 
 namespace FedFace.Client;

@@ -1,5 +1,5 @@
 using FedFace.Core;
-using FedFace.Core.Wire;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 using Grpc.Core;
 
@@ -11,8 +11,6 @@ namespace FedFace.Transport;
 /// </summary>
 public static class ModelTransfer
 {
-    public const uint ProtocolVersion = 1;
-
     /// <summary>
     /// Downloads the round's global model and refuses it unless it hashes to what the round announced; its signature
     /// comes with it, for the site to verify (<see cref="DownloadedModel.Verify"/>) before loading it.
@@ -21,7 +19,7 @@ public static class ModelTransfer
         CancellationToken cancellationToken)
     {
         using AsyncServerStreamingCall<ModelChunk> call = client.DownloadModel(
-            new DownloadModelRequest { ProtocolVersion = ProtocolVersion, ModelVersion = task.ModelVersion }, cancellationToken: cancellationToken);
+            new DownloadModelRequest { ProtocolVersion = WireProtocol.Version, ModelVersion = task.ModelVersion }, cancellationToken: cancellationToken);
         IAsyncStreamReader<ModelChunk> stream = call.ResponseStream;
         if (!await stream.MoveNext(cancellationToken) || stream.Current.PartCase != ModelChunk.PartOneofCase.Header)
         {
@@ -75,7 +73,7 @@ public static class ModelTransfer
 
     public static UpdateHeader HeaderFor(RoundTask task, ModelState delta, long exampleCount) => new()
     {
-        ProtocolVersion = ProtocolVersion,
+        ProtocolVersion = WireProtocol.Version,
         Round = task.Round,
         BaseModelVersion = task.ModelVersion,
         ExampleCount = exampleCount,

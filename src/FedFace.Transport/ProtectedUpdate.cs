@@ -1,6 +1,6 @@
 using FedFace.Core;
 using FedFace.Core.Privacy;
-using FedFace.Core.Wire;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 
 namespace FedFace.Transport;

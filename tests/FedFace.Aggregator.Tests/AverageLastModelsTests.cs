@@ -1,6 +1,7 @@
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Core;
 using FedFace.Core.Storage;
+using FedFace.Protocol.Storage;
 using Xunit.Abstractions;
 
 namespace FedFace.Aggregator.Tests;

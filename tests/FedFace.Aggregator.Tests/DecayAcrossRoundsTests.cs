@@ -1,3 +1,4 @@
+using FedFace.Core.Training;
 using FedFace.Protos.V1;
 
 namespace FedFace.Aggregator.Tests;
@@ -5,7 +6,7 @@ namespace FedFace.Aggregator.Tests;
 /// <summary>Training:DecayAcrossRounds: the round tasks' local schedules join into one cosine over the federation.</summary>
 public sealed class DecayAcrossRoundsTests
 {
-    private static readonly LocalTrainingSettings s_settings = new() { LearningRate = 0.1f, LearningRateFloor = 0.001f, WarmupSteps = 10, DecayAcrossRounds = true };
+    private static readonly TrainingPlan s_settings = new() { LearningRate = 0.1f, LearningRateFloor = 0.001f, WarmupSteps = 10, DecayAcrossRounds = true };
 
     [Fact]
     public void Each_round_decays_from_where_the_previous_ended_and_only_the_first_warms_up()
@@ -29,7 +30,7 @@ public sealed class DecayAcrossRoundsTests
         TrainingConfig late = s_settings.ToTrainingConfig(seed: 1, progress: new FederationProgress(CommittedRounds: 6, TotalRounds: 4));
         Assert.Equal((0.001f, 0.001f), (late.LearningRate, late.LearningRateFloor));
 
-        var perRound = new LocalTrainingSettings { LearningRate = 0.1f, LearningRateFloor = 0.001f, WarmupSteps = 10 };
+        var perRound = new TrainingPlan { LearningRate = 0.1f, LearningRateFloor = 0.001f, WarmupSteps = 10 };
         TrainingConfig third = perRound.ToTrainingConfig(seed: 1, progress: new FederationProgress(2, TotalRounds: 4));
         Assert.Equal((0.1f, 0.001f, 10u), (third.LearningRate, third.LearningRateFloor, third.WarmupSteps));
     }

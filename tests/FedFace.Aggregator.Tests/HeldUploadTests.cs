@@ -1,6 +1,6 @@
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Core;
-using FedFace.Core.Wire;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 using FedFace.Transport;
 using Google.Protobuf;

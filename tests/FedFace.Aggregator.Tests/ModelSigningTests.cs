@@ -5,7 +5,8 @@ using FedFace.Aggregator.Tests.Kit;
 using FedFace.Core;
 using FedFace.Core.Security;
 using FedFace.Core.Storage;
-using FedFace.Core.Wire;
+using FedFace.Protocol;
+using FedFace.Protocol.Storage;
 using FedFace.Protos.V1;
 using Xunit.Abstractions;
 

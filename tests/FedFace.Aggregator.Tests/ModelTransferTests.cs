@@ -1,6 +1,6 @@
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Core;
-using FedFace.Core.Wire;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 using Grpc.Core;
 using Xunit.Abstractions;
@@ -31,7 +31,7 @@ public sealed class ModelTransferTests(TestFederation federation, ITestOutputHel
         Assert.Equal(initial.ComputeSha256(), download.Header.Sha256.ToByteArray());
         Assert.Equal(initial.DataBytes, download.DataChunkBytes.Sum(b => (long)b));
         Assert.All(download.DataChunkBytes, bytes => Assert.InRange(bytes, 1, MiB));
-        int chunk = FedFace.Core.Wire.TensorWire.DefaultChunkBytes;
+        int chunk = TensorWire.DefaultChunkBytes;
         Assert.All(download.DataChunkBytes.SkipLast(1), bytes => Assert.Equal(chunk, bytes)); // full chunks, fewest messages
         Assert.Equal((int)Math.Ceiling(initial.DataBytes / (double)chunk), download.DataChunkBytes.Count);
         TestModels.AssertSameValues(initial, download.Model);

@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Core.Security;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 using FedFace.Transport;
 using Grpc.Core;
@@ -41,7 +42,7 @@ public sealed class MutualTlsTests(TestFederation federation, ITestOutputHelper 
 
         Assert.Equal("site-02", reply.SiteId);
         Assert.Equal("FedFace-Test", reply.FederationName);
-        Assert.Equal(AggregatorProtocol.Version, reply.ProtocolVersion);
+        Assert.Equal(WireProtocol.Version, reply.ProtocolVersion);
         Assert.Equal(1, _aggregator.Coordinator.JoinedSiteCount);
         await _log.WaitForAsync("Site site-02 joined", Eventually.Patience, "FedFace.Aggregator");
         Assert.Empty(_log.Matching("Refused TLS connection"));

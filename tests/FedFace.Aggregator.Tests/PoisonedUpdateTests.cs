@@ -2,6 +2,7 @@ using FedFace.Aggregator.SecureAggregation;
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Core;
 using FedFace.Core.Aggregation;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 using FedFace.Transport.SecureAggregation;
 using Xunit.Abstractions;
@@ -43,7 +44,7 @@ public sealed class PoisonedUpdateTests(TestFederation federation, ITestOutputHe
     private static async Task<UploadReply> SendAsync(SyntheticSite site, RoundTask task, ModelState delta, long examples)
     {
         UpdateHeader header = FedFace.Transport.ModelTransfer.HeaderFor(task, delta, examples);
-        return await site.SendAsync(header, FedFace.Core.Wire.TensorWire.DataChunks(delta)).WaitAsync(Eventually.Patience);
+        return await site.SendAsync(header, TensorWire.DataChunks(delta)).WaitAsync(Eventually.Patience);
     }
 
     /// <summary>The round did not commit because of how far its model moved, and the federation still serves <paramref name="initial"/>.</summary>

@@ -6,6 +6,8 @@ using FedFace.Core;
 using FedFace.Core.SecureAggregation;
 using FedFace.Core.Security;
 using FedFace.Core.Storage;
+using FedFace.Protocol;
+using FedFace.Protocol.Storage;
 using FedFace.Protos.V1;
 using FedFace.Transport.SecureAggregation;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,7 +50,7 @@ public sealed class SecureAggregationOverTheWireTests(TestFederation federation,
             {
                 RoundTask task = new() { Round = round, ModelVersion = 0 };
                 ModelState delta = sites[0].DeltaFor(round, initial);
-                plainUpdateInSecureRound = await sites[0].SendAsync(sites[0].HeaderFor(task, delta), Core.Wire.TensorWire.DataChunks(delta));
+                plainUpdateInSecureRound = await sites[0].SendAsync(sites[0].HeaderFor(task, delta), TensorWire.DataChunks(delta));
             });
             (RoundTask Task, SecAggEnd End)[] ends = await Task.WhenAll(sites.Select((s, i) => s.TakePartSecurelyAsync(observer: i == 0 ? tryPlain : null)));
             Assert.All(ends, e => Assert.True(e.End.InputIncluded, e.End.Description));

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using FedFace.Core.Privacy;
 using FedFace.Core.Security;
 using FedFace.Core.Storage;
+using FedFace.Protocol.Storage;
 
 namespace FedFace.Core.Tests;
 

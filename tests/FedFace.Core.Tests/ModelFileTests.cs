@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using FedFace.Core.Storage;
-using FedFace.Core.Wire;
+using FedFace.Protocol;
+using FedFace.Protocol.Storage;
 using FedFace.Protos.V1;
 using Google.Protobuf;
 

@@ -1,4 +1,4 @@
-using FedFace.Core.Wire;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 using Google.Protobuf;
 

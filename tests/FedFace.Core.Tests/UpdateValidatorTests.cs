@@ -1,5 +1,5 @@
 using FedFace.Core.Aggregation;
-using FedFace.Core.Wire;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 
 namespace FedFace.Core.Tests;

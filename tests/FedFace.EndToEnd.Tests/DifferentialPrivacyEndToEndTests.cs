@@ -3,6 +3,7 @@ using FedFace.Aggregator.Tests.Kit;
 using FedFace.Client;
 using FedFace.Core;
 using FedFace.Core.Privacy;
+using FedFace.Core.Training;
 using FedFace.Learning;
 using FedFace.Protos.V1;
 using Xunit.Abstractions;
@@ -33,7 +34,7 @@ public sealed class DifferentialPrivacyEndToEndTests(TestFederation federation, 
                 MinSites = 2,
                 TotalRounds = 1,
                 RoundDeadlineSeconds = 300,
-                Training = new LocalTrainingSettings { LocalEpochs = 1, BatchSize = 4, LearningRate = 0.01f, MaxSteps = 2 },
+                Training = new TrainingPlan { LocalEpochs = 1, BatchSize = 4, LearningRate = 0.01f, MaxSteps = 2 },
                 DifferentialPrivacy = privacy,
             }, log);
         var audit = new RecordingAudit();

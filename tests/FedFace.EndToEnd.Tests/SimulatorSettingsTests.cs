@@ -2,6 +2,7 @@ using FedFace.Aggregator;
 using FedFace.Client;
 using FedFace.Core;
 using FedFace.Core.Privacy;
+using FedFace.Core.Training;
 using FedFace.Evaluation;
 using FedFace.Learning.Training;
 using FedFace.Simulator;
@@ -13,30 +14,39 @@ namespace FedFace.EndToEnd.Tests;
 public sealed class SimulatorSettingsTests
 {
     [Fact]
-    public void Simulator_training_settings_reach_the_site_through_the_round_task()
+    public void Simulator_training_flags_reach_the_site_through_the_round_task()
     {
-        var options = new SimulatorOptions
-        {
-            MaskProbability = 0.5f, FreezeBatchNorm = true, FreezeHead = true, FrozenStages = 3, FedProxMu = 0.01f, GradientClipNorm = 40, Optimizer = "adamw",
-            LearningRate = 1e-3f, LearningRateFloor = 1e-6f, WarmupSteps = 7,
-            MarginKind = "cosface", CosFaceMargin = 0.1f, ArcFaceScale = 30, WeightDecay = 1e-4f, HeadFromMeans = false,
-            AugmentShift = 0.1f, AugmentScale = 0.15f, AugmentRotation = 10, AugmentColor = 0.2f,
-        };
+        SimulatorOptions options = Parse("--mask-probability", "0.5", "--freeze-bn", "true", "--freeze-head", "true", "--frozen-stages", "3",
+            "--fedprox-mu", "0.01", "--clip-gradient", "40", "--optimizer", "adamw", "--lr", "1e-3", "--lr-floor", "1e-6", "--warmup-steps", "7",
+            "--margin-kind", "cosface", "--cosface-margin", "0.1", "--scale", "30", "--weight-decay", "1e-4", "--head-from-means", "false",
+            "--augment-shift", "0.1", "--augment-scale", "0.15", "--augment-rotation", "10", "--augment-color", "0.2", "--label-smoothing", "0.1",
+            "--epochs", "3", "--batch-size", "16", "--max-steps", "9", "--distill", "0.5");
 
-        LocalTrainingOptions site = SiteAgent.TrainingOptionsFor(options.TrainingSettings().ToTrainingConfig(seed: 1), siteSeed: 2);
+        TrainingPlan site = SiteAgent.PlanFor(options.Training.ToTrainingConfig(seed: 1), siteSeed: 2);
 
-        Assert.Equal(0.5f, site.MaskedFaceProbability);
-        Assert.True(site.FreezeBatchNormStatistics);
-        Assert.True(site.FreezeHead);
-        Assert.Equal(3, site.FrozenStages);
-        Assert.Equal(0.01f, site.FedProxMu);
-        Assert.Equal(40f, site.GradientClipNorm);
-        Assert.Equal(OptimizerKind.AdamW, site.Optimizer);
+        Assert.Empty(options.Problems());
+        Assert.Equal(options.Training with { Seed = 1 ^ 2, BatchNormStatistics = BatchNormStatisticsSource.Trained }, site);
+        Assert.Equal((0.5f, true, true, 3), (site.MaskedFaceProbability, site.FreezeBatchNormStatistics, site.FreezeHead, site.FrozenStages));
+        Assert.Equal((0.01f, 40f, OptimizerKind.AdamW), (site.FedProxMu, site.GradientClipNorm, site.Optimizer));
         Assert.Equal((1e-3f, 1e-6f, 7), (site.LearningRate, site.LearningRateFloor, site.WarmupSteps));
-        Assert.Equal((Learning.Heads.MarginKind.CosFace, 0.1f, 30f), (site.MarginKind, site.Margin, site.LogitScale));
-        Assert.Equal((1e-4f, false), (site.WeightDecay, site.InitializeHeadFromMeans));
-        Assert.Equal(new FaceAugmentation { MaxShift = 0.1f, MaxScale = 0.15f, MaxRotationDegrees = 10, ColorJitter = 0.2f }, site.Augmentation);
-        Assert.True(SiteAgent.TrainingOptionsFor(new SimulatorOptions().TrainingSettings().ToTrainingConfig(seed: 1), siteSeed: 2).Augmentation.IsNone);
+        Assert.Equal((MarginKind.CosFace, 0.1f, 30f), (site.MarginKind, site.Margin, site.ArcFaceScale));
+        Assert.Equal((1e-4f, false, 0.1f), (site.WeightDecay, site.InitializeHeadFromMeans, site.LabelSmoothing));
+        Assert.Equal((3, 16, 9, 0.5f), (site.LocalEpochs, site.BatchSize, site.MaxSteps, site.DistillationWeight));
+        Assert.Equal(new FaceAugmentation { MaxShift = 0.1f, MaxScale = 0.15f, MaxRotationDegrees = 10, ColorJitter = 0.2f }, FaceAugmentation.Of(site));
+        Assert.True(FaceAugmentation.Of(SiteAgent.PlanFor(Parse().Training.ToTrainingConfig(seed: 1), siteSeed: 2)).IsNone);
+    }
+
+    [Fact]
+    public void Every_training_flag_is_a_short_name_for_a_key_of_the_aggregators_training_section()
+    {
+        string[] planKeys = typeof(TrainingPlan).GetProperties().Where(p => p.CanWrite).Select(p => $"Training:{p.Name}").ToArray();
+        string[] trainingTargets = SimulatorOptions.SwitchMappings.Values.Where(v => v.StartsWith("Training:", StringComparison.Ordinal)).ToArray();
+
+        Assert.All(trainingTargets, target => Assert.Contains(target, planKeys));
+        Assert.Equal(trainingTargets.Length, trainingTargets.Distinct().Count());
+        // A key without a short flag is still reachable by its full name, as the aggregator's configuration names it.
+        Assert.Equal(0.7f, Parse("--Training:Momentum", "0.7").Training.Momentum);
+        Assert.Equal(0.7f, BindAggregator("Aggregator:Training:Momentum", "0.7").Training.Momentum);
     }
 
     [Theory]
@@ -46,13 +56,13 @@ public sealed class SimulatorSettingsTests
     public void A_server_optimisers_wish_for_received_model_statistics_reaches_sites_whose_statistics_are_shared_and_trained(
         bool keepBatchNormLocal, bool freezeBatchNorm, bool reported)
     {
-        var settings = new LocalTrainingSettings { KeepBatchNormLocal = keepBatchNormLocal, FreezeBatchNormStatistics = freezeBatchNorm };
+        var settings = new TrainingPlan { KeepBatchNormLocal = keepBatchNormLocal, FreezeBatchNormStatistics = freezeBatchNorm };
 
-        LocalTrainingOptions site = SiteAgent.TrainingOptionsFor(settings.ToTrainingConfig(seed: 1, receivedModelStatistics: true), siteSeed: 2);
+        TrainingPlan site = SiteAgent.PlanFor(settings.ToTrainingConfig(seed: 1, receivedModelStatistics: true), siteSeed: 2);
 
-        Assert.Equal(reported, site.ReportReceivedModelStatistics);
+        Assert.Equal(reported, site.ReportsReceivedModelStatistics);
         site.Validate();
-        Assert.False(SiteAgent.TrainingOptionsFor(settings.ToTrainingConfig(seed: 1), siteSeed: 2).ReportReceivedModelStatistics);
+        Assert.False(SiteAgent.PlanFor(settings.ToTrainingConfig(seed: 1), siteSeed: 2).ReportsReceivedModelStatistics);
     }
 
     [Theory]
@@ -64,22 +74,24 @@ public sealed class SimulatorSettingsTests
     {
         SimulatorOptions options = Parse("--bn-statistics", flag);
 
-        Protos.V1.TrainingConfig task = options.TrainingSettings().ToTrainingConfig(seed: 1, receivedModelStatistics: optimiserWantsReceived);
+        Protos.V1.TrainingConfig task = options.Training.ToTrainingConfig(seed: 1, receivedModelStatistics: optimiserWantsReceived);
 
         Assert.Empty(options.Problems());
         Assert.Equal(reported, task.ReportReceivedModelStatistics);
     }
 
     [Theory]
-    [InlineData(false, Learning.Heads.MarginKind.CosFace, 0.2f, 32f, false)] // from scratch: what made E2 learn
-    [InlineData(true, Learning.Heads.MarginKind.ArcFace, 0.5f, 64f, true)] // fine-tuning: centres that fit from step one
-    public void The_margin_scale_and_head_defaults_follow_the_start(bool pretrained, Learning.Heads.MarginKind kind, float margin, float scale, bool headFromMeans)
+    [InlineData(false, MarginKind.CosFace, 0.2f, 32f, false)] // from scratch: what made E2 learn
+    [InlineData(true, MarginKind.ArcFace, 0.5f, 64f, true)] // fine-tuning: centres that fit from step one
+    public void The_margin_scale_and_head_defaults_follow_the_start(bool pretrained, MarginKind kind, float margin, float scale, bool headFromMeans)
     {
         SimulatorOptions options = pretrained ? Parse("--initial-model", "model.onnx") : Parse();
 
-        LocalTrainingOptions site = SiteAgent.TrainingOptionsFor(options.TrainingSettings().ToTrainingConfig(seed: 1), siteSeed: 2);
+        TrainingPlan site = SiteAgent.PlanFor(options.Training.ToTrainingConfig(seed: 1), siteSeed: 2);
 
-        Assert.Equal((kind, margin, scale, headFromMeans), (site.MarginKind, site.Margin, site.LogitScale, site.InitializeHeadFromMeans));
+        Assert.Equal((kind, margin, scale, headFromMeans), (site.MarginKind, site.Margin, site.ArcFaceScale, site.InitializeHeadFromMeans));
+        string[] start = pretrained ? ["--initial-model", "model.onnx"] : [];
+        Assert.Equal(20f, Parse([.. start, "--scale", "20"]).Training.ArcFaceScale); // a flag still wins
     }
 
     [Fact]
@@ -100,22 +112,25 @@ public sealed class SimulatorSettingsTests
     [Fact]
     public void Frozen_stages_is_read_from_its_flag_and_may_not_be_negative()
     {
-        Assert.Equal(17, Parse("--frozen-stages", "17").TrainingSettings().FrozenStages);
-        Assert.Contains("training:FrozenStages must be zero or positive, got -1", Parse("--frozen-stages", "-1").Problems());
+        Assert.Equal(17, Parse("--frozen-stages", "17").Training.FrozenStages);
+        Assert.Contains("--frozen-stages must be zero or positive, got -1", Parse("--frozen-stages", "-1").Problems());
     }
 
     [Fact]
     public void Gradient_clipping_is_read_from_its_flag_and_may_not_be_negative()
     {
-        Assert.Equal(20f, Parse("--clip-gradient", "20").TrainingSettings().GradientClipNorm);
-        Assert.Equal(0f, Parse().TrainingSettings().GradientClipNorm);
-        Assert.Contains("training:GradientClipNorm must be zero or positive, got -1", Parse("--clip-gradient", "-1").Problems());
+        Assert.Equal(20f, Parse("--clip-gradient", "20").Training.GradientClipNorm);
+        Assert.Equal(0f, Parse().Training.GradientClipNorm);
+        Assert.Contains("--clip-gradient must be zero or positive, got -1", Parse("--clip-gradient", "-1").Problems());
     }
 
     [Fact]
-    public void An_unknown_bn_statistics_source_is_named()
+    public void A_value_of_the_wrong_kind_is_refused_by_its_flag()
     {
-        Assert.Contains("--bn-statistics must be auto, trained or received, got 'global'", Parse("--bn-statistics", "global").Problems());
+        Assert.Equal("--bn-statistics: 'global' is not a valid value (auto, trained or received)",
+            Assert.Throws<ArgumentException>(() => Parse("--bn-statistics", "global")).Message);
+        Assert.StartsWith("--optimizer: 'adam' is not a valid value", Assert.Throws<ArgumentException>(() => Parse("--optimizer", "adam")).Message);
+        Assert.StartsWith("--epochs: 'two' is not a valid value", Assert.Throws<ArgumentException>(() => Parse("--epochs", "two")).Message);
     }
 
     [Fact]
@@ -153,17 +168,18 @@ public sealed class SimulatorSettingsTests
         Assert.Contains(Parse("--dp", "central", "--dp-delta", "2").Problems(), p => p.StartsWith("--dp-delta must be in (0, 1)", StringComparison.Ordinal));
     }
 
-    private static SimulatorOptions Parse(params string[] args)
-    {
-        var options = new SimulatorOptions();
-        new ConfigurationBuilder().AddCommandLine(args, SimulatorOptions.SwitchMappings).Build().Bind(options);
-        return options;
-    }
+    private static SimulatorOptions Parse(params string[] args) =>
+        SimulatorOptions.Read(new ConfigurationBuilder().AddCommandLine(args, SimulatorOptions.SwitchMappings).Build());
+
+    /// <summary>The aggregator's options as its host binds them, from one configuration key.</summary>
+    private static AggregatorOptions BindAggregator(string key, string value) =>
+        new ConfigurationBuilder().AddInMemoryCollection([new KeyValuePair<string, string?>(key, value)]).Build()
+            .GetSection(AggregatorOptions.Section).Get<AggregatorOptions>()!;
 
     [Fact]
     public void The_aggregator_refuses_a_mask_probability_outside_zero_to_one()
     {
-        Assert.Contains(new LocalTrainingSettings { MaskedFaceProbability = 2 }.Problems("Training"), p => p.Contains("MaskedFaceProbability"));
+        Assert.Contains("Aggregator:Training:MaskedFaceProbability must be in [0, 1], got 2", new AggregatorOptions { Training = new() { MaskedFaceProbability = 2 } }.Problems());
     }
 
     [Theory]

@@ -2,6 +2,7 @@ using FedFace.Core;
 using FedFace.Core.Storage;
 using FedFace.Learning;
 using FedFace.Learning.Backbones;
+using FedFace.Protocol.Storage;
 using FedFace.Tests;
 using Microsoft.ML.OnnxRuntime;
 

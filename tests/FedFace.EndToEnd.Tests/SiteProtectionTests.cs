@@ -7,6 +7,7 @@ using FedFace.Client;
 using FedFace.Core;
 using FedFace.Core.Security;
 using FedFace.Core.Storage;
+using FedFace.Protocol.Storage;
 using FedFace.Protos.V1;
 using Xunit.Abstractions;
 

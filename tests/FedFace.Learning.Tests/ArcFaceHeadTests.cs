@@ -1,3 +1,4 @@
+using FedFace.Core.Training;
 using FedFace.Learning.Heads;
 using static TorchSharp.torch;
 

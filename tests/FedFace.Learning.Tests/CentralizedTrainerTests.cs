@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.Core.Training;
 using FedFace.Learning.Training;
 
 namespace FedFace.Learning.Tests;
@@ -26,7 +27,7 @@ public sealed class CentralizedTrainerTests
         ModelState initial = GlobalModelFactory.CreateInitial(seed: 7);
 
         CentralizedTrainingResult result = CentralizedTrainer.Train(sites, initial,
-            LocalTrainingOptions.Default with { BatchSize = 6, MaxSteps = 1, Seed = 1 }, seed: 1);
+            TrainingPlan.Default with { BatchSize = 6, MaxSteps = 1, Seed = 1 }, seed: 1);
 
         Assert.Equal(1, result.Report.Steps);
         Assert.Equal(6, result.Report.Examples);
@@ -41,7 +42,7 @@ public sealed class CentralizedTrainerTests
         ModelState initial = GlobalModelFactory.CreateInitial(seed: 7);
         // One batch per epoch. Without warm-up the first step runs at the peak rate whatever the run's length, so a run
         // capped at one step ends where the two-epoch run stands after its first epoch.
-        LocalTrainingOptions twoEpochs = LocalTrainingOptions.Default with { BatchSize = 12, Epochs = 2, Seed = 1 };
+        TrainingPlan twoEpochs = TrainingPlan.Default with { BatchSize = 12, LocalEpochs = 2, Seed = 1 };
 
         ModelState afterFirst = CentralizedTrainer.Train(sites, initial, twoEpochs with { MaxSteps = 1 }, seed: 1).Backbone;
         ModelState afterSecond = CentralizedTrainer.Train(sites, initial, twoEpochs, seed: 1).Backbone;

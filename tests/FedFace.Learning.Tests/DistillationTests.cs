@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.Core.Training;
 using FedFace.Learning.Training;
 using Xunit.Abstractions;
 
@@ -15,9 +16,9 @@ public sealed class DistillationTests(ITestOutputHelper output)
         // The pretrained model, fine-tuned as E1 does (BatchNorm statistics frozen) but with a rate high enough to drift.
         ModelState given = Onnx.MobileFaceNetOnnx.Import(SharedData.MobileFaceNetOnnx);
         float[] target = Embed(given, bare.Pixels, bare.ImageCount);
-        var options = LocalTrainingOptions.Default with
+        var options = TrainingPlan.Default with
         {
-            Epochs = 2, BatchSize = 12, LearningRate = 0.01f, MaskedFaceProbability = 1, FreezeBatchNormStatistics = true, Seed = 5,
+            LocalEpochs = 2, BatchSize = 12, LearningRate = 0.01f, MaskedFaceProbability = 1, FreezeBatchNormStatistics = true, Seed = 5,
         };
 
         double Agreement(float weight)
@@ -39,7 +40,7 @@ public sealed class DistillationTests(ITestOutputHelper output)
     [Fact]
     public void The_weight_must_be_zero_or_positive()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => (LocalTrainingOptions.Default with { DistillationWeight = -1 }).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => (TrainingPlan.Default with { DistillationWeight = -1 }).Validate());
     }
 
     private static float[] Embed(ModelState backbone, float[] pixels, int count)

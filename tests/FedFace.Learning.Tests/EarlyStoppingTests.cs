@@ -1,3 +1,4 @@
+using FedFace.Core.Training;
 using FedFace.Learning.Training;
 using Xunit.Abstractions;
 
@@ -32,14 +33,14 @@ public sealed class EarlyStoppingTests(ITestOutputHelper output)
         var swapped = training with { Labels = [.. training.Labels.Select(label => 1 - label)] };
         using var site = new SiteModel(training.ClassCount, seed: 1);
         site.LoadGlobal(GlobalModelFactory.CreateInitial(seed: 7));
-        var options = LocalTrainingOptions.Default with { Epochs = 6, BatchSize = 4, EarlyStoppingPatience = 1, Seed = 5 };
+        var options = TrainingPlan.Default with { LocalEpochs = 6, BatchSize = 4, EarlyStoppingPatience = 1, Seed = 5 };
 
         LocalTrainingReport report = site.Train(training, swapped, options);
 
         output.WriteLine($"validation losses {string.Join(", ", report.ValidationLosses.Select(l => l.ToString("F3")))}; "
             + $"stopped early: {report.StoppedEarly} after epoch {report.EpochsRun}, best {report.BestEpoch}");
         Assert.True(report.StoppedEarly);
-        Assert.True(report.EpochsRun < options.Epochs);
+        Assert.True(report.EpochsRun < options.LocalEpochs);
         Assert.Equal(report.BestEpoch + options.EarlyStoppingPatience, report.EpochsRun);
         Assert.Equal(report.EpochsRun, report.ValidationLosses.Count);
         Assert.Equal(report.EpochsRun * 2, report.Steps); // 8 faces, batches of 4
@@ -75,7 +76,7 @@ public sealed class EarlyStoppingTests(ITestOutputHelper output)
         FaceTrainingSet faces = OrlFaces.Load(people: 2, imagesPerPerson: 5); // 1 of each person's 5 held out
         using var site = new SiteModel(faces.ClassCount, seed: 1);
 
-        LocalTrainingReport report = site.Train(faces, LocalTrainingOptions.Default with { BatchSize = 8, ValidationFraction = 0.2f, Seed = 2 });
+        LocalTrainingReport report = site.Train(faces, TrainingPlan.Default with { BatchSize = 8, ValidationFraction = 0.2f, Seed = 2 });
 
         Assert.Equal(8, report.Examples);
         Assert.Single(report.ValidationLosses);

@@ -1,3 +1,4 @@
+using FedFace.Core.Training;
 using FedFace.Learning.Backbones;
 using FedFace.Learning.Training;
 
@@ -64,7 +65,7 @@ public sealed class FaceAugmentationTests
     [Fact]
     public void Bounds_outside_their_range_are_refused()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => (LocalTrainingOptions.Default with { Augmentation = new FaceAugmentation { MaxShift = 0.6f } }).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => (TrainingPlan.Default with { AugmentMaxShift = 0.6f }).Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new FaceAugmentation { MaxRotationDegrees = -1 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new FaceAugmentation { ColorJitter = 1 }.Validate());
         Everything.Validate();

@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.Core.Training;
 using FedFace.Learning.Training;
 
 namespace FedFace.Learning.Tests;
@@ -13,7 +14,7 @@ public sealed class FrozenBatchNormTests
         ModelState global = GlobalModelFactory.CreateInitial(seed: 7);
         site.LoadGlobal(global);
 
-        site.Train(faces, LocalTrainingOptions.Default with { FreezeBatchNormStatistics = true, MaxSteps = 1, BatchSize = 4, Seed = 3 });
+        site.Train(faces, TrainingPlan.Default with { FreezeBatchNormStatistics = true, MaxSteps = 1, BatchSize = 4, Seed = 3 });
 
         ModelState delta = site.ComputeDelta(global);
         Assert.All(delta.Tensors.Where(t => t.Name.EndsWith(".running_mean", StringComparison.Ordinal) || t.Name.EndsWith(".running_var", StringComparison.Ordinal)),

@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.Core.Training;
 using FedFace.Learning.Training;
 
 namespace FedFace.Learning.Tests;
@@ -16,9 +17,9 @@ public sealed class FrozenHeadTests
         site.LoadGlobal(global);
         float[] centresBefore = site.Head.Weight.data<float>().ToArray();
 
-        LocalTrainingReport report = site.Train(faces, LocalTrainingOptions.Default with
+        LocalTrainingReport report = site.Train(faces, TrainingPlan.Default with
         {
-            FreezeHead = freezeHead, InitializeHeadFromMeans = false, Epochs = 2, BatchSize = 4, Seed = 3,
+            FreezeHead = freezeHead, InitializeHeadFromMeans = false, LocalEpochs = 2, BatchSize = 4, Seed = 3,
         });
 
         Assert.Equal(2, report.Steps);

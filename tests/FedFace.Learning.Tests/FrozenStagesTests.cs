@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.Core.Training;
 using FedFace.Learning.Training;
 
 namespace FedFace.Learning.Tests;
@@ -14,7 +15,7 @@ public sealed class FrozenStagesTests
         site.LoadGlobal(global);
 
         // conv1, dw_conv and features.0 frozen; one step of SGD on the 4 faces.
-        site.Train(faces, LocalTrainingOptions.Default with { FrozenStages = 3, MaxSteps = 1, BatchSize = 4, Seed = 3 });
+        site.Train(faces, TrainingPlan.Default with { FrozenStages = 3, MaxSteps = 1, BatchSize = 4, Seed = 3 });
 
         ModelState delta = site.ComputeDelta(global);
         string[] frozen = ["conv1.", "dw_conv.", "features.0."];
@@ -35,7 +36,7 @@ public sealed class FrozenStagesTests
     {
         FaceTrainingSet faces = OrlFaces.Load(people: 2, imagesPerPerson: 2);
         using var site = new SiteModel(faces.ClassCount, seed: 1);
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => site.Train(faces, LocalTrainingOptions.Default with { FrozenStages = 22 }));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => site.Train(faces, TrainingPlan.Default with { FrozenStages = 22 }));
         Assert.Contains("at most 21", error.Message);
     }
 }

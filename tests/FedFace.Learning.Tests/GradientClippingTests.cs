@@ -1,5 +1,6 @@
 using FedFace.Core;
 using FedFace.Core.Privacy;
+using FedFace.Core.Training;
 using FedFace.Learning.Training;
 
 namespace FedFace.Learning.Tests;
@@ -7,9 +8,9 @@ namespace FedFace.Learning.Tests;
 public sealed class GradientClippingTests
 {
     // One plain SGD step at rate 1: the backbone moves by exactly its (clipped) gradient.
-    private static readonly LocalTrainingOptions s_oneRawStep = LocalTrainingOptions.Default with
+    private static readonly TrainingPlan s_oneRawStep = TrainingPlan.Default with
     {
-        Epochs = 1, BatchSize = 4, Seed = 3, LearningRate = 1, LearningRateFloor = 1, Momentum = 0, WeightDecay = 0, InitializeHeadFromMeans = false,
+        LocalEpochs = 1, BatchSize = 4, Seed = 3, LearningRate = 1, LearningRateFloor = 1, Momentum = 0, WeightDecay = 0, InitializeHeadFromMeans = false,
     };
 
     [Fact]
@@ -47,11 +48,11 @@ public sealed class GradientClippingTests
     public void A_negative_bound_is_refused_by_name()
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => (s_oneRawStep with { GradientClipNorm = -1 }).Validate());
-        Assert.Contains(nameof(LocalTrainingOptions.GradientClipNorm), error.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(TrainingPlan.GradientClipNorm), error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>One step on four real faces; how far the trained weights moved (L2, running statistics left out).</summary>
-    private static (double Moved, LocalTrainingReport Report) OneStep(LocalTrainingOptions options)
+    private static (double Moved, LocalTrainingReport Report) OneStep(TrainingPlan options)
     {
         FaceTrainingSet faces = OrlFaces.Load(people: 2, imagesPerPerson: 2);
         using var site = new SiteModel(faces.ClassCount, seed: 1);

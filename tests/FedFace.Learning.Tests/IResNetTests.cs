@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.Core.Training;
 using FedFace.Learning.Backbones;
 using FedFace.Learning.Training;
 using Xunit.Abstractions;
@@ -57,7 +58,7 @@ public sealed class IResNetTests(ITestOutputHelper output)
         using var site = new SiteModel(faces.ClassCount, seed: 1, BackboneArchitecture.Of(global));
         site.LoadGlobal(global);
 
-        LocalTrainingReport report = site.Train(faces, LocalTrainingOptions.Default with { Epochs = 3, BatchSize = 8, LearningRate = 0.05f, Seed = 3 });
+        LocalTrainingReport report = site.Train(faces, TrainingPlan.Default with { LocalEpochs = 3, BatchSize = 8, LearningRate = 0.05f, Seed = 3 });
         ModelState delta = site.ComputeDelta(global);
 
         output.WriteLine($"{report}");

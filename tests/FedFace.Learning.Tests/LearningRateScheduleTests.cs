@@ -1,3 +1,4 @@
+using FedFace.Core.Training;
 using FedFace.Learning.Training;
 
 namespace FedFace.Learning.Tests;
@@ -42,7 +43,7 @@ public sealed class LearningRateScheduleTests
     [Fact]
     public void For_takes_the_rates_and_warm_up_from_the_options()
     {
-        var options = LocalTrainingOptions.Default with { LearningRate = 1e-3f, LearningRateFloor = 1e-6f, WarmupSteps = 2 };
+        var options = TrainingPlan.Default with { LearningRate = 1e-3f, LearningRateFloor = 1e-6f, WarmupSteps = 2 };
         Assert.Equal(new LearningRateSchedule(1e-3f, 1e-6f, 2, 20), LearningRateSchedule.For(options, totalSteps: 20));
     }
 }

@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.Core.Training;
 using FedFace.Learning.Training;
 
 namespace FedFace.Learning.Tests;
@@ -89,7 +90,7 @@ public sealed class MaskedFaceSamplingTests
     [Fact]
     public void The_probability_must_be_a_share()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => (LocalTrainingOptions.Default with { MaskedFaceProbability = 1.5f }).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => (TrainingPlan.Default with { MaskedFaceProbability = 1.5f }).Validate());
     }
 
     /// <summary>Image i is filled with +i, its masked rendering with −i (image 0 uses ±0.5 so the sign tells them apart).</summary>

@@ -1,5 +1,6 @@
 using FedFace.Core;
 using FedFace.Core.Aggregation;
+using FedFace.Core.Training;
 using FedFace.Learning.Training;
 
 namespace FedFace.Learning.Tests;
@@ -9,7 +10,7 @@ public sealed class ReceivedModelStatisticsTests
 {
     private static readonly ModelState s_global = GlobalModelFactory.CreateInitial(seed: 21);
     private static readonly FaceTrainingSet s_faces = OrlFaces.Load(people: 4, imagesPerPerson: 5);
-    private static readonly LocalTrainingOptions s_options = LocalTrainingOptions.Default with { Epochs = 1, BatchSize = 8, LearningRate = 0.05f, Seed = 3 };
+    private static readonly TrainingPlan s_options = TrainingPlan.Default with { LocalEpochs = 1, BatchSize = 8, LearningRate = 0.05f, Seed = 3 };
 
     [Fact]
     public void The_reported_statistics_are_those_of_the_received_weights_over_all_the_sites_faces_and_the_weights_still_train()
@@ -17,7 +18,7 @@ public sealed class ReceivedModelStatisticsTests
         ModelState measured = StatisticsOfReceivedModel();
         ModelState trainedDefault = Trained(s_options);
 
-        ModelState reported = Trained(s_options with { ReportReceivedModelStatistics = true });
+        ModelState reported = Trained(s_options with { BatchNormStatistics = BatchNormStatisticsSource.Received });
 
         foreach (NamedTensor tensor in reported.Tensors.Where(t => TensorRoles.IsRunningStatistic(t.Name)))
         {
@@ -45,13 +46,15 @@ public sealed class ReceivedModelStatisticsTests
     }
 
     [Fact]
-    public void It_cannot_go_with_FedBN_or_frozen_statistics()
+    public void It_is_ignored_under_FedBN_or_frozen_statistics()
     {
-        Assert.Throws<ArgumentException>(() => (s_options with { ReportReceivedModelStatistics = true, KeepBatchNormLocal = true }).Validate());
-        Assert.Throws<ArgumentException>(() => (s_options with { ReportReceivedModelStatistics = true, FreezeBatchNormStatistics = true }).Validate());
+        TrainingPlan received = s_options with { BatchNormStatistics = BatchNormStatisticsSource.Received };
+        Assert.True(received.ReportsReceivedModelStatistics);
+        Assert.False((received with { KeepBatchNormLocal = true }).ReportsReceivedModelStatistics);
+        Assert.False((received with { FreezeBatchNormStatistics = true }).ReportsReceivedModelStatistics);
     }
 
-    private static ModelState Trained(LocalTrainingOptions options)
+    private static ModelState Trained(TrainingPlan options)
     {
         using var site = new SiteModel(s_faces.ClassCount, seed: 1);
         site.LoadGlobal(s_global);

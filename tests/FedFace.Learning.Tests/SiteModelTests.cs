@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.Core.Training;
 using FedFace.Learning.Training;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -7,9 +8,9 @@ namespace FedFace.Learning.Tests;
 
 public sealed class SiteModelTests(ITestOutputHelper output)
 {
-    private static readonly LocalTrainingOptions s_options = LocalTrainingOptions.Default with
+    private static readonly TrainingPlan s_options = TrainingPlan.Default with
     {
-        Epochs = 4, BatchSize = 16, LearningRate = 0.1f, Momentum = 0.9f, WeightDecay = 5e-4f, Seed = 42,
+        LocalEpochs = 4, BatchSize = 16, LearningRate = 0.1f, Momentum = 0.9f, WeightDecay = 5e-4f, Seed = 42,
     };
 
     [Fact]
@@ -50,7 +51,7 @@ public sealed class SiteModelTests(ITestOutputHelper output)
         FaceTrainingSet faces = OrlFaces.Load(people: 2, imagesPerPerson: 2);
         ModelState global = GlobalModelFactory.CreateInitial(seed: 7);
         // Two steps: the proximal gradient is zero at the first (w = w_global) and acts at the second.
-        var options = s_options with { Epochs = 2, BatchSize = 4, LearningRateFloor = 0.1f };
+        var options = s_options with { LocalEpochs = 2, BatchSize = 4, LearningRateFloor = 0.1f };
 
         double Drift(float mu)
         {
@@ -86,7 +87,7 @@ public sealed class SiteModelTests(ITestOutputHelper output)
         FaceTrainingSet faces = OrlFaces.Load(people: 2, imagesPerPerson: 3); // 6 faces, batches of up to 5: two of 3, not 5 + 1
         using var site = new SiteModel(faces.ClassCount, seed: 1);
 
-        LocalTrainingReport capped = site.Train(faces, s_options with { Epochs = 3, BatchSize = 5, MaxSteps = 2 });
+        LocalTrainingReport capped = site.Train(faces, s_options with { LocalEpochs = 3, BatchSize = 5, MaxSteps = 2 });
 
         Assert.Equal(2, capped.Steps);
         Assert.Equal(6, capped.Examples); // one epoch of two batches of 3, then the cap

@@ -1,3 +1,4 @@
+using FedFace.Core.Training;
 using FedFace.Learning.Backbones;
 using FedFace.Learning.Heads;
 using FedFace.Learning.Training;
@@ -19,7 +20,7 @@ public sealed class WeightDecayGroupTests
             [.. backbone.named_parameters(), .. head.named_parameters().Select(p => ("head." + p.name, p.parameter))];
         Dictionary<string, float[]> before = parameters.ToDictionary(p => p.Name, p => p.Parameter.data<float>().ToArray());
         // SGD: w − lr·wd·w; AdamW: w·(1 − lr·wd) and a zero Adam step. Either way: 0.9·w where decay applies.
-        var options = LocalTrainingOptions.Default with { Optimizer = kind, LearningRate = 1f, LearningRateFloor = 1f, Momentum = 0, WeightDecay = 0.1f };
+        var options = TrainingPlan.Default with { Optimizer = kind, LearningRate = 1f, LearningRateFloor = 1f, Momentum = 0, WeightDecay = 0.1f };
 
         using (optim.Optimizer optimizer = OptimizerFactory.Create(parameters.Select(p => p.Parameter), options))
         using (NewDisposeScope())

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using FedFace.Core;
 using FedFace.Core.Aggregation;
 using FedFace.Core.SecureAggregation;
+using FedFace.Testing;
 
 namespace FedFace.Benchmarks.SecureAggregation;
 

@@ -4,6 +4,7 @@ using FedFace.Aggregator;
 using FedFace.Aggregator.SecureAggregation;
 using FedFace.Core;
 using FedFace.Core.SecureAggregation;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 using FedFace.Transport;
 using FedFace.Transport.SecureAggregation;
@@ -203,7 +204,7 @@ public static class WireRoundBenchmark
         {
             if (current == stage)
             {
-                await connection.SecAgg.SecAggLeaveAsync(new SecAggLeaveRequest { ProtocolVersion = ModelTransfer.ProtocolVersion, Round = round, Reason = "benchmark dropout" },
+                await connection.SecAgg.SecAggLeaveAsync(new SecAggLeaveRequest { ProtocolVersion = WireProtocol.Version, Round = round, Reason = "benchmark dropout" },
                     cancellationToken: cancellationToken);
                 throw new SiteLeft();
             }

@@ -1,5 +1,6 @@
 using FedFace.Aggregator.Rounds;
 using FedFace.Core.Aggregation;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 
 namespace FedFace.Aggregator.Collection;
@@ -11,10 +12,10 @@ public static class UploadRoundCheck
     public static Rejection? Check(OpenRound? round, string siteId, UpdateHeader header, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(header);
-        if (header.ProtocolVersion != AggregatorProtocol.Version)
+        if (header.ProtocolVersion != WireProtocol.Version)
         {
             return new Rejection(RejectionCode.UnsupportedProtocol,
-                $"protocol version {header.ProtocolVersion} is not supported (this aggregator speaks {AggregatorProtocol.Version})");
+                $"protocol version {header.ProtocolVersion} is not supported (this aggregator speaks {WireProtocol.Version})");
         }
         if (round is null)
         {

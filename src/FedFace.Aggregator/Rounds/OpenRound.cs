@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FedFace.Aggregator.SecureAggregation;
 using FedFace.Aggregator.Strategies;
 using FedFace.Core.Aggregation;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 using Google.Protobuf;
 

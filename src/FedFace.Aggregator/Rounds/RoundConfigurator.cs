@@ -2,7 +2,7 @@ using FedFace.Aggregator.Collection;
 using FedFace.Aggregator.Sites;
 using FedFace.Aggregator.Strategies;
 using FedFace.Core.Aggregation;
-using FedFace.Core.Wire;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 using Microsoft.Extensions.Options;
 

@@ -3,6 +3,7 @@ using FedFace.Aggregator.SecureAggregation;
 using FedFace.Aggregator.Sites;
 using FedFace.Aggregator.Strategies;
 using FedFace.Core.Storage;
+using FedFace.Protocol.Storage;
 using Microsoft.Extensions.Options;
 
 namespace FedFace.Aggregator.Rounds;

@@ -1,4 +1,5 @@
 using FedFace.Core.Aggregation;
+using FedFace.Protocol;
 
 namespace FedFace.Aggregator.Rounds;
 

@@ -1,6 +1,7 @@
-using FedFace.Core;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Storage;
+using FedFace.Core;
+using FedFace.Protocol.Storage;
 using Microsoft.Extensions.Options;
 
 namespace FedFace.Aggregator.Rounds;

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 using Grpc.Core;
 
@@ -80,8 +81,8 @@ public sealed class SecAggStageService(SecureRounds rounds, ILogger<SecAggStageS
     private bool TryResolve(uint protocolVersion, long round, [NotNullWhen(true)] out SecureRound? secure, out string problem)
     {
         secure = rounds.Find(round);
-        problem = protocolVersion != AggregatorProtocol.Version
-            ? $"protocol version {protocolVersion} is not supported; this aggregator speaks {AggregatorProtocol.Version}"
+        problem = protocolVersion != WireProtocol.Version
+            ? $"protocol version {protocolVersion} is not supported; this aggregator speaks {WireProtocol.Version}"
             : secure is null ? $"round {round} is not a secure round this aggregator is running" : "";
         return problem.Length == 0;
     }

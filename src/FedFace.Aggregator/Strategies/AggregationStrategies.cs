@@ -1,4 +1,5 @@
 using FedFace.Core.Storage;
+using FedFace.Protocol.Storage;
 
 namespace FedFace.Aggregator.Strategies;
 

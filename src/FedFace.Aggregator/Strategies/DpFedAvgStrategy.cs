@@ -1,8 +1,9 @@
 using System.Globalization;
 using FedFace.Aggregator.Rounds;
-using FedFace.Core;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Privacy;
+using FedFace.Core;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 
 namespace FedFace.Aggregator.Strategies;
@@ -31,7 +32,7 @@ public sealed class DpFedAvgStrategy(IAggregationStrategy inner, FederationPriva
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(header);
         return inner.Check(plan, header, delta)
-            ?? DpUpdateCheck.Check(delta, header.HasUnclippedIndicator ? header.UnclippedIndicator : null, PlanOf(plan).SiteInstructions);
+            ?? DpUpdateRejection.Check(delta, header.HasUnclippedIndicator ? header.UnclippedIndicator : null, PlanOf(plan).SiteInstructions);
     }
 
     public AggregatedDelta Aggregate(RoundAggregationPlan plan, CollectedUpdates updates)

@@ -1,7 +1,8 @@
 using FedFace.Aggregator.Rounds;
-using FedFace.Core;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Privacy;
+using FedFace.Core;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 
 namespace FedFace.Aggregator.Strategies;

@@ -1,3 +1,4 @@
+using FedFace.Core.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -85,8 +86,9 @@ public sealed class ArcFaceHead : Module<Tensor, Tensor, Tensor>
         return cosine.scatter(1, target, penalised) * Scale;
     }
 
-    /// <summary>Mean cross-entropy of the margin logits: the training loss.</summary>
-    public Tensor Loss(Tensor embeddings, Tensor labels) => F.cross_entropy(call(embeddings, labels), labels);
+    /// <summary>Mean cross-entropy of the margin logits: the training loss, its targets smoothed by <paramref name="labelSmoothing"/> (ε).</summary>
+    public Tensor Loss(Tensor embeddings, Tensor labels, double labelSmoothing = 0) =>
+        F.cross_entropy(call(embeddings, labels), labels, label_smoothing: labelSmoothing);
 
     /// <summary>
     /// Sets each class's centre to the mean of its L2-normalised <paramref name="embeddings"/> [N, E] (labels [N] int64),

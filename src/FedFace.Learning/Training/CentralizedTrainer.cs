@@ -1,5 +1,6 @@
 using FedFace.Core;
 using FedFace.Core.Aggregation;
+using FedFace.Core.Training;
 using FedFace.Learning.Backbones;
 
 namespace FedFace.Learning.Training;
@@ -21,7 +22,7 @@ public static class CentralizedTrainer
     /// federation's last rounds' worth), as a federation that publishes the mean of its last models; a run that stops
     /// early averages those of them it reached (none: its final model).
     /// </summary>
-    public static CentralizedTrainingResult Train(IReadOnlyList<FaceTrainingSet> sites, ModelState initial, LocalTrainingOptions options,
+    public static CentralizedTrainingResult Train(IReadOnlyList<FaceTrainingSet> sites, ModelState initial, TrainingPlan options,
         int seed, CancellationToken cancellationToken = default, int averageLastModels = 1, int epochsPerModel = 1)
     {
         ArgumentNullException.ThrowIfNull(initial);
@@ -32,11 +33,11 @@ public static class CentralizedTrainer
         using var model = new SiteModel(pooled.ClassCount, seed, BackboneArchitecture.Of(initial));
         model.LoadGlobal(initial);
         var lastModels = new List<ModelState>();
-        int firstAveragedEpoch = options.Epochs - (averageLastModels - 1) * epochsPerModel;
+        int firstAveragedEpoch = options.LocalEpochs - (averageLastModels - 1) * epochsPerModel;
         LocalTrainingReport report = model.Train(pooled, options with { FedProxMu = 0, KeepBatchNormLocal = false }, cancellationToken,
             afterEpoch: epoch =>
             {
-                if (averageLastModels > 1 && epoch >= firstAveragedEpoch && (options.Epochs - epoch) % epochsPerModel == 0)
+                if (averageLastModels > 1 && epoch >= firstAveragedEpoch && (options.LocalEpochs - epoch) % epochsPerModel == 0)
                 {
                     lastModels.Add(model.ExportBackbone());
                 }

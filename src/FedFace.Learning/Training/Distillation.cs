@@ -1,3 +1,4 @@
+using FedFace.Core.Training;
 using FedFace.Learning.Backbones;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -5,7 +6,7 @@ using F = TorchSharp.torch.nn.functional;
 namespace FedFace.Learning.Training;
 
 /// <summary>
-/// The teacher of <see cref="LocalTrainingOptions.DistillationWeight"/>: a frozen copy of the backbone as it was when
+/// The teacher of <see cref="TrainingPlan.DistillationWeight"/>: a frozen copy of the backbone as it was when
 /// training started, in eval mode (BatchNorm from its running statistics), whose embedding of each unmasked face the
 /// student's embedding of the trained face is pulled towards.
 /// </summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using FedFace.Core;
+using FedFace.Core.Training;
 using FedFace.Learning.Backbones;
 
 namespace FedFace.Learning.Training;
@@ -21,6 +22,19 @@ public sealed record FaceAugmentation
     public float MaxRotationDegrees { get; init; }
     /// <summary>Contrast factor in [1 − j, 1 + j] and brightness offset in [−j, j], in normalised pixel units.</summary>
     public float ColorJitter { get; init; }
+
+    /// <summary>The jitter bounds of <paramref name="plan"/>.</summary>
+    public static FaceAugmentation Of(TrainingPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return new FaceAugmentation
+        {
+            MaxShift = plan.AugmentMaxShift,
+            MaxScale = plan.AugmentMaxScale,
+            MaxRotationDegrees = plan.AugmentMaxRotationDegrees,
+            ColorJitter = plan.AugmentColorJitter,
+        };
+    }
 
     [JsonIgnore] // derived, not a setting: kept out of the reports that record the options
     public bool IsNone => MaxShift == 0 && MaxScale == 0 && MaxRotationDegrees == 0 && ColorJitter == 0;

@@ -1,3 +1,5 @@
+using FedFace.Core.Training;
+
 namespace FedFace.Learning.Training;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace FedFace.Learning.Training;
 /// </summary>
 public sealed record LearningRateSchedule(double Peak, double Floor, int WarmupSteps, int TotalSteps)
 {
-    public static LearningRateSchedule For(LocalTrainingOptions options, int totalSteps) =>
+    public static LearningRateSchedule For(TrainingPlan options, int totalSteps) =>
         new(options.LearningRate, options.LearningRateFloor, options.WarmupSteps, totalSteps);
 
     public double RateAt(int step)

@@ -1,3 +1,5 @@
+using FedFace.Core.Training;
+
 namespace FedFace.Learning.Training;
 
 /// <summary>
@@ -19,7 +21,7 @@ public sealed record LocalTrainingReport(
     int BestEpoch,
     IReadOnlyList<double> ValidationLosses)
 {
-    /// <summary>Steps whose backbone gradient was scaled down to <see cref="LocalTrainingOptions.GradientClipNorm"/>.</summary>
+    /// <summary>Steps whose backbone gradient was scaled down to <see cref="TrainingPlan.GradientClipNorm"/>.</summary>
     public int ClippedSteps { get; init; }
     /// <summary>The longest backbone gradient of any step, before clipping; null when clipping is off (not measured).</summary>
     public double? LargestGradientNorm { get; init; }

@@ -1,3 +1,4 @@
+using FedFace.Core.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -5,14 +6,14 @@ using static TorchSharp.torch;
 namespace FedFace.Learning.Training;
 
 /// <summary>
-/// Builds the optimiser of <see cref="LocalTrainingOptions.Optimizer"/> over two parameter groups: one with weight
+/// Builds the optimiser of <see cref="TrainingPlan.Optimizer"/> over two parameter groups: one with weight
 /// decay (convolution, linear and head weights) and one without (BatchNorm weights and every bias). Decaying BN's
 /// scale and shift or a bias only pulls activations towards zero, it does not regularise; insightface, timm and
 /// most recipes exempt them.
 /// </summary>
 internal static class OptimizerFactory
 {
-    public static optim.Optimizer Create(IEnumerable<Parameter> trainable, LocalTrainingOptions options)
+    public static optim.Optimizer Create(IEnumerable<Parameter> trainable, TrainingPlan options)
     {
         (List<Parameter> decayed, List<Parameter> undecayed) = SplitByWeightDecay(trainable);
         double rate = options.LearningRate;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FedFace.Core;
+using FedFace.Core.Training;
 using FedFace.Learning.Backbones;
 using FedFace.Learning.Heads;
 using TorchSharp;
@@ -84,7 +85,7 @@ public sealed class SiteModel : IDisposable
     /// of one image is skipped (BatchNorm cannot normalise a single sample in training mode). <paramref name="afterEpoch"/>
     /// is told each epoch's number as it ends (the centralized baseline keeps its last models there).
     /// </summary>
-    public LocalTrainingReport Train(FaceTrainingSet data, LocalTrainingOptions options, CancellationToken cancellationToken = default,
+    public LocalTrainingReport Train(FaceTrainingSet data, TrainingPlan options, CancellationToken cancellationToken = default,
         Action<int>? afterEpoch = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -99,14 +100,14 @@ public sealed class SiteModel : IDisposable
         (FaceTrainingSet training, FaceTrainingSet? validation) = options.ValidationFraction > 0
             ? ValidationSplit.PerPerson(data, options.ValidationFraction, options.Seed)
             : (data, null);
-        using ReceivedStatistics? received = options.ReportReceivedModelStatistics ? MeasureBatchNormStatistics(data) : null;
+        using ReceivedStatistics? received = options.ReportsReceivedModelStatistics ? MeasureBatchNormStatistics(data) : null;
         LocalTrainingReport report = Train(training, validation, options, cancellationToken, afterEpoch);
         received?.PutBack();
         return report; // no malloc_trim here: see NativeMemory
     }
 
     /// <summary>Trains on <paramref name="training"/>, measuring <paramref name="validation"/> (if any) after every epoch.</summary>
-    internal LocalTrainingReport Train(FaceTrainingSet training, FaceTrainingSet? validation, LocalTrainingOptions options, CancellationToken cancellationToken = default,
+    internal LocalTrainingReport Train(FaceTrainingSet training, FaceTrainingSet? validation, TrainingPlan options, CancellationToken cancellationToken = default,
         Action<int>? afterEpoch = null)
     {
         IReadOnlyList<(string Name, nn.Module Module)> stages = BackboneParts.Stages(_backbone);
@@ -114,7 +115,7 @@ public sealed class SiteModel : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.FrozenStages, $"FrozenStages must be at most {stages.Count}, the backbone's stage count");
         }
-        _head.SetMargin(options.MarginKind, options.LogitScale, options.Margin);
+        _head.SetMargin(options.MarginKind, options.ArcFaceScale, options.Margin);
         var stopwatch = Stopwatch.StartNew();
         if (training.ImageCount < 2)
         {
@@ -138,8 +139,8 @@ public sealed class SiteModel : IDisposable
         using Distillation? distillation = options.DistillationWeight > 0 ? new Distillation(_backbone, options.DistillationWeight) : null;
         var clipping = options.GradientClipNorm > 0 ? new GradientClipping(trainable.Select(p => p.Parameter).ToArray(), options.GradientClipNorm) : null;
         var batches = new BatchSampler(training, options.BatchSize, options.Seed, options.MaskedFaceProbability, withUnmaskedTwins: distillation is not null,
-            options.Augmentation);
-        int plannedSteps = options.Epochs * batches.BatchesPerEpoch;
+            FaceAugmentation.Of(options));
+        int plannedSteps = options.LocalEpochs * batches.BatchesPerEpoch;
         var schedule = LearningRateSchedule.For(options, options.MaxSteps > 0 ? Math.Min(options.MaxSteps, plannedSteps) : plannedSteps);
         var stopping = new EarlyStopping(options.EarlyStoppingPatience);
         using var bestWeights = new WeightsSnapshot();
@@ -150,7 +151,7 @@ public sealed class SiteModel : IDisposable
         int steps = 0;
         long examples = 0;
         bool stoppedEarly = false;
-        for (int epoch = 1; epoch <= options.Epochs && !CapReached() && !stoppedEarly; epoch++)
+        for (int epoch = 1; epoch <= options.LocalEpochs && !CapReached() && !stoppedEarly; epoch++)
         {
             EnterTrainingMode(frozen);
             double epochSum = 0;
@@ -159,7 +160,7 @@ public sealed class SiteModel : IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 OptimizerFactory.SetLearningRate(optimizer, schedule.RateAt(steps));
-                double loss = Step(optimizer, proximal, distillation, clipping, pixels, unmaskedTwins, labels);
+                double loss = Step(optimizer, proximal, distillation, clipping, pixels, unmaskedTwins, labels, options.LabelSmoothing);
                 if (!double.IsFinite(loss))
                 {
                     throw new InvalidOperationException(
@@ -181,7 +182,7 @@ public sealed class SiteModel : IDisposable
                 double validationLoss = MeanLoss(validation);
                 validationLosses.Add(validationLoss);
                 // Early only if epochs were left to run: a last epoch that did not improve is no early stop.
-                stoppedEarly = stopping.ShouldStop(epoch, validationLoss) && epoch < options.Epochs && !CapReached();
+                stoppedEarly = stopping.ShouldStop(epoch, validationLoss) && epoch < options.LocalEpochs && !CapReached();
                 if (options.EarlyStoppingPatience > 0 && stopping.IsBest(epoch))
                 {
                     bestWeights.Take(_backbone, _head);
@@ -345,14 +346,14 @@ public sealed class SiteModel : IDisposable
     }
 
     private double Step(optim.Optimizer optimizer, ProximalTerm? proximal, Distillation? distillation, GradientClipping? clipping,
-        ReadOnlyMemory<float> pixels, ReadOnlyMemory<float> unmaskedTwins, long[] labels)
+        ReadOnlyMemory<float> pixels, ReadOnlyMemory<float> unmaskedTwins, long[] labels, float labelSmoothing)
     {
         using DisposeScope scope = NewDisposeScope();
         Tensor faces = FaceBatch.ToTensor(pixels.Span, labels.Length);
         Tensor targets = tensor(labels);
         optimizer.zero_grad();
         Tensor embeddings = _backbone.call(faces);
-        Tensor marginLoss = _head.Loss(embeddings, targets);
+        Tensor marginLoss = _head.Loss(embeddings, targets, labelSmoothing);
         float value = marginLoss.item<float>();
         if (float.IsFinite(value)) // never step on a non-finite loss: it would poison the head, which persists
         {

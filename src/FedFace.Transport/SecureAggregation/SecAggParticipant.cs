@@ -1,6 +1,7 @@
 using FedFace.Core;
 using FedFace.Core.Privacy;
 using FedFace.Core.SecureAggregation;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 using Google.Protobuf;
 using Grpc.Core;
@@ -95,13 +96,13 @@ public sealed class SecAggParticipant : IAsyncDisposable
             ?? await AnswerAsync(SecAggStage.ConsistencyCheck, Instruction.ConsistencyCheckRequest, reply =>
             {
                 byte[] signature = _protocol.ConfirmSurvivors(ConsistencyCheckRequest.FromBytes(reply.ConsistencyCheckRequest.ToByteArray())).ToBytes();
-                return async ct => await _stages.SecAggConfirmSurvivorsAsync(new SecAggSurvivorSignature { ProtocolVersion = ModelTransfer.ProtocolVersion,
+                return async ct => await _stages.SecAggConfirmSurvivorsAsync(new SecAggSurvivorSignature { ProtocolVersion = WireProtocol.Version,
                     Round = Round, Signature = UnsafeByteOperations.UnsafeWrap(signature) }, cancellationToken: ct);
             }, cancellationToken)
             ?? await AnswerAsync(SecAggStage.Unmask, Instruction.UnmaskRequest, reply =>
             {
                 byte[] shares = _protocol.Unmask(UnmaskRequest.FromBytes(reply.UnmaskRequest.ToByteArray())).ToBytes();
-                return async ct => await _stages.SecAggUnmaskAsync(new SecAggUnmaskShares { ProtocolVersion = ModelTransfer.ProtocolVersion, Round = Round,
+                return async ct => await _stages.SecAggUnmaskAsync(new SecAggUnmaskShares { ProtocolVersion = WireProtocol.Version, Round = Round,
                     Shares = UnsafeByteOperations.UnsafeWrap(shares) }, cancellationToken: ct);
             }, cancellationToken);
         return ended ?? EndOf(await NextInstructionAsync(cancellationToken));
@@ -116,7 +117,7 @@ public sealed class SecAggParticipant : IAsyncDisposable
             _left = true;
             try
             {
-                await _stages.SecAggLeaveAsync(new SecAggLeaveRequest { ProtocolVersion = ModelTransfer.ProtocolVersion, Round = Round, Reason = reason },
+                await _stages.SecAggLeaveAsync(new SecAggLeaveRequest { ProtocolVersion = WireProtocol.Version, Round = Round, Reason = reason },
                     cancellationToken: cancellationToken);
             }
             catch (RpcException e)
@@ -138,11 +139,11 @@ public sealed class SecAggParticipant : IAsyncDisposable
         {
             await call.RequestStream.WriteAsync(new SecAggMaskedInputChunk { Header = new SecAggMaskedInputHeader
             {
-                ProtocolVersion = ModelTransfer.ProtocolVersion, Round = round, MaskedInputBytes = maskedInput.Length,
+                ProtocolVersion = WireProtocol.Version, Round = round, MaskedInputBytes = maskedInput.Length,
             } }, cancellationToken);
-            for (int offset = 0; offset < maskedInput.Length; offset += Core.Wire.TensorWire.DefaultChunkBytes)
+            for (int offset = 0; offset < maskedInput.Length; offset += TensorWire.DefaultChunkBytes)
             {
-                int length = Math.Min(Core.Wire.TensorWire.DefaultChunkBytes, maskedInput.Length - offset);
+                int length = Math.Min(TensorWire.DefaultChunkBytes, maskedInput.Length - offset);
                 await call.RequestStream.WriteAsync(new SecAggMaskedInputChunk { Data = UnsafeByteOperations.UnsafeWrap(maskedInput.AsMemory(offset, length)) },
                     cancellationToken);
             }
@@ -162,7 +163,7 @@ public sealed class SecAggParticipant : IAsyncDisposable
         byte[] advertisement = _protocol.AdvertiseKeys().ToBytes();
         SecAggReceipt advertised = await _retry.ExecuteAsync(async ct => await _stages.SecAggAdvertiseKeysAsync(new SecAggKeyAdvertisement
         {
-            ProtocolVersion = ModelTransfer.ProtocolVersion, Round = Round, Advertisement = UnsafeByteOperations.UnsafeWrap(advertisement),
+            ProtocolVersion = WireProtocol.Version, Round = Round, Advertisement = UnsafeByteOperations.UnsafeWrap(advertisement),
         }, cancellationToken: ct), cancellationToken);
         if (!advertised.Accepted)
         {
@@ -171,7 +172,7 @@ public sealed class SecAggParticipant : IAsyncDisposable
         return await AnswerAsync(SecAggStage.ShareKeys, Instruction.ShareKeysRequest, reply =>
         {
             byte[] shares = _protocol.ShareKeys(ShareKeysRequest.FromBytes(reply.ShareKeysRequest.ToByteArray())).ToBytes();
-            return async ct => await _stages.SecAggShareKeysAsync(new SecAggEncryptedShares { ProtocolVersion = ModelTransfer.ProtocolVersion, Round = Round,
+            return async ct => await _stages.SecAggShareKeysAsync(new SecAggEncryptedShares { ProtocolVersion = WireProtocol.Version, Round = Round,
                 Shares = UnsafeByteOperations.UnsafeWrap(shares) }, cancellationToken: ct);
         }, cancellationToken);
     }
@@ -205,7 +206,7 @@ public sealed class SecAggParticipant : IAsyncDisposable
     /// <summary>Asks what the round wants until it is more than "wait" (each ask may wait at the aggregator for the stage to move).</summary>
     private async Task<SecAggStageReply> NextInstructionAsync(CancellationToken cancellationToken)
     {
-        var request = new SecAggStageRequest { ProtocolVersion = ModelTransfer.ProtocolVersion, Round = Round, MaxWaitMs = LongPollMilliseconds };
+        var request = new SecAggStageRequest { ProtocolVersion = WireProtocol.Version, Round = Round, MaxWaitMs = LongPollMilliseconds };
         while (true)
         {
             SecAggStageReply reply = await _retry.ExecuteAsync(async ct => await _stages.SecAggGetStageAsync(request, cancellationToken: ct), cancellationToken);

@@ -1,8 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
 using FedFace.Core.Privacy;
 using FedFace.Core.SecureAggregation;
-using FedFace.Core.Wire;
 using FedFace.Core.Security;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 
 namespace FedFace.Transport.SecureAggregation;

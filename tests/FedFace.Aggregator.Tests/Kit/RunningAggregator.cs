@@ -4,6 +4,7 @@ using FedFace.Aggregator.Sites;
 using FedFace.Certs;
 using FedFace.Core.Privacy;
 using FedFace.Core.Security;
+using FedFace.Core.Training;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -27,7 +28,7 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
     /// <summary>Off unless a test sets it.</summary>
     public DifferentialPrivacySettings DifferentialPrivacy { get; init; } = new();
     /// <summary>What sites that really train are told (synthetic sites ignore it).</summary>
-    public LocalTrainingSettings Training { get; init; } = new();
+    public TrainingPlan Training { get; init; } = new();
 
     /// <summary>
     /// Sites registered with the coordinator before the round loop starts. A round samples the sites joined

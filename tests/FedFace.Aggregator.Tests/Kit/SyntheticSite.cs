@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using FedFace.Certs;
 using FedFace.Core;
 using FedFace.Core.SecureAggregation;
-using FedFace.Core.Wire;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 using FedFace.Transport;
 using FedFace.Transport.SecureAggregation;

@@ -1,6 +1,7 @@
 using FedFace.Certs;
 using FedFace.Core;
 using FedFace.Core.Storage;
+using FedFace.Protocol.Storage;
 
 namespace FedFace.Aggregator.Tests.Kit;
 

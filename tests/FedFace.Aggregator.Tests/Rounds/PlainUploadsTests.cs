@@ -2,8 +2,9 @@ using FedFace.Aggregator.Collection;
 using FedFace.Aggregator.Rounds;
 using FedFace.Aggregator.Sites;
 using FedFace.Aggregator.Tests.Kit;
-using FedFace.Core;
 using FedFace.Core.Aggregation;
+using FedFace.Core;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 using FedFace.Transport;
 

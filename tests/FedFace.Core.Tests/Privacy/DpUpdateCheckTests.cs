@@ -1,5 +1,6 @@
 using FedFace.Core.Aggregation;
 using FedFace.Core.Privacy;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 
 namespace FedFace.Core.Tests.Privacy;
@@ -20,7 +21,7 @@ public sealed class DpUpdateCheckTests
     {
         ModelState clipped = DeltaClipping.Clip(Delta(1f), s_centralFixed.ClipNorm).Delta;
 
-        Assert.Null(DpUpdateCheck.Check(clipped, null, s_centralFixed));
+        Assert.Null(DpUpdateRejection.Check(clipped, null, s_centralFixed));
     }
 
     [Fact]
@@ -29,7 +30,7 @@ public sealed class DpUpdateCheckTests
         ModelState delta = Delta(1f);
         double norm = DeltaClipping.L2Norm(delta.Tensors.Select(t => t.Values));
 
-        Rejection? rejection = DpUpdateCheck.Check(delta, null, s_centralFixed);
+        Rejection? rejection = DpUpdateRejection.Check(delta, null, s_centralFixed);
 
         Assert.NotNull(rejection);
         Assert.Equal(RejectionCode.NormExceedsClip, rejection.Code);
@@ -44,9 +45,9 @@ public sealed class DpUpdateCheckTests
         ModelState inflated = Models.Random(4, 1f, s_layout);
         double inflatedNorm = DeltaClipping.L2Norm(inflated.Tensors.Select(t => t.Values));
 
-        Assert.Null(DpUpdateCheck.Check(honest, 0.5f, s_distributedAdaptive));
+        Assert.Null(DpUpdateRejection.Check(honest, 0.5f, s_distributedAdaptive));
         Assert.True(inflatedNorm > bound, $"the test's inflated delta ({inflatedNorm}) must exceed the bound {bound}");
-        Rejection? rejection = DpUpdateCheck.Check(inflated, 0.5f, s_distributedAdaptive);
+        Rejection? rejection = DpUpdateRejection.Check(inflated, 0.5f, s_distributedAdaptive);
         Assert.Equal(RejectionCode.NormExceedsClip, rejection?.Code);
         Assert.Contains("plus what the site's noise share explains", rejection!.Reason, StringComparison.Ordinal);
     }
@@ -61,7 +62,7 @@ public sealed class DpUpdateCheckTests
     {
         ModelState clipped = DeltaClipping.Clip(Delta(1f), s_centralAdaptive.ClipNorm).Delta;
 
-        Rejection? rejection = DpUpdateCheck.Check(clipped, indicator, s_centralAdaptive);
+        Rejection? rejection = DpUpdateRejection.Check(clipped, indicator, s_centralAdaptive);
 
         Assert.Equal(reason, rejection?.Reason);
         Assert.True(rejection is null || rejection.Code == RejectionCode.BadUnclippedIndicator);
@@ -72,9 +73,9 @@ public sealed class DpUpdateCheckTests
     {
         ModelState delta = DpSiteStep.Protect(Delta(0.001f), s_distributedAdaptive).Delta;
 
-        Assert.Null(DpUpdateCheck.Check(delta, 0.5f + 3 * 0.3f, s_distributedAdaptive));
-        Assert.Equal(RejectionCode.BadUnclippedIndicator, DpUpdateCheck.Check(delta, 40f, s_distributedAdaptive)?.Code);
-        Assert.Equal(RejectionCode.BadUnclippedIndicator, DpUpdateCheck.Check(delta, float.NaN, s_distributedAdaptive)?.Code);
+        Assert.Null(DpUpdateRejection.Check(delta, 0.5f + 3 * 0.3f, s_distributedAdaptive));
+        Assert.Equal(RejectionCode.BadUnclippedIndicator, DpUpdateRejection.Check(delta, 40f, s_distributedAdaptive)?.Code);
+        Assert.Equal(RejectionCode.BadUnclippedIndicator, DpUpdateRejection.Check(delta, float.NaN, s_distributedAdaptive)?.Code);
     }
 
     [Fact]
@@ -82,7 +83,7 @@ public sealed class DpUpdateCheckTests
     {
         ModelState clipped = DeltaClipping.Clip(Delta(1f), s_centralFixed.ClipNorm).Delta;
 
-        Rejection? rejection = DpUpdateCheck.Check(clipped, 0.5f, s_centralFixed);
+        Rejection? rejection = DpUpdateRejection.Check(clipped, 0.5f, s_centralFixed);
 
         Assert.Equal(RejectionCode.BadUnclippedIndicator, rejection?.Code);
         Assert.Equal("the round uses a fixed clip and asked for no unclipped indicator", rejection?.Reason);

@@ -1,5 +1,6 @@
 using FedFace.Core.Privacy;
 using FedFace.Core.SecureAggregation;
+using FedFace.Testing;
 using FedFace.Core.Tests.SecureAggregation;
 
 namespace FedFace.Core.Tests.Privacy;

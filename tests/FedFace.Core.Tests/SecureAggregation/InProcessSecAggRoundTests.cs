@@ -1,4 +1,5 @@
 using FedFace.Core.SecureAggregation;
+using FedFace.Testing;
 
 namespace FedFace.Core.Tests.SecureAggregation;
 

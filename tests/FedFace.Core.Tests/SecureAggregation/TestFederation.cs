@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using FedFace.Core.SecureAggregation;
+using FedFace.Testing;
 
 namespace FedFace.Core.Tests.SecureAggregation;
 

@@ -1,6 +1,6 @@
 using FedFace.Core.Privacy;
 using FedFace.Core.Security;
-using FedFace.Core.Wire;
+using FedFace.Protocol;
 using FedFace.Protos.V1;
 
 namespace FedFace.Core.Tests.Wire;

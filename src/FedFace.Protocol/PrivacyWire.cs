@@ -1,7 +1,7 @@
 using FedFace.Core.Privacy;
 using FedFace.Protos.V1;
 
-namespace FedFace.Core.Wire;
+namespace FedFace.Protocol;
 
 /// <summary>A round's differential privacy as the round task carries it, and back.</summary>
 public static class PrivacyWire

@@ -1,4 +1,4 @@
-namespace FedFace.Learning.Heads;
+namespace FedFace.Core.Training;
 
 /// <summary>How the site's head penalises the true class's logit before the scale s is applied.</summary>
 public enum MarginKind

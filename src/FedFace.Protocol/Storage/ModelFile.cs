@@ -1,10 +1,11 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using FedFace.Core.Wire;
+using FedFace.Core;
+using FedFace.Core.Storage;
 using FedFace.Protos.V1;
 using Google.Protobuf;
 
-namespace FedFace.Core.Storage;
+namespace FedFace.Protocol.Storage;
 
 /// <summary>
 /// A model on disk: magic "FFMODEL1", the length-prefixed wire <see cref="ModelHeader"/> (names, shapes,

@@ -2,7 +2,7 @@ using FedFace.Core.Security;
 using FedFace.Protos.V1;
 using Google.Protobuf;
 
-namespace FedFace.Core.Wire;
+namespace FedFace.Protocol;
 
 /// <summary>A <see cref="ModelSignature"/> as the DownloadModel header carries it, and back.</summary>
 public static class ModelSignatureWire

@@ -1,8 +1,10 @@
 using System.Text.Json;
+using FedFace.Core;
 using FedFace.Core.Privacy;
 using FedFace.Core.Security;
+using FedFace.Core.Storage;
 
-namespace FedFace.Core.Storage;
+namespace FedFace.Protocol.Storage;
 
 /// <summary>
 /// What the aggregator has committed: the last round, the model version it produced and its hash, the server

@@ -1,9 +1,10 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using FedFace.Core;
 using FedFace.Protos.V1;
 using Google.Protobuf;
 
-namespace FedFace.Core.Wire;
+namespace FedFace.Protocol;
 
 /// <summary>
 /// Moves named tensors over gRPC streams: the header names the tensors, then their little-endian float32

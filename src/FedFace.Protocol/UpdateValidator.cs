@@ -1,6 +1,7 @@
+using FedFace.Core;
 using FedFace.Protos.V1;
 
-namespace FedFace.Core.Aggregation;
+namespace FedFace.Protocol;
 
 /// <summary>Why an update was refused: a code for machines and a sentence for the site's operator.</summary>
 public sealed record Rejection(RejectionCode Code, string Reason)

@@ -1,12 +1,13 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using FedFace.Core.SecureAggregation;
 
-namespace FedFace.Core.SecureAggregation;
+namespace FedFace.Testing;
 
 /// <summary>
-/// Runs one secure-aggregation round with the server and every site's client in one process — for the
-/// simulator, tests and the benchmark. Every message crosses in its byte form (<c>ToBytes</c> then
-/// <c>FromBytes</c>), as over a transport, and is counted; sites listed in <see cref="Dropouts"/> stop
+/// Runs one secure-aggregation round with the server and every site's client in one process: a driver for the tests
+/// and the benchmark (linked into both; no production code runs a round this way). Every message crosses in its byte
+/// form (<c>ToBytes</c> then <c>FromBytes</c>), as over a transport, and is counted; sites listed in <see cref="Dropouts"/> stop
 /// answering from the stage given; a site that refuses a request (a <see cref="SecAggProtocolException"/>)
 /// stops too, and its reason is kept in the report.
 /// </summary>
