@@ -1,7 +1,11 @@
+using System.Security.Cryptography.X509Certificates;
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Core;
+using FedFace.Core.Security;
+using FedFace.Core.Storage;
 using FedFace.Core.Wire;
 using FedFace.Protos.V1;
+using FedFace.Transport;
 using Grpc.Core;
 using Xunit.Abstractions;
 
@@ -97,10 +101,75 @@ public sealed class ModelTransferTests(TestFederation federation, ITestOutputHel
         using var site = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, log.Factory(), exampleCount: 1);
         RoundTask task = await site.NextTaskAsync().WaitAsync(Eventually.Patience);
 
-        InvalidDataException refused = await Assert.ThrowsAsync<InvalidDataException>(async () =>
-            await FedFace.Transport.ModelTransfer.DownloadAsync(site.Client, task, maxModelBytes: 1 << 20, CancellationToken.None).AsTask().WaitAsync(Eventually.Patience));
+        InvalidDataException refused = await Assert.ThrowsAsync<InvalidDataException>(async () => await DownloadAsync(site, task));
 
         Assert.Equal("model v0 is not finite (tensor 'fc.weight' holds Infinity at element 5); refusing to load it: training from it could only give NaN",
             refused.Message);
+    }
+
+    /// <summary>Someone who can write the aggregator's state directory, but holds no signing key, changes the signature served.</summary>
+    public enum Tampering
+    {
+        SignatureBitFlipped,
+        ValidSignatureOfAnotherModel,
+    }
+
+    /// <summary>
+    /// Parse after verify: the signature in the header is checked before any data is read and the data's hash before any
+    /// tensor is built, so a model the aggregator did not sign is refused, saying why, without its tensors ever being built.
+    /// </summary>
+    [Theory]
+    [InlineData(Tampering.SignatureBitFlipped, ModelSignatureFailure.BadSignature, "the signature does not verify under the key of")]
+    [InlineData(Tampering.ValidSignatureOfAnotherModel, ModelSignatureFailure.ModelHashMismatch, "the downloaded model has SHA-256")]
+    public async Task A_model_whose_signature_does_not_check_out_is_refused_before_any_tensor_is_built(Tampering tampering,
+        ModelSignatureFailure failure, string reason)
+    {
+        var log = new CapturedLog(output);
+        string workspace = federation.Workspace($"unsigned-download-{tampering}");
+        ModelState initial = TestModels.Small(seed: 12);
+        var setup = new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, initial)) { MinSites = 1 };
+        await (await RunningAggregator.StartAsync(setup, log)).DisposeAsync(); // commits the signed v0, then goes down
+        CommittedSignature.Replace(new CheckpointStore(setup.StateDirectory), signature => tampering == Tampering.SignatureBitFlipped
+            ? CommittedSignature.WithSignatureBitFlipped(signature)
+            : CommittedSignature.SignWith(federation.Pki.ModelSigningCertificate, federation.Pki.ModelSigningKey, TestModels.Small(seed: 13), version: 0));
+        await using RunningAggregator aggregator = await RunningAggregator.StartAsync(setup, log);
+        using var site = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, log.Factory(), exampleCount: 1);
+        RoundTask task = await site.NextTaskAsync().WaitAsync(Eventually.Patience);
+        int assembled = 0;
+
+        ModelSignatureException refused = await Assert.ThrowsAsync<ModelSignatureException>(async () => await DownloadAsync(site, task, () => assembled++));
+
+        Assert.Equal(failure, refused.Check.Failure);
+        Assert.StartsWith(reason, refused.Check.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, assembled);
+    }
+
+    [Fact]
+    public async Task An_honestly_signed_model_is_verified_then_built_once_with_its_signature()
+    {
+        var log = new CapturedLog(output);
+        string workspace = federation.Workspace("signed-download");
+        ModelState initial = TestModels.Large(seed: 14);
+        await using RunningAggregator aggregator = await RunningAggregator.StartAsync(
+            new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, initial)) { MinSites = 1 }, log);
+        using var site = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, log.Factory(), exampleCount: 1);
+        RoundTask task = await site.NextTaskAsync().WaitAsync(Eventually.Patience);
+        int assembled = 0;
+
+        DownloadedModel downloaded = await DownloadAsync(site, task, () => assembled++);
+
+        Assert.Equal(1, assembled);
+        TestModels.AssertSameValues(initial, downloaded.Model);
+        Assert.Equal(initial.ComputeSha256(), downloaded.Signature.ModelSha256);
+        Assert.Equal((0L, 0L), (downloaded.Signature.ModelVersion, downloaded.Signature.Round));
+    }
+
+    /// <summary>The site's download, verifying against the test federation's CA and the aggregator's name, as a site does.</summary>
+    private async Task<DownloadedModel> DownloadAsync(SyntheticSite site, RoundTask task, Action? assembling = null)
+    {
+        using X509Certificate2 ca = FederationTrust.LoadCertificate(federation.Pki.CaCertificate);
+        var verifier = new ModelSignatureVerifier(ca, "FedFace-Test", "localhost");
+        return await ModelTransfer.DownloadAsync(site.Client, task, maxModelBytes: 64 * MiB, verifier, CancellationToken.None, assembling)
+            .AsTask().WaitAsync(Eventually.Patience);
     }
 }

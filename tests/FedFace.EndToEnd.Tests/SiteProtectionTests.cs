@@ -1,6 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using FedFace.Aggregator;
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Client;
@@ -48,7 +45,7 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
             RoundDeadlineSeconds = DeadlineLongerThanTheTest,
         };
         await (await RunningAggregator.StartAsync(setup, log)).DisposeAsync(); // commits the signed v0, then goes down
-        ReplaceCommittedSignature(new CheckpointStore(setup.StateDirectory), signature => Tamper(signature, tampering, initial));
+        CommittedSignature.Replace(new CheckpointStore(setup.StateDirectory), signature => Tamper(signature, tampering, initial));
         await using RunningAggregator aggregator = await RunningAggregator.StartAsync(setup, log);
         var audit = new RecordingAudit();
         using SiteAgent site = RefusingSite(aggregator, new SiteProtectionPolicy(false, AggregationMode.Plain), log, audit);
@@ -214,27 +211,12 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
         }
     }
 
-    private ModelSignature Tamper(ModelSignature signature, Tampering tampering, ModelState model)
+    private ModelSignature Tamper(ModelSignature signature, Tampering tampering, ModelState model) => tampering switch
     {
-        switch (tampering)
-        {
-            case Tampering.SignatureBytesFlipped:
-                byte[] flipped = (byte[])signature.Signature.Clone();
-                flipped[0] ^= 0x01;
-                return new ModelSignature(signature.FederationName, signature.ModelVersion, signature.Round, signature.ModelSha256, flipped, signature.SignerCertificate);
-            case Tampering.SignedByASiteCertificate:
-                return SignWith(federation.Pki.SiteCertificate("site-02"), federation.Pki.SiteKey("site-02"), model, version: 0);
-            default:
-                return SignWith(federation.Pki.ModelSigningCertificate, federation.Pki.ModelSigningKey, model, version: 3);
-        }
-    }
-
-    private static ModelSignature SignWith(string certificatePath, string keyPath, ModelState model, long version)
-    {
-        using X509Certificate2 certificate = FederationTrust.LoadCertificateWithKey(certificatePath, keyPath);
-        using var signer = new ModelSigner(certificate, "FedFace-Test");
-        return signer.Sign(model, version, round: 0);
-    }
+        Tampering.SignatureBytesFlipped => CommittedSignature.WithSignatureBitFlipped(signature),
+        Tampering.SignedByASiteCertificate => CommittedSignature.SignWith(federation.Pki.SiteCertificate("site-02"), federation.Pki.SiteKey("site-02"), model, version: 0),
+        _ => CommittedSignature.SignWith(federation.Pki.ModelSigningCertificate, federation.Pki.ModelSigningKey, model, version: 3),
+    };
 
     private static void CopyDirectory(string from, string to)
     {
@@ -245,13 +227,5 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target);
         }
-    }
-
-    private static void ReplaceCommittedSignature(CheckpointStore store, Func<ModelSignature, ModelSignature> replace)
-    {
-        JsonNode state = JsonNode.Parse(File.ReadAllText(store.StatePath))!;
-        ModelSignature committed = state["Signature"].Deserialize<ModelSignature>()!;
-        state["Signature"] = JsonSerializer.SerializeToNode(replace(committed));
-        File.WriteAllText(store.StatePath, state.ToJsonString());
     }
 }
