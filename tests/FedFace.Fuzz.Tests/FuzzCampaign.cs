@@ -20,10 +20,16 @@ public sealed class FuzzCampaign(string target, ITestOutputHelper output)
 {
     private const int MaxFindingsKept = 10;
     private const int ShortestReason = 12;
+    private const int MaxHangs = 3;
 
     public TimeSpan PerCase { get; init; } = TimeSpan.FromSeconds(10);
 
     public long MaxAllocatedBytes { get; init; } = 16 << 20;
+
+    /// <summary>Where each finding's input is kept.</summary>
+    public string FindingsFolder { get; init; } = Environment.GetEnvironmentVariable("FEDFACE_FUZZ_FINDINGS") is { Length: > 0 } configured
+        ? configured
+        : Path.Combine(AppContext.BaseDirectory, "fuzz-findings");
 
     public static int CasesOr(int ciCases) =>
         int.TryParse(Environment.GetEnvironmentVariable("FEDFACE_FUZZ_CASES"), out int cases) && cases > 0 ? cases : ciCases;
@@ -38,7 +44,7 @@ public sealed class FuzzCampaign(string target, ITestOutputHelper output)
         int count = CasesOr(ciCases);
         var findings = new List<string>();
         var signatures = new HashSet<string>(StringComparer.Ordinal);
-        int refused = 0, run = 0;
+        int refused = 0, run = 0, hangs = 0;
         var clock = Stopwatch.StartNew();
         for (int index = 0; index < count && findings.Count < MaxFindingsKept; index++)
         {
@@ -61,9 +67,9 @@ public sealed class FuzzCampaign(string target, ITestOutputHelper output)
             {
                 findings.Add($"case {index}: {problem} (input kept as {Keep(bytesOf(input), index)})");
             }
-            if (result.TimedOut)
+            if (result.TimedOut && ++hangs == MaxHangs)
             {
-                break; // its thread is stuck: the next cases would only queue behind it
+                break; // each hang leaves a thread stuck on a core: enough to show the fault
             }
         }
         output.WriteLine($"fuzz {target}: {run} cases run ({run - refused} accepted, {refused} refused), {findings.Count} findings, seed {Seed}, {clock.Elapsed.TotalSeconds:F1}s");
@@ -98,11 +104,8 @@ public sealed class FuzzCampaign(string target, ITestOutputHelper output)
 
     private string Keep(byte[] input, int index)
     {
-        string folder = Environment.GetEnvironmentVariable("FEDFACE_FUZZ_FINDINGS") is { Length: > 0 } configured
-            ? configured
-            : Path.Combine(AppContext.BaseDirectory, "fuzz-findings");
-        Directory.CreateDirectory(folder);
-        string path = Path.Combine(folder, $"{target}-seed{Seed}-case{index}.bin");
+        Directory.CreateDirectory(FindingsFolder);
+        string path = Path.Combine(FindingsFolder, $"{target}-seed{Seed}-case{index}.bin");
         File.WriteAllBytes(path, input);
         return path;
     }

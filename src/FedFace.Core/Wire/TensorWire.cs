@@ -209,7 +209,7 @@ public sealed class TensorAssembler
 }
 
 /// <summary>
-/// A tensor as a header declares it, checked before anything is allocated for it: float32, a name not used before, and a
+/// A tensor as a header declares it, checked before anything is allocated for it: float32, a name that is not empty and not used before, and a
 /// shape with no negative dimension whose elements fit one array. Every refusal is an <see cref="InvalidDataException"/>
 /// naming the tensor.
 /// </summary>
@@ -229,6 +229,10 @@ public sealed record DeclaredTensor(string Name, long[] Shape, int Length)
             if (s.DataType != DataType.Float32)
             {
                 throw new InvalidDataException($"tensor '{s.Name}' has data type {s.DataType}; only float32 is supported");
+            }
+            if (string.IsNullOrEmpty(s.Name))
+            {
+                throw new InvalidDataException("a tensor is declared without a name");
             }
             if (!names.Add(s.Name))
             {
