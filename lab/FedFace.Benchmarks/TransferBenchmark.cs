@@ -1,6 +1,7 @@
 using FedFace.Aggregator;
 using FedFace.Certs;
 using FedFace.Core;
+using FedFace.Core.Security;
 using FedFace.Core.Storage;
 using FedFace.Protocol;
 using FedFace.Protos.V1;
@@ -45,11 +46,15 @@ public static class TransferBenchmark
             await using RawTlsPipe raw = await RawTlsPipe.OpenAsync(pki, siteIds[0]);
             try
             {
+                string federationName = "";
                 foreach (AggregatorConnection connection in connections)
                 {
-                    await connection.Client.JoinAsync(new JoinRequest { ProtocolVersion = WireProtocol.Version, ClientVersion = "fedface-bench/1" },
-                        cancellationToken: cancellationToken);
+                    JoinReply joined = await connection.Client.JoinAsync(
+                        new JoinRequest { ProtocolVersion = WireProtocol.Version, ClientVersion = "fedface-bench/1" }, cancellationToken: cancellationToken);
+                    federationName = joined.FederationName;
                 }
+                // Sites verify each download's signature as they stream it, so the benchmark does too.
+                ModelSignatureVerifier[] verifiers = [.. connections.Select(c => c.ModelVerifier(federationName))];
                 long bytes = sites * model.DataBytes;
                 var download = new Comparison("download", bytes, 1e6, "MB/s");
                 var upload = new Comparison("upload", bytes, 1e6, "MB/s");
@@ -73,7 +78,7 @@ public static class TransferBenchmark
                 {
                     RoundTask task = await NextTaskAsync(connections[0].Client, cancellationToken);
                     double rawDown = await raw.CopyAsync(towardsSite: true, bytes);
-                    double grpcDown = await Clock.TimeAsync(() => DownloadAllAsync(connections, task, model.DataBytes, cancellationToken));
+                    double grpcDown = await Clock.TimeAsync(() => DownloadAllAsync(connections, verifiers, task, model.DataBytes, cancellationToken));
                     double rawUp = await raw.CopyAsync(towardsSite: false, bytes);
                     double grpcUp = await Clock.TimeAsync(() => UploadAllAsync(connections, task, delta, cancellationToken));
                     return (rawDown, grpcDown, rawUp, grpcUp);
@@ -106,11 +111,12 @@ public static class TransferBenchmark
         }
     }
 
-    private static async Task DownloadAllAsync(AggregatorConnection[] connections, RoundTask task, long modelBytes, CancellationToken cancellationToken)
+    private static async Task DownloadAllAsync(AggregatorConnection[] connections, ModelSignatureVerifier[] verifiers, RoundTask task, long modelBytes,
+        CancellationToken cancellationToken)
     {
-        foreach (AggregatorConnection connection in connections)
+        for (int i = 0; i < connections.Length; i++)
         {
-            await ModelTransfer.DownloadAsync(connection.Client, task, maxModelBytes: modelBytes, cancellationToken);
+            await ModelTransfer.DownloadAsync(connections[i].Client, task, maxModelBytes: modelBytes, verifiers[i], cancellationToken);
         }
     }
 

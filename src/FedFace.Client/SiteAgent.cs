@@ -301,14 +301,19 @@ public sealed class SiteAgent : IDisposable
             return (cached.Model, null);
         }
         var clock = Stopwatch.StartNew();
-        DownloadedModel downloaded = await _retry.ExecuteAsync(ct => ModelTransfer.DownloadAsync(_connection.Client, task, _options.MaxModelBytes, ct), cancellationToken);
-        ModelSignatureCheck check = downloaded.Verify(modelVerifier, task);
-        if (!check.IsValid)
+        DownloadedModel downloaded;
+        try
         {
+            downloaded = await _retry.ExecuteAsync(ct => ModelTransfer.DownloadAsync(_connection.Client, task, _options.MaxModelBytes, modelVerifier, ct),
+                cancellationToken);
+        }
+        catch (ModelSignatureException refused)
+        {
+            ModelSignatureCheck check = refused.Check;
             return (null, $"model v{task.ModelVersion} failed its signature check ({check.Failure}): {check.Reason}");
         }
         // The task's claims were checked against the floor before the download; the signed ones are what the floor keeps.
-        ModelSignature signed = downloaded.Signature!;
+        ModelSignature signed = downloaded.Signature;
         if (_versionFloor.RefusalOf(signed.ModelVersion, signed.ModelSha256) is { } rollback)
         {
             return (null, rollback);

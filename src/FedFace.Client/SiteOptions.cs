@@ -35,6 +35,11 @@ public sealed class SiteOptions
     /// <summary>Refuse rounds whose aggregation is weaker: Plain (the aggregator sees each update) or SecureAggregation (only their sum).</summary>
     public AggregationMode MinimumAggregationMode { get; set; } = AggregationMode.Plain;
     /// <summary>
+    /// Refuse secure rounds that withstand fewer than ⌊this·n⌋ of their n sites colluding with the aggregator (0: no margin
+    /// asked; below 0.5). Needs <see cref="MinimumAggregationMode"/> SecureAggregation: a plain round has no margin to ask of.
+    /// </summary>
+    public double MinimumCorruptFraction { get; set; }
+    /// <summary>
     /// How long an outage of the aggregator may last before the site gives up and exits non-zero (unset: it never does,
     /// and waits for the aggregator for as long as it takes).
     /// </summary>
@@ -48,7 +53,7 @@ public sealed class SiteOptions
     public RetrySettings Retry => new(RetryBaseDelayMilliseconds, RetryMaxDelayMilliseconds,
         GiveUpAfterSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
 
-    public SiteProtectionPolicy Protection => new(RequireDifferentialPrivacy, MinimumAggregationMode);
+    public SiteProtectionPolicy Protection => new(RequireDifferentialPrivacy, MinimumAggregationMode, MinimumCorruptFraction);
 
     public IReadOnlyList<string> Problems(bool requireDataDirectory)
     {
@@ -75,6 +80,14 @@ public sealed class SiteOptions
         if (MinimumAggregationMode is not (AggregationMode.Plain or AggregationMode.SecureAggregation))
         {
             problems.Add($"Site:MinimumAggregationMode must be Plain or SecureAggregation, got {MinimumAggregationMode}");
+        }
+        if (!(MinimumCorruptFraction >= 0 && MinimumCorruptFraction < 0.5))
+        {
+            problems.Add($"Site:MinimumCorruptFraction must be in [0, 0.5) (half the sites corrupt could sign any survivor set), got {MinimumCorruptFraction}");
+        }
+        else if (MinimumCorruptFraction > 0 && MinimumAggregationMode != AggregationMode.SecureAggregation)
+        {
+            problems.Add($"Site:MinimumCorruptFraction {MinimumCorruptFraction} needs Site:MinimumAggregationMode SecureAggregation: a plain round lets the aggregator see every update anyway");
         }
         if (RetryBaseDelayMilliseconds <= 0 || RetryMaxDelayMilliseconds < RetryBaseDelayMilliseconds)
         {

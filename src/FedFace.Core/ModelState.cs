@@ -59,21 +59,27 @@ public sealed class ModelState
     public byte[] ComputeSha256()
     {
         using IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> scratch = stackalloc byte[8];
         foreach (NamedTensor tensor in Tensors)
         {
-            hash.AppendData(Encoding.UTF8.GetBytes(tensor.Name));
-            hash.AppendData([0]);
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(scratch, tensor.Shape.Length);
-            hash.AppendData(scratch[..4]);
-            foreach (long dimension in tensor.Shape)
-            {
-                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(scratch, dimension);
-                hash.AppendData(scratch);
-            }
+            AppendTensorHeader(hash, tensor.Name, tensor.Shape);
             hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.Values.AsSpan()));
         }
         return hash.GetHashAndReset();
+    }
+
+    /// <summary>What the canonical encoding puts before a tensor's data: its UTF-8 name, NUL, rank (int32) and dims (int64), little-endian. Public so that a download can hash a model as it streams in (FedFace.Protocol's StreamedModelHash).</summary>
+    public static void AppendTensorHeader(IncrementalHash hash, string name, long[] shape)
+    {
+        Span<byte> scratch = stackalloc byte[8];
+        hash.AppendData(Encoding.UTF8.GetBytes(name));
+        hash.AppendData([0]);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(scratch, shape.Length);
+        hash.AppendData(scratch[..4]);
+        foreach (long dimension in shape)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(scratch, dimension);
+            hash.AppendData(scratch);
+        }
     }
 
     public string ComputeSha256Hex() => Convert.ToHexStringLower(ComputeSha256());

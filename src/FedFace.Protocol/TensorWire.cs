@@ -115,25 +115,23 @@ public sealed class TensorAssembler
     /// <summary>The first allocation for a tensor: 64 KiB, one default chunk's worth.</summary>
     private const int InitialFloats = TensorWire.DefaultChunkBytes / sizeof(float);
 
-    private readonly (string Name, long[] Shape, int Length)[] _specs;
+    private readonly DeclaredTensor[] _specs;
     private readonly float[][] _values;
     private int _tensorIndex;
     private int _byteOffset;
     private long _received;
 
     public TensorAssembler(IEnumerable<TensorSpec> specs)
+        : this(DeclaredTensor.Of(specs))
     {
-        _specs = specs.Select(s =>
-        {
-            if (s.DataType != DataType.Float32)
-            {
-                throw new InvalidDataException($"tensor '{s.Name}' has data type {s.DataType}; only float32 is supported");
-            }
-            long[] shape = s.Shape.ToArray();
-            return (s.Name, shape, checked((int)NamedTensor.ElementCount(shape)));
-        }).ToArray();
+    }
+
+    public TensorAssembler(IReadOnlyList<DeclaredTensor> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        _specs = [.. tensors];
         _values = [.. _specs.Select(_ => Array.Empty<float>())];
-        ExpectedBytes = _specs.Sum(t => (long)t.Length * sizeof(float));
+        ExpectedBytes = DeclaredTensor.TotalBytes(_specs);
         SkipEmptyTensors();
     }
 
@@ -144,17 +142,8 @@ public sealed class TensorAssembler
     /// when that exceeds <paramref name="maxBytes"/> or disagrees with the shapes: what a stream can make the receiver
     /// allocate, before any signature over it is checked, is then bounded by <paramref name="maxBytes"/>.
     /// </summary>
-    public static TensorAssembler ForDeclared(IEnumerable<TensorSpec> specs, long declaredBytes, long maxBytes, string what)
-    {
-        if (declaredBytes > maxBytes)
-        {
-            throw new InvalidDataException($"{what} declares {declaredBytes} bytes, more than the limit {maxBytes}");
-        }
-        var assembler = new TensorAssembler(specs);
-        return assembler.ExpectedBytes == declaredBytes
-            ? assembler
-            : throw new InvalidDataException($"{what} declares {declaredBytes} bytes, but its tensors' shapes hold {assembler.ExpectedBytes}");
-    }
+    public static TensorAssembler ForDeclared(IEnumerable<TensorSpec> specs, long declaredBytes, long maxBytes, string what) =>
+        new(DeclaredTensor.OfDeclared(specs, declaredBytes, maxBytes, what));
 
     public long ReceivedBytes => _received;
 
@@ -217,5 +206,78 @@ public sealed class TensorAssembler
         }
         // Every non-empty tensor was filled to its declared size, which caps its growth: each array is exactly its length.
         return new ModelState(_specs.Select((t, i) => new NamedTensor(t.Name, t.Shape, _values[i])));
+    }
+}
+
+/// <summary>
+/// A tensor as a header declares it, checked before anything is allocated for it: float32, a name that is not empty and not used before, and a
+/// shape with no negative dimension whose elements fit one array. Every refusal is an <see cref="InvalidDataException"/>
+/// naming the tensor.
+/// </summary>
+public sealed record DeclaredTensor(string Name, long[] Shape, int Length)
+{
+    /// <summary>The most elements of one tensor: its data's byte offsets must fit an int.</summary>
+    public const int MaxLength = int.MaxValue / sizeof(float);
+
+    public long Bytes => (long)Length * sizeof(float);
+
+    public static DeclaredTensor[] Of(IEnumerable<TensorSpec> specs)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        return [.. specs.Select(s =>
+        {
+            if (s.DataType != DataType.Float32)
+            {
+                throw new InvalidDataException($"tensor '{s.Name}' has data type {s.DataType}; only float32 is supported");
+            }
+            if (string.IsNullOrEmpty(s.Name))
+            {
+                throw new InvalidDataException("a tensor is declared without a name");
+            }
+            if (!names.Add(s.Name))
+            {
+                throw new InvalidDataException($"tensor name '{s.Name}' is declared twice");
+            }
+            long[] shape = s.Shape.ToArray();
+            return new DeclaredTensor(s.Name, shape, LengthOf(s.Name, shape));
+        })];
+    }
+
+    /// <summary>
+    /// The tensors of data whose sender declared <paramref name="declaredBytes"/>, refused when that exceeds
+    /// <paramref name="maxBytes"/> or disagrees with the shapes.
+    /// </summary>
+    public static DeclaredTensor[] OfDeclared(IEnumerable<TensorSpec> specs, long declaredBytes, long maxBytes, string what)
+    {
+        if (declaredBytes > maxBytes)
+        {
+            throw new InvalidDataException($"{what} declares {declaredBytes} bytes, more than the limit {maxBytes}");
+        }
+        DeclaredTensor[] tensors = Of(specs);
+        long shapesHold = TotalBytes(tensors);
+        return shapesHold == declaredBytes
+            ? tensors
+            : throw new InvalidDataException($"{what} declares {declaredBytes} bytes, but its tensors' shapes hold {shapesHold}");
+    }
+
+    public static long TotalBytes(IEnumerable<DeclaredTensor> tensors) => tensors.Sum(t => t.Bytes);
+
+    private static int LengthOf(string name, long[] shape)
+    {
+        long count = 1;
+        foreach (long dimension in shape)
+        {
+            if (dimension < 0)
+            {
+                throw new InvalidDataException($"tensor '{name}' has a negative dimension in shape [{string.Join(", ", shape)}]");
+            }
+            if (dimension != 0 && count > MaxLength / dimension)
+            {
+                throw new InvalidDataException($"tensor '{name}' has shape [{string.Join(", ", shape)}], more than the {MaxLength} elements one tensor may hold");
+            }
+            count *= dimension;
+        }
+        return (int)count;
     }
 }

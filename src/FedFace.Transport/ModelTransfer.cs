@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.Core.Security;
 using FedFace.Protocol;
 using FedFace.Protos.V1;
 using Grpc.Core;
@@ -12,12 +13,17 @@ namespace FedFace.Transport;
 public static class ModelTransfer
 {
     /// <summary>
-    /// Downloads the round's global model and refuses it unless it hashes to what the round announced; its signature
-    /// comes with it, for the site to verify (<see cref="DownloadedModel.Verify"/>) before loading it.
+    /// Downloads the round's global model and refuses it unless the aggregator signed it for this round (invariant 5). The
+    /// header's signature is checked against <paramref name="verifier"/> before any data is read, and the data is hashed as
+    /// it arrives and compared with the signed hash before any tensor is built: a model that is not the signed one is
+    /// refused (<see cref="ModelSignatureException"/>, with the reason) without ever being parsed, and what it can make the
+    /// site hold meanwhile is bounded by <paramref name="maxModelBytes"/>. <paramref name="assembling"/> is told just before
+    /// the verified data is turned into tensors.
     /// </summary>
     public static async ValueTask<DownloadedModel> DownloadAsync(Federation.FederationClient client, RoundTask task, long maxModelBytes,
-        CancellationToken cancellationToken)
+        ModelSignatureVerifier verifier, CancellationToken cancellationToken, Action? assembling = null)
     {
+        ArgumentNullException.ThrowIfNull(verifier);
         using AsyncServerStreamingCall<ModelChunk> call = client.DownloadModel(
             new DownloadModelRequest { ProtocolVersion = WireProtocol.Version, ModelVersion = task.ModelVersion }, cancellationToken: cancellationToken);
         IAsyncStreamReader<ModelChunk> stream = call.ResponseStream;
@@ -30,23 +36,31 @@ public static class ModelTransfer
         {
             throw new InvalidDataException($"the aggregator sent model v{header.ModelVersion} with another hash than round {task.Round} announced");
         }
-        var assembler = TensorAssembler.ForDeclared(header.Tensors, header.DataBytes, maxModelBytes, $"model v{header.ModelVersion}");
+        ModelSignature signature = SignatureOf(header, task, verifier);
+        string what = $"model v{header.ModelVersion}";
+        using var data = new UnverifiedModelData(DeclaredTensor.OfDeclared(header.Tensors, header.DataBytes, maxModelBytes, what), what);
         while (await stream.MoveNext(cancellationToken))
         {
-            assembler.Append(stream.Current.Data.Span);
+            data.Append(stream.Current.Data);
         }
-
-        ModelState model = assembler.Complete();
-        if (!model.ComputeSha256().AsSpan().SequenceEqual(task.ModelSha256.Span))
-        {
-            throw new InvalidDataException($"model v{task.ModelVersion} does not match the SHA-256 the round announced; refusing to load it");
-        }
+        ModelState model = data.AssembleIfSigned(signature.ModelSha256, assembling);
         // A non-finite model can be signed correctly (by an aggregator from before the commit check) and still break every step of training.
         if (OutOfRangeValue.FirstIn(model) is { } nonFinite)
         {
             throw new InvalidDataException($"model v{task.ModelVersion} is not finite ({nonFinite}); refusing to load it: training from it could only give NaN");
         }
-        return new DownloadedModel(model, ModelSignatureWire.FromWire(header.Signature));
+        return new DownloadedModel(model, signature);
+    }
+
+    /// <summary>The header's signature, checked for the hash the round announced; refused with the reason unless valid.</summary>
+    private static ModelSignature SignatureOf(ModelHeader header, RoundTask task, ModelSignatureVerifier verifier)
+    {
+        ModelSignature? signature = ModelSignatureWire.FromWire(header.Signature);
+        ModelSignatureCheck check = signature is null
+            ? new ModelSignatureCheck(ModelSignatureFailure.Malformed, $"model v{task.ModelVersion} came without the aggregator's signature")
+            : verifier.Verify(signature, task.ModelSha256.Span, task.ModelVersion, task.ModelRound);
+        check.ThrowIfInvalid();
+        return signature!;
     }
 
     /// <summary>Streams the header, then the delta's data in chunks of at most 1 MiB; returns the aggregator's verdict.</summary>

@@ -178,24 +178,15 @@ public sealed class FaceAlignmentPipeline : IDisposable
             return Judge(cached, fromCache: true);
         }
 
+        DecodedImage decoded = ImageDecoding.Decode(bytes, header);
+        if (decoded.Image is not { } image)
+        {
+            return AlignmentResult.UnreadableFile(decoded.Problem!.Value, decoded.Detail!);
+        }
         string format = ImageFileInspector.DisplayName(header.Format.GetValueOrDefault());
-        Mat image;
-        try
-        {
-            // Color mode also turns grey images (ORL .pgm) into 3-channel BGR and applies EXIF orientation.
-            image = Cv2.ImDecode(bytes, ImreadModes.Color);
-        }
-        catch (OpenCVException e)
-        {
-            return AlignmentResult.UnreadableFile(UnreadableReason.NotDecodable, $"{format} could not be decoded: {e.Message}");
-        }
         DetectionOutcome outcome;
         using (image)
         {
-            if (image.Empty())
-            {
-                return AlignmentResult.UnreadableFile(UnreadableReason.NotDecodable, $"{format} could not be decoded");
-            }
             try
             {
                 outcome = Detect(image, detector);

@@ -91,10 +91,11 @@ public static class ImageFileInspector
         {
             return Problem(format, UnreadableReason.CorruptHeader, $"{DisplayName(format)} header gives a size of {width}x{height}");
         }
-        if (width * height > MaxPixels)
+        // Each side first: two 32-bit sizes (or PNM's ten-digit ones) can multiply past a long and wrap to a small product.
+        if (width > MaxPixels || height > MaxPixels || width * height > MaxPixels)
         {
             return new ImageFileInfo(format, (int)Math.Min(width, int.MaxValue), (int)Math.Min(height, int.MaxValue), UnreadableReason.TooManyPixels,
-                $"{DisplayName(format)} header claims {width}x{height} = {width * height / 1e6:F1} megapixels (limit {MaxPixels / 1e6:F0})");
+                $"{DisplayName(format)} header claims {width}x{height} = {(double)width * height / 1e6:F1} megapixels (limit {MaxPixels / 1e6:F0})");
         }
         return new ImageFileInfo(format, (int)width, (int)height, null, null);
     }

@@ -102,4 +102,24 @@ public sealed class FederationTrustTests : IDisposable
         var error = Assert.Throws<CryptographicException>(() => FederationTrust.LoadCertificateWithKey(certificate, certificate));
         Assert.Contains("does not contain a readable, unencrypted PEM ECDsa private key", error.Message);
     }
+
+    /// <summary>
+    /// Found by fuzzing (tests/FedFace.Fuzz.Tests, secure round terms): a certificate that parses as a whole but holds an
+    /// extension that does not decode made validation throw instead of refusing it.
+    /// </summary>
+    [Fact]
+    public void A_certificate_with_an_extension_that_does_not_decode_is_refused_saying_so()
+    {
+        using X509Certificate2 site = _pki.Site("site-01");
+        byte[] der = site.RawData;
+        // The basic-constraints extension (OID 2.5.29.19) is read before the chain is built: break the DER inside its value.
+        int oid = der.AsSpan().IndexOf((ReadOnlySpan<byte>)[0x06, 0x03, 0x55, 0x1D, 0x13]);
+        Assert.True(oid > 0, "the site certificate has a basic-constraints extension");
+        int value = der.AsSpan(oid).IndexOf((byte)0x04) + oid; // its OCTET STRING, holding a SEQUENCE
+        der[value + 2] = 0x05; // the inner SEQUENCE's tag becomes NULL with a length that does not fit
+        using X509Certificate2 broken = X509CertificateLoader.LoadCertificate(der);
+
+        Assert.False(FederationTrust.TryValidateSiteCertificate(broken, _pki.Ca, out _, out string reason));
+        Assert.StartsWith("a presented client certificate cannot be read (", reason, StringComparison.Ordinal);
+    }
 }

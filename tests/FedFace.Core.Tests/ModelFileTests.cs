@@ -212,6 +212,22 @@ public class ModelFileTests
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 16 << 20, "the reader allocated the declared tensor");
     }
 
+    /// <summary>Found by fuzzing (tests/FedFace.Fuzz.Tests): a tensor without a name crashed the reader with an ArgumentException.</summary>
+    [Fact]
+    public void A_tensor_without_a_name_is_refused_as_an_unreadable_header()
+    {
+        using var temp = new TempDirectory();
+        string path = temp.File("model.ffm");
+        var header = new ModelHeader
+        {
+            ModelVersion = 1,
+            Tensors = { new TensorSpec { Name = "", Shape = { 2 }, DataType = DataType.Float32 } },
+        };
+        File.WriteAllBytes(path, Craft(header, new byte[8]));
+
+        Assert.Equal($"{path}: unreadable header: a tensor is declared without a name", Assert.Throws<InvalidDataException>(() => ModelFile.Read(path)).Message);
+    }
+
     [Fact]
     public void A_missing_file_is_reported_as_not_found()
     {

@@ -192,10 +192,10 @@ public class TensorAssemblerTests
     [Fact]
     public void Declared_data_beyond_the_limit_or_disagreeing_with_the_shapes_is_refused_before_anything_is_allocated()
     {
-        // A header naming a 4 GB tensor while declaring a few bytes would otherwise let the stream grow buffers past the limit.
+        // A header naming a 1 GB tensor while declaring a few bytes would otherwise let the stream grow buffers past the limit.
         TensorSpec[] huge = [.. TensorWire.Specs(new ModelState([NamedTensor.Zeros("a", [2])]))];
         huge[0].Shape.Clear();
-        huge[0].Shape.Add(1L << 30);
+        huge[0].Shape.Add(1L << 28);
         ModelState small = new([NamedTensor.Zeros("a", [2])]);
 
         var tooLarge = Assert.Throws<InvalidDataException>(() => TensorAssembler.ForDeclared(TensorWire.Specs(small), 1 << 20, 1 << 10, "model v3"));
@@ -203,7 +203,27 @@ public class TensorAssemblerTests
         TensorAssembler fitting = TensorAssembler.ForDeclared(TensorWire.Specs(small), 8, 1 << 10, "model v3");
 
         Assert.Equal("model v3 declares 1048576 bytes, more than the limit 1024", tooLarge.Message);
-        Assert.Equal("model v3 declares 8 bytes, but its tensors' shapes hold 4294967296", disagreeing.Message);
+        Assert.Equal("model v3 declares 8 bytes, but its tensors' shapes hold 1073741824", disagreeing.Message);
         Assert.Equal(8, fitting.ExpectedBytes);
+    }
+
+    /// <summary>Shapes a header can declare that no tensor can hold: each refused as bad data naming the tensor, not a crash.</summary>
+    [Theory]
+    [InlineData(new long[] { 3, -2 }, "tensor 'w' has a negative dimension in shape [3, -2]")]
+    [InlineData(new long[] { 1L << 40, 1L << 40 }, "tensor 'w' has shape [1099511627776, 1099511627776], more than the 536870911 elements one tensor may hold")]
+    [InlineData(new long[] { 1L << 29 }, "tensor 'w' has shape [536870912], more than the 536870911 elements one tensor may hold")]
+    public void A_shape_no_tensor_can_hold_is_refused_as_bad_data_naming_the_tensor(long[] shape, string reason)
+    {
+        TensorSpec[] specs = [new TensorSpec { Name = "w", Shape = { shape }, DataType = DataType.Float32 }];
+
+        Assert.Equal(reason, Assert.Throws<InvalidDataException>(() => new TensorAssembler(specs)).Message);
+    }
+
+    [Fact]
+    public void A_tensor_name_declared_twice_is_refused_as_bad_data()
+    {
+        TensorSpec[] specs = [.. TensorWire.Specs(new ModelState([NamedTensor.Zeros("w", [1])])), .. TensorWire.Specs(new ModelState([NamedTensor.Zeros("w", [2])]))];
+
+        Assert.Equal("tensor name 'w' is declared twice", Assert.Throws<InvalidDataException>(() => new TensorAssembler(specs)).Message);
     }
 }

@@ -1,7 +1,5 @@
-using System.Security.Cryptography.X509Certificates;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using FedFace.Aggregator;
+using FedFace.Aggregator.SecureAggregation;
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Client;
 using FedFace.Core;
@@ -49,7 +47,7 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
             RoundDeadlineSeconds = DeadlineLongerThanTheTest,
         };
         await (await RunningAggregator.StartAsync(setup, log)).DisposeAsync(); // commits the signed v0, then goes down
-        ReplaceCommittedSignature(new CheckpointStore(setup.StateDirectory), signature => Tamper(signature, tampering, initial));
+        CommittedSignature.Replace(new CheckpointStore(setup.StateDirectory), signature => Tamper(signature, tampering, initial));
         await using RunningAggregator aggregator = await RunningAggregator.StartAsync(setup, log);
         var audit = new RecordingAudit();
         using SiteAgent site = RefusingSite(aggregator, new SiteProtectionPolicy(false, AggregationMode.Plain), log, audit);
@@ -134,6 +132,55 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
         await AssertTheDeclineClosedRoundOneAsync(aggregator, reason);
     }
 
+    /// <summary>
+    /// Site:MinimumCorruptFraction 0.34 asks a 3-site secure round to withstand 1 site colluding with the aggregator. Sized
+    /// with Aggregator:SecureAggregation:CorruptFraction 0 it withstands none, and the site declines it without downloading;
+    /// sized with 0.34 it withstands 1, and the site takes part: it downloads the model and gets as far as its faces.
+    /// </summary>
+    [Theory]
+    [InlineData(0.0, "round 1's secure aggregation withstands 0 of its 3 sites colluding with the aggregator, fewer than the 1 Site:MinimumCorruptFraction 0.34 asks for")]
+    [InlineData(0.34, "this site has usable faces of only 1 person")]
+    public async Task A_site_declines_a_secure_round_that_withstands_fewer_colluders_than_its_minimum_corrupt_fraction(double roundCorruptFraction, string reason)
+    {
+        var log = new CapturedLog(output);
+        string workspace = federation.Workspace($"collusion-margin-{roundCorruptFraction}");
+        var setup = new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, TestModels.Small(seed: 44)))
+        {
+            MinSites = 3,
+            TotalRounds = 1,
+            RoundDeadlineSeconds = 8,
+            PreJoinedSites = ["site-01", "site-02", "site-03"],
+            SecureAggregation = new SecureAggregationOptions
+            {
+                Enabled = true,
+                CorruptFraction = roundCorruptFraction,
+                AdvertiseKeysSeconds = 3,
+                ShareKeysSeconds = 3,
+                ConsistencyCheckSeconds = 3,
+                UnmaskSeconds = 3,
+            },
+        };
+        await using RunningAggregator aggregator = await RunningAggregator.StartAsync(setup, log);
+        SiteData faces = TinySites.AlignPhotos(("Aaron_Peirsol", 1), ("Aaron_Peirsol", 2)); // takes part, then cannot train
+        var audit = new RecordingAudit();
+        using SiteAgent site = RefusingSite(aggregator, new SiteProtectionPolicy(false, AggregationMode.SecureAggregation, MinimumCorruptFraction: 0.34),
+            log, audit, _ => faces);
+
+        await RunUntilLoggedAsync(site, log, $"Refusing round 1: {reason}");
+
+        Assert.Equal((1, 0), (site.RoundsRefused, site.RoundsAccepted));
+        Assert.Empty(audit.Uploads);
+        if (roundCorruptFraction > 0)
+        {
+            Assert.NotEmpty(log.Matching("Downloaded model v0", "FedFace.Site")); // past the policy, on to its faces
+        }
+        else
+        {
+            Assert.Empty(log.Matching("Downloaded model", "FedFace.Site"));
+            Assert.StartsWith($"declined: {reason}", (await aggregator.Rounds.WaitForRoundAsync(1)).Summary.RejectedSites["site-01"], StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>What a site cannot train on; it must decline rather than crash in training (classCount errors and the like).</summary>
     public enum Untrainable
     {
@@ -188,6 +235,7 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
             CaCertificatePath = federation.Pki.CaCertificate,
             RequireDifferentialPrivacy = policy.RequireDifferentialPrivacy,
             MinimumAggregationMode = policy.MinimumAggregationMode,
+            MinimumCorruptFraction = policy.MinimumCorruptFraction,
             StateDirectory = stateDirectory,
         },
         faces ?? (_ => throw new InvalidOperationException("the site loaded its faces to train in a round it should have refused")),
@@ -215,27 +263,12 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
         }
     }
 
-    private ModelSignature Tamper(ModelSignature signature, Tampering tampering, ModelState model)
+    private ModelSignature Tamper(ModelSignature signature, Tampering tampering, ModelState model) => tampering switch
     {
-        switch (tampering)
-        {
-            case Tampering.SignatureBytesFlipped:
-                byte[] flipped = (byte[])signature.Signature.Clone();
-                flipped[0] ^= 0x01;
-                return new ModelSignature(signature.FederationName, signature.ModelVersion, signature.Round, signature.ModelSha256, flipped, signature.SignerCertificate);
-            case Tampering.SignedByASiteCertificate:
-                return SignWith(federation.Pki.SiteCertificate("site-02"), federation.Pki.SiteKey("site-02"), model, version: 0);
-            default:
-                return SignWith(federation.Pki.ModelSigningCertificate, federation.Pki.ModelSigningKey, model, version: 3);
-        }
-    }
-
-    private static ModelSignature SignWith(string certificatePath, string keyPath, ModelState model, long version)
-    {
-        using X509Certificate2 certificate = FederationTrust.LoadCertificateWithKey(certificatePath, keyPath);
-        using var signer = new ModelSigner(certificate, "FedFace-Test");
-        return signer.Sign(model, version, round: 0);
-    }
+        Tampering.SignatureBytesFlipped => CommittedSignature.WithSignatureBitFlipped(signature),
+        Tampering.SignedByASiteCertificate => CommittedSignature.SignWith(federation.Pki.SiteCertificate("site-02"), federation.Pki.SiteKey("site-02"), model, version: 0),
+        _ => CommittedSignature.SignWith(federation.Pki.ModelSigningCertificate, federation.Pki.ModelSigningKey, model, version: 3),
+    };
 
     private static void CopyDirectory(string from, string to)
     {
@@ -246,13 +279,5 @@ public sealed class SiteProtectionTests(TestFederation federation, ITestOutputHe
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target);
         }
-    }
-
-    private static void ReplaceCommittedSignature(CheckpointStore store, Func<ModelSignature, ModelSignature> replace)
-    {
-        JsonNode state = JsonNode.Parse(File.ReadAllText(store.StatePath))!;
-        ModelSignature committed = state["Signature"].Deserialize<ModelSignature>()!;
-        state["Signature"] = JsonSerializer.SerializeToNode(replace(committed));
-        File.WriteAllText(store.StatePath, state.ToJsonString());
     }
 }

@@ -52,6 +52,22 @@ public sealed class ImageFileInspectorTests
         Assert.Contains($"{width}x{height}", png.Detail);
     }
 
+    /// <summary>
+    /// Found by fuzzing (tests/FedFace.Fuzz.Tests): sizes whose product wraps past a long (2³² × 2³² is 0, (2³²−1)² is
+    /// negative) were accepted as small images of size 0 or −1.
+    /// </summary>
+    [Fact]
+    public void HeadersWhoseSizesMultiplyPastALongAreRefusedAsTooManyPixels()
+    {
+        ImageFileInfo png = ImageFileInspector.Inspect(TestImages.PngHeaderOnly(-1, -1)); // 4294967295 x 4294967295
+        ImageFileInfo pgm = ImageFileInspector.Inspect([.. "P5\n4294967296 4294967296\n255\n"u8, 0]);
+
+        Assert.Equal(UnreadableReason.TooManyPixels, png.Problem);
+        Assert.Contains("4294967295x4294967295", png.Detail);
+        Assert.Equal(UnreadableReason.TooManyPixels, pgm.Problem);
+        Assert.Contains("4294967296x4294967296", pgm.Detail);
+    }
+
     [Fact]
     public void JustUnderTheLimitIsAcceptedFromTheHeader()
     {

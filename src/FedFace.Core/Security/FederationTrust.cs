@@ -76,12 +76,16 @@ public static class FederationTrust
     {
         siteId = "";
         if (!TryValidate(presented, federationCa, ClientAuthOid, "client", out failureReason)) return false;
-        if (TryGetCommonName(presented, out string? commonName, out failureReason))
+        try
         {
+            if (!TryGetCommonName(presented, out string? commonName, out failureReason)) return false;
             siteId = commonName;
             return true;
         }
-        return false;
+        catch (CryptographicException e)
+        {
+            return Fail($"the subject of certificate '{presented.Subject}' cannot be read ({e.Message})", out failureReason);
+        }
     }
 
     /// <summary>Is this the federation's aggregator? The host name is not checked here: SslStream reports a
@@ -107,10 +111,26 @@ public static class FederationTrust
             : throw new InvalidOperationException(failureReason);
     }
 
+    /// <summary>
+    /// A certificate that parsed as a whole can still hold fields that do not decode (an extension, a name): the decoder
+    /// throws when they are read. Such a certificate is refused like any other, with the decoder's reason.
+    /// </summary>
     private static bool TryValidate(X509Certificate2 presented, X509Certificate2 federationCa, string usageOid, string role, out string failureReason)
     {
         ArgumentNullException.ThrowIfNull(presented);
         ArgumentNullException.ThrowIfNull(federationCa);
+        try
+        {
+            return TryValidateReadable(presented, federationCa, usageOid, role, out failureReason);
+        }
+        catch (CryptographicException e)
+        {
+            return Fail($"a presented {role} certificate cannot be read ({e.Message})", out failureReason);
+        }
+    }
+
+    private static bool TryValidateReadable(X509Certificate2 presented, X509Certificate2 federationCa, string usageOid, string role, out string failureReason)
+    {
         string who = $"certificate '{presented.Subject}'";
         DateTime now = DateTime.UtcNow;
 

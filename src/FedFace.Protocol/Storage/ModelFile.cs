@@ -56,22 +56,23 @@ public static class ModelFile
         byte[] headerBytes = new byte[headerLength];
         stream.ReadExactly(headerBytes);
         ModelHeader header;
-        long declaredBytes;
+        DeclaredTensor[] tensors;
         try
         {
             header = ModelHeader.Parser.ParseFrom(headerBytes);
-            declaredBytes = header.Tensors.Sum(t => checked(NamedTensor.ElementCount(t.Shape) * sizeof(float)));
+            tensors = DeclaredTensor.Of(header.Tensors);
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException or OverflowException)
+        catch (Exception e) when (e is InvalidProtocolBufferException or InvalidDataException)
         {
             throw new InvalidDataException($"{path}: unreadable header: {e.Message}", e);
         }
+        long declaredBytes = DeclaredTensor.TotalBytes(tensors);
         if (declaredBytes != stream.Length - stream.Position)
         {
             throw new InvalidDataException(
                 $"{path}: header declares {declaredBytes} data bytes but {stream.Length - stream.Position} follow (truncated or padded file)");
         }
-        var assembler = new TensorAssembler(header.Tensors);
+        var assembler = new TensorAssembler(tensors);
         byte[] buffer = new byte[1 << 20];
         int read;
         while ((read = stream.Read(buffer)) > 0)

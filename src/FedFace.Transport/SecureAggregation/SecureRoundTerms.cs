@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using FedFace.Core.Privacy;
 using FedFace.Core.SecureAggregation;
@@ -44,7 +45,15 @@ public sealed record SecureRoundTerms(RoundConfiguration Configuration, SiteKeyR
         var certificates = new Dictionary<string, X509Certificate2>(StringComparer.Ordinal);
         foreach (Google.Protobuf.ByteString der in secure.SiteCertificates)
         {
-            X509Certificate2 certificate = X509CertificateLoader.LoadCertificate(der.Span);
+            X509Certificate2 certificate;
+            try
+            {
+                certificate = X509CertificateLoader.LoadCertificate(der.Span);
+            }
+            catch (CryptographicException e)
+            {
+                throw new SecAggProtocolException($"round {configuration.RoundId} hands out a site certificate that cannot be read ({e.Message})", e);
+            }
             if (!FederationTrust.TryValidateSiteCertificate(certificate, federationCa, out string site, out string reason))
                 throw new SecAggProtocolException($"round {configuration.RoundId} hands out a site certificate the federation CA does not vouch for: {reason}");
             if (!configuration.Contains(site) || !certificates.TryAdd(site, certificate))
