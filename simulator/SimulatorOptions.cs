@@ -93,6 +93,9 @@ public sealed class SimulatorOptions
     public float GradientClipNorm { get; set; }
     /// <summary>Mask augmentation: the chance a training face is replaced by its synthetically masked rendering.</summary>
     public float MaskProbability { get; set; }
+    /// <summary>The first this many sites' cameras see masked faces: <see cref="MaskedShare"/> of their photos are masked for good.</summary>
+    public int MaskedSites { get; set; }
+    public double MaskedShare { get; set; } = 0.5;
     /// <summary>Per-face jitter while training (all zero = none): shift and zoom as shares of the side, rotation in degrees, contrast and brightness.</summary>
     public float AugmentShift { get; set; }
     public float AugmentScale { get; set; }
@@ -289,6 +292,8 @@ public sealed class SimulatorOptions
         if (SampleFraction is <= 0 or > 1) problems.Add($"--sample-fraction must be in (0, 1], got {SampleFraction}");
         if (!(SiteSizeRatio >= 1)) problems.Add($"--site-size-ratio must be at least 1, got {SiteSizeRatio}");
         if (MaskProbability is < 0 or > 1) problems.Add($"--mask-probability must be in [0, 1], got {MaskProbability}");
+        if (MaskedSites < 0 || MaskedSites > Sites) problems.Add($"--masked-sites must be between 0 and --sites ({Sites}), got {MaskedSites}");
+        if (MaskedShare is < 0 or > 1) problems.Add($"--masked-share must be in [0, 1], got {MaskedShare}");
         if (ParsedMarginKind is null) problems.Add($"--margin-kind must be auto, arcface or cosface, got '{MarginKind}'");
         if (ParsedBatchNormStatistics is null) problems.Add($"--bn-statistics must be auto, trained or received, got '{BatchNormStatistics}'");
         if (Optimizer.Trim().ToLowerInvariant() is not ("sgd" or "adamw")) problems.Add($"--optimizer must be sgd or adamw, got '{Optimizer}'");
@@ -354,6 +359,8 @@ public sealed class SimulatorOptions
         ["--fedprox-mu"] = nameof(FedProxMu),
         ["--clip-gradient"] = nameof(GradientClipNorm),
         ["--mask-probability"] = nameof(MaskProbability),
+        ["--masked-sites"] = nameof(MaskedSites),
+        ["--masked-share"] = nameof(MaskedShare),
         ["--augment-shift"] = nameof(AugmentShift),
         ["--augment-scale"] = nameof(AugmentScale),
         ["--augment-rotation"] = nameof(AugmentRotation),
