@@ -19,7 +19,7 @@ public static class AccuracyChart
             AddCurve(plot, "masked pairs (second face masked)", rounds, [.. rows.Select(r => r.MaskedAccuracy!.Value)],
                 [.. rows.Select(r => r.MaskedChange?.StandardError ?? 0)]);
         }
-        plot.Title(title);
+        plot.Title($"{title}\nbars: ± one paired standard error of the change since round 0");
         plot.XLabel("round (0 = the starting model)");
         plot.YLabel("held-out accuracy (%)");
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
