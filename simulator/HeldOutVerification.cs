@@ -7,8 +7,11 @@ using FedFace.Vision;
 
 namespace FedFace.Simulator;
 
-/// <summary>A model's held-out accuracy, as the pairs are and (when prepared) with the second face of each pair masked.</summary>
-public sealed record HeldOutScores(VerificationResult Unmasked, VerificationResult? Masked);
+/// <summary>
+/// A model's held-out accuracy, as the pairs are and (when prepared) with the second face of each pair masked, and which
+/// pairs it called right (in the pairs' order), so that two models can be compared pair by pair.
+/// </summary>
+public sealed record HeldOutScores(VerificationResult Unmasked, VerificationResult? Masked, bool[] UnmaskedCorrect, bool[]? MaskedCorrect);
 
 /// <summary>
 /// Scores a global backbone on held-out LFW pairs: each face is aligned once up front (and, for masked scoring, the
@@ -98,19 +101,23 @@ public sealed class HeldOutVerification
                 + "its weights hold NaN or infinity (training diverged, or the differential-privacy noise is far too large for this many sites)");
         }
         int dimension = embeddings.Length / _faceCount;
-        VerificationResult unmasked = Score(embeddings, embeddings, p => p.Second);
+        bool[] same = _pairs.Select(p => p.Same).ToArray();
+        int[] folds = _pairs.Select(p => p.Fold).ToArray();
+        (VerificationResult unmasked, bool[] unmaskedCorrect) = Score(embeddings, embeddings, p => p.Second);
         if (_maskedPixels is null)
         {
-            return new HeldOutScores(unmasked, null);
+            return new HeldOutScores(unmasked, null, unmaskedCorrect, null);
         }
-        float[] masked = embedder.Embed(_maskedPixels, _maskedPixels.Length / FaceTensor.Length);
-        return new HeldOutScores(unmasked, Score(embeddings, masked, p => p.MaskedSecond));
+        float[] maskedEmbeddings = embedder.Embed(_maskedPixels, _maskedPixels.Length / FaceTensor.Length);
+        (VerificationResult masked, bool[] maskedCorrect) = Score(embeddings, maskedEmbeddings, p => p.MaskedSecond);
+        return new HeldOutScores(unmasked, masked, unmaskedCorrect, maskedCorrect);
 
-        VerificationResult Score(float[] firsts, float[] seconds, Func<(int First, int Second, int MaskedSecond, bool Same, int Fold), int> secondOf)
+        (VerificationResult, bool[]) Score(float[] firsts, float[] seconds, Func<(int First, int Second, int MaskedSecond, bool Same, int Fold), int> secondOf)
         {
             double[] scores = _pairs.Select(p => (double)System.Numerics.Tensors.TensorPrimitives.Dot(
                 firsts.AsSpan(p.First * dimension, dimension), seconds.AsSpan(secondOf(p) * dimension, dimension))).ToArray();
-            return VerificationEvaluator.KFoldAccuracy(scores, _pairs.Select(p => p.Same).ToArray(), _pairs.Select(p => p.Fold).ToArray());
+            VerificationResult result = VerificationEvaluator.KFoldAccuracy(scores, same, folds);
+            return (result, VerificationEvaluator.CorrectPairs(scores, same, folds, result));
         }
     }
 }

@@ -1,20 +1,28 @@
 using FedFace.Aggregator;
 using FedFace.Core;
+using FedFace.Evaluation;
 
 namespace FedFace.Simulator;
 
 /// <summary>
 /// Evaluates each committed global model on the held-out pairs before the next round opens, prints
-/// one line per round and keeps the rows for the report.
+/// one line per round and keeps the rows for the report. Each round's accuracy is compared with round 0's on the same
+/// pairs (<see cref="PairedAccuracyChange"/>), so a change can be read against its noise.
 /// </summary>
 /// <param name="showsPrivacy">Add a column with the ε spent after each round (differential privacy is on).</param>
 public sealed class RoundTable(HeldOutVerification heldOut, TextWriter output, bool showsPrivacy = false) : IRoundObserver
 {
+    private const int SitesWidth = 13;
     private readonly List<RoundRow> _rows = [];
+    private HeldOutScores? _initial;
 
     public IReadOnlyList<RoundRow> Rows => _rows;
 
-    public string Header => $"{"round",5} {"model",5} {"sites",7} {"local loss",10} {"accuracy",16}{(heldOut.ScoresMasked ? $" {"masked",16}" : "")}{(showsPrivacy ? $" {"ε",8}" : "")} {"round s",8} {"eval s",7}";
+    /// <summary>The scores of the starting model (round 0), once evaluated.</summary>
+    public HeldOutScores? Initial => _initial;
+
+    public string Header => $"{"round",5} {"model",5} {"sites",SitesWidth} {"local loss",10} {"unmasked",8} {"Δ ± SE (points)",16}"
+        + (heldOut.ScoresMasked ? $" {"masked",8} {"Δ ± SE (points)",16}" : "") + (showsPrivacy ? $" {"ε",8}" : "") + $" {"round s",8} {"eval s",7}";
 
     /// <summary>Scores the starting model as round 0, the baseline every round is compared with.</summary>
     public void EvaluateInitial(ModelState initial) =>
@@ -30,16 +38,28 @@ public sealed class RoundTable(HeldOutVerification heldOut, TextWriter output, b
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         HeldOutScores scores = heldOut.Evaluate(globalModel);
+        _initial ??= scores;
+        bool isBaseline = ReferenceEquals(_initial, scores);
+        PairedAccuracyChange? unmaskedChange = isBaseline ? null : PairedAccuracyChange.Between(_initial.UnmaskedCorrect, scores.UnmaskedCorrect);
+        PairedAccuracyChange? maskedChange = isBaseline || scores.MaskedCorrect is null ? null : PairedAccuracyChange.Between(_initial.MaskedCorrect!, scores.MaskedCorrect);
         var row = new RoundRow(summary.Round, summary.CommittedModelVersion ?? summary.BaseModelVersion, summary.Committed,
             summary.SampledSites.Count, summary.AcceptedSites.Count, summary.MeanLocalLoss,
             scores.Unmasked.MeanAccuracy, scores.Unmasked.StdAccuracy, scores.Masked?.MeanAccuracy, scores.Masked?.StdAccuracy,
-            summary.Seconds, clock.Elapsed.TotalSeconds, summary.Privacy?.Epsilon, summary.SecureAggregation?.Survivors, summary.AveragedModels);
+            summary.Seconds, clock.Elapsed.TotalSeconds, summary.Privacy?.Epsilon, SitesPerStage(summary), summary.AveragedModels,
+            unmaskedChange, maskedChange);
         _rows.Add(row);
         string loss = row.MeanLocalLoss is double l ? l.ToString("F3") : "-";
         string committed = row.Committed ? row.AveragedModels > 1 ? $"  (mean of the last {row.AveragedModels} models)" : "" : "  (not committed)";
-        string secure = row.SecureSurvivors is null ? "" : $"  secure: {row.SecureSurvivors} answered keys→shares→masked→unmask";
-        string masked = row.MaskedAccuracy is double m ? $" {m * 100,8:F2}% ± {row.MaskedAccuracyStd!.Value * 100,4:F2}" : "";
+        string sites = row.SecureSurvivors ?? $"{row.SitesAnswered}/{row.SitesSampled}";
+        string masked = row.MaskedAccuracy is double m ? $" {m * 100,7:F2}% {Change(maskedChange),16}" : "";
         string epsilon = showsPrivacy ? $" {(row.Epsilon is double e ? e.ToString("G4") : "-"),8}" : "";
-        output.WriteLine($"{row.Round,5} {"v" + row.ModelVersion,5} {row.SitesAnswered + "/" + row.SitesSampled,7} {loss,10} {row.Accuracy * 100,8:F2}% ± {row.AccuracyStd * 100,4:F2}{masked}{epsilon} {row.RoundSeconds,8:F1} {row.EvalSeconds,7:F1}{secure}{committed}");
+        output.WriteLine($"{row.Round,5} {"v" + row.ModelVersion,5} {sites,SitesWidth} {loss,10} {row.Accuracy * 100,7:F2}% {Change(unmaskedChange),16}{masked}{epsilon} {row.RoundSeconds,8:F1} {row.EvalSeconds,7:F1}{committed}");
     }
+
+    /// <summary>For a secure round, the sites sampled and then those that answered each stage, e.g. "4→4→4→3→3→3".</summary>
+    private static string? SitesPerStage(RoundSummary summary) =>
+        summary.SecureAggregation is { } secure ? $"{secure.Sampled}→{secure.Survivors}" : null;
+
+    private static string Change(PairedAccuracyChange? change) =>
+        change is null ? "baseline" : $"{change.Gain * 100:+0.00;-0.00;0.00} ± {change.StandardError * 100:F2}";
 }

@@ -73,6 +73,11 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
                     ? "; with DP every site weighs 1 and each round's clip and coordinate bound follow the DP clip and noise (--secagg-clip-norm and --secagg-coordinate-bound are not used)"
                     : ""));
         }
+        if (options.SecureAggregation)
+        {
+            output.WriteLine("sites: sampled→answered each secure stage (keys→shares→masked input→consistency check→unmask); "
+                + "Δ: change since round 0 on the same pairs ± its paired standard error");
+        }
         output.WriteLine(table.Header);
         table.EvaluateInitial(initial);
 
@@ -160,7 +165,13 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
             table.Rows, preparationSeconds, preparationSeconds + clock.Elapsed.TotalSeconds);
         string reportPath = Path.Combine(outputDirectory, "simulation-report.json");
         await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
-        output.WriteLine($"Done in {clock.Elapsed.TotalSeconds:F0}s; report: {reportPath}");
+        string chartPath = Path.Combine(outputDirectory, "accuracy.png");
+        AccuracyChart.Write(chartPath, table.Rows, $"{options.Sites} sites, {(options.SecureAggregation ? "secure aggregation, " : "")}{heldOut.PairCount} held-out LFW pairs");
+        foreach (string line in ChangeSummary.Lines(table.Rows))
+        {
+            output.WriteLine(line);
+        }
+        output.WriteLine($"Done in {clock.Elapsed.TotalSeconds:F0}s; report: {reportPath}; chart: {chartPath}");
         return report;
     }
 

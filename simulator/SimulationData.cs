@@ -40,9 +40,15 @@ public sealed class SimulationData
         var settings = new FacePipelineSettings { Policy = options.FaceSelection };
         using var pipeline = new FaceAlignmentPipeline(() => new YuNetFaceDetector(SharedData.YuNetModel), settings, degreeOfParallelism: Environment.ProcessorCount);
         output.WriteLine($"Aligning the training faces of {options.Sites} sites ({siteImages.Sum(s => s.Count)} photos, {options.FacePolicy} face)…");
+        var maskedFaces = new int[options.Sites];
         SiteData[] sites = siteImages.Select((images, i) =>
         {
-            SiteData site = SiteData.Align(images, pipeline, logger, options.Training.MaskedFaceProbability > 0 ? options.Seed * 100 + i : null, cancellationToken);
+            bool maskedCamera = i < options.MaskedSites;
+            SiteData site = SiteData.Align(images, pipeline, logger, options.Training.MaskedFaceProbability > 0 || maskedCamera ? options.Seed * 100 + i : null, cancellationToken);
+            if (maskedCamera)
+            {
+                maskedFaces[i] = MaskedCameras.SeeMasked(site, options.MaskedShare, options.Seed * 100 + i);
+            }
             // The site feeds its model what the model was trained on: re-map once, both renderings alike.
             normalization.RemapFromSymmetric(site.Faces.Pixels, FaceTensor.Height * FaceTensor.Width);
             if (site.Faces.MaskedPixels is float[] masked)
@@ -53,10 +59,10 @@ public sealed class SimulationData
         }).ToArray();
         output.WriteLine($"Aligning the held-out faces of {scoringPairs.Count} pairs (lfw-pairs.txt {split.ScoringFolds}){(options.MaskedEval ? ", masked renderings of each pair's second face too" : "")}…");
         HeldOutVerification heldOut = HeldOutVerification.Prepare(scoringPairs, pipeline, normalization, options.MaskedEval, options.Seed, output);
-        SiteRow[] rows = sites.Select((site, i) => new SiteRow($"site-{i + 1:D2}", site.People, site.Examples, site.SkippedNoFace, site.Unreadable)).ToArray();
+        SiteRow[] rows = sites.Select((site, i) => new SiteRow($"site-{i + 1:D2}", site.People, site.Examples, site.SkippedNoFace, site.Unreadable, maskedFaces[i])).ToArray();
         foreach (SiteRow row in rows)
         {
-            output.WriteLine($"  {row.SiteId}: {row.People} people, {row.Faces} faces");
+            output.WriteLine($"  {row.SiteId}: {row.People} people, {row.Faces} faces{(row.MaskedFaces > 0 ? $", {row.MaskedFaces} of them masked (its cameras see masked faces)" : "")}");
         }
         return new SimulationData(sites, rows, heldOut, normalization.Name);
     }

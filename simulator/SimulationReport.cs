@@ -1,3 +1,5 @@
+using FedFace.Evaluation;
+
 namespace FedFace.Simulator;
 
 /// <summary>One line of the per-round table: what the operator tunes against.</summary>
@@ -17,12 +19,16 @@ public sealed record RoundRow(
     double EvalSeconds,
     /// <summary>With differential privacy: ε spent by the federation after this round, at the report's δ (null without).</summary>
     double? Epsilon = null,
-    /// <summary>Sites that answered each secure-aggregation stage, e.g. "4→4→3→3" (null for a plain round).</summary>
+    /// <summary>A secure round's sites sampled, then those that answered each stage (keys, shares, masked input, consistency check, unmask), e.g. "4→4→4→3→3→3"; null for a plain round.</summary>
     string? SecureSurvivors = null,
     /// <summary>How many global models the scored one is the mean of (--average-last, last round only); 1 = its own step.</summary>
-    int AveragedModels = 1);
+    int AveragedModels = 1,
+    /// <summary>The change since round 0 on the same pairs, with its paired standard error (null for round 0).</summary>
+    PairedAccuracyChange? UnmaskedChange = null,
+    PairedAccuracyChange? MaskedChange = null);
 
-public sealed record SiteRow(string SiteId, int People, int Faces, int SkippedNoFace, int Unreadable);
+/// <param name="MaskedFaces">Faces the site's cameras saw masked (--masked-sites).</param>
+public sealed record SiteRow(string SiteId, int People, int Faces, int SkippedNoFace, int Unreadable, int MaskedFaces = 0);
 
 /// <summary>The machine-readable result of a simulated federation (written as JSON).</summary>
 public sealed record SimulationReport(

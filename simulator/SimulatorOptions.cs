@@ -62,6 +62,9 @@ public sealed class SimulatorOptions
     /// the normalisation's do (<see cref="DemoTraining"/>).
     /// </summary>
     public TrainingPlan Training { get; set; } = DemoTraining(pretrained: false);
+    /// <summary>The first this many sites' cameras see masked faces: <see cref="MaskedShare"/> of their photos are masked for good.</summary>
+    public int MaskedSites { get; set; }
+    public double MaskedShare { get; set; } = 0.5;
 
     /// <summary>"fedavg", "fedavgm" or "fedadam".</summary>
     public string ServerOptimizer { get; set; } = "fedavg";
@@ -240,6 +243,8 @@ public sealed class SimulatorOptions
         if (MaxImagesPerPerson < MinImagesPerPerson) problems.Add($"--max-images ({MaxImagesPerPerson}) must be at least --min-images ({MinImagesPerPerson})");
         if (SampleFraction is <= 0 or > 1) problems.Add($"--sample-fraction must be in (0, 1], got {SampleFraction}");
         if (!(SiteSizeRatio >= 1)) problems.Add($"--site-size-ratio must be at least 1, got {SiteSizeRatio}");
+        if (MaskedSites < 0 || MaskedSites > Sites) problems.Add($"--masked-sites must be between 0 and --sites ({Sites}), got {MaskedSites}");
+        if (MaskedShare is < 0 or > 1) problems.Add($"--masked-share must be in [0, 1], got {MaskedShare}");
         if (!FromRandomStart && !File.Exists(InitialModel)) problems.Add($"--initial-model '{InitialModel}' does not exist");
         Collect(() => _ = InputNormalization, "--normalization");
         Collect(() => _ = BackboneArchitecture.Parse(Backbone), "--backbone");
@@ -320,6 +325,8 @@ public sealed class SimulatorOptions
         ["--frozen-stages"] = Train(nameof(TrainingPlan.FrozenStages)),
         ["--distill"] = Train(nameof(TrainingPlan.DistillationWeight)),
         ["--label-smoothing"] = Train(nameof(TrainingPlan.LabelSmoothing)),
+        ["--masked-sites"] = nameof(MaskedSites),
+        ["--masked-share"] = nameof(MaskedShare),
         ["--server-optimizer"] = nameof(ServerOptimizer),
         ["--server-lr"] = nameof(ServerLearningRate),
         ["--server-momentum"] = nameof(ServerMomentum),

@@ -26,6 +26,22 @@ public static class VerificationEvaluator
     }
 
     /// <summary>
+    /// Which pairs <paramref name="result"/> (from <see cref="KFoldAccuracy"/> on the same pairs) calls right: each pair
+    /// judged by the threshold its fold was scored with. Their mean over equal folds is the result's mean accuracy.
+    /// </summary>
+    public static bool[] CorrectPairs(IReadOnlyList<double> scores, IReadOnlyList<bool> samePerson, IReadOnlyList<int> folds, VerificationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        int[] foldIds = CheckFoldedScores(scores, samePerson, folds);
+        if (result.Thresholds.Count != foldIds.Length)
+        {
+            throw new ArgumentException($"the result has {result.Thresholds.Count} fold thresholds, the pairs {foldIds.Length} folds: it was not scored on these pairs", nameof(result));
+        }
+        var thresholdOf = foldIds.Select((fold, k) => (fold, k)).ToDictionary(f => f.fold, f => result.Thresholds[f.k]);
+        return Enumerable.Range(0, scores.Count).Select(i => scores[i] > thresholdOf[folds[i]] == samePerson[i]).ToArray();
+    }
+
+    /// <summary>
     /// TAR at a target FAR, per fold and with no training: each fold's threshold comes from that fold's own impostor
     /// scores by <see cref="FarThreshold"/> (accept when score &gt; threshold; at most ⌊FAR·impostors⌋ of them above it),
     /// and the fold's TAR is the fraction of its genuine pairs above that threshold. Reported: per-fold TAR, threshold

@@ -168,7 +168,7 @@ public sealed class SimulatorSettingsTests
         Assert.Contains(Parse("--dp", "central", "--dp-delta", "2").Problems(), p => p.StartsWith("--dp-delta must be in (0, 1)", StringComparison.Ordinal));
     }
 
-    private static SimulatorOptions Parse(params string[] args) =>
+    internal static SimulatorOptions Parse(params string[] args) =>
         SimulatorOptions.Read(new ConfigurationBuilder().AddCommandLine(args, SimulatorOptions.SwitchMappings).Build());
 
     /// <summary>The aggregator's options as its host binds them, from one configuration key.</summary>
