@@ -31,8 +31,9 @@ public sealed record RobustnessMatrix(string[] Starts, string[] Attacks, double[
 
 /// <summary>One federation of the matrix: its cell and what it scored.</summary>
 /// <param name="StandardError">Of the final accuracy: the fold accuracies' standard deviation over √folds.</param>
+/// <param name="LastLocalLoss">The sites' mean local loss in the last round: how well the model the attacked rounds made fits their faces.</param>
 public sealed record RobustnessCell(string Start, string Attack, double ByzantineFraction, int ByzantineSites, string Rule, int AssumedF,
-    double InitialAccuracy, double FinalAccuracy, double StandardError, int RoundsCommitted, int Rounds, double MeanRoundSeconds, string ReportPath);
+    double InitialAccuracy, double FinalAccuracy, double StandardError, double? LastLocalLoss, int RoundsCommitted, int Rounds, double MeanRoundSeconds, string ReportPath);
 
 /// <summary>
 /// Byzantine robustness (issue 24 item 1): federations with 0, 10 and 20% byzantine sites of each attack, each robust rule
@@ -110,7 +111,7 @@ public static class RobustnessExperiment
         (SimulationReport report, _) = await FederationRun.RunAsync(label, cell, data, loggerFactory, output, cancellationToken);
         RoundRow first = report.Rounds[0], last = report.Rounds[^1];
         RoundRow[] rounds = [.. report.Rounds.Skip(1)];
-        return new RobustnessCell(start, attack, fraction, attackers, rule, assumedF, first.Accuracy, last.Accuracy, last.AccuracyStd / Math.Sqrt(folds),
+        return new RobustnessCell(start, attack, fraction, attackers, rule, assumedF, first.Accuracy, last.Accuracy, last.AccuracyStd / Math.Sqrt(folds), last.MeanLocalLoss,
             rounds.Count(r => r.Committed), rounds.Length, rounds.Length == 0 ? 0 : rounds.Average(r => r.RoundSeconds),
             Path.Combine(cell.OutputDirectory, "simulation-report.json"));
     }
@@ -129,14 +130,14 @@ public static class RobustnessExperiment
     public static string Table(IReadOnlyList<RobustnessCell> cells)
     {
         var table = new StringBuilder();
-        table.AppendLine("| start | attack | byzantine sites | rule (f) | accuracy ± SE | Δ vs FedAvg | start accuracy | rounds committed | s / round |");
-        table.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        table.AppendLine("| start | attack | byzantine sites | rule (f) | accuracy ± SE | Δ vs FedAvg | start accuracy | last-round local loss | rounds committed | s / round |");
+        table.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (RobustnessCell c in cells)
         {
             RobustnessCell? fedAvg = cells.FirstOrDefault(o => o.Rule == "fedavg" && o.Start == c.Start && o.Attack == c.Attack && o.ByzantineFraction == c.ByzantineFraction);
             string delta = fedAvg is null || c.Rule == "fedavg" ? "" : string.Create(CultureInfo.InvariantCulture, $"{(c.FinalAccuracy - fedAvg.FinalAccuracy) * 100:+0.00;-0.00;0.00}");
             table.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {c.Start} | {c.Attack} | {c.ByzantineSites} ({c.ByzantineFraction:P0}) | {c.Rule} ({c.AssumedF}) | {c.FinalAccuracy * 100:F2}% ± {c.StandardError * 100:F2} | {delta} | {c.InitialAccuracy * 100:F2}% | {c.RoundsCommitted}/{c.Rounds} | {c.MeanRoundSeconds:F0} |"));
+                $"| {c.Start} | {c.Attack} | {c.ByzantineSites} ({c.ByzantineFraction:P0}) | {c.Rule} ({c.AssumedF}) | {c.FinalAccuracy * 100:F2}% ± {c.StandardError * 100:F2} | {delta} | {c.InitialAccuracy * 100:F2}% | {c.LastLocalLoss:F3} | {c.RoundsCommitted}/{c.Rounds} | {c.MeanRoundSeconds:F0} |"));
         }
         return table.ToString();
     }
