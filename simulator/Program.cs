@@ -8,11 +8,13 @@ using Microsoft.Extensions.Logging;
 
 // fedface-simulator [--sites K] [--rounds R] [--epochs E] [--out DIR] [--shared DIR] … (see SimulatorOptions)
 // fedface-simulator experiment e1|e2 [--quick] [--central-only (e2: only the centralized baseline, for tuning)] [any setting above, to override the experiment's]
+// fedface-simulator experiment robust [--quick] [--starts pretrained,scratch] [--attacks scale,sign-flip,noise] [--fractions 0,0.1,0.2] [--rules fedavg,median,trimmed-mean,multi-krum]
 // fedface-simulator bench-learning [--e1 runs/e1/e1-report.json] [--e2 runs/e2/e2-report.json] [--out lab/results/learning.json]
 if (args.Any(a => a is "--help" or "-h"))
 {
     Console.WriteLine("usage: fedface-simulator [settings]                 a simulated federation on the shared LFW data");
     Console.WriteLine("       fedface-simulator experiment e1|e2 [--quick] [--central-only (e2)] [settings overriding the experiment's]");
+    Console.WriteLine("       fedface-simulator experiment robust [--quick] [--starts LIST] [--attacks LIST] [--fractions LIST] [--rules LIST] [settings]");
     Console.WriteLine("       fedface-simulator bench-learning [--e1 E1-REPORT] [--e2 E2-REPORT] [--out FILE]");
     Console.WriteLine("settings (defaults and meaning: simulator/SimulatorOptions.cs):");
     Console.WriteLine("  " + string.Join(" ", SimulatorOptions.SwitchMappings.Keys));
@@ -32,6 +34,10 @@ IConfiguration configuration = new ConfigurationBuilder()
         ["--verbose"] = "Verbose",
         ["--e1"] = "E1Report",
         ["--e2"] = "E2Report",
+        ["--starts"] = "RobustStarts",
+        ["--attacks"] = "RobustAttacks",
+        ["--fractions"] = "RobustFractions",
+        ["--rules"] = "RobustRules",
     })
     .Build();
 bool quick = configuration.GetValue("Quick", false);
@@ -39,8 +45,9 @@ SimulatorOptions? preset = experiment switch
 {
     MaskedFineTuningExperiment.Name => MaskedFineTuningExperiment.Settings(quick),
     NonIidFromScratchExperiment.Name => NonIidFromScratchExperiment.Settings(quick),
+    RobustnessExperiment.Name => RobustnessExperiment.Settings(quick),
     null when command is "simulate" or "bench-learning" => null,
-    _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}': use experiment e1|e2, bench-learning, or simulator settings"),
+    _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}': use experiment e1|e2|robust, bench-learning, or simulator settings"),
 };
 SimulatorOptions options;
 try
@@ -60,7 +67,8 @@ if (!string.IsNullOrEmpty(options.SharedDirectory))
 {
     Environment.SetEnvironmentVariable(SharedData.EnvironmentVariable, options.SharedDirectory);
 }
-IReadOnlyList<string> problems = command == "bench-learning" ? [] : options.Problems();
+RobustnessMatrix robustMatrix = RobustnessMatrix.Parse(configuration["RobustStarts"], configuration["RobustAttacks"], configuration["RobustFractions"], configuration["RobustRules"]);
+IReadOnlyList<string> problems = command == "bench-learning" ? [] : [.. options.Problems(), .. experiment == RobustnessExperiment.Name ? robustMatrix.Problems() : []];
 if (problems.Count > 0)
 {
     foreach (string problem in problems)
@@ -90,6 +98,9 @@ try
             break;
         case ("experiment", NonIidFromScratchExperiment.Name):
             await NonIidFromScratchExperiment.RunAsync(options, quick, configuration.GetValue("CentralOnly", false), loggerFactory, Console.Out, cancellation.Token);
+            break;
+        case ("experiment", RobustnessExperiment.Name):
+            await RobustnessExperiment.RunAsync(options, robustMatrix, quick, loggerFactory, Console.Out, cancellation.Token);
             break;
         case ("bench-learning", _):
             await LearningBenchmark.RunAsync(configuration["E1Report"], configuration["E2Report"],

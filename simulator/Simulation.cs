@@ -108,6 +108,7 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
                 aggregatorOptions.ServerOptimizer = options.ServerOptimizerSettings();
                 aggregatorOptions.DifferentialPrivacy = options.DifferentialPrivacySettings();
                 aggregatorOptions.SecureAggregation = options.SecureAggregationSettings();
+                aggregatorOptions.Aggregation = options.Aggregation;
             },
             services => services.AddSingleton<IRoundObserver>(table));
         if (options.SecureAggregation)
@@ -124,6 +125,11 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
             Uri aggregatorUri = AggregatorHost.ListeningUri(aggregator);
             // One site trains at a time: on 2 cores, concurrent libtorch training only adds contention.
             using var trainingGate = new SemaphoreSlim(1);
+            var byzantine = new ByzantineSites(siteIds.TakeLast(options.Byzantine.CountOf(siteIds.Length)), options.Byzantine, options.Seed);
+            if (byzantine.Attackers.Count > 0)
+            {
+                output.WriteLine($"Byzantine sites (simulated attack, {options.Byzantine.Attack} ×{options.Byzantine.Scale:G3}): {string.Join(", ", byzantine.Attackers)}; aggregation {options.Aggregation.Rule}");
+            }
             using var vanishing = new SiteVanishing(siteIds.TakeLast(options.DropSites), SiteVanishing.StageOf(options.DropAt), output, cancellationToken);
             SiteAgent[] agents = siteIds.Select((id, i) => new SiteAgent(
                 new SiteOptions
@@ -134,7 +140,7 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
                     CaCertificatePath = pki.CaCertificate,
                     Seed = options.Seed * 100 + i,
                 },
-                _ => data.Sites[i], loggerFactory, trainingGate, stageObserver: vanishing)).ToArray();
+                _ => data.Sites[i], loggerFactory, trainingGate, audit: byzantine, stageObserver: vanishing)).ToArray();
             // Should the aggregator's host stop on its own (its round loop failed), the sites must stop too, or they would
             // retry a vanished aggregator for ever.
             using var untilAggregatorStops = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, aggregator.Lifetime.ApplicationStopping);

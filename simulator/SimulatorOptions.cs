@@ -233,6 +233,11 @@ public sealed class SimulatorOptions
 
     public SimulatorOptions Clone() => (SimulatorOptions)MemberwiseClone();
 
+    /// <summary>How the aggregator combines plain rounds (its Aggregator:Aggregation): fedavg, or a byzantine-robust rule.</summary>
+    public FedFace.Aggregator.Strategies.Robust.AggregationSettings Aggregation { get; set; } = new();
+    /// <summary>Simulation only: a share of the sites send harmful updates (see <see cref="ByzantineSites"/>).</summary>
+    public ByzantineSettings Byzantine { get; set; } = new();
+
     public IReadOnlyList<string> Problems()
     {
         var problems = new List<string>();
@@ -260,6 +265,8 @@ public sealed class SimulatorOptions
             .Aggregate(problem, (text, flag) => text.StartsWith(flag.Value + " ", StringComparison.Ordinal) ? flag.Key + text[flag.Value.Length..] : text)));
         problems.AddRange(ServerOptimizerSettings().Problems("--server"));
         problems.AddRange(DifferentialPrivacyProblems());
+        problems.AddRange(Aggregation.Problems("--aggregation", MinSites(), SecureAggregation, DifferentialPrivacySettings().Enabled));
+        problems.AddRange(Byzantine.Problems());
         return problems;
 
         void Collect(Action parse, string name)
@@ -351,6 +358,13 @@ public sealed class SimulatorOptions
         ["--eval-pairs-per-fold"] = nameof(EvalPairsPerFold),
         ["--validation-split"] = nameof(ValidationSplit),
         ["--masked-eval"] = nameof(MaskedEval),
+        ["--aggregation"] = "Aggregation:Rule",
+        ["--byzantine-f"] = "Aggregation:ByzantineSites",
+        ["--krum-m"] = "Aggregation:KrumSelected",
+        ["--norm-bound"] = "Aggregation:NormBound",
+        ["--byzantine-fraction"] = "Byzantine:Fraction",
+        ["--byzantine-attack"] = "Byzantine:Attack",
+        ["--byzantine-scale"] = "Byzantine:Scale",
         ["--seed"] = nameof(Seed),
         ["--out"] = nameof(OutputDirectory),
         ["--shared"] = nameof(SharedDirectory),

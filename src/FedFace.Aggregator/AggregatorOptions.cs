@@ -119,6 +119,8 @@ public sealed class AggregatorOptions
     public ServerOptimizerSettings ServerOptimizer { get; set; } = new();
     /// <summary>Client-level DP-FedAvg (section Aggregator:DifferentialPrivacy); Mode Off by default.</summary>
     public DifferentialPrivacySettings DifferentialPrivacy { get; set; } = new();
+    /// <summary>How plain rounds combine their updates (section Aggregator:Aggregation): FedAvg unless a robust rule is set.</summary>
+    public Strategies.Robust.AggregationSettings Aggregation { get; set; } = new();
     /// <summary>Secure aggregation (section Aggregator:SecureAggregation): off unless Enabled.</summary>
     public SecureAggregation.SecureAggregationOptions SecureAggregation { get; set; } = new();
 
@@ -172,6 +174,7 @@ public sealed class AggregatorOptions
         Require(DifferentialPrivacy.Mode != DifferentialPrivacyMode.Distributed || MinSites >= 2,
             $"Aggregator:DifferentialPrivacy:Mode Distributed needs Aggregator:MinSites of at least 2 (a site is protected only by the others' noise shares), got {MinSites}");
         problems.AddRange(SecureAggregation.Problems("Aggregator:SecureAggregation", MinSites, RoundDeadlineSeconds));
+        problems.AddRange(Aggregation.Problems("Aggregator:Aggregation", MinSites, SecureAggregation.Enabled, DifferentialPrivacy.Enabled));
         foreach ((string name, string path) in new[] { ("CertificatePath", CertificatePath), ("KeyPath", KeyPath), ("CaCertificatePath", CaCertificatePath),
                      ("ModelSigningCertificatePath", ModelSigningCertificatePath), ("ModelSigningKeyPath", ModelSigningKeyPath) })
         {

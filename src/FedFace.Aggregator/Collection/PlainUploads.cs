@@ -84,6 +84,7 @@ public sealed class PlainUploads(CurrentRound rounds, CurrentModel model, SiteRe
         double norm = DeltaClipping.WeightNorm(delta);
         Rejection? content = UpdateValidator.CheckDeclaredHash(header.DeltaSha256.Span, delta) ?? UpdateValidator.CheckFinite(delta)
             ?? strategy.Check(round.Plan, header, delta);
+        ModelState folded = content is null ? strategy.Bound(round.Plan, delta) : delta;
         Rejection? rejection;
         lock (round.Gate)
         {
@@ -91,7 +92,7 @@ public sealed class PlainUploads(CurrentRound rounds, CurrentModel model, SiteRe
             rejection = round.StopsTaking(siteId, time.GetUtcNow()) ?? content;
             if (rejection is null)
             {
-                round.Updates.Fold(siteId, header, delta);
+                round.Updates.Fold(siteId, header, folded);
                 round.AcceptedHashes[siteId] = header.DeltaSha256;
                 round.UpdateNorms[siteId] = norm;
                 round.Record(siteId, new SiteAnswer.Accepted());

@@ -22,7 +22,7 @@ public sealed class RoundConfigurator(SiteRegistry sites, SiteSampler sampler, I
     public OpenRound? Configure(out string refusal)
     {
         IReadOnlyList<string> live = sites.LiveSites();
-        int wanted = Math.Max(_options.MinSites, (int)Math.Ceiling(_options.SampleFraction * live.Count));
+        int wanted = Math.Min(strategy.MaxSampledSites, Math.Max(_options.MinSites, (int)Math.Ceiling(_options.SampleFraction * live.Count)));
         string[] sampled = sampler.Sample(live, wanted);
         long number = _nextRound;
         int minimumSurvivors = collector.MinimumSurvivors(sampled.Length, _options.MinSites);
@@ -46,7 +46,7 @@ public sealed class RoundConfigurator(SiteRegistry sites, SiteSampler sampler, I
             Privacy = plan.Privacy is null ? PrivacyWire.Off : PrivacyWire.ToWire(plan.Privacy),
         };
         var round = new OpenRound(number, global.Version, sampled, deadline, task, plan,
-            new CollectedUpdates(global.Model, plan.Weighting, _options.SumInSiteOrder));
+            new CollectedUpdates(global.Model, plan.Weighting, _options.SumInSiteOrder, plan.HoldsUpdates));
         collector.Prepare(round, global.Model);
         logger.LogInformation("Round {Round} open: model v{Version}, sampled {Sampled} of {Live} live sites ({Sites}; {Joined} joined), deadline {Deadline:O}{Privacy}{Secure}",
             number, global.Version, sampled.Length, live.Count, string.Join(", ", sampled), sites.JoinedCount, deadline,

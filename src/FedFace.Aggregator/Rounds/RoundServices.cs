@@ -18,7 +18,8 @@ public static class RoundServices
         services.AddSingleton(s => s.GetRequiredService<FederationResume>().Load());
         services.AddSingleton(s => new CurrentModel(s.GetRequiredService<ResumedFederation>().Published));
         services.AddSingleton(s => AggregationStrategies.Resume(Options(s), s.GetRequiredService<ResumedFederation>().State,
-            s.GetRequiredService<SecureRounds>().Enabled, s.GetRequiredService<ILogger<FederationPrivacy>>()));
+            s.GetRequiredService<SecureRounds>().Enabled, s.GetRequiredService<ResumedFederation>().Published.Model.DataBytes,
+            s.GetRequiredService<ILogger<FederationPrivacy>>()));
         services.AddSingleton<IUpdateCollector>(s => s.GetRequiredService<SecureRounds>().Enabled
             ? new SecureAggregationCollector(s.GetRequiredService<SecureRounds>())
             : new PlainUploadCollector(s.GetRequiredService<TimeProvider>()));

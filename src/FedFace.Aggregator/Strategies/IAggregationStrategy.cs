@@ -9,7 +9,11 @@ namespace FedFace.Aggregator.Strategies;
 
 /// <summary>How a round's updates weigh and, with differential privacy, the round's privacy: fixed when it opens.</summary>
 /// <param name="Privacy">The round's DP; null without.</param>
-public sealed record RoundAggregationPlan(UpdateWeighting Weighting, DpRoundPlan? Privacy);
+public sealed record RoundAggregationPlan(UpdateWeighting Weighting, DpRoundPlan? Privacy)
+{
+    /// <summary>The round keeps each accepted update, not only their sum: robust rules combine the single updates.</summary>
+    public bool HoldsUpdates { get; init; }
+}
 
 /// <summary>What a strategy made of a round's updates: the mean delta the server optimiser steps with.</summary>
 /// <param name="Privacy">The clip and accountant to commit with the model; null without DP.</param>
@@ -30,6 +34,12 @@ public interface IAggregationStrategy
 
     /// <summary>This strategy's rules for one plain update (its content already checked against the model); null to fold it.</summary>
     Rejection? Check(RoundAggregationPlan plan, UpdateHeader header, ModelState delta);
+
+    /// <summary>What the round folds of an update that passed <see cref="Check"/>: the update itself unless a strategy bounds it.</summary>
+    ModelState Bound(RoundAggregationPlan plan, ModelState delta) => delta;
+
+    /// <summary>The most sites a round may sample: a strategy that holds every update caps them to fit its memory bound.</summary>
+    int MaxSampledSites => int.MaxValue;
 
     /// <summary>The mean delta of a round that has enough updates to commit.</summary>
     AggregatedDelta Aggregate(RoundAggregationPlan plan, CollectedUpdates updates);

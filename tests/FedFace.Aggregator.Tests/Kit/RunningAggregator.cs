@@ -44,6 +44,9 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
     public int MaxUploadsPerSite { get; init; } = 2;
     public double UploadChunkTimeoutSeconds { get; init; } = 30;
 
+    /// <summary>FedAvg unless a test sets a robust rule or a norm bound.</summary>
+    public FedFace.Aggregator.Strategies.Robust.AggregationSettings Aggregation { get; init; } = new();
+
     /// <summary>Secure aggregation's settings; null leaves it off.</summary>
     public SecureAggregationOptions? SecureAggregation { get; init; }
 
@@ -119,6 +122,7 @@ public sealed class RunningAggregator : IAsyncDisposable
             options.DifferentialPrivacy = setup.DifferentialPrivacy;
             options.Training = setup.Training;
             options.SecureAggregation = setup.SecureAggregation ?? new SecureAggregationOptions();
+            options.Aggregation = setup.Aggregation;
         }, services =>
         {
             services.AddSingleton<IRoundObserver>(rounds);

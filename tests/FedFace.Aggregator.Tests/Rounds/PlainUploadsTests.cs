@@ -107,6 +107,20 @@ public sealed class PlainUploadsTests
     }
 
     /// <summary>Round 1 over site-01 and site-02, open for uploads.</summary>
+    [Fact]
+    public void With_a_norm_bound_an_accepted_update_is_held_scaled_down_to_the_bound()
+    {
+        using var bench = new RoundBench(Initial, configure: options =>
+            options.Aggregation = new FedFace.Aggregator.Strategies.Robust.AggregationSettings { Rule = "median", NormBound = 0.01, ByzantineSites = 0 });
+        (OpenRound round, PlainUploads uploads) = OpenRoundOfTwo(bench);
+        ModelState delta = TestModels.DeltaFor("site-01", round.Number, Initial);
+
+        Assert.True(Upload(uploads, "site-01", round.Task, delta, examples: 5).Accepted);
+
+        ModelState held = Assert.Single(round.Updates.HeldInSiteOrder);
+        Assert.InRange(FedFace.Core.Privacy.DeltaClipping.L2Norm(held.Tensors.Select(t => t.Values)), 0.0099, 0.01);
+    }
+
     private static (OpenRound Round, PlainUploads Uploads) OpenRoundOfTwo(RoundBench bench)
     {
         bench.Join("site-01", "site-02");

@@ -1,5 +1,7 @@
 using FedFace.Aggregator.Collection;
+using FedFace.Aggregator.Rounds;
 using FedFace.Aggregator.Strategies;
+using FedFace.Aggregator.Strategies.Robust;
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Core.Privacy;
 
@@ -29,5 +31,23 @@ public sealed class RoundServicesTests
         Assert.IsType<SecureAggregationCollector>(bench.Get<IUpdateCollector>());
         Assert.IsType<DpFedAvgStrategy>(bench.Get<IAggregationStrategy>());
         Assert.Single(bench.Log.Matching("Differential privacy inside secure rounds"));
+    }
+
+    [Fact]
+    public void A_robust_rule_with_a_norm_bound_holds_each_update_and_samples_no_more_sites_than_the_memory_bound_holds()
+    {
+        FedFace.Core.ModelState model = TestModels.Small(seed: 6);
+        using var bench = new RoundBench(model, configure: options =>
+        {
+            options.MinSites = 3;
+            options.Aggregation = new AggregationSettings { Rule = "median", NormBound = 1, MaxHeldUpdateBytes = 4 * model.DataBytes };
+        });
+        bench.Join("site-01", "site-02", "site-03", "site-04", "site-05", "site-06");
+
+        OpenRound round = bench.OpenRound();
+
+        Assert.IsType<NormBoundingStrategy>(bench.Get<IAggregationStrategy>());
+        Assert.Equal(4, round.SampledSites.Count);
+        Assert.True(round.Plan.HoldsUpdates);
     }
 }
