@@ -1,8 +1,8 @@
 using FedFace.Aggregator.Collection;
 using FedFace.Aggregator.Rounds;
 using FedFace.Aggregator.Sites;
-using FedFace.Core.Aggregation;
 using FedFace.Core;
+using FedFace.Core.Aggregation;
 using FedFace.Protocol;
 using FedFace.Protos.V1;
 using Grpc.Core;

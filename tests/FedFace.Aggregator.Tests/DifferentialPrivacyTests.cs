@@ -1,9 +1,9 @@
 using FedFace.Aggregator.Tests.Kit;
+using FedFace.Core;
 using FedFace.Core.Privacy;
 using FedFace.Core.Storage;
-using FedFace.Core;
-using FedFace.Protocol.Storage;
 using FedFace.Protocol;
+using FedFace.Protocol.Storage;
 using FedFace.Protos.V1;
 using Xunit.Abstractions;
 

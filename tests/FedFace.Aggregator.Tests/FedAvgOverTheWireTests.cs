@@ -1,8 +1,8 @@
 using FedFace.Aggregator.Tests.Kit;
-using FedFace.Core.Storage;
 using FedFace.Core;
-using FedFace.Protocol.Storage;
+using FedFace.Core.Storage;
 using FedFace.Protocol;
+using FedFace.Protocol.Storage;
 using FedFace.Protos.V1;
 using Xunit.Abstractions;
 

@@ -1,8 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
 using CsCheck;
 using FedFace.Certs;
-using FedFace.Core.Security;
 using FedFace.Core.SecureAggregation;
+using FedFace.Core.Security;
 using FedFace.Protos.V1;
 using FedFace.Transport.SecureAggregation;
 using Google.Protobuf;

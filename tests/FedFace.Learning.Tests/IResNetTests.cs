@@ -2,8 +2,8 @@ using FedFace.Core;
 using FedFace.Core.Training;
 using FedFace.Learning.Backbones;
 using FedFace.Learning.Training;
-using Xunit.Abstractions;
 using TorchSharp;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace FedFace.Learning.Tests;

@@ -1,9 +1,9 @@
 using FedFace.Aggregator.Rounds;
 using FedFace.Aggregator.Sites;
 using FedFace.Aggregator.Strategies;
+using FedFace.Core;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Privacy;
-using FedFace.Core;
 using FedFace.Protocol;
 using FedFace.Protos.V1;
 using Google.Protobuf;

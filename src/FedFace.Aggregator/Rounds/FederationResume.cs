@@ -1,7 +1,7 @@
+using FedFace.Core;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Security;
 using FedFace.Core.Storage;
-using FedFace.Core;
 using FedFace.Protocol.Storage;
 using Microsoft.Extensions.Options;
 

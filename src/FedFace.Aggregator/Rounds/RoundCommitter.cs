@@ -1,8 +1,8 @@
+using FedFace.Core;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Privacy;
 using FedFace.Core.Security;
 using FedFace.Core.Storage;
-using FedFace.Core;
 using FedFace.Protocol.Storage;
 
 namespace FedFace.Aggregator.Rounds;

@@ -1,6 +1,6 @@
+using FedFace.Core;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Storage;
-using FedFace.Core;
 using FedFace.Protocol.Storage;
 using Microsoft.Extensions.Options;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using FedFace.Aggregator.Rounds;
+using FedFace.Core;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Privacy;
-using FedFace.Core;
 using FedFace.Protocol;
 using FedFace.Protos.V1;
 

@@ -1,7 +1,7 @@
 using FedFace.Aggregator.Rounds;
+using FedFace.Core;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Privacy;
-using FedFace.Core;
 using FedFace.Protocol;
 using FedFace.Protos.V1;
 

@@ -1,14 +1,14 @@
-using System.Security.Cryptography.X509Certificates;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using FedFace.Aggregator.Collection;
 using FedFace.Aggregator.Rounds;
 using FedFace.Aggregator.SecureAggregation;
 using FedFace.Aggregator.Sites;
 using FedFace.Aggregator.Strategies;
 using FedFace.Aggregator.Tests.Kit;
+using FedFace.Core;
 using FedFace.Core.Security;
 using FedFace.Core.Storage;
-using FedFace.Core;
 using FedFace.Protocol.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -1,11 +1,11 @@
 using FedFace.Aggregator.Rounds;
 using FedFace.Aggregator.Strategies;
 using FedFace.Aggregator.Tests.Kit;
+using FedFace.Core;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Storage;
-using FedFace.Core;
-using FedFace.Protocol.Storage;
 using FedFace.Protocol;
+using FedFace.Protocol.Storage;
 using FedFace.Protos.V1;
 
 namespace FedFace.Aggregator.Tests.Rounds;

@@ -1,7 +1,7 @@
 using FedFace.Core.Privacy;
 using FedFace.Core.SecureAggregation;
-using FedFace.Testing;
 using FedFace.Core.Tests.SecureAggregation;
+using FedFace.Testing;
 
 namespace FedFace.Core.Tests.Privacy;
 
