@@ -19,7 +19,20 @@ public sealed class FederationResume(IOptions<AggregatorOptions> options, Checkp
 {
     private readonly AggregatorOptions _options = options.Value;
 
-    public ResumedFederation Load() => checkpoints.HasState ? Resume() : StartNew();
+    public ResumedFederation Load()
+    {
+        //RemoveOrphanedTemporaries();
+        return checkpoints.HasState ? Resume() : StartNew();
+    }
+
+    /// <summary>A commit killed mid-write leaves its temporary files; the committed state never names them, so they go.</summary>
+    private void RemoveOrphanedTemporaries()
+    {
+        foreach (string orphan in checkpoints.RemoveOrphanedTemporaries())
+        {
+            logger.LogWarning("Removed {Orphan}, a temporary file a commit interrupted by a crash left behind", orphan);
+        }
+    }
 
     private ResumedFederation Resume()
     {

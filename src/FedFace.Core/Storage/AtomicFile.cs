@@ -1,30 +1,60 @@
 namespace FedFace.Core.Storage;
 
-/// <summary>Write-then-rename with fsync: a reader sees the old file or the whole new one, never half of it.</summary>
+/// <summary>
+/// Write-then-rename with fsync: a reader sees the old file or the whole new one, never half of it. A process killed
+/// mid-write leaves a temporary file (".name.GUID.tmp") that <see cref="RemoveOrphanedTemporaries"/> removes at start-up.
+/// </summary>
 public static class AtomicFile
 {
-    public static void Write(string path, Action<Stream> writeContent)
+    private const string TemporarySuffix = ".tmp";
+
+    /// <summary>Writes <paramref name="path"/> atomically; <paramref name="afterStep"/> is called after each step (a fault-injection seam).</summary>
+    public static void Write(string path, Action<Stream> writeContent, Action<AtomicWriteStep>? afterStep = null)
     {
+        afterStep ??= static _ => { };
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}{TemporarySuffix}");
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 writeContent(stream);
+                stream.Flush(flushToDisk: false);
+                afterStep(AtomicWriteStep.TemporaryWritten);
                 stream.Flush(flushToDisk: true);
+                afterStep(AtomicWriteStep.TemporaryFlushed);
             }
             File.Move(temporary, path, overwrite: true);
         }
-        finally
+        // An injected crash stands for a kill -9, after which no clean-up runs: the filter keeps this handler out of it.
+        catch (Exception e) when (e is not InjectedCrashException)
         {
-            if (File.Exists(temporary))
-            {
-                File.Delete(temporary);
-            }
+            File.Delete(temporary);
+            throw;
         }
+        afterStep(AtomicWriteStep.Renamed);
         FlushDirectory(directory);
+        afterStep(AtomicWriteStep.DirectoryFlushed);
+    }
+
+    /// <summary>
+    /// Deletes the temporary files a killed writer left in <paramref name="directory"/> and returns their names. Only for
+    /// start-up, while nothing else writes there: a live writer's temporary file looks the same.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveOrphanedTemporaries(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return [];
+        }
+        var removed = new List<string>();
+        foreach (string orphan in Directory.EnumerateFiles(directory, $".*{TemporarySuffix}"))
+        {
+            File.Delete(orphan);
+            removed.Add(orphan);
+        }
+        return removed;
     }
 
     /// <summary>Makes the rename itself durable (POSIX: fsync the directory).</summary>

@@ -34,10 +34,13 @@ public sealed class CheckpointStore
     private const string StateFileName = "state.json";
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
 
-    public CheckpointStore(string directory)
+    private readonly ICommitFaults _faults;
+
+    public CheckpointStore(string directory, ICommitFaults? faults = null)
     {
         Directory = Path.GetFullPath(directory);
         System.IO.Directory.CreateDirectory(Path.Combine(Directory, "models"));
+        _faults = faults ?? NoCommitFaults.Instance;
     }
 
     public string Directory { get; }
@@ -50,19 +53,29 @@ public sealed class CheckpointStore
         ModelSignature? signature = null, DifferentialPrivacyCheckpoint? privacy = null)
     {
         string fileName = ModelFileName(version);
-        ModelFile.Write(Path.Combine(Directory, fileName), model, version);
+        ModelFile.Write(Path.Combine(Directory, fileName), model, version, Faults(CommitFile.Model));
         string? optimizerFile = null;
         if (optimizer is not null)
         {
             optimizerFile = Path.Combine("models", $"optimizer-v{version:D6}.ffm");
-            ModelFile.Write(Path.Combine(Directory, optimizerFile), optimizer.State, version);
+            ModelFile.Write(Path.Combine(Directory, optimizerFile), optimizer.State, version, Faults(CommitFile.Optimizer));
         }
         var state = new CommittedState(round, version, model.ComputeSha256Hex(), fileName, DateTimeOffset.UtcNow,
             optimizer?.Name, optimizerFile, optimizer?.State.ComputeSha256Hex(), signature, privacy);
-        AtomicFile.Write(Path.Combine(Directory, StateRecordFileName(version)), stream => JsonSerializer.Serialize(stream, state, s_json));
-        AtomicFile.Write(StatePath, stream => JsonSerializer.Serialize(stream, state, s_json));
+        AtomicFile.Write(Path.Combine(Directory, StateRecordFileName(version)), stream => JsonSerializer.Serialize(stream, state, s_json),
+            Faults(CommitFile.StateRecord));
+        AtomicFile.Write(StatePath, stream => JsonSerializer.Serialize(stream, state, s_json), Faults(CommitFile.State));
         return state;
     }
+
+    /// <summary>
+    /// Deletes the temporary files a commit killed mid-write left behind, and returns their names. Only at start-up,
+    /// before anything commits: a commit in progress has temporary files of the same kind.
+    /// </summary>
+    public IReadOnlyList<string> RemoveOrphanedTemporaries() =>
+        [.. AtomicFile.RemoveOrphanedTemporaries(Directory), .. AtomicFile.RemoveOrphanedTemporaries(Path.Combine(Directory, "models"))];
+
+    private Action<AtomicWriteStep> Faults(CommitFile file) => step => _faults.After(file, step);
 
     /// <summary>
     /// The latest checkpoint if it is intact; otherwise the newest earlier one that is, from the per-commit state records,

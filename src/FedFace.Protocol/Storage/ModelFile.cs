@@ -15,7 +15,7 @@ public static class ModelFile
 {
     private static readonly byte[] s_magic = "FFMODEL1"u8.ToArray();
 
-    public static void Write(string path, ModelState model, long version)
+    public static void Write(string path, ModelState model, long version, Action<AtomicWriteStep>? afterStep = null)
     {
         AtomicFile.Write(path, stream =>
         {
@@ -29,7 +29,7 @@ public static class ModelFile
             {
                 stream.Write(MemoryMarshal.AsBytes(tensor.Values.AsSpan()));
             }
-        });
+        }, afterStep);
     }
 
     public static (ModelState Model, long Version) Read(string path)
