@@ -101,11 +101,11 @@ public sealed class CommitCrashTests(TestFederation federation, ITestOutputHelpe
     /// <summary>Crashes the commit right after <paramref name="step"/> of <paramref name="file"/>.</summary>
     private sealed class CrashAt(CommitFile file, AtomicWriteStep step) : ICommitFaults
     {
-        public void After(CommitFile written, AtomicWriteStep done)
+        public void After(long round, CommitFile written, AtomicWriteStep done)
         {
             if ((written, done) == (file, step))
             {
-                throw new InjectedCrashException($"after {done} of the {written} file");
+                throw new InjectedCrashException($"after {done} of the {written} file of round {round}");
             }
         }
     }

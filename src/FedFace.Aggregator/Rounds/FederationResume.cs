@@ -21,7 +21,7 @@ public sealed class FederationResume(IOptions<AggregatorOptions> options, Checkp
 
     public ResumedFederation Load()
     {
-        //RemoveOrphanedTemporaries();
+        RemoveOrphanedTemporaries();
         return checkpoints.HasState ? Resume() : StartNew();
     }
 

@@ -13,7 +13,7 @@ public static class RoundServices
 {
     public static IServiceCollection AddRounds(this IServiceCollection services)
     {
-        services.AddSingleton(s => new CheckpointStore(Options(s).StateDirectory));
+        services.AddSingleton(s => new CheckpointStore(Options(s).StateDirectory, CrashAtFromEnvironment.Read()));
         services.AddSingleton<FederationResume>();
         services.AddSingleton(s => s.GetRequiredService<FederationResume>().Load());
         services.AddSingleton(s => new CurrentModel(s.GetRequiredService<ResumedFederation>().Published));

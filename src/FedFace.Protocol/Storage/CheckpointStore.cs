@@ -53,18 +53,18 @@ public sealed class CheckpointStore
         ModelSignature? signature = null, DifferentialPrivacyCheckpoint? privacy = null)
     {
         string fileName = ModelFileName(version);
-        ModelFile.Write(Path.Combine(Directory, fileName), model, version, Faults(CommitFile.Model));
+        ModelFile.Write(Path.Combine(Directory, fileName), model, version, Faults(round, CommitFile.Model));
         string? optimizerFile = null;
         if (optimizer is not null)
         {
             optimizerFile = Path.Combine("models", $"optimizer-v{version:D6}.ffm");
-            ModelFile.Write(Path.Combine(Directory, optimizerFile), optimizer.State, version, Faults(CommitFile.Optimizer));
+            ModelFile.Write(Path.Combine(Directory, optimizerFile), optimizer.State, version, Faults(round, CommitFile.Optimizer));
         }
         var state = new CommittedState(round, version, model.ComputeSha256Hex(), fileName, DateTimeOffset.UtcNow,
             optimizer?.Name, optimizerFile, optimizer?.State.ComputeSha256Hex(), signature, privacy);
         AtomicFile.Write(Path.Combine(Directory, StateRecordFileName(version)), stream => JsonSerializer.Serialize(stream, state, s_json),
-            Faults(CommitFile.StateRecord));
-        AtomicFile.Write(StatePath, stream => JsonSerializer.Serialize(stream, state, s_json), Faults(CommitFile.State));
+            Faults(round, CommitFile.StateRecord));
+        AtomicFile.Write(StatePath, stream => JsonSerializer.Serialize(stream, state, s_json), Faults(round, CommitFile.State));
         return state;
     }
 
@@ -75,7 +75,7 @@ public sealed class CheckpointStore
     public IReadOnlyList<string> RemoveOrphanedTemporaries() =>
         [.. AtomicFile.RemoveOrphanedTemporaries(Directory), .. AtomicFile.RemoveOrphanedTemporaries(Path.Combine(Directory, "models"))];
 
-    private Action<AtomicWriteStep> Faults(CommitFile file) => step => _faults.After(file, step);
+    private Action<AtomicWriteStep> Faults(long round, CommitFile file) => step => _faults.After(round, file, step);
 
     /// <summary>
     /// The latest checkpoint if it is intact; otherwise the newest earlier one that is, from the per-commit state records,

@@ -13,11 +13,11 @@ public enum CommitFile
 
 /// <summary>
 /// A fault-injection seam in <see cref="CheckpointStore.Commit"/>: called after each step of each file's atomic write, so
-/// that a test (or a crash loop) can stop the commit exactly there, as a kill -9 would.
+/// that a test (or a crash loop) can stop the commit of <c>round</c> exactly there, as a kill -9 would.
 /// </summary>
 public interface ICommitFaults
 {
-    void After(CommitFile file, AtomicWriteStep step);
+    void After(long round, CommitFile file, AtomicWriteStep step);
 }
 
 /// <summary>No faults: the production default.</summary>
@@ -25,7 +25,7 @@ public sealed class NoCommitFaults : ICommitFaults
 {
     public static readonly NoCommitFaults Instance = new();
 
-    public void After(CommitFile file, AtomicWriteStep step)
+    public void After(long round, CommitFile file, AtomicWriteStep step)
     {
     }
 }

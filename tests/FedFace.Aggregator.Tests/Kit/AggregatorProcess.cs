@@ -13,7 +13,11 @@ public sealed record ProcessRun(int ExitCode, string Output, string Error)
 /// <summary>Runs the built <c>fedface-aggregator</c> (copied next to the tests) as an operator would, for start-up failures.</summary>
 public static class AggregatorProcess
 {
-    public static async Task<ProcessRun> RunAsync(string workingDirectory, params string[] args)
+    public static Task<ProcessRun> RunAsync(string workingDirectory, params string[] args) =>
+        RunAsync(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>Runs it with <paramref name="environment"/> added to this process's environment.</summary>
+    public static async Task<ProcessRun> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!)
         {
@@ -21,6 +25,10 @@ public static class AggregatorProcess
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach ((string name, string value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fedface-aggregator.dll"));
         foreach (string arg in args)
         {
