@@ -61,4 +61,29 @@ public class AtomicFileTests
         AtomicFile.Write(relative, s => s.WriteByte(9));
         Assert.Equal([9], File.ReadAllBytes(temp.File("rel.bin")));
     }
+
+    [Fact]
+    public void Reports_each_step_in_order()
+    {
+        using var temp = new TempDirectory();
+        var steps = new List<AtomicWriteStep>();
+        AtomicFile.Write(temp.File("file.bin"), s => s.WriteByte(1), steps.Add);
+        Assert.Equal(Enum.GetValues<AtomicWriteStep>(), steps);
+    }
+
+    [Fact]
+    public void An_injected_crash_before_the_rename_leaves_the_previous_file_and_a_temporary_file_that_start_up_removes()
+    {
+        using var temp = new TempDirectory();
+        string path = temp.File("state.json");
+        File.WriteAllText(path, "previous");
+
+        Assert.Throws<InjectedCrashException>(() => AtomicFile.Write(path, s => s.WriteByte(1),
+            step => throw new InjectedCrashException($"after {step}")));
+
+        Assert.Equal("previous", File.ReadAllText(path));
+        string orphan = Assert.Single(temp.AllFiles(), name => name != "state.json");
+        Assert.Equal([Path.Combine(temp.Path, orphan)], AtomicFile.RemoveOrphanedTemporaries(temp.Path));
+        Assert.Equal(["state.json"], temp.AllFiles());
+    }
 }
