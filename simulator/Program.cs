@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.DevelopmentData;
 using FedFace.Learning.Numerics;
 using FedFace.Simulator;
 using FedFace.Simulator.Benchmarks;

@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.DevelopmentData;
 using OpenCvSharp;
 
 namespace FedFace.Vision.Tests;
