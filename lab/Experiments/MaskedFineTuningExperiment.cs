@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using FedFace.Core;
 using FedFace.Core.Training;
 using FedFace.DevelopmentData;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,3 @@
-using FedFace.Core;
 using FedFace.DevelopmentData;
 
 namespace FedFace.Cli.Tests;

@@ -1,5 +1,4 @@
 using FedFace.Client;
-using FedFace.Core;
 using FedFace.DevelopmentData;
 using FedFace.Evaluation;
 using FedFace.Simulator;

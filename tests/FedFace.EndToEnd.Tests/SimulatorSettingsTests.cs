@@ -1,6 +1,5 @@
 using FedFace.Aggregator;
 using FedFace.Client;
-using FedFace.Core;
 using FedFace.Core.Privacy;
 using FedFace.Core.Training;
 using FedFace.DevelopmentData;

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
 using CsCheck;
-using FedFace.Core;
 using FedFace.DevelopmentData;
 using FedFace.Vision;
 using OpenCvSharp;

@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using FedFace.Core;
 using FedFace.DevelopmentData;
 using FedFace.Vision;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using FedFace.Core;
 using FedFace.DevelopmentData;
 using FedFace.Learning.Training;
 

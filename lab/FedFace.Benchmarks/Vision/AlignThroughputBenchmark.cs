@@ -1,4 +1,3 @@
-using FedFace.Core;
 using FedFace.DevelopmentData;
 using FedFace.Vision;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using FedFace.Core;
 using FedFace.DevelopmentData;
 using FedFace.Inference;
 using FedFace.Recognition;
