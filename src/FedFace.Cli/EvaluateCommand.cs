@@ -29,8 +29,7 @@ public sealed class EvaluateCommand : ICliCommand
         options:
           --pairs FILE             LFW View 2 pairs (required), e.g. ../shared/data/lfw-pairs.txt
           --lfw DIR                the images --pairs names, a folder per person (required), e.g. ../shared/data/lfw-deepfunneled
-          --title NAME             the data set's name on the ROC plot and in the report (default: LFW for the shared
-                                   folder, else the --lfw folder's name)
+          --title NAME             the data set's name on the ROC plot and in the report (default: the --lfw folder's name)
           --out DIR                where lfw-roc.csv, lfw-roc.png and evaluation.json go (default {DefaultOutDirectory})
           --all-pairs              also every pair of every image under --lfw (LFW: 13,233 images, 87.5 million pairs):
                                    exact TAR at FAR {string.Join(", ", AllPairsVerification.StandardFars.Select(Far))}
