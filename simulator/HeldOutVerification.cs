@@ -1,5 +1,6 @@
 using FedFace.Client;
 using FedFace.Core;
+using FedFace.DevelopmentData;
 using FedFace.Evaluation;
 using FedFace.Inference;
 using FedFace.Learning;

@@ -1,5 +1,5 @@
 using FedFace.Client;
-using FedFace.Core;
+using FedFace.DevelopmentData;
 using FedFace.Evaluation;
 using FedFace.Vision;
 

@@ -1,4 +1,4 @@
-using FedFace.Core;
+using FedFace.DevelopmentData;
 using FedFace.Learning.Numerics;
 using FedFace.Simulator;
 using FedFace.Simulator.Benchmarks;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using FedFace.Core;
 using FedFace.Core.Training;
+using FedFace.DevelopmentData;
 using Microsoft.Extensions.Logging;
 
 namespace FedFace.Simulator.Experiments;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FedFace.Benchmarks;
-using FedFace.Core;
+using FedFace.DevelopmentData;
 using FedFace.Learning.Numerics;
 using FedFace.Learning.Onnx;
 using FedFace.Simulator.Experiments;

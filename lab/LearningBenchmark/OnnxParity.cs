@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.DevelopmentData;
 using FedFace.Learning;
 using FedFace.Learning.Onnx;
 using FedFace.Vision;

@@ -23,7 +23,7 @@ public sealed class AlignCommand : ICliCommand
         options:
           --cache DIR              keep aligned crops here; a second run over the same photos detects nothing
           --detector yunet|haar    face detector (default yunet; haar needs Debian's opencv-data)
-          --model PATH             YuNet ONNX model (default: models/face_detection_yunet_2023mar.onnx in the shared folder)
+          --model PATH             YuNet ONNX model (required with yunet), e.g. ../shared/models/face_detection_yunet_2023mar.onnx
           --cascades DIR           folder of the Haar cascades (default {{s_detectorDefaults.CascadeDirectory}})
           --policy largest|central which face of several to keep (default {{s_defaults.Policy.ToString().ToLowerInvariant()}})
           --min-face PX            smaller faces are passed over / rejected as too small (default {{s_defaults.MinFaceSidePixels}})
@@ -50,10 +50,11 @@ public sealed class AlignCommand : ICliCommand
         FacePipelineSettings defaults = s_defaults;
         DetectorOptions detectorDefaults = s_detectorDefaults;
         string? cacheDirectory = arguments.Option("cache");
+        DetectorKind kind = arguments.ParsedValueOption("detector", FaceDetectorFactory.ParseKind) ?? detectorDefaults.Kind;
         var detector = new DetectorOptions
         {
-            Kind = arguments.ParsedValueOption("detector", FaceDetectorFactory.ParseKind) ?? detectorDefaults.Kind,
-            YuNetModelPath = arguments.Option("model") ?? EmbeddingOptions.SharedYuNetModelOrEmpty(),
+            Kind = kind,
+            YuNetModelPath = arguments.Option("model") ?? (kind == DetectorKind.YuNet ? throw EmbeddingOptions.MissingDetectorModel("model") : ""),
             CascadeDirectory = arguments.Option("cascades") ?? detectorDefaults.CascadeDirectory,
             ScoreThreshold = arguments.FloatOption("score", 0, 1) ?? detectorDefaults.ScoreThreshold,
         };

@@ -1,4 +1,3 @@
-using FedFace.Core;
 using FedFace.Inference;
 using FedFace.Recognition;
 using FedFace.Vision;
@@ -21,7 +20,7 @@ public static class EmbeddingOptions
                                    refused, and a model that says nothing needs it
           --flip                   embed each face and its mirror image, summed (twice the inference time)
           --policy largest|central which face of several to use (default {EmbeddingRecipe.PolicyName(defaultPolicy)})
-        {(qualityGate ? "  --no-quality-gate        use every aligned face (default: blurred, dark, bright, tiny and extreme-pose faces are skipped)\n" : "")}  --detector-model PATH    YuNet ONNX model (default: models/face_detection_yunet_2023mar.onnx in the shared folder)
+        {(qualityGate ? "  --no-quality-gate        use every aligned face (default: blurred, dark, bright, tiny and extreme-pose faces are skipped)\n" : "")}  --detector-model PATH    the YuNet face-detector model, ONNX (required), e.g. ../shared/models/face_detection_yunet_2023mar.onnx
           --cache DIR              keep aligned crops here; photos seen before are not detected again
           --threads N              workers (default: the number of cores)
         """;
@@ -41,22 +40,13 @@ public static class EmbeddingOptions
             Normalization = arguments.ParsedOption("normalization", ModelInputNormalization.Parse),
             Flip = arguments.Flag("flip"),
             Alignment = alignment with { Policy = arguments.ParsedValueOption("policy", FaceSelector.ParsePolicy) ?? defaultPolicy },
-            Detector = new DetectorOptions { YuNetModelPath = arguments.Option("detector-model") ?? SharedYuNetModelOrEmpty() },
+            Detector = new DetectorOptions { YuNetModelPath = arguments.Option("detector-model") ?? throw MissingDetectorModel("detector-model") },
             CacheDirectory = arguments.Option("cache"),
             Threads = arguments.IntOption("threads", 1, 256) ?? Environment.ProcessorCount,
         };
     }
 
-    /// <summary>The shared folder's YuNet model when the shared folder can be found; otherwise empty (then the detector's model must be given).</summary>
-    public static string SharedYuNetModelOrEmpty()
-    {
-        try
-        {
-            return SharedData.YuNetModel;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return "";
-        }
-    }
+    /// <summary>The one-line error for a YuNet detector without its model: <paramref name="flag"/> is the option that names it.</summary>
+    public static UsageException MissingDetectorModel(string flag) =>
+        new($"--{flag} PATH is required (the YuNet face-detector ONNX model, e.g. ../shared/models/face_detection_yunet_2023mar.onnx)");
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using FedFace.Core;
 using FedFace.Evaluation;
 using FedFace.Evaluation.Identification;
 using FedFace.Recognition;
@@ -28,11 +27,9 @@ public sealed class EvaluateCommand : ICliCommand
         usage: fedface evaluate --model MODEL.onnx [options]
 
         options:
-          --pairs FILE             LFW View 2 pairs (default: data/lfw-pairs.txt in the shared folder)
-          --lfw DIR                LFW images, a folder per person (default: data/lfw-deepfunneled in the shared folder);
-                                   another folder needs --pairs naming its images
-          --title NAME             the data set's name on the ROC plot and in the report (default: LFW for the shared
-                                   folder, else the --lfw folder's name)
+          --pairs FILE             LFW View 2 pairs (required), e.g. ../shared/data/lfw-pairs.txt
+          --lfw DIR                the images --pairs names, a folder per person (required), e.g. ../shared/data/lfw-deepfunneled
+          --title NAME             the data set's name on the ROC plot and in the report (default: the --lfw folder's name)
           --out DIR                where lfw-roc.csv, lfw-roc.png and evaluation.json go (default {DefaultOutDirectory})
           --all-pairs              also every pair of every image under --lfw (LFW: 13,233 images, 87.5 million pairs):
                                    exact TAR at FAR {string.Join(", ", AllPairsVerification.StandardFars.Select(Far))}
@@ -62,14 +59,14 @@ public sealed class EvaluateCommand : ICliCommand
         string? titleOption = arguments.Option("title");
         bool allPairs = arguments.Flag("all-pairs"), identification = arguments.Flag("identification");
         arguments.EnsureAllUsed(expectedPositionals: 0);
-        if (lfwOption is not null && pairsOption is null)
+        if (pairsOption is null || lfwOption is null)
         {
-            throw new UsageException("--lfw DIR needs --pairs FILE, the pairs of images under DIR (the shared lfw-pairs.txt names images of the shared LFW folder only)");
+            throw new UsageException("--pairs FILE and --lfw DIR are required (LFW View 2 pairs and the folder of the images they name, e.g. ../shared/data/lfw-pairs.txt and ../shared/data/lfw-deepfunneled)");
         }
 
-        LfwEvaluation lfw = LfwEvaluation.Open(pairsOption ?? SharedData.LfwPairsFile, lfwOption ?? SharedData.LfwDirectory);
+        LfwEvaluation lfw = LfwEvaluation.Open(pairsOption, lfwOption);
         lfw.EnsurePairImagesExist();
-        string dataSet = titleOption ?? (lfwOption is null ? "LFW" : Path.GetFileName(lfw.LfwDirectory.TrimEnd(Path.DirectorySeparatorChar)));
+        string dataSet = titleOption ?? Path.GetFileName(lfw.LfwDirectory.TrimEnd(Path.DirectorySeparatorChar));
         IReadOnlyList<LabelledImage> everyImage = allPairs || identification ? lfw.EveryImage() : [];
         string[] paths = [.. lfw.PairImages.Concat(everyImage.Select(i => i.Path)).Distinct()];
 

@@ -41,15 +41,15 @@ public static class PretrainedMobileFaceNet
     public static ModelCard Card { get; } = new(Normalization.Name, VerificationThreshold, ThresholdSource);
 
     /// <summary>
-    /// The shared folder's model and YuNet detector, the central face of any size, no quality gate (an evaluation
-    /// protocol scores every image), ImageNet normalisation, no flip, no cache.
+    /// This model (<paramref name="modelPath"/>) and the YuNet detector (<paramref name="detectorModelPath"/>), the
+    /// central face of any size, no quality gate (an evaluation protocol scores every image), ImageNet normalisation,
+    /// no flip, no cache.
     /// </summary>
-    /// <exception cref="DirectoryNotFoundException">the shared folder cannot be found.</exception>
-    public static EmbeddingRecipe Recipe(int threads) => new()
+    public static EmbeddingRecipe Recipe(string modelPath, string detectorModelPath, int threads) => new()
     {
-        ModelPath = SharedData.MobileFaceNetOnnx,
+        ModelPath = modelPath,
         Normalization = Normalization,
-        Detector = new DetectorOptions { YuNetModelPath = SharedData.YuNetModel },
+        Detector = new DetectorOptions { YuNetModelPath = detectorModelPath },
         Alignment = FacePipelineSettings.Ungated with { Policy = Selection },
         Threads = threads,
     };

@@ -27,6 +27,23 @@ public sealed class ArgumentTests
         Assert.Contains($"usage: fedface {args[0]}", run.Error);
     }
 
+    /// <summary>The product has no default data or model paths: each one missing is named by its flag, one line, exit 2.</summary>
+    [Theory]
+    [InlineData("--detector-model PATH is required", "enroll", "photos", "--model", "m.onnx", "--gallery", "g.ffg")]
+    [InlineData("--detector-model PATH is required", "identify", "a.jpg", "--model", "m.onnx", "--gallery", "g.ffg")]
+    [InlineData("--detector-model PATH is required", "evaluate", "--model", "m.onnx", "--pairs", "p.txt", "--lfw", "lfw")]
+    [InlineData("--model PATH is required", "align", "photos")]
+    [InlineData("--pairs FILE and --lfw DIR are required", "evaluate", "--model", "m.onnx", "--detector-model", "d.onnx")]
+    [InlineData("--pairs FILE and --lfw DIR are required", "evaluate", "--model", "m.onnx", "--detector-model", "d.onnx", "--pairs", "p.txt")]
+    public void AMissingModelOrDataPathIsNamedByItsFlag(string reason, params string[] args)
+    {
+        CliRun run = Fedface.Run(args);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.StartsWith($"fedface {args[0]}: {reason}", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", run.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void HelpListsEveryCommand()
     {

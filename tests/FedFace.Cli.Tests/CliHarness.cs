@@ -1,4 +1,4 @@
-using FedFace.Core;
+using FedFace.DevelopmentData;
 
 namespace FedFace.Cli.Tests;
 
@@ -13,8 +13,11 @@ public static class Fedface
 {
     public static string Model => SharedData.MobileFaceNetOnnx;
 
-    /// <summary>The recipe options every test uses: the pretrained model with the normalisation it was trained with.</summary>
-    public static string[] PretrainedModel => ["--model", Model, "--normalization", "imagenet"];
+    /// <summary>The YuNet face detector's model, which every command that finds faces must be given.</summary>
+    public static string Detector => SharedData.YuNetModel;
+
+    /// <summary>The recipe options every test uses: the pretrained model with the normalisation it was trained with, and the detector.</summary>
+    public static string[] PretrainedModel => ["--model", Model, "--normalization", "imagenet", "--detector-model", Detector];
 
     public static CliRun Run(params string[] args)
     {

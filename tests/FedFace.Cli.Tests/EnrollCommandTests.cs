@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FedFace.DevelopmentData;
 using FedFace.Evaluation.Identification;
 using FedFace.Recognition;
 
@@ -48,8 +49,8 @@ public sealed class EnrollCommandTests : IDisposable
     [Fact]
     public void LoosePhotosWithoutPersonFoldersAreOneLineSayingWhichLayoutIsExpected()
     {
-        _photos.AddFile("site/IMG_0001.jpg", File.ReadAllBytes(Core.SharedData.LfwImage("Colin_Powell", 1)));
-        _photos.AddFile("site/IMG_0002.jpg", File.ReadAllBytes(Core.SharedData.LfwImage("Tony_Blair", 1)));
+        _photos.AddFile("site/IMG_0001.jpg", File.ReadAllBytes(SharedData.LfwImage("Colin_Powell", 1)));
+        _photos.AddFile("site/IMG_0002.jpg", File.ReadAllBytes(SharedData.LfwImage("Tony_Blair", 1)));
 
         CliRun run = Enroll("site");
 
@@ -127,7 +128,7 @@ public sealed class EnrollCommandTests : IDisposable
         _photos.AddLfw("first", "Colin_Powell", 1, 2);
         _photos.AddLfw("second", "Serena_Williams", 1, 2);
         Assert.Equal(0, Enroll("first").ExitCode);
-        return Fedface.Run(["enroll", _photos.PathOf("second"), "--gallery", GalleryPath, "--model", Fedface.Model, .. recipeOptions]);
+        return Fedface.Run(["enroll", _photos.PathOf("second"), "--gallery", GalleryPath, "--model", Fedface.Model, "--detector-model", Fedface.Detector, .. recipeOptions]);
     }
 
     public void Dispose() => _photos.Dispose();

@@ -100,14 +100,14 @@ public sealed class EvaluateCommandTests : IDisposable
     }
 
     [Fact]
-    public void AnLfwFolderWithoutItsPairsFileIsOneClearErrorBeforeAnyWork()
+    public void LfwImagesWithoutTheirPairsFileAreOneClearErrorBeforeAnyWork()
     {
         string outDirectory = _lfw.PathOf("out");
 
         CliRun run = Fedface.Run(["evaluate", .. Fedface.PretrainedModel, "--lfw", _lfw.PathOf("lfw"), "--out", outDirectory]);
 
         Assert.Equal(2, run.ExitCode);
-        Assert.StartsWith("fedface evaluate: --lfw DIR needs --pairs FILE", run.Error, StringComparison.Ordinal);
+        Assert.StartsWith("fedface evaluate: --pairs FILE and --lfw DIR are required", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("not found", run.Error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(outDirectory));
     }

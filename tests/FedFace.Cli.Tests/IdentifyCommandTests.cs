@@ -27,7 +27,7 @@ public sealed class EnrolledGallery : IDisposable
 public sealed class IdentifyCommandTests(EnrolledGallery enrolled) : IClassFixture<EnrolledGallery>
 {
     private CliRun Identify(params string[] arguments) =>
-        Fedface.Run(["identify", .. arguments, "--gallery", enrolled.GalleryPath, "--model", Fedface.Model]);
+        Fedface.Run(["identify", .. arguments, "--gallery", enrolled.GalleryPath, "--model", Fedface.Model, "--detector-model", Fedface.Detector]);
 
     [Fact]
     public void IdentifiesAHeldOutPhotoOfAnEnrolledPersonAtRankOne()
@@ -102,8 +102,8 @@ public sealed class IdentifyCommandTests(EnrolledGallery enrolled) : IClassFixtu
     {
         string model = enrolled.Photos.PathOf("no-such-model.onnx");
 
-        CliRun identify = Fedface.Run("identify", enrolled.Probe("Tony_Blair", 4), "--gallery", enrolled.GalleryPath, "--model", model);
-        CliRun enroll = Fedface.Run("enroll", enrolled.Photos.PathOf("site"), "--gallery", enrolled.Photos.PathOf("other.ffg"), "--model", model);
+        CliRun identify = Fedface.Run("identify", enrolled.Probe("Tony_Blair", 4), "--gallery", enrolled.GalleryPath, "--model", model, "--detector-model", Fedface.Detector);
+        CliRun enroll = Fedface.Run("enroll", enrolled.Photos.PathOf("site"), "--gallery", enrolled.Photos.PathOf("other.ffg"), "--model", model, "--detector-model", Fedface.Detector);
 
         foreach (CliRun run in new[] { identify, enroll })
         {
@@ -117,7 +117,7 @@ public sealed class IdentifyCommandTests(EnrolledGallery enrolled) : IClassFixtu
     {
         string gallery = enrolled.Photos.PathOf("no-such-gallery.ffg");
 
-        CliRun run = Fedface.Run("identify", enrolled.Probe("Tony_Blair", 4), "--gallery", gallery, "--model", Fedface.Model);
+        CliRun run = Fedface.Run("identify", enrolled.Probe("Tony_Blair", 4), "--gallery", gallery, "--model", Fedface.Model, "--detector-model", Fedface.Detector);
 
         Assert.Equal(1, run.ExitCode);
         Assert.Contains(gallery, run.Error);

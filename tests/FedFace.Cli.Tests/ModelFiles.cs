@@ -1,5 +1,5 @@
 using System.Text;
-using FedFace.Core;
+using FedFace.DevelopmentData;
 
 namespace FedFace.Cli.Tests;
 

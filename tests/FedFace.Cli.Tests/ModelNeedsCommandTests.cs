@@ -30,7 +30,7 @@ public sealed class ModelNeedsCommandTests : IDisposable
     [Fact]
     public void LeavingNormalizationOutUsesWhatTheKnownPretrainedModelNeeds()
     {
-        CliRun run = Enroll("--model", Fedface.Model);
+        CliRun run = Enroll("--model", Fedface.Model, "--detector-model", Fedface.Detector);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal("imagenet", GalleryNormalization());
@@ -39,7 +39,7 @@ public sealed class ModelNeedsCommandTests : IDisposable
     [Fact]
     public void ANormalizationThatContradictsTheModelIsRefusedInOneLine()
     {
-        CliRun run = Enroll("--model", Fedface.Model, "--normalization", "symmetric");
+        CliRun run = Enroll("--model", Fedface.Model, "--detector-model", Fedface.Detector, "--normalization", "symmetric");
 
         Assert.Equal(1, run.ExitCode);
         Assert.Equal("fedface enroll: error: mobilefacenet_foamliu.onnx needs imagenet normalisation (FedFace's table of known models), but symmetric "
@@ -52,7 +52,7 @@ public sealed class ModelNeedsCommandTests : IDisposable
     {
         string unknown = ModelFiles.PretrainedWith(_photos, "unknown.onnx", ("note", "a model FedFace has no record of"));
 
-        CliRun run = Enroll("--model", unknown);
+        CliRun run = Enroll("--model", unknown, "--detector-model", Fedface.Detector);
 
         Assert.Equal(1, run.ExitCode);
         Assert.StartsWith("fedface enroll: error: unknown.onnx does not say how it wants its pixels", run.Error, StringComparison.Ordinal);
@@ -64,10 +64,10 @@ public sealed class ModelNeedsCommandTests : IDisposable
     {
         string stamped = ModelFiles.PretrainedWith(_photos, "stamped.onnx",
             (ModelCard.NormalizationKey, "imagenet"), (ModelCard.ThresholdKey, "0.5"), (ModelCard.ThresholdSourceKey, "LFW 10-fold, FAR 1e-3, 6,000 pairs"));
-        Assert.True(Enroll("--model", stamped).ExitCode == 0);
+        Assert.True(Enroll("--model", stamped, "--detector-model", Fedface.Detector).ExitCode == 0);
         string probe = _photos.AddLfw("probes", "Tony_Blair", 3)[0];
 
-        CliRun run = Fedface.Run("identify", probe, "--gallery", GalleryPath, "--model", stamped);
+        CliRun run = Fedface.Run("identify", probe, "--gallery", GalleryPath, "--model", stamped, "--detector-model", Fedface.Detector);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal("imagenet", GalleryNormalization());
@@ -78,10 +78,10 @@ public sealed class ModelNeedsCommandTests : IDisposable
     public void IdentifyWithAModelWithoutAThresholdNeedsOneGiven()
     {
         string unknown = ModelFiles.PretrainedWith(_photos, "unknown.onnx", ("note", "a model FedFace has no record of"));
-        Assert.True(Enroll("--model", unknown, "--normalization", "imagenet").ExitCode == 0);
+        Assert.True(Enroll("--model", unknown, "--detector-model", Fedface.Detector, "--normalization", "imagenet").ExitCode == 0);
         string probe = _photos.AddLfw("probes", "Tony_Blair", 3)[0];
 
-        CliRun run = Fedface.Run("identify", probe, "--gallery", GalleryPath, "--model", unknown);
+        CliRun run = Fedface.Run("identify", probe, "--gallery", GalleryPath, "--model", unknown, "--detector-model", Fedface.Detector);
 
         Assert.Equal(2, run.ExitCode);
         Assert.StartsWith("fedface identify: unknown.onnx has no verification threshold on record", run.Error, StringComparison.Ordinal);

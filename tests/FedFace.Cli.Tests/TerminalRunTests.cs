@@ -15,7 +15,7 @@ public sealed class TerminalRunTests : IDisposable
     {
         _photos.AddLfw("site", "Colin_Powell", 1, 2);
 
-        (int exit, string transcript) = RunInTerminal("align", _photos.PathOf("site"));
+        (int exit, string transcript) = RunInTerminal("align", _photos.PathOf("site"), "--model", Fedface.Detector);
 
         Assert.True(exit == 0, $"exit {exit}\n{transcript}");
         Assert.Contains("\r[", transcript, StringComparison.Ordinal); // a bar redrawn in place

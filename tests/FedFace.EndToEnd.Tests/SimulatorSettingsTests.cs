@@ -1,8 +1,8 @@
 using FedFace.Aggregator;
 using FedFace.Client;
-using FedFace.Core;
 using FedFace.Core.Privacy;
 using FedFace.Core.Training;
+using FedFace.DevelopmentData;
 using FedFace.Evaluation;
 using FedFace.Learning.Training;
 using FedFace.Simulator;

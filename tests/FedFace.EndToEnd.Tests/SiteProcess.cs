@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Certs;
-using FedFace.Core;
+using FedFace.DevelopmentData;
 
 namespace FedFace.EndToEnd.Tests;
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using FedFace.Client;
 using FedFace.Core;
+using FedFace.DevelopmentData;
 using FedFace.Evaluation;
 using FedFace.Protos.V1;
 using FedFace.Simulator;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using CsCheck;
-using FedFace.Core;
+using FedFace.DevelopmentData;
 using FedFace.Vision;
 using OpenCvSharp;
 using Xunit.Abstractions;

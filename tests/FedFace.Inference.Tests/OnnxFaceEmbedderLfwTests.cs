@@ -1,5 +1,5 @@
 using System.Numerics.Tensors;
-using FedFace.Core;
+using FedFace.DevelopmentData;
 using FedFace.Vision;
 
 namespace FedFace.Inference.Tests;

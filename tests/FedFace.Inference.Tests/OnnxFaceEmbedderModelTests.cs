@@ -1,4 +1,4 @@
-using FedFace.Core;
+using FedFace.DevelopmentData;
 
 namespace FedFace.Inference.Tests;
 

@@ -1,5 +1,6 @@
 using FedFace.Core;
 using FedFace.Core.Training;
+using FedFace.DevelopmentData;
 using FedFace.Learning.Training;
 using Xunit.Abstractions;
 

@@ -1,4 +1,4 @@
-using FedFace.Core;
+using FedFace.DevelopmentData;
 using FedFace.Learning.Backbones;
 using FedFace.Learning.Onnx;
 using FedFace.Learning.Onnx.Ir;

@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.DevelopmentData;
 using FedFace.Learning.Onnx;
 using FedFace.Simulator.Benchmarks;
 using Microsoft.ML.OnnxRuntime;

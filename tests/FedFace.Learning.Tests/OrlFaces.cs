@@ -1,5 +1,5 @@
 using System.Text;
-using FedFace.Core;
+using FedFace.DevelopmentData;
 using FedFace.Learning.Training;
 
 namespace FedFace.Learning.Tests;

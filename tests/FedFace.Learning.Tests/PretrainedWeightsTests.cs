@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.DevelopmentData;
 using Xunit.Abstractions;
 
 namespace FedFace.Learning.Tests;

@@ -1,4 +1,4 @@
-using FedFace.Core;
+using FedFace.DevelopmentData;
 
 namespace FedFace.Recognition.Tests;
 
@@ -6,7 +6,7 @@ namespace FedFace.Recognition.Tests;
 public sealed class FaceEmbeddingTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("fedface-recognition-").FullName;
-    private readonly FaceEmbedding _embedding = FaceEmbedding.Open(PretrainedMobileFaceNet.Recipe(threads: 2));
+    private readonly FaceEmbedding _embedding = FaceEmbedding.Open(PretrainedMobileFaceNet.Recipe(SharedData.MobileFaceNetOnnx, SharedData.YuNetModel, threads: 2));
 
     [Fact]
     public void APhotoHasTheSameEmbeddingAloneAndAmongOthersWhicheverWayItIsEmbedded()

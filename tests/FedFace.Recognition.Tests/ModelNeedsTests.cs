@@ -1,4 +1,5 @@
 using FedFace.Core;
+using FedFace.DevelopmentData;
 using FedFace.Inference;
 
 namespace FedFace.Recognition.Tests;

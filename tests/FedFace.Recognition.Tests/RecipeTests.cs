@@ -15,13 +15,14 @@ public sealed class RecipeTests
     [Fact]
     public void ThePretrainedRecipeScoresEveryImageByItsCentralFaceWithImageNetPixels()
     {
-        EmbeddingRecipe recipe = PretrainedMobileFaceNet.Recipe(threads: 3);
+        EmbeddingRecipe recipe = PretrainedMobileFaceNet.Recipe("models/mobilefacenet_foamliu.onnx", "models/yunet.onnx", threads: 3);
 
         Assert.Equal(FaceSelectionPolicy.MostCentral, recipe.Alignment.Policy);
         Assert.Equal(FacePipelineSettings.Ungated with { Policy = FaceSelectionPolicy.MostCentral }, recipe.Alignment);
         Assert.Equal(ModelInputNormalization.ImageNet, recipe.EmbedderOptions.Normalization);
         Assert.False(recipe.Flip);
-        Assert.Equal("mobilefacenet_foamliu.onnx", Path.GetFileName(recipe.ModelPath));
+        Assert.Equal("models/mobilefacenet_foamliu.onnx", recipe.ModelPath);
+        Assert.Equal("models/yunet.onnx", recipe.Detector.YuNetModelPath);
         Assert.Equal(3, recipe.Threads);
         Assert.NotEmpty(PretrainedMobileFaceNet.SelectionReason);
         Assert.NotEmpty(PretrainedMobileFaceNet.NormalizationReason);

@@ -1,4 +1,4 @@
-using FedFace.Core;
+using FedFace.DevelopmentData;
 using OpenCvSharp;
 using Xunit.Abstractions;
 

@@ -1,4 +1,4 @@
-using FedFace.Core;
+using FedFace.DevelopmentData;
 using OpenCvSharp;
 
 namespace FedFace.Vision.Tests;

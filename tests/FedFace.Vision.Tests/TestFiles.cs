@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using FedFace.Core;
+using FedFace.DevelopmentData;
 using OpenCvSharp;
 
 namespace FedFace.Vision.Tests;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FedFace.DevelopmentData;
 using FedFace.Evaluation;
 using FedFace.Evaluation.Identification;
 using FedFace.Recognition;
@@ -21,7 +22,7 @@ public static class AllLfwBenchmark
         int people = images.Select(i => i.Person).Distinct().Count();
         Console.WriteLine($"All of LFW: {images.Count} images of {people} people, {workers} workers");
 
-        using FaceEmbedding embedding = FaceEmbedding.Open(PretrainedMobileFaceNet.Recipe(workers));
+        using FaceEmbedding embedding = FaceEmbedding.Open(PretrainedMobileFaceNet.Recipe(SharedData.MobileFaceNetOnnx, SharedData.YuNetModel, workers));
         EmbeddedPhotos photos = embedding.EmbedFiles([.. images.Select(i => i.Path)],
             new ConsoleProgress("  aligned and embedded (all LFW)", images.Count, Stopwatch.GetTimestamp()));
         LabelledEmbeddings withFace = LabelledEmbeddings.Of(images, photos);

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using FedFace.Core;
+using FedFace.DevelopmentData;
 using FedFace.Inference;
 using FedFace.Recognition;
 using FedFace.Vision;
@@ -28,7 +28,7 @@ public static class FrameLatencyBenchmark
         {
             face.CopyTo(region);
         }
-        EmbeddingRecipe recipe = PretrainedMobileFaceNet.Recipe(threads: 1);
+        EmbeddingRecipe recipe = PretrainedMobileFaceNet.Recipe(SharedData.MobileFaceNetOnnx, SharedData.YuNetModel, threads: 1);
         using IFaceDetector detector = FaceDetectorFactory.Create(recipe.Detector);
         using var embedder = new OnnxFaceEmbedder(recipe.ModelPath, recipe.EmbedderOptions);
         var tensor = new float[FaceTensor.Length];

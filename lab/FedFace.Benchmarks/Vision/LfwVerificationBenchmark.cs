@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FedFace.DevelopmentData;
 using FedFace.Evaluation;
 using FedFace.Inference;
 using FedFace.Recognition;
@@ -21,7 +22,7 @@ public static class LfwVerificationBenchmark
         ArgumentNullException.ThrowIfNull(lfw);
         Console.WriteLine($"LFW: {lfw.Pairs.Count} pairs over {lfw.PairImages.Count} distinct images, {workers} workers");
 
-        EmbeddingRecipe recipe = PretrainedMobileFaceNet.Recipe(workers);
+        EmbeddingRecipe recipe = PretrainedMobileFaceNet.Recipe(SharedData.MobileFaceNetOnnx, SharedData.YuNetModel, workers);
         EmbeddingRecipe largest = recipe.WithPolicy(FaceSelectionPolicy.Largest);
         EmbeddingRecipe[] variants =
         [

@@ -1,4 +1,4 @@
-namespace FedFace.Core;
+namespace FedFace.DevelopmentData;
 
 /// <summary>
 /// Locates the read-only shared data folder (faces and models) that sits next to the checkout.
