@@ -11,19 +11,16 @@ namespace FedFace.Aggregator.Tests;
 
 /// <summary>The standard gRPC health and reflection services, behind the same mutual TLS as the federation's own.</summary>
 [Collection(AggregatorCollection.Name)]
-public sealed class HealthAndReflectionOverTheWireTests(TestFederation federation, ITestOutputHelper output) : IAsyncLifetime
+public sealed class HealthAndReflectionOverTheWireTests(TestFederation federation, ITestOutputHelper output) : IDisposable
 {
     private readonly CapturedLog _log = new(output);
     private readonly X509Certificate2 _federationCa = FederationTrust.LoadCertificate(federation.Pki.CaCertificate);
     private readonly X509Certificate2 _siteCertificate = FederationTrust.LoadCertificateWithKey(federation.Pki.SiteCertificate("site-04"), federation.Pki.SiteKey("site-04"));
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
+    public void Dispose()
     {
         _federationCa.Dispose();
         _siteCertificate.Dispose();
-        return Task.CompletedTask;
     }
 
     [Fact]
@@ -88,21 +85,6 @@ public sealed class HealthAndReflectionOverTheWireTests(TestFederation federatio
         // The transport fails (see MutualTlsTests): no health answer reaches an anonymous caller.
         Assert.True(refused.StatusCode is StatusCode.Unavailable or StatusCode.Internal, $"expected a transport failure, got {refused.Status}");
         await _log.WaitForAsync("Refused TLS connection from", Eventually.Patience, "FedFace.Aggregator.Tls");
-    }
-
-    [Fact]
-    public async Task Version_prints_one_line_with_the_build_version_and_exits_0_without_starting()
-    {
-        string workspace = federation.Workspace("version");
-
-        ProcessRun run = await AggregatorProcess.RunAsync(workspace, "--version");
-
-        output.WriteLine(run.ToString());
-        Assert.Equal(0, run.ExitCode);
-        string line = Assert.Single(run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Matches(@"^fedface-aggregator \d+\.\d+\.\d+(\+[0-9a-f]+)?$", line.Trim());
-        Assert.Empty(run.Error);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(workspace));
     }
 
     private Task<RunningAggregator> StartAsync(string name, int totalRounds)

@@ -1,4 +1,3 @@
-using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Core.Security;
