@@ -55,6 +55,20 @@ public sealed class HealthAndReflectionOverTheWireTests(TestFederation federatio
     }
 
     [Fact]
+    public async Task An_aggregator_whose_state_directory_cannot_be_written_is_NOT_SERVING()
+    {
+        await using RunningAggregator aggregator = await StartAsync("health-unwritable", totalRounds: 10);
+        // Root ignores permission bits, so the directory is replaced by a file: nothing can be written there any more.
+        Directory.Delete(aggregator.Setup.StateDirectory, recursive: true);
+        await File.WriteAllTextAsync(aggregator.Setup.StateDirectory, "not a directory");
+        using GrpcChannel channel = CertificateChannel.Open(aggregator.Uri, _federationCa, _siteCertificate);
+
+        HealthCheckResponse health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), deadline: Deadline());
+
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, health.Status);
+    }
+
+    [Fact]
     public async Task Reflection_lists_the_federation_services_and_health()
     {
         await using RunningAggregator aggregator = await StartAsync("reflection", totalRounds: 10);
