@@ -14,7 +14,7 @@ using Microsoft.Extensions.Options;
 
 namespace FedFace.Aggregator;
 
-/// <summary>Wires the aggregator: options, Kestrel with mutual TLS over HTTP/2, gRPC and the round loop.</summary>
+/// <summary>Wires the aggregator: options, Kestrel with mutual TLS over HTTP/2, gRPC (with health and reflection) and the round loop.</summary>
 public static class AggregatorHost
 {
     public static WebApplication Build(string[] args, Action<AggregatorOptions>? configure = null, Action<IServiceCollection>? configureServices = null)
@@ -45,12 +45,17 @@ public static class AggregatorHost
             grpc.Interceptors.Add<SiteCertificateRecorder>();
             grpc.Interceptors.Add<SiteContactRecorder>();
         });
+        builder.Services.AddAggregatorHealth();
+        builder.Services.AddGrpcReflection();
         configureServices?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(ConfigureMutualTls);
 
         WebApplication app = builder.Build();
         app.MapGrpcService<FederationService>();
         app.MapGrpcService<SecAggStageService>();
+        // Both behind the same mutual TLS as the federation's own services: any federation certificate may call them.
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
         app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FedFace.Aggregator.Host")
             .LogInformation("Listening on {Address} (mutual TLS)", ServerAddress(app)));
         return app;

@@ -12,8 +12,26 @@ public static class AggregatorProgram
 {
     private const string Name = "fedface-aggregator";
 
-    public static async Task<int> RunAsync(string[] args, TextWriter error)
+    private const string Usage = $"""
+        Usage: {Name} [--Aggregator:KEY VALUE ...]
+               {Name} --version | --help
+        Runs the federation's aggregator: gRPC over mutual TLS, with gRPC health and reflection.
+        Settings: appsettings.json next to the binary, then environment (Aggregator__MinSites=3), then the command line
+        (--Aggregator:MinSites 3). Every key is described in docs/configuration.md.
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
+        if (args is ["--version"])
+        {
+            output.WriteLine(FedFace.Core.BuildVersion.Line(Name));
+            return 0;
+        }
+        if (args is ["--help"] or ["-h"])
+        {
+            output.WriteLine(Usage);
+            return 0;
+        }
         WebApplication? app = null;
         try
         {

@@ -17,7 +17,13 @@ using Microsoft.Extensions.Options;
 //   from the global model's tensors, so the backbone is chosen here once for the whole federation.
 // fedface-site export-onnx --model FILE.ffm --out FILE.onnx --normalization symmetric|imagenet [--threshold T
 //   --threshold-source TEXT]: a global model as ONNX, for serving with ONNX Runtime, stamped with what serving needs.
+// fedface-site --version: the build's version, and nothing started.
 // Otherwise: run the site worker.
+if (args is ["--version"])
+{
+    Console.WriteLine(BuildVersion.Line("fedface-site"));
+    return 0;
+}
 // init-model builds a network and the worker trains one: refuse at once, in one line, on a machine whose convolutions
 // compute wrong (or with an unknown FEDFACE_CONV_LAYOUT).
 if (ConvolutionLayoutGuard.FailureAtStart() is { } numericsError)

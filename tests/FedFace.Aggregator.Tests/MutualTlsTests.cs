@@ -1,4 +1,3 @@
-using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Core.Security;
@@ -111,24 +110,5 @@ public sealed class MutualTlsTests(TestFederation federation, ITestOutputHelper 
         Assert.True(refused.StatusCode is StatusCode.Unavailable or StatusCode.Internal, $"expected a transport failure, got {refused.Status}");
     }
 
-    /// <summary>
-    /// A gRPC channel that checks the aggregator properly but shows <paramref name="clientCertificate"/> (or
-    /// nothing), forcing it through the client's own certificate selection so the aggregator judges it.
-    /// </summary>
-    private GrpcChannel RawChannel(X509Certificate2? clientCertificate)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificates = clientCertificate is null ? null : [clientCertificate],
-                LocalCertificateSelectionCallback = clientCertificate is null ? null : (_, _, _, _, _) => clientCertificate,
-                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                RemoteCertificateValidationCallback = (_, presented, _, errors) =>
-                    presented is not null && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0
-                        && FederationTrust.TryValidateAggregatorCertificate(X509CertificateLoader.LoadCertificate(presented.GetRawCertData()), _federationCa, out _),
-            },
-        };
-        return GrpcChannel.ForAddress(_aggregator.Uri, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
-    }
+    private GrpcChannel RawChannel(X509Certificate2? clientCertificate) => CertificateChannel.Open(_aggregator.Uri, _federationCa, clientCertificate);
 }
