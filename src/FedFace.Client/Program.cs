@@ -11,17 +11,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-// fedface-site init-model --out FILE [--seed N] [--backbone mobilefacenet|iresnet18|iresnet34|iresnet50] | --from-onnx MODEL.onnx]:
-//   writes the version-0 global model for an aggregator's Aggregator:InitialModelPath, randomly initialised or imported
-//   from a BN-folded MobileFaceNet ONNX file (e.g. the pretrained mobilefacenet_foamliu.onnx). Sites build their network
-//   from the global model's tensors, so the backbone is chosen here once for the whole federation.
-// fedface-site export-onnx --model FILE.ffm --out FILE.onnx --normalization symmetric|imagenet [--threshold T
-//   --threshold-source TEXT]: a global model as ONNX, for serving with ONNX Runtime, stamped with what serving needs.
-// fedface-site --version: the build's version, and nothing started.
-// Otherwise: run the site worker.
+// The commands and their arguments are in SiteUsage, which --help prints.
 if (args is ["--version"])
 {
     Console.WriteLine(BuildVersion.Line("fedface-site"));
+    return 0;
+}
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine(SiteUsage.Text);
     return 0;
 }
 // init-model builds a network and the worker trains one: refuse at once, in one line, on a machine whose convolutions

@@ -2,7 +2,7 @@ using Xunit.Abstractions;
 
 namespace FedFace.EndToEnd.Tests;
 
-/// <summary><c>fedface-site --version</c>: the build-wide version, and nothing started.</summary>
+/// <summary><c>fedface-site --version</c> and <c>--help</c>: they print, start nothing and exit 0.</summary>
 public sealed class SiteVersionTests(ITestOutputHelper output)
 {
     [Fact]
@@ -13,5 +13,22 @@ public sealed class SiteVersionTests(ITestOutputHelper output)
         output.WriteLine(run.ToString());
         Assert.Equal(0, run.ExitCode);
         Assert.Matches(@"^fedface-site \d+\.\d+\.\d+(\+[0-9a-f]+)?$", Assert.Single(run.Lines));
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    public async Task Help_names_every_command_and_where_settings_come_from_and_exits_0(string flag)
+    {
+        SiteRun run = await SiteProcess.RunAsync(flag);
+
+        output.WriteLine(run.ToString());
+        Assert.Equal(0, run.ExitCode);
+        string text = string.Join('\n', run.Lines);
+        Assert.StartsWith("Usage: fedface-site", text, StringComparison.Ordinal);
+        foreach (string part in new[] { "init-model", "export-onnx", "--version", "--Site:KEY", "docs/configuration.md" })
+        {
+            Assert.Contains(part, text, StringComparison.Ordinal);
+        }
     }
 }
