@@ -88,6 +88,7 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
             aggregatorOptions =>
             {
                 aggregatorOptions.Port = 0;
+                aggregatorOptions.Observability.ManagementPort = 0; // simulations may run side by side; the address is logged
                 aggregatorOptions.CertificatePath = pki.AggregatorCertificate;
                 aggregatorOptions.KeyPath = pki.AggregatorKey;
                 aggregatorOptions.ModelSigningCertificatePath = pki.ModelSigningCertificate;

@@ -42,6 +42,7 @@ public sealed class BenchFederation : IDisposable
             options.FederationName = "FedFace-Bench";
             options.ListenAddress = "127.0.0.1";
             options.Port = 0;
+            options.Observability.ManagementPort = 0;
             options.CertificatePath = Pki.AggregatorCertificate;
             options.KeyPath = Pki.AggregatorKey;
             options.ModelSigningCertificatePath = Pki.ModelSigningCertificate;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using FedFace.Aggregator.Observability;
 using FedFace.Aggregator.Rounds;
 using FedFace.Aggregator.SecureAggregation;
 using FedFace.Core.Aggregation;
@@ -49,6 +50,7 @@ public static class AggregatorHost
         builder.Services.AddGrpcReflection();
         configureServices?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(ConfigureMutualTls);
+        builder.AddAggregatorObservability();
 
         WebApplication app = builder.Build();
         app.MapGrpcService<FederationService>();
@@ -56,8 +58,9 @@ public static class AggregatorHost
         // Both behind the same mutual TLS as the federation's own services: any federation certificate may call them.
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
-        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FedFace.Aggregator.Host")
-            .LogInformation("Listening on {Address} (mutual TLS)", ServerAddress(app)));
+        app.MapAggregatorObservability();
+        app.Lifetime.ApplicationStarted.Register(() =>
+            AggregatorLog.Listening(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(AggregatorLog.HostCategory), ServerAddress(app)));
         return app;
     }
 
@@ -74,8 +77,9 @@ public static class AggregatorHost
         }
     }
 
+    /// <summary>The mutual-TLS address (the management port, if on, is the plain-http one).</summary>
     private static string ServerAddress(WebApplication app) =>
-        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(a => a.StartsWith("https://", StringComparison.Ordinal));
 
     /// <summary>
     /// The https address to reach the aggregator on this machine, once started (resolves port 0): loopback and any-address

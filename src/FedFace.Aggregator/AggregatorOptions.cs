@@ -123,6 +123,8 @@ public sealed class AggregatorOptions
     public Strategies.Robust.AggregationSettings Aggregation { get; set; } = new();
     /// <summary>Secure aggregation (section Aggregator:SecureAggregation): off unless Enabled.</summary>
     public SecureAggregation.SecureAggregationOptions SecureAggregation { get; set; } = new();
+    /// <summary>Health probes, metrics and traces (section Aggregator:Observability): the management port and OTLP export.</summary>
+    public Observability.ObservabilitySettings Observability { get; set; } = new();
 
     /// <summary>
     /// A joined site not heard from (no call of any kind) for this long leaves the sample until it calls again, so a site
@@ -175,6 +177,7 @@ public sealed class AggregatorOptions
             $"Aggregator:DifferentialPrivacy:Mode Distributed needs Aggregator:MinSites of at least 2 (a site is protected only by the others' noise shares), got {MinSites}");
         problems.AddRange(SecureAggregation.Problems("Aggregator:SecureAggregation", MinSites, RoundDeadlineSeconds));
         problems.AddRange(Aggregation.Problems("Aggregator:Aggregation", MinSites, SecureAggregation.Enabled, DifferentialPrivacy.Enabled));
+        problems.AddRange(Observability.Problems("Aggregator:Observability", Port));
         foreach ((string name, string path) in new[] { ("CertificatePath", CertificatePath), ("KeyPath", KeyPath), ("CaCertificatePath", CaCertificatePath),
                      ("ModelSigningCertificatePath", ModelSigningCertificatePath), ("ModelSigningKeyPath", ModelSigningKeyPath) })
         {

@@ -20,6 +20,12 @@ public sealed class RoundLoop(RoundRunner rounds, CurrentModel model, Federation
             {
                 return;
             }
+            catch (Exception e)
+            {
+                // The host's own report of a failed background service is silenced (AggregatorHost); this is the logged one.
+                AggregatorLog.RoundLoopFailed(logger, AggregatorProgram.OneLine(e));
+                throw;
+            }
             if (summary is null)
             {
                 break; // no round opened: the federation is done
@@ -45,8 +51,7 @@ public sealed class RoundLoop(RoundRunner rounds, CurrentModel model, Federation
         status.MarkFinished();
         if (status.Finished)
         {
-            logger.LogInformation("Federation finished: model v{Version} after round {Round}: {Reason}",
-                model.ModelVersion, model.CommittedRound, status.FinishReason);
+            AggregatorLog.FederationFinished(logger, model.ModelVersion, model.CommittedRound, status.FinishReason);
         }
     }
 }

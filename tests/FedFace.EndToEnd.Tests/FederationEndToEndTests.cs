@@ -153,6 +153,7 @@ public sealed class FederationEndToEndTests : IDisposable
         return AggregatorHost.Build(["--Logging:LogLevel:Default", "Warning"], options =>
         {
             options.Port = 0;
+            options.Observability.ManagementPort = 0;
             options.CertificatePath = pki.AggregatorCertificate;
             options.KeyPath = pki.AggregatorKey;
             options.ModelSigningCertificatePath = pki.ModelSigningCertificate;

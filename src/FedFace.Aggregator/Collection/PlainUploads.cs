@@ -1,3 +1,4 @@
+using FedFace.Aggregator.Observability;
 using FedFace.Aggregator.Rounds;
 using FedFace.Aggregator.Sites;
 using FedFace.Aggregator.Strategies;
@@ -16,7 +17,7 @@ namespace FedFace.Aggregator.Collection;
 /// update against the model and the aggregation strategy's rules, and an accepted one is folded into the round at once.
 /// </summary>
 public sealed class PlainUploads(CurrentRound rounds, CurrentModel model, SiteRegistry sites, IAggregationStrategy strategy,
-    IOptions<AggregatorOptions> options, TimeProvider time, ILogger<PlainUploads> logger)
+    AggregatorMetrics metrics, IOptions<AggregatorOptions> options, TimeProvider time, ILogger<PlainUploads> logger)
 {
     private const int MaxRejectionReasonLength = 500;
 
@@ -96,8 +97,8 @@ public sealed class PlainUploads(CurrentRound rounds, CurrentModel model, SiteRe
                 round.AcceptedHashes[siteId] = header.DeltaSha256;
                 round.UpdateNorms[siteId] = norm;
                 round.Record(siteId, new SiteAnswer.Accepted());
-                logger.LogInformation("Round {Round}: accepted update from {Site} ({Examples} examples, weight delta norm {Norm:G4}, {Accepted}/{Sampled})",
-                    round.Number, siteId, header.ExampleCount, norm, round.Updates.UpdateCount, round.SampledSites.Count);
+                metrics.UpdatesAccepted();
+                AggregatorLog.UpdateAccepted(logger, round.Number, siteId, header.ExampleCount, norm, round.Updates.UpdateCount, round.SampledSites.Count);
             }
         }
         return rejection is null ? new UploadReply { Accepted = true } : Reject(siteId, header.Round, rejection);
@@ -109,7 +110,8 @@ public sealed class PlainUploads(CurrentRound rounds, CurrentModel model, SiteRe
         ArgumentNullException.ThrowIfNull(rejection);
         // A reason may quote what the site declared (tensor names): made safe before it reaches the log and the summary.
         rejection = rejection with { Reason = SiteText.ForLog(rejection.Reason, MaxRejectionReasonLength) };
-        logger.LogWarning("Rejected update from {Site} for round {Round}: {Code}: {Reason}", siteId, roundNumber, rejection.Code, rejection.Reason);
+        metrics.UpdateRejected(rejection.Code.ToString());
+        AggregatorLog.UpdateRejected(logger, siteId, roundNumber, rejection.Code, rejection.Reason);
         bool aboutTheUpload = rejection.Code is not (RejectionCode.WrongRound or RejectionCode.NoRoundOpen or RejectionCode.Duplicate or RejectionCode.DeadlinePassed);
         if (aboutTheUpload && rounds.OpenNumbered(roundNumber) is { } round)
         {

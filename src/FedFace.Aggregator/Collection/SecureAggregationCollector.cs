@@ -1,3 +1,4 @@
+using FedFace.Aggregator.Observability;
 using FedFace.Aggregator.Rounds;
 using FedFace.Aggregator.SecureAggregation;
 using FedFace.Core;
@@ -10,8 +11,11 @@ namespace FedFace.Aggregator.Collection;
 /// sites' inputs, which enters the round as one already weighted sum, so the round commits (or not) exactly as a plain
 /// one. A site whose message was refused counts as having answered with that refusal.
 /// </summary>
-public sealed class SecureAggregationCollector(SecureRounds secureRounds) : IUpdateCollector
+public sealed class SecureAggregationCollector(SecureRounds secureRounds, AggregatorMetrics metrics) : IUpdateCollector
 {
+    /// <summary>The rejection reason counted for a site whose secure-aggregation message was refused.</summary>
+    public const string SecureMessageRefused = nameof(SecureMessageRefused);
+
     /// <summary>Unmasking needs t + 1 masked inputs besides the federation's own minimum.</summary>
     public int MinimumSurvivors(int sampledSites, int minSites) => Math.Max(minSites, secureRounds.MinimumSurvivors(sampledSites));
 
@@ -34,6 +38,7 @@ public sealed class SecureAggregationCollector(SecureRounds secureRounds) : IUpd
             foreach ((string site, string reason) in outcome.Rejections)
             {
                 round.Record(site, new SiteAnswer.SecureMessageRefused(reason));
+                metrics.UpdateRejected(SecureMessageRefused);
             }
             if (outcome.Result is { } result)
             {
@@ -43,6 +48,7 @@ public sealed class SecureAggregationCollector(SecureRounds secureRounds) : IUpd
                 {
                     round.Record(contributor, new SiteAnswer.Accepted());
                 }
+                metrics.UpdatesAccepted(result.Contributors.Count);
             }
         }
         return new CollectionResult(outcome.Report.AbortReason, outcome.Report);

@@ -45,8 +45,7 @@ public sealed class FederationResume(IOptions<AggregatorOptions> options, Checkp
             ? PublishedModel.WithSignature(model, state.ModelVersion, state.CommittedRound, signature)
             : SignUnsignedCheckpoint(model, state);
         RestoreOptimizer(optimizerState);
-        logger.LogInformation("Resumed from committed round {Round}: model v{Version} sha256 {Hash}",
-            state.CommittedRound, state.ModelVersion, state.ModelSha256);
+        AggregatorLog.StateResumed(logger, state.CommittedRound, state.ModelVersion, state.ModelSha256);
         return new ResumedFederation(published, state);
     }
 
@@ -68,8 +67,7 @@ public sealed class FederationResume(IOptions<AggregatorOptions> options, Checkp
         }
         PublishedModel published = PublishedModel.Sign(model, version: 0, round: 0, signer);
         CommittedState state = checkpoints.Commit(round: 0, version: 0, model, signature: published.Signature);
-        logger.LogInformation("Started a new federation from {Path}: {Tensors} tensors, {Parameters:N0} parameters, sha256 {Hash}",
-            _options.InitialModelPath, model.Tensors.Count, model.ParameterCount, state.ModelSha256);
+        AggregatorLog.FederationStarted(logger, _options.InitialModelPath, model.Tensors.Count, model.ParameterCount, state.ModelSha256);
         return new ResumedFederation(published, state);
     }
 

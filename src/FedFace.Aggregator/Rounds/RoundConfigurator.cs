@@ -29,7 +29,7 @@ public sealed class RoundConfigurator(SiteRegistry sites, SiteSampler sampler, I
         RoundAggregationPlan? plan = strategy.Configure(number, live.Count, sampled.Length, minimumSurvivors, out refusal);
         if (plan is null)
         {
-            logger.LogWarning("Round {Round} not opened: {Reason}", number, refusal);
+            AggregatorLog.RoundNotOpened(logger, number, refusal);
             return null;
         }
         _nextRound++;
@@ -48,8 +48,7 @@ public sealed class RoundConfigurator(SiteRegistry sites, SiteSampler sampler, I
         var round = new OpenRound(number, global.Version, sampled, deadline, task, plan,
             new CollectedUpdates(global.Model, plan.Weighting, _options.SumInSiteOrder, plan.HoldsUpdates));
         collector.Prepare(round, global.Model);
-        logger.LogInformation("Round {Round} open: model v{Version}, sampled {Sampled} of {Live} live sites ({Sites}; {Joined} joined), deadline {Deadline:O}{Privacy}{Secure}",
-            number, global.Version, sampled.Length, live.Count, string.Join(", ", sampled), sites.JoinedCount, deadline,
+        AggregatorLog.RoundOpened(logger, number, global.Version, sampled.Length, live.Count, string.Join(", ", sampled), sites.JoinedCount, deadline,
             plan.Privacy is { } dp ? FormattableString.Invariant($", {dp.Mode} DP with clip norm {dp.ClipNorm:G4}") : "",
             round.Secure is null ? "" : ", secure aggregation");
         return round;

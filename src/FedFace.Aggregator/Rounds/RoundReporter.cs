@@ -15,17 +15,17 @@ public sealed class RoundReporter(CurrentModel model, IAggregationStrategy strat
         string? hash = result.Committed ? Convert.ToHexStringLower(model.Published.Header.Sha256.Span) : null;
         if (result.Committed)
         {
-            logger.LogInformation("Round {Round}: {Outcome}, sha256 {Hash}", round.Number, result.Outcome, hash);
+            AggregatorLog.RoundCommitted(logger, round.Number, result.Outcome, hash);
         }
         else
         {
-            logger.LogWarning("Round {Round} {Outcome}", round.Number, result.Outcome);
+            AggregatorLog.RoundAborted(logger, round.Number, result.Outcome);
         }
         PrivacySpent? spent = null;
         if (strategy.PrivacySpent is { } privacy)
         {
             spent = privacy.Spent;
-            logger.LogInformation("Round {Round}: privacy spent so far {Spent} of the budget ε = {Budget:G4}", round.Number, spent, privacy.EpsilonBudget);
+            AggregatorLog.PrivacySpent(logger, round.Number, privacy.Spent, privacy.EpsilonBudget);
         }
         return new RoundSummary(round.Number, round.BaseVersion, result.Committed, result.Committed ? model.ModelVersion : null, hash,
             [.. round.SampledSites], closed.Accepted, closed.NotAccepted, round.Updates.TotalExamples, closed.MeanLoss, round.Elapsed.TotalSeconds,

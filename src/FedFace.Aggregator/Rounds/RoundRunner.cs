@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using FedFace.Aggregator.Collection;
+using FedFace.Aggregator.Observability;
 using FedFace.Aggregator.Sites;
 using FedFace.Aggregator.Strategies;
 using Microsoft.Extensions.Options;
@@ -11,13 +13,14 @@ namespace FedFace.Aggregator.Rounds;
 /// </summary>
 public sealed class RoundRunner(SiteRegistry sites, RoundConfigurator configurator, CurrentRound current, IUpdateCollector collector,
     IAggregationStrategy strategy, ServerStep serverStep, RoundCommitter committer, CurrentModel model, FederationStatus status,
-    RoundReporter reporter, IOptions<AggregatorOptions> options)
+    RoundReporter reporter, AggregatorMetrics metrics, IOptions<AggregatorOptions> options)
 {
     private readonly int _minSites = options.Value.MinSites;
 
     /// <summary>The finished round's summary; null when no round opened because the privacy budget cannot afford one more.</summary>
     public async Task<RoundSummary?> RunAsync(CancellationToken cancellationToken)
     {
+        RecordPrivacySpent();
         await sites.WaitForLiveSitesAsync(_minSites, cancellationToken);
         OpenRound? round = configurator.Configure(out string refusal);
         if (round is null)
@@ -25,13 +28,31 @@ public sealed class RoundRunner(SiteRegistry sites, RoundConfigurator configurat
             status.StopForBudget(refusal);
             return null;
         }
+        using Activity? span = metrics.RoundOpened(round);
         current.Replace(round);
-        CollectionResult collected = await collector.CollectAsync(round, cancellationToken);
+        CollectionResult collected;
+        using (metrics.Stage(RoundStage.Collect))
+        {
+            collected = await collector.CollectAsync(round, cancellationToken);
+        }
         ClosedRound closed = Close(round);
-        RoundResult result = collected.AbortReason is { } abort ? RoundResult.Aborted($"{abort}; nothing committed")
-            : round.Updates.UpdateCount < _minSites ? RoundResult.Aborted($"{round.Updates.UpdateCount} valid updates by the deadline, {_minSites} needed; nothing committed")
+        RoundResult result = collected.AbortReason is { } abort ? RoundResult.Aborted($"{abort}; nothing committed", RoundAbortCause.CollectionFailed)
+            : round.Updates.UpdateCount < _minSites
+                ? RoundResult.Aborted($"{round.Updates.UpdateCount} valid updates by the deadline, {_minSites} needed; nothing committed", RoundAbortCause.TooFewUpdates)
             : AggregateAndCommit(round);
-        return reporter.Summarise(closed, result, collected.SecureAggregation);
+        RoundSummary summary = reporter.Summarise(closed, result, collected.SecureAggregation);
+        metrics.RoundFinished(span, result, round.Elapsed, closed.Accepted.Length);
+        RecordPrivacySpent();
+        return summary;
+    }
+
+    /// <summary>Read here, on the round loop, which alone moves the accountant.</summary>
+    private void RecordPrivacySpent()
+    {
+        if (strategy.PrivacySpent is { } privacy)
+        {
+            metrics.PrivacySpent(privacy.Spent.Epsilon, privacy.EpsilonBudget);
+        }
     }
 
     /// <summary>What the round's summary needs of it, taken as it closes: nothing the sites send later changes it.</summary>
@@ -52,14 +73,24 @@ public sealed class RoundRunner(SiteRegistry sites, RoundConfigurator configurat
     /// </summary>
     private RoundResult AggregateAndCommit(OpenRound round)
     {
-        AggregatedDelta aggregated = strategy.Aggregate(round.Plan, round.Updates);
         PublishedModel before = model.Published;
-        CandidateModel candidate = serverStep.Take(before, aggregated.MeanDelta);
+        AggregatedDelta aggregated;
+        CandidateModel candidate;
+        using (metrics.Stage(RoundStage.Aggregate))
+        {
+            aggregated = strategy.Aggregate(round.Plan, round.Updates);
+            candidate = serverStep.Take(before, aggregated.MeanDelta);
+        }
         if (candidate.Problem is { } problem)
         {
-            return RoundResult.Aborted($"the candidate model v{before.Version + 1} was not committed: {problem}; {round.Contributions()}; model v{before.Version} stays");
+            return RoundResult.Aborted($"the candidate model v{before.Version + 1} was not committed: {problem}; {round.Contributions()}; model v{before.Version} stays",
+                RoundAbortCause.ModelRefused);
         }
-        PublishedModel published = committer.Commit(round.Number, candidate.Model, aggregated.Privacy);
+        PublishedModel published;
+        using (metrics.Stage(RoundStage.Commit))
+        {
+            published = committer.Commit(round.Number, candidate.Model, aggregated.Privacy);
+        }
         return new RoundResult(true, $"committed model v{published.Version} from {round.Updates.UpdateCount} updates ({round.Updates.TotalExamples} examples)"
             + candidate.Note + aggregated.Note, candidate.AveragedModels);
     }

@@ -21,7 +21,7 @@ public static class RoundServices
             s.GetRequiredService<SecureRounds>().Enabled, s.GetRequiredService<ResumedFederation>().Published.Model.DataBytes,
             s.GetRequiredService<ILogger<FederationPrivacy>>()));
         services.AddSingleton<IUpdateCollector>(s => s.GetRequiredService<SecureRounds>().Enabled
-            ? new SecureAggregationCollector(s.GetRequiredService<SecureRounds>())
+            ? new SecureAggregationCollector(s.GetRequiredService<SecureRounds>(), s.GetRequiredService<Observability.AggregatorMetrics>())
             : new PlainUploadCollector(s.GetRequiredService<TimeProvider>()));
         services.AddSingleton(s => Options(s).DeterministicSampling ? SiteSampler.Seeded(Options(s).SamplingSeed) : SiteSampler.Secure());
         services.AddSingleton<SiteRegistry>();

@@ -28,7 +28,7 @@ public sealed class RoundDeclines(CurrentRound rounds, ILogger<RoundDeclines> lo
             {
                 return NotRecorded(notRecorded);
             }
-            logger.LogWarning("Round {Round}: site {Site} declined it: {Reason}", roundNumber, siteId, reason);
+            AggregatorLog.RoundDeclined(logger, roundNumber, siteId, reason);
             round.Secure?.Leave(siteId, $"declined: {reason}");
             round.Record(siteId, new SiteAnswer.Declined(reason));
             return new DeclineRoundReply { Recorded = true };

@@ -19,6 +19,9 @@ public sealed class SiteRegistry(IOptions<AggregatorOptions> options, TimeProvid
         get { lock (_gate) { return _joined.Count; } }
     }
 
+    /// <summary>The joined sites heard from lately: the ones the next round samples from.</summary>
+    public int LiveCount => LiveSites().Count;
+
     public bool IsJoined(string siteId)
     {
         lock (_gate) { return _joined.Contains(siteId); }
@@ -36,7 +39,7 @@ public sealed class SiteRegistry(IOptions<AggregatorOptions> options, TimeProvid
             }
             if (_joined.Add(siteId))
             {
-                logger.LogInformation("Site {Site} joined ({Count} sites)", siteId, _joined.Count);
+                AggregatorLog.SiteJoined(logger, siteId, _joined.Count);
                 SignalSiteArrived();
             }
         }
@@ -58,7 +61,7 @@ public sealed class SiteRegistry(IOptions<AggregatorOptions> options, TimeProvid
         {
             if (_liveness.Contact(siteId, time.GetUtcNow()) is { } silent && _joined.Contains(siteId))
             {
-                logger.LogInformation("Site {Site} is back after {Seconds:F0}s of silence: sampled again from the next round", siteId, silent.TotalSeconds);
+                AggregatorLog.SiteBack(logger, siteId, silent.TotalSeconds);
                 SignalSiteArrived();
             }
         }
@@ -72,8 +75,7 @@ public sealed class SiteRegistry(IOptions<AggregatorOptions> options, TimeProvid
             IReadOnlyList<string> live = _liveness.Live(_joined, time.GetUtcNow(), out var gone);
             foreach ((string site, TimeSpan silent) in gone)
             {
-                logger.LogWarning("Site {Site} left the sample: not heard from for {Seconds:F0}s (Aggregator:SiteTimeoutSeconds is {Timeout:F0}); it rejoins with its next call",
-                    site, silent.TotalSeconds, _liveness.Timeout.TotalSeconds);
+                AggregatorLog.SiteLeftSample(logger, site, silent.TotalSeconds, _liveness.Timeout.TotalSeconds);
             }
             return live;
         }

@@ -56,6 +56,6 @@ public static class AggregatorProcess
         "--Aggregator:CertificatePath", pki.AggregatorCertificate, "--Aggregator:KeyPath", pki.AggregatorKey,
         "--Aggregator:ModelSigningCertificatePath", pki.ModelSigningCertificate, "--Aggregator:ModelSigningKeyPath", pki.ModelSigningKey,
         "--Aggregator:CaCertificatePath", pki.CaCertificate, "--Aggregator:StateDirectory", stateDirectory,
-        "--Aggregator:InitialModelPath", initialModelPath, "--Aggregator:Port", "0",
+        "--Aggregator:InitialModelPath", initialModelPath, "--Aggregator:Port", "0", "--Aggregator:Observability:ManagementPort", "0",
     ];
 }

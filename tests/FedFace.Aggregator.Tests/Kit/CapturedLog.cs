@@ -4,8 +4,8 @@ using Xunit.Abstractions;
 
 namespace FedFace.Aggregator.Tests.Kit;
 
-/// <summary>One formatted log line, kept for assertions.</summary>
-public sealed record LogEntry(string Category, LogLevel Level, string Message, Exception? Exception)
+/// <summary>One formatted log line, kept for assertions, with its event id (0 when the line has none).</summary>
+public sealed record LogEntry(string Category, LogLevel Level, string Message, Exception? Exception, int EventId = 0)
 {
     public override string ToString() => $"{Level,-11} {Category}: {Message}{(Exception is null ? "" : $" [{Exception.GetType().Name}: {Exception.Message}]")}";
 }
@@ -78,7 +78,7 @@ public sealed class CapturedLog(ITestOutputHelper? output = null) : ILoggerProvi
         {
             if (Kept(category, logLevel, exception))
             {
-                log.Add(new LogEntry(category, logLevel, formatter(state, exception), exception));
+                log.Add(new LogEntry(category, logLevel, formatter(state, exception), exception, eventId.Id));
             }
         }
     }

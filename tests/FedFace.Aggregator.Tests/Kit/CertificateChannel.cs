@@ -11,9 +11,12 @@ namespace FedFace.Aggregator.Tests.Kit;
 /// </summary>
 public static class CertificateChannel
 {
-    public static GrpcChannel Open(Uri aggregator, X509Certificate2 federationCa, X509Certificate2? clientCertificate)
-    {
-        var handler = new SocketsHttpHandler
+    public static GrpcChannel Open(Uri aggregator, X509Certificate2 federationCa, X509Certificate2? clientCertificate) =>
+        GrpcChannel.ForAddress(aggregator, new GrpcChannelOptions { HttpHandler = Handler(federationCa, clientCertificate), DisposeHttpClient = true });
+
+    /// <summary>The same TLS client for plain HTTP requests (an HTTP/2 GET on the mutual-TLS port, say).</summary>
+    public static SocketsHttpHandler Handler(X509Certificate2 federationCa, X509Certificate2? clientCertificate) =>
+        new()
         {
             SslOptions = new SslClientAuthenticationOptions
             {
@@ -25,6 +28,4 @@ public static class CertificateChannel
                         && FederationTrust.TryValidateAggregatorCertificate(X509CertificateLoader.LoadCertificate(presented.GetRawCertData()), federationCa, out _),
             },
         };
-        return GrpcChannel.ForAddress(aggregator, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
-    }
 }

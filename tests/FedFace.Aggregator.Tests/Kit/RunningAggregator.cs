@@ -50,6 +50,9 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
     /// <summary>Secure aggregation's settings; null leaves it off.</summary>
     public SecureAggregationOptions? SecureAggregation { get; init; }
 
+    /// <summary>The management port on a free port (tests run side by side), no OTLP export, unless a test says otherwise.</summary>
+    public FedFace.Aggregator.Observability.ObservabilitySettings Observability { get; init; } = new() { ManagementPort = 0 };
+
     /// <summary>More services for the host (a test's gRPC interceptor, say).</summary>
     public Action<IServiceCollection>? MoreServices { get; init; }
 }
@@ -90,6 +93,9 @@ public sealed class RunningAggregator : IAsyncDisposable
 
     public int Port => Uri.Port;
 
+    /// <summary>The management port's http address (/healthz, /readyz, /metrics) once started; null when it is off.</summary>
+    public Uri? ManagementUri { get; private set; }
+
     /// <summary>Builds the aggregator and loads its state (the coordinator is created) without listening yet.</summary>
     public static RunningAggregator Create(AggregatorSetup setup, CapturedLog log)
     {
@@ -123,6 +129,7 @@ public sealed class RunningAggregator : IAsyncDisposable
             options.Training = setup.Training;
             options.SecureAggregation = setup.SecureAggregation ?? new SecureAggregationOptions();
             options.Aggregation = setup.Aggregation;
+            options.Observability = setup.Observability;
         }, services =>
         {
             services.AddSingleton<IRoundObserver>(rounds);
@@ -154,6 +161,7 @@ public sealed class RunningAggregator : IAsyncDisposable
     {
         await App.StartAsync();
         Uri = AggregatorHost.ListeningUri(App);
+        ManagementUri = FedFace.Aggregator.Observability.ManagementEndpoints.Address(App);
     }
 
     /// <summary>Stops listening and the round loop, as a crash would (an open round is simply gone), and frees the port.</summary>
