@@ -1,5 +1,6 @@
 using FedFace.Core;
 using Grpc.AspNetCore.Server;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
@@ -21,7 +22,7 @@ public static class AggregatorObservability
     public static WebApplicationBuilder AddAggregatorObservability(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddSingleton<AggregatorMetrics>();
+        builder.Services.AddAggregatorMetrics();
         builder.Services.Configure<GrpcServiceOptions>(grpc => grpc.Interceptors.Add<MessageBytesInterceptor>());
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName, serviceVersion: BuildVersion.Of(typeof(AggregatorMetrics).Assembly)))
@@ -56,6 +57,14 @@ public static class AggregatorObservability
                 }));
         builder.WebHost.ConfigureKestrel(ManagementEndpoints.Listen);
         return builder;
+    }
+
+    /// <summary>The metrics the round's classes record into (and the meter factory they come from); enough without a web host.</summary>
+    public static IServiceCollection AddAggregatorMetrics(this IServiceCollection services)
+    {
+        services.AddMetrics();
+        services.TryAddSingleton<AggregatorMetrics>();
+        return services;
     }
 
     /// <summary>The management endpoints (see <see cref="ManagementEndpoints"/>).</summary>

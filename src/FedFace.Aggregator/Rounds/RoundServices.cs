@@ -1,4 +1,5 @@
 using FedFace.Aggregator.Collection;
+using FedFace.Aggregator.Observability;
 using FedFace.Aggregator.SecureAggregation;
 using FedFace.Aggregator.Sites;
 using FedFace.Aggregator.Strategies;
@@ -37,6 +38,7 @@ public static class RoundServices
         services.AddSingleton<RoundCommitter>();
         services.AddSingleton<RoundReporter>();
         services.AddSingleton<RoundRunner>();
+        services.AddAggregatorMetrics();
         services.AddHostedService<RoundLoop>();
         return services;
     }
