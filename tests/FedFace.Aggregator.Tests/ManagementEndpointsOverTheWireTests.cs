@@ -18,16 +18,9 @@ namespace FedFace.Aggregator.Tests;
 public sealed class ManagementEndpointsOverTheWireTests(TestFederation federation, ITestOutputHelper output) : IDisposable
 {
     private readonly CapturedLog _log = new(output);
-    private readonly X509Certificate2 _federationCa = FederationTrust.LoadCertificate(federation.Pki.CaCertificate);
-    private readonly X509Certificate2 _siteCertificate = FederationTrust.LoadCertificateWithKey(federation.Pki.SiteCertificate("site-04"), federation.Pki.SiteKey("site-04"));
     private readonly HttpClient _plain = new() { Timeout = TimeSpan.FromSeconds(20) };
 
-    public void Dispose()
-    {
-        _plain.Dispose();
-        _federationCa.Dispose();
-        _siteCertificate.Dispose();
-    }
+    public void Dispose() => _plain.Dispose();
 
     [Fact]
     public async Task Healthz_and_readyz_answer_200_over_plain_http_without_a_client_certificate()
@@ -74,7 +67,9 @@ public sealed class ManagementEndpointsOverTheWireTests(TestFederation federatio
     public async Task The_mutual_TLS_port_does_not_serve_the_management_endpoints(string path)
     {
         await using RunningAggregator aggregator = await StartAsync("probes-not-on-grpc");
-        using var client = new HttpClient(CertificateChannel.Handler(_federationCa, _siteCertificate))
+        using X509Certificate2 federationCa = FederationTrust.LoadCertificate(federation.Pki.CaCertificate);
+        using X509Certificate2 site = FederationTrust.LoadCertificateWithKey(federation.Pki.SiteCertificate("site-04"), federation.Pki.SiteKey("site-04"));
+        using var client = new HttpClient(CertificateChannel.Handler(federationCa, site))
         {
             DefaultRequestVersion = HttpVersion.Version20,
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
@@ -110,6 +105,23 @@ public sealed class ManagementEndpointsOverTheWireTests(TestFederation federatio
 
         Assert.Null(aggregator.ManagementUri);
         Assert.Equal("https", aggregator.Uri.Scheme);
+    }
+
+    [Fact]
+    public async Task A_management_port_already_in_use_is_one_line_and_exit_code_1()
+    {
+        string workspace = federation.Workspace("probes-port-in-use");
+        using var occupant = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        occupant.Start();
+        string port = ((IPEndPoint)occupant.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        ProcessRun run = await AggregatorProcess.RunAsync(workspace, [.. AggregatorProcess.Settings(federation.Pki, Path.Combine(workspace, "state"),
+            TestFederation.WriteInitialModel(workspace, TestModels.Small(seed: 9))), "--Aggregator:Observability:ManagementPort", port]);
+
+        output.WriteLine(run.ToString());
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"http://127.0.0.1:{port}", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Output + run.Error, StringComparison.Ordinal);
     }
 
     private Task<RunningAggregator> StartAsync(string name, ObservabilitySettings? observability = null)
