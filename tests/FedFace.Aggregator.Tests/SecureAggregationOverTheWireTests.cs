@@ -83,6 +83,7 @@ public sealed class SecureAggregationOverTheWireTests(TestFederation federation,
         var log = new CapturedLog(output);
         // All eight sampled (pre-joined), and a quorum the five full survivors meet.
         await using RunningAggregator aggregator = await StartAsync(workspace, initial, minSites: 5, log, Secure, preJoined: TestFederation.AllSiteIds);
+        using var metrics = new MeasurementRecorder(aggregator.App.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         SyntheticSite[] sites = Sites(TestFederation.AllSiteIds, [.. TestFederation.AllSiteIds.Select((_, i) => 40L + 25 * i)], aggregator, log);
         // site-06 vanishes after advertising its keys, site-07 after sharing them, site-08 after sending its masked input.
         var vanishing = new Dictionary<string, SecAggStage> { ["site-06"] = SecAggStage.ShareKeys, ["site-07"] = SecAggStage.MaskedInput, ["site-08"] = SecAggStage.Unmask };
@@ -102,6 +103,8 @@ public sealed class SecureAggregationOverTheWireTests(TestFederation federation,
             Assert.Equal("8→7→6→6→5", summary.SecureAggregation!.Survivors);
             string[] contributors = ["site-01", "site-02", "site-03", "site-04", "site-05", "site-08"];
             Assert.Equal(contributors, summary.AcceptedSites);
+            // Only the sum was seen, and it counts as one accepted update per contributor.
+            Assert.Equal(contributors.Length, metrics.Of("fedface.aggregator.updates.accepted").Sum(m => m.Value));
             SyntheticSite[] contributing = [.. sites.Where(s => contributors.Contains(s.SiteId))];
             Assert.Equal(contributing.Sum(s => s.ExampleCount), summary.TotalExamples);
             // The survivors' weighted mean within one quantization step; one more site would move it by ~1e-2.
@@ -135,6 +138,7 @@ public sealed class SecureAggregationOverTheWireTests(TestFederation federation,
         ModelState initial = TestModels.Small(seed: 7);
         var log = new CapturedLog(output);
         await using RunningAggregator aggregator = await StartAsync(workspace, initial, minSites: 4, log, Secure);
+        using var metrics = new MeasurementRecorder(aggregator.App.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         SyntheticSite[] sites = Sites(TestFederation.SiteIds, [10, 20, 30, 40], aggregator, log);
         try
         {
@@ -156,6 +160,7 @@ public sealed class SecureAggregationOverTheWireTests(TestFederation federation,
             Assert.Contains("aborted", finished.Summary.Outcome, StringComparison.Ordinal);
             Assert.Contains("ShareKeys", finished.Summary.SecureAggregation!.AbortReason, StringComparison.Ordinal);
             Assert.Equal("4→2", finished.Summary.SecureAggregation.Survivors);
+            Assert.Equal("collection_failed", Assert.Single(metrics.Of("fedface.aggregator.rounds.aborted")).Tags["reason"]);
             Assert.Equal((0L, 0L), (aggregator.Coordinator.ModelVersion, aggregator.Coordinator.CommittedRound));
             Assert.Equal(0, new CheckpointStore(Path.Combine(workspace, "state")).Load().State.ModelVersion);
             foreach (Task<(RoundTask Task, SecAggEnd End)> told in rounds[..2])
