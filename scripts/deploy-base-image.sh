@@ -24,7 +24,7 @@ rootfs="$(mktemp -d /var/tmp/fedface-rootfs.XXXXXX)"
 trap 'rm -rf "$rootfs"' EXIT
 # minbase: essential packages and apt only, as debian:bookworm-slim has.
 nice -n 10 debootstrap --variant=minbase bookworm "$rootfs" "$mirror"
-# What the slim images do: no apt caches or docs in the layer.
-rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/*
+# What the slim images do: no downloaded packages, apt caches, docs or manuals in the layer.
+rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/* "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/*
 tar -C "$rootfs" -c . | podman import --change 'CMD ["/bin/bash"]' - "$image"
 podman image ls "$image"
