@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/prerequisites.sh
+source scripts/deploy-fixtures.sh
 
 for image in localhost/fedface-aggregator:latest localhost/fedface-site:latest; do
   podman image exists "$image" || { echo "error: no image $image; run scripts/deploy-images.sh first" >&2; exit 1; }
@@ -33,19 +34,11 @@ fail() { echo "deploy-compose-smoke: FAILED: $*" >&2; exit 1; }
 
 # What an operator prepares (deploy/compose.yaml's header): the PKI with its keys readable by the containers' uid,
 # the version-0 model, the detector and a photo folder per site.
-dotnet run --project certs -c Release -v quiet -- --out "$work/pki" --sites 3 --aggregator-name aggregator >/dev/null
+deploy_pki "$work/pki" 3 --aggregator-name aggregator
 chown 10001:10001 "$work"/pki/*.key "$work"/pki/sites/*.key
 install -d -o 10001 -g 10001 "$work/model"
 podman run --rm --network none -v "$work/model:/model" localhost/fedface-site:latest init-model --out /model/initial-model.ffm --seed 1 >/dev/null
-mapfile -t people < <(cd "$FEDFACE_SHARED_DIR/data/lfw-deepfunneled" && for person in *; do
-  [ "$(ls "$person" | wc -l)" -ge 4 ] && echo "$person"; done | head -n 9)
-for index in 0 1 2; do
-  for person in "${people[@]:$((index * 3)):3}"; do
-    mkdir -p "$work/photos/site-0$((index + 1))/$person"
-    cp "$FEDFACE_SHARED_DIR/data/lfw-deepfunneled/$person"/*_000[1-4].jpg "$work/photos/site-0$((index + 1))/$person/"
-  done
-done
-chmod -R a+rX "$work/photos"
+deploy_photos "$work/photos" 3
 export FEDFACE_PKI="$work/pki" FEDFACE_INITIAL_MODEL="$work/model/initial-model.ffm" FEDFACE_PHOTOS="$work/photos"
 export FEDFACE_DETECTOR="$FEDFACE_SHARED_DIR/models/face_detection_yunet_2023mar.onnx"
 FEDFACE_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"

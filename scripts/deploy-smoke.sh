@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/prerequisites.sh
+source scripts/deploy-fixtures.sh
 
 publish="$(cd "${1:-out/publish}" 2>/dev/null && pwd)" || { echo "error: no publish folder ${1:-out/publish}; run scripts/publish.sh first" >&2; exit 1; }
 aggregator="$publish/aggregator/fedface-aggregator"
@@ -36,7 +37,8 @@ trap finish EXIT
 fail() { echo "deploy-smoke: FAILED: $*" >&2; exit 1; }
 
 echo "deploy-smoke: PKI and version-0 model in $work"
-dotnet run --project certs -c Release -v quiet -- --out "$work/pki" --sites 2 >"$work/certs.log"
+deploy_pki "$work/pki" 2
+deploy_photos "$work/photos" 2
 # The site's environment is the deployed one (deploy/site.env), not the developer's.
 set -a
 source deploy/site.env
@@ -62,19 +64,11 @@ done
 [ -n "$url" ] || fail "the aggregator did not say where it listens within 60 s"
 echo "deploy-smoke: aggregator listening on $url"
 
-# Three people with at least four photos each, different people at each site.
-mapfile -t people < <(cd "$FEDFACE_SHARED_DIR/data/lfw-deepfunneled" && for person in *; do
-  [ "$(ls "$person" | wc -l)" -ge 4 ] && echo "$person"; done | head -n 6)
 site_pids=()
 for index in 1 2; do
   id="site-0$index"
-  data="$work/$id-photos"
-  for person in "${people[@]:$(( (index - 1) * 3 )):3}"; do
-    mkdir -p "$data/$person"
-    cp "$FEDFACE_SHARED_DIR/data/lfw-deepfunneled/$person"/*_000[1-4].jpg "$data/$person/"
-  done
   "$site" --Site:AggregatorUrl "${url%/}" --Site:CaCertificatePath "$work/pki/ca.crt" \
-    --Site:CertificatePath "$work/pki/sites/$id.crt" --Site:KeyPath "$work/pki/sites/$id.key" --Site:DataDirectory "$data" \
+    --Site:CertificatePath "$work/pki/sites/$id.crt" --Site:KeyPath "$work/pki/sites/$id.key" --Site:DataDirectory "$work/photos/$id" \
     --Site:StateDirectory "$work/$id-state" --Site:DetectorModelPath "$FEDFACE_SHARED_DIR/models/face_detection_yunet_2023mar.onnx" \
     --Site:GiveUpAfterSeconds 120 >"$work/$id.log" 2>&1 &
   site_pids+=($!)

@@ -4,7 +4,7 @@
 # exceed the hard limits), it points podman at a containers.conf of its own that uses runc and limits within the
 # host's: podman reads CONTAINERS_CONF instead of /etc/containers/containers.conf, which stays untouched.
 # Usage: source scripts/podman-host.sh IMAGE   (an image that exists locally, to try a container with)
-podman_host_try() { podman run --rm --network none "$1" true >/dev/null 2>&1; }
+podman_host_try() { podman run --rm --network none --entrypoint /bin/true "$1" >/dev/null 2>&1; }
 
 if [ -z "${CONTAINERS_CONF:-}" ] && ! podman_host_try "$1"; then
   CONTAINERS_CONF="$(mktemp /tmp/fedface-containers.XXXXXX.conf)"
@@ -19,7 +19,7 @@ runtime = "runc"
 CONF
   if ! podman_host_try "$1"; then
     echo "error: podman cannot start a container here, even with runc and $CONTAINERS_CONF:" >&2
-    podman run --rm --network none "$1" true >&2 || true
+    podman run --rm --network none --entrypoint /bin/true "$1" >&2 || true
     return 1 2>/dev/null || exit 1
   fi
   echo "podman: using $CONTAINERS_CONF (runc, rlimits within this host's)"
