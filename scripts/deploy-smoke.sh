@@ -3,7 +3,8 @@
 # start it: a fresh PKI (fedface-certs), a version-0 model from the published site, an aggregator, two sites with four
 # LFW photos of each of three people, one short round (two training steps). Passes when both sites finish with exit 0,
 # the aggregator committed round 1 and then stops cleanly on SIGTERM, and the site mapped every native library its
-# publish folder ships beyond .NET's own (so the folder carries none it does not load).
+# publish folder ships beyond .NET's own (so the folder carries none it does not load). Before the round it asks the
+# aggregator's gRPC health and reflection services, with curl, whether they survived trimming.
 # Usage: scripts/deploy-smoke.sh [PUBLISH_DIR]   (default out/publish, made by scripts/publish.sh). About a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,6 +64,20 @@ for _ in $(seq 1 120); do
 done
 [ -n "$url" ] || fail "the aggregator did not say where it listens within 60 s"
 echo "deploy-smoke: aggregator listening on $url"
+
+# gRPC health and reflection survive trimming: one unary and one streaming call with curl over HTTP/2 and mutual TLS,
+# each body a gRPC frame (flag byte, 4-byte length, protobuf message).
+grpc_call() {
+  printf "$2" | curl -sS --http2 --max-time 30 --cacert "$work/pki/ca.crt" --cert "$work/pki/sites/site-01.crt" \
+    --key "$work/pki/sites/site-01.key" -H 'content-type: application/grpc' -H 'te: trailers' --data-binary @- "${url%/}/$1"
+}
+# Health/Check with an empty request answers status 1, SERVING: frame 00 00000002, field 1 = 1.
+[ "$(grpc_call grpc.health.v1.Health/Check '\x00\x00\x00\x00\x00' | od -An -tx1 | tr -d ' \n')" = 00000000020801 ] \
+  || fail "gRPC health did not answer SERVING"
+# ServerReflectionInfo with list_services (field 7, empty) names the federation's service.
+grpc_call grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo '\x00\x00\x00\x00\x02\x3a\x00' | grep -a -q fedface.v1.Federation \
+  || fail "gRPC reflection did not list fedface.v1.Federation"
+echo "deploy-smoke: gRPC health answers SERVING and reflection lists fedface.v1.Federation"
 
 site_pids=()
 for index in 1 2; do

@@ -6,6 +6,7 @@
 #    flagged: those schemas allow additional properties.
 #  - deploy/systemd: systemd-analyze verify on the units in a scratch root holding the published executables, where any
 #    complaint (an unknown key, a key in the wrong section, a missing executable) counts as a failure.
+#  - deploy/site.env sets the GLIBC_TUNABLES that scripts/prerequisites.sh sets for development and tests.
 # deploy/compose.yaml is checked by running it: scripts/deploy-compose-smoke.sh. Usage: scripts/deploy-validate.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +51,15 @@ for unit in deploy/systemd/*.service; do
     echo "$unit: valid"
   fi
 done
+
+echo "== deploy/site.env agrees with scripts/prerequisites.sh (the developers' and the tests' environment)"
+tunables="$(grep '^GLIBC_TUNABLES=' deploy/site.env | cut -d= -f2-)"
+if [ -n "$tunables" ] && grep -q -F "$tunables\"" scripts/prerequisites.sh; then
+  echo "GLIBC_TUNABLES=$tunables: the same"
+else
+  echo "deploy/site.env's GLIBC_TUNABLES ($tunables) is not what scripts/prerequisites.sh sets"
+  status=1
+fi
 
 [ "$status" -eq 0 ] && echo "deploy-validate: passed" || echo "deploy-validate: FAILED" >&2
 exit "$status"
