@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# What the deploy smoke scripts prepare as an operator would, sourced by them (after scripts/prerequisites.sh).
+# What the deploy scripts share, sourced by them: the fixtures an operator would prepare (after
+# scripts/prerequisites.sh) and the names of .NET's own native libraries.
+
+# .NET's runtime libraries in a self-contained folder (diagnostics, the standalone GCs, tracing load on demand): ours to
+# ship as they are, never to prune, and the only native libraries the aggregator may carry.
+deploy_dotnet_runtime_library='^lib(System\.|clr|coreclr|hostfxr|hostpolicy|mscord)'
 
 # deploy_pki DIR SITES [fedface-certs flags...]: a fresh federation PKI with SITES site certificates.
 deploy_pki() {

@@ -111,10 +111,9 @@ echo "deploy-smoke: both sites finished and the aggregator committed round 1"
 unloaded=""
 for library in "$publish"/site/*.so*; do
   name="$(basename "$library")"
-  # .NET's own runtime libraries (diagnostics, the standalone GCs, tracing) load on demand; they are not ours to drop.
-  [[ "$name" =~ ^lib(System\.|clr|coreclr|hostfxr|hostpolicy|mscord) ]] && continue
+  [[ "$name" =~ $deploy_dotnet_runtime_library ]] && continue
   grep -q -F "/$name" "$work/mapped" || unloaded+=" $name"
 done
 [ -z "$unloaded" ] || fail "the site's publish folder ships native libraries no site loaded:$unloaded"
-echo "deploy-smoke: the site loaded every native library it ships: $(sort -u "$work/mapped" | xargs -n1 basename | grep -v -E '^lib(System\.|clr|coreclr|hostfxr|hostpolicy|mscord)' | tr '\n' ' ')"
+echo "deploy-smoke: the site loaded every native library it ships: $(sort -u "$work/mapped" | xargs -n1 basename | grep -v -E "$deploy_dotnet_runtime_library" | tr '\n' ' ')"
 echo "deploy-smoke: passed"

@@ -4,6 +4,7 @@
 # scripts/deploy-smoke.sh start from these folders. Usage: scripts/publish.sh [OUTPUT_DIR]   (default: out/publish)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/deploy-fixtures.sh
 
 output="${1:-out/publish}"
 mkdir -p "$output"
@@ -20,7 +21,7 @@ publish src/FedFace.Aggregator aggregator
 publish src/FedFace.Client site
 
 # The aggregator must carry no native library of its own: only .NET's runtime (lib*.so from the runtime pack).
-unexpected="$(cd "$output/aggregator" && ls -1 -- *.so* 2>/dev/null | grep -v -E '^lib(System\.|clr|coreclr|hostfxr|hostpolicy|mscord)' || true)"
+unexpected="$(cd "$output/aggregator" && ls -1 -- *.so* 2>/dev/null | grep -v -E "$deploy_dotnet_runtime_library" || true)"
 if [ -n "$unexpected" ]; then
   echo "error: the aggregator's publish folder holds native libraries that are not .NET's: $unexpected" >&2
   exit 1
