@@ -7,6 +7,7 @@
 podman_host_try() { podman run --rm --network none --entrypoint /bin/true "$1" >/dev/null 2>&1; }
 
 if [ -z "${CONTAINERS_CONF:-}" ] && ! podman_host_try "$1"; then
+  command -v runc >/dev/null || { echo "error: podman cannot start a container here; install runc (apt-get install -y runc) and retry" >&2; return 1 2>/dev/null || exit 1; }
   CONTAINERS_CONF="$(mktemp /tmp/fedface-containers.XXXXXX.conf)"
   export CONTAINERS_CONF
   # 4096 processes is ample for one .NET process per container (the runtime refused anything above 32768 there).
