@@ -123,6 +123,8 @@ public sealed class AggregatorOptions
     public Strategies.Robust.AggregationSettings Aggregation { get; set; } = new();
     /// <summary>Secure aggregation (section Aggregator:SecureAggregation): off unless Enabled.</summary>
     public SecureAggregation.SecureAggregationOptions SecureAggregation { get; set; } = new();
+    /// <summary>Revoked site certificates (section Aggregator:Revocation): the CA-signed list, reloaded when it changes.</summary>
+    public RevocationOptions Revocation { get; set; } = new();
 
     /// <summary>
     /// A joined site not heard from (no call of any kind) for this long leaves the sample until it calls again, so a site
@@ -174,6 +176,7 @@ public sealed class AggregatorOptions
         Require(DifferentialPrivacy.Mode != DifferentialPrivacyMode.Distributed || MinSites >= 2,
             $"Aggregator:DifferentialPrivacy:Mode Distributed needs Aggregator:MinSites of at least 2 (a site is protected only by the others' noise shares), got {MinSites}");
         problems.AddRange(SecureAggregation.Problems("Aggregator:SecureAggregation", MinSites, RoundDeadlineSeconds));
+        problems.AddRange(Revocation.Problems("Aggregator:Revocation"));
         problems.AddRange(Aggregation.Problems("Aggregator:Aggregation", MinSites, SecureAggregation.Enabled, DifferentialPrivacy.Enabled));
         foreach ((string name, string path) in new[] { ("CertificatePath", CertificatePath), ("KeyPath", KeyPath), ("CaCertificatePath", CaCertificatePath),
                      ("ModelSigningCertificatePath", ModelSigningCertificatePath), ("ModelSigningKeyPath", ModelSigningKeyPath) })
