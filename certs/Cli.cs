@@ -19,10 +19,7 @@ internal static class Cli
         // --help and --version answer even when the options a command needs are missing.
         if (parsed.Errors.Count > 0 && parsed.Action is ParseErrorAction or null)
         {
-            foreach (System.CommandLine.Parsing.ParseError problem in parsed.Errors)
-                error.WriteLine($"{Name}: {problem.Message}");
-            error.WriteLine($"Usage: {Name} [command] [options]; {Name} --help describes them.");
-            return 2;
+            return UsageError(error, parsed.Errors.Select(problem => problem.Message));
         }
         try
         {
@@ -33,6 +30,14 @@ internal static class Cli
             error.WriteLine($"{Name}: {e.Message}");
             return 1;
         }
+    }
+
+    private static int UsageError(TextWriter error, IEnumerable<string> problems)
+    {
+        foreach (string problem in problems)
+            error.WriteLine($"{Name}: {problem}");
+        error.WriteLine($"Usage: {Name} [command] [options]; {Name} --help describes them.");
+        return 2;
     }
 
     private static RootCommand Commands()
@@ -62,8 +67,7 @@ internal static class Cli
             // Not Required options: System.CommandLine would then demand them of the kit and revoke commands too.
             if (parsed.GetResult(directory) is null || parsed.GetResult(sites) is null)
             {
-                parsed.InvocationConfiguration.Error.WriteLine($"{Name}: --out and --sites are required to make the PKI; {Name} --help describes the commands.");
-                return 2;
+                return UsageError(parsed.InvocationConfiguration.Error, ["--out and --sites are required to make the PKI"]);
             }
             IReadOnlyList<string> siteIds = SiteIds.Numbered(parsed.GetRequiredValue(prefix), parsed.GetRequiredValue(sites));
             PkiLayout layout = FederationPki.Create(parsed.GetRequiredValue(directory), siteIds, parsed.GetRequiredValue(aggregatorNames),
@@ -153,7 +157,10 @@ internal static class Cli
         if (defaultValue is { } value) option.DefaultValueFactory = _ => value;
         option.Validators.Add(result =>
         {
-            if (!result.Implicit && result.GetValueOrDefault<int>() <= 0) result.AddError($"{name} must be a positive whole number, not '{result.Tokens.FirstOrDefault()?.Value}'.");
+            // A token that is no number at all was already reported by the parser.
+            string? token = result.Tokens.FirstOrDefault()?.Value;
+            if (!result.Implicit && int.TryParse(token, System.Globalization.CultureInfo.InvariantCulture, out int value) && value <= 0)
+                result.AddError($"{name} must be a positive whole number, not '{token}'.");
         });
         return option;
     }

@@ -11,7 +11,8 @@ namespace FedFace.Aggregator.Tests.Kit;
 /// </summary>
 public static class CertificateChannel
 {
-    public static GrpcChannel Open(Uri aggregator, X509Certificate2 federationCa, X509Certificate2? clientCertificate)
+    /// <param name="onHandshake">Told the aggregator's certificate at every TLS handshake (a new connection).</param>
+    public static GrpcChannel Open(Uri aggregator, X509Certificate2 federationCa, X509Certificate2? clientCertificate, Action<X509Certificate2>? onHandshake = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -21,8 +22,12 @@ public static class CertificateChannel
                 LocalCertificateSelectionCallback = clientCertificate is null ? null : (_, _, _, _, _) => clientCertificate,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                 RemoteCertificateValidationCallback = (_, presented, _, errors) =>
-                    presented is not null && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0
-                        && FederationTrust.TryValidateAggregatorCertificate(X509CertificateLoader.LoadCertificate(presented.GetRawCertData()), federationCa, out _),
+                {
+                    if (presented is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
+                    X509Certificate2 aggregatorCertificate = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
+                    onHandshake?.Invoke(aggregatorCertificate);
+                    return FederationTrust.TryValidateAggregatorCertificate(aggregatorCertificate, federationCa, out _);
+                },
             },
         };
         return GrpcChannel.ForAddress(aggregator, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });

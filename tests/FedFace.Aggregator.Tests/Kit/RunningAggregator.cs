@@ -50,6 +50,9 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
     /// <summary>Secure aggregation's settings; null leaves it off.</summary>
     public SecureAggregationOptions? SecureAggregation { get; init; }
 
+    /// <summary>The revocation list the aggregator reloads (empty: none).</summary>
+    public string RevocationListPath { get; init; } = "";
+
     /// <summary>More services for the host (a test's gRPC interceptor, say).</summary>
     public Action<IServiceCollection>? MoreServices { get; init; }
 }
@@ -123,6 +126,7 @@ public sealed class RunningAggregator : IAsyncDisposable
             options.Training = setup.Training;
             options.SecureAggregation = setup.SecureAggregation ?? new SecureAggregationOptions();
             options.Aggregation = setup.Aggregation;
+            options.Revocation.ListPath = setup.RevocationListPath;
         }, services =>
         {
             services.AddSingleton<IRoundObserver>(rounds);
