@@ -2,9 +2,12 @@ using System.Security.Cryptography.X509Certificates;
 using FedFace.Certs;
 using FedFace.Core.Security;
 
-namespace FedFace.Aggregator.Tests.Kit;
+namespace FedFace.Aggregator.Tests;
 
-/// <summary>Certificates of the federation's CA with any validity (expired, not yet valid, a rotation's replacement).</summary>
+/// <summary>
+/// Certificates of the federation's CA with any validity (expired, not yet valid, a rotation's replacement). Outside Kit/,
+/// which the end-to-end tests share: they cannot see the internal issuing methods.
+/// </summary>
 public static class IssuedCertificates
 {
     /// <summary>The CA's own start: no certificate it issues may begin earlier. Anything ending a minute later is already over.</summary>
