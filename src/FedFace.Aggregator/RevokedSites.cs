@@ -25,7 +25,7 @@ public sealed class RevokedSites
         _federationCa = credentials.FederationCa;
         _logger = logger;
         if (_path.Length > 0 && !File.Exists(_path))
-            logger.LogWarning("Aggregator:Revocation:ListPath '{Path}' does not exist yet: no site is revoked until it does", _path);
+            logger.LogInformation("No revocation list at {Path} (Aggregator:Revocation:ListPath) yet: no site is revoked until fedface-certs revoke writes one", Path.GetFullPath(_path));
         if (!Refresh(out string? problem))
             throw new InvalidOperationException($"Aggregator:Revocation:ListPath '{_path}': {problem}");
     }
