@@ -115,8 +115,9 @@ internal static class Cli
         var pki = Pki();
         var site = Site("The site whose certificate is revoked");
         var command = new Command("revoke", """
-            Adds the site's certificate to the federation's revocation list, <pki>/revoked.crl (a CRL signed by the CA). An
-            aggregator whose Aggregator:Revocation:ListPath names that file refuses the site's next call, without a restart.
+            Adds the site's certificate to the federation's revocation list, <pki>/revoked.crl (a CRL signed by the CA). The
+            aggregator reads it beside its ca.crt (or from Aggregator:Revocation:ListPath) and refuses the site's next call,
+            without a restart.
             """)
         { pki, site };
         command.SetAction(parsed =>
@@ -124,7 +125,7 @@ internal static class Cli
             TextWriter output = parsed.InvocationConfiguration.Output;
             var layout = new PkiLayout(Path.GetFullPath(parsed.GetRequiredValue(pki)));
             FederationRevocation.Revoke(layout, parsed.GetRequiredValue(site), output.WriteLine);
-            output.WriteLine($"Copy {layout.RevocationList} to the aggregator's Aggregator:Revocation:ListPath; it takes effect on the site's next call.");
+            output.WriteLine($"An aggregator reading {layout.RevocationList} (beside its ca.crt, or Aggregator:Revocation:ListPath) refuses the site's next call.");
             return 0;
         });
         return command;

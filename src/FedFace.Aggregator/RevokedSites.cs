@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace FedFace.Aggregator;
 
 /// <summary>
-/// The revocation list (<see cref="RevocationOptions.ListPath"/>), read again whenever its file changes: every call looks
+/// The revocation list (<see cref="RevocationOptions.Resolve"/>), read again whenever its file changes: every call looks
 /// at the file's time and size (one stat), so a revocation holds from the next call on, without a restart. A list that
 /// does not verify against the federation CA is refused at start and, later, logged while the previous one stays in force.
 /// </summary>
@@ -21,10 +21,10 @@ public sealed class RevokedSites
 
     public RevokedSites(IOptions<AggregatorOptions> options, AggregatorCredentials credentials, ILogger<RevokedSites> logger)
     {
-        _path = options.Value.Revocation.ListPath;
+        _path = options.Value.Revocation.Resolve(options.Value.CaCertificatePath);
         _federationCa = credentials.FederationCa;
         _logger = logger;
-        if (_path.Length > 0 && !File.Exists(_path))
+        if (!File.Exists(_path))
             logger.LogInformation("No revocation list at {Path} (Aggregator:Revocation:ListPath) yet: no site is revoked until fedface-certs revoke writes one", Path.GetFullPath(_path));
         if (!Refresh(out string? problem))
             throw new InvalidOperationException($"Aggregator:Revocation:ListPath '{_path}': {problem}");
@@ -44,7 +44,6 @@ public sealed class RevokedSites
     private bool Refresh(out string? problem)
     {
         problem = null;
-        if (_path.Length == 0) return true;
         var file = new FileInfo(_path);
         if (!file.Exists) return true;
         (DateTime, long) stamp = (file.LastWriteTimeUtc, file.Length);

@@ -21,8 +21,7 @@ public sealed class RevocationOverTheWireTests(TestFederation federation, ITestO
         await using RunningAggregator aggregator = await RunningAggregator.StartAsync(
             new AggregatorSetup(pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, TestModels.Small(seed: 22)))
             {
-                MinSites = 4,
-                RevocationListPath = pki.RevocationList, // not written yet: nobody is revoked
+                MinSites = 4, // Revocation:ListPath unset: revoked.crl beside ca.crt, where fedface-certs writes it; none yet
             }, log);
         using var revoked = new SyntheticSite("site-03", pki, aggregator.Uri, log.Factory(), exampleCount: 1);
         using var kept = new SyntheticSite("site-02", pki, aggregator.Uri, log.Factory(), exampleCount: 1);

@@ -50,7 +50,7 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
     /// <summary>Secure aggregation's settings; null leaves it off.</summary>
     public SecureAggregationOptions? SecureAggregation { get; init; }
 
-    /// <summary>The revocation list the aggregator reloads (empty: none).</summary>
+    /// <summary>The revocation list the aggregator reloads (empty: revoked.crl beside the CA certificate).</summary>
     public string RevocationListPath { get; init; } = "";
 
     /// <summary>More services for the host (a test's gRPC interceptor, say).</summary>
