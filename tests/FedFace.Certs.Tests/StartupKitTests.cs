@@ -165,6 +165,18 @@ public sealed class StartupKitTests : IDisposable
         Assert.Equal($"kit '{path}' refused: there is no kit file '{path}'", error.Message);
     }
 
+    [Fact]
+    public void A_kit_folder_that_cannot_be_written_is_one_line_naming_it()
+    {
+        StartupKit kit = StartupKits.Write(_pki.Layout, "site-01", AggregatorUrl, _work.Path);
+        string blocked = Path.Combine(_work.Path, "a-file");
+        File.WriteAllText(blocked, "not a folder");
+
+        var error = Assert.Throws<StartupKitException>(() =>
+            SiteKitArguments.Expand(["--kit", kit.Path, "--kit-ca-fingerprint", kit.CaFingerprint, "--kit-dir", Path.Combine(blocked, "kit")]));
+        Assert.StartsWith($"cannot unpack kit '{kit.Path}' into '{Path.Combine(blocked, "kit")}' (", error.Message, StringComparison.Ordinal);
+    }
+
     private string RefusalOfChangedKit(Action<Dictionary<string, byte[]>> change)
     {
         StartupKit kit = StartupKits.Write(_pki.Layout, "site-01", AggregatorUrl, _work.Path);

@@ -47,7 +47,16 @@ public static class SiteKitArguments
         {
             throw new StartupKitException($"kit '{kit}' refused: {e.Message}");
         }
-        UnpackedKit unpacked = verified.Unpack(directory ?? Path.ChangeExtension(Path.GetFullPath(kit), ".kit"));
+        string target = directory ?? Path.ChangeExtension(Path.GetFullPath(kit), ".kit");
+        UnpackedKit unpacked;
+        try
+        {
+            unpacked = verified.Unpack(target);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupKitException($"cannot unpack kit '{kit}' into '{target}' ({e.Message}); choose a writable folder with --kit-dir");
+        }
         IEnumerable<KeyValuePair<string, string>> settings = unpacked.Settings.Concat([
             new("Site:CertificatePath", unpacked.CertificatePath), new("Site:KeyPath", unpacked.KeyPath), new("Site:CaCertificatePath", unpacked.CaCertificatePath)]);
         return [.. settings.Select(setting => $"--{setting.Key}={setting.Value}"), .. rest];

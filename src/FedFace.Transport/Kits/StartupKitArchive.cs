@@ -35,6 +35,10 @@ public static class StartupKitArchive
         {
             throw new StartupKitException($"'{path}' is not a readable zip ({e.Message})");
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupKitException($"cannot read '{path}' ({e.Message})");
+        }
     }
 
     /// <summary>Stops at the limit however large the entry claims to be (a header can lie about its size).</summary>
