@@ -75,6 +75,27 @@ public static class FederationPki
         return layout;
     }
 
+    /// <summary>
+    /// Adds one site to an existing PKI, or keeps its certificate if it has one: every other certificate stays as it is, and
+    /// the new one carries the federation name of the CA.
+    /// </summary>
+    internal static PkiLayout AddSite(string directory, string siteId, int validityDays, Action<string> report)
+    {
+        var layout = new PkiLayout(Path.GetFullPath(directory));
+        if (!File.Exists(layout.CaCertificate))
+            throw new InvalidOperationException($"No CA in '{layout.Directory}': make the federation's PKI first (fedface-certs --out DIR --sites N).");
+        string federationName;
+        using (X509Certificate2 ca = FedFace.Core.Security.FederationTrust.LoadCertificate(layout.CaCertificate))
+            federationName = OrganizationOf(ca) ?? "FedFace";
+        return Create(layout.Directory, [siteId], aggregatorNames: null, federationName, validityDays, report);
+    }
+
+    private static string? OrganizationOf(X509Certificate2 certificate) =>
+        certificate.SubjectName.EnumerateRelativeDistinguishedNames()
+            .Where(name => !name.HasMultipleElements && name.GetSingleElementType().Value == "2.5.4.10")
+            .Select(name => name.GetSingleElementValue())
+            .FirstOrDefault();
+
     /// <summary>Issues a site certificate: CN = site id, clientAuth only, SAN URI fedface://site/&lt;id&gt;.
     /// Internal so tests can issue certificates with any validity (for example one already expired).</summary>
     internal static X509Certificate2 IssueSiteCertificate(X509Certificate2 ca, string siteId, string federationName,

@@ -11,6 +11,10 @@ public sealed record PkiLayout(string Directory)
     public string ModelSigningCertificate => Path.Combine(Directory, "model-signing.crt");
     public string ModelSigningKey => Path.Combine(Directory, "model-signing.key");
     public string SitesDirectory => Path.Combine(Directory, "sites");
+    /// <summary>The CA-signed list of revoked site certificates (an X.509 CRL, PEM) that the aggregator reloads.</summary>
+    public string RevocationList => Path.Combine(Directory, "revoked.crl");
+    /// <summary>Where <c>fedface-certs kit</c> writes the sites' startup kits unless told otherwise.</summary>
+    public string KitsDirectory => Path.Combine(Directory, "kits");
 
     public string SiteCertificate(string siteId) => Path.Combine(SitesDirectory, SiteIds.Validate(siteId) + ".crt");
     public string SiteKey(string siteId) => Path.Combine(SitesDirectory, SiteIds.Validate(siteId) + ".key");

@@ -27,6 +27,12 @@ public sealed class AggregatorCredentials(X509Certificate2 certificate, X509Cert
             throw new InvalidOperationException($"Aggregator:ModelSigningCertificatePath '{options.ModelSigningCertificatePath}': {reason} "
                 + "(make it with: dotnet run --project certs -- --out certs/generated)");
         }
-        return new AggregatorCredentials(FederationTrust.LoadCertificateWithKey(options.CertificatePath, options.KeyPath), signing, ca);
+        X509Certificate2 tls = FederationTrust.LoadCertificateWithKey(options.CertificatePath, options.KeyPath);
+        // Sites would refuse it anyway, each with a closed connection: say it once, here, with which date is wrong.
+        if (!FederationTrust.TryValidateAggregatorCertificate(tls, ca, out reason))
+        {
+            throw new InvalidOperationException($"Aggregator:CertificatePath '{options.CertificatePath}': {reason}");
+        }
+        return new AggregatorCredentials(tls, signing, ca);
     }
 }

@@ -37,12 +37,15 @@ public static class AggregatorHost
         builder.Services.AddSingleton(services => new ModelSigner(services.GetRequiredService<AggregatorCredentials>().ModelSigningCertificate,
             services.GetRequiredService<IOptions<AggregatorOptions>>().Value.FederationName, formerCertificate: services.GetRequiredService<AggregatorCredentials>().Certificate));
         builder.Services.AddSingleton<SiteCertificates>();
+        builder.Services.AddSingleton<RevokedSites>();
         builder.Services.AddSingleton<SecureRounds>();
         builder.Services.AddRounds();
         builder.Services.AddSingleton<UploadStreams>();
         builder.Services.AddGrpc(grpc =>
         {
             grpc.EnableDetailedErrors = true;
+            // First: a revoked site's call goes no further.
+            grpc.Interceptors.Add<RevocationGate>();
             grpc.Interceptors.Add<SiteCertificateRecorder>();
             grpc.Interceptors.Add<SiteContactRecorder>();
         });
@@ -97,7 +100,10 @@ public static class AggregatorHost
         AggregatorOptions options = kestrel.ApplicationServices.GetRequiredService<IOptions<AggregatorOptions>>().Value;
         ILogger logger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("FedFace.Aggregator.Tls");
         AggregatorCredentials credentials = kestrel.ApplicationServices.GetRequiredService<AggregatorCredentials>();
-        X509Certificate2 serverCertificate = credentials.Certificate;
+        // Rotated by replacing the files; each new connection asks for the newest.
+        var serverCertificate = new ServerCertificateFiles(options.CertificatePath, options.KeyPath, credentials.Certificate, credentials.FederationCa, logger);
+        // A revocation list that does not verify stops the start, as other bad settings do.
+        kestrel.ApplicationServices.GetRequiredService<RevokedSites>();
         var gate = new ClientCertificateGate(credentials.FederationCa, logger);
 
         // Model transfer is bulk data: windows larger than HTTP/2's defaults keep the loopback pipe full.
@@ -116,7 +122,7 @@ public static class AggregatorHost
             {
                 OnConnection = handshake => ValueTask.FromResult(new SslServerAuthenticationOptions
                 {
-                    ServerCertificate = serverCertificate,
+                    ServerCertificate = serverCertificate.Current,
                     ClientCertificateRequired = true,
                     EnabledSslProtocols = SslProtocols.Tls13 | SslProtocols.Tls12,
                     ApplicationProtocols = [SslApplicationProtocol.Http2],

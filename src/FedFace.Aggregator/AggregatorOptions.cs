@@ -125,6 +125,8 @@ public sealed class AggregatorOptions
     public SecureAggregation.SecureAggregationOptions SecureAggregation { get; set; } = new();
     /// <summary>Health probes, metrics and traces (section Aggregator:Observability): the management port and OTLP export.</summary>
     public Observability.ObservabilitySettings Observability { get; set; } = new();
+    /// <summary>Revoked site certificates (section Aggregator:Revocation): the CA-signed list, reloaded when it changes.</summary>
+    public RevocationOptions Revocation { get; set; } = new();
 
     /// <summary>
     /// A joined site not heard from (no call of any kind) for this long leaves the sample until it calls again, so a site

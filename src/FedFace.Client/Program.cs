@@ -45,8 +45,12 @@ if (args.Length > 0 && args[0] == "export-onnx")
     return ExportOnnx(args);
 }
 
+// --kit: the signed startup kit is checked before anything in it is used, then becomes settings (SiteKitArguments).
+string[] siteArgs;
+try { siteArgs = FedFace.Transport.Kits.SiteKitArguments.Expand(args); }
+catch (FedFace.Transport.Kits.StartupKitException e) { Console.Error.WriteLine($"fedface-site: {e.Message}"); return 2; }
 // appsettings.json ships next to the binary; relative paths in settings still resolve from the working directory.
-HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = siteArgs, ContentRootPath = AppContext.BaseDirectory });
 // Settings are checked before the host starts: each problem is one line, and the exit code says "fix the configuration".
 SiteOptions site;
 try

@@ -80,6 +80,32 @@ public sealed class FederationTrustTests : IDisposable
     }
 
     [Fact]
+    public void A_site_certificate_not_valid_yet_is_refused_with_its_start_date()
+    {
+        using X509Certificate2 ca = _pki.CaWithKey();
+        var notBefore = new DateTimeOffset(DateTime.UtcNow.AddHours(1));
+        using X509Certificate2 early = FederationPki.IssueSiteCertificate(ca, "site-01", "FedFace", notBefore, notBefore.AddHours(1));
+
+        Assert.False(FederationTrust.TryValidateSiteCertificate(early, _pki.Ca, out _, out string reason));
+        Assert.Equal($"certificate 'CN=site-01, O=FedFace' is not valid before {notBefore:yyyy-MM-dd HH:mm:ss} UTC", reason);
+    }
+
+    [Fact]
+    public void An_aggregator_certificate_expired_or_not_valid_yet_is_refused_saying_which()
+    {
+        using X509Certificate2 ca = _pki.CaWithKey();
+        var start = new DateTimeOffset(ca.NotBefore.ToUniversalTime());
+        var later = new DateTimeOffset(DateTime.UtcNow.AddHours(1));
+        using X509Certificate2 expired = FederationPki.IssueAggregatorCertificate(ca, ["localhost"], "FedFace", start, start.AddMinutes(1));
+        using X509Certificate2 early = FederationPki.IssueAggregatorCertificate(ca, ["localhost"], "FedFace", later, later.AddHours(1));
+
+        Assert.False(FederationTrust.TryValidateAggregatorCertificate(expired, _pki.Ca, out string expiredReason));
+        Assert.False(FederationTrust.TryValidateAggregatorCertificate(early, _pki.Ca, out string earlyReason));
+        Assert.Equal($"certificate 'CN=aggregator, O=FedFace' expired on {start.AddMinutes(1):yyyy-MM-dd HH:mm:ss} UTC", expiredReason);
+        Assert.Equal($"certificate 'CN=aggregator, O=FedFace' is not valid before {later:yyyy-MM-dd HH:mm:ss} UTC", earlyReason);
+    }
+
+    [Fact]
     public void Loading_names_the_missing_file()
     {
         string missing = Path.Combine(_pki.Layout.Directory, "nope.key");

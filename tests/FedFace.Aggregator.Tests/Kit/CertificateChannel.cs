@@ -11,11 +11,12 @@ namespace FedFace.Aggregator.Tests.Kit;
 /// </summary>
 public static class CertificateChannel
 {
-    public static GrpcChannel Open(Uri aggregator, X509Certificate2 federationCa, X509Certificate2? clientCertificate) =>
-        GrpcChannel.ForAddress(aggregator, new GrpcChannelOptions { HttpHandler = Handler(federationCa, clientCertificate), DisposeHttpClient = true });
+    /// <param name="onHandshake">Told the aggregator's certificate at every TLS handshake (a new connection).</param>
+    public static GrpcChannel Open(Uri aggregator, X509Certificate2 federationCa, X509Certificate2? clientCertificate, Action<X509Certificate2>? onHandshake = null) =>
+        GrpcChannel.ForAddress(aggregator, new GrpcChannelOptions { HttpHandler = Handler(federationCa, clientCertificate, onHandshake), DisposeHttpClient = true });
 
     /// <summary>The same TLS client for plain HTTP requests (an HTTP/2 GET on the mutual-TLS port, say).</summary>
-    public static SocketsHttpHandler Handler(X509Certificate2 federationCa, X509Certificate2? clientCertificate) =>
+    public static SocketsHttpHandler Handler(X509Certificate2 federationCa, X509Certificate2? clientCertificate, Action<X509Certificate2>? onHandshake = null) =>
         new()
         {
             SslOptions = new SslClientAuthenticationOptions
@@ -24,8 +25,12 @@ public static class CertificateChannel
                 LocalCertificateSelectionCallback = clientCertificate is null ? null : (_, _, _, _, _) => clientCertificate,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                 RemoteCertificateValidationCallback = (_, presented, _, errors) =>
-                    presented is not null && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0
-                        && FederationTrust.TryValidateAggregatorCertificate(X509CertificateLoader.LoadCertificate(presented.GetRawCertData()), federationCa, out _),
+                {
+                    if (presented is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
+                    X509Certificate2 aggregatorCertificate = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
+                    onHandshake?.Invoke(aggregatorCertificate);
+                    return FederationTrust.TryValidateAggregatorCertificate(aggregatorCertificate, federationCa, out _);
+                },
             },
         };
 }

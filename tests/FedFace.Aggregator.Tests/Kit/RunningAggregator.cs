@@ -52,6 +52,8 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
 
     /// <summary>The management port on a free port (tests run side by side), no OTLP export, unless a test says otherwise.</summary>
     public FedFace.Aggregator.Observability.ObservabilitySettings Observability { get; init; } = new() { ManagementPort = 0 };
+    /// <summary>The revocation list the aggregator reloads (empty: revoked.crl beside the CA certificate).</summary>
+    public string RevocationListPath { get; init; } = "";
 
     /// <summary>More services for the host (a test's gRPC interceptor, say).</summary>
     public Action<IServiceCollection>? MoreServices { get; init; }
@@ -130,6 +132,7 @@ public sealed class RunningAggregator : IAsyncDisposable
             options.SecureAggregation = setup.SecureAggregation ?? new SecureAggregationOptions();
             options.Aggregation = setup.Aggregation;
             options.Observability = setup.Observability;
+            options.Revocation.ListPath = setup.RevocationListPath;
         }, services =>
         {
             services.AddSingleton<IRoundObserver>(rounds);

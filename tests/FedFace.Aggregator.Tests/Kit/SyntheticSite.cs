@@ -35,10 +35,15 @@ public sealed class SyntheticSite : IDisposable
     private readonly ILogger _logger;
 
     public SyntheticSite(string siteId, PkiLayout pki, Uri aggregator, ILoggerFactory loggers, long exampleCount, RetrySettings? retry = null)
+        : this(new AggregatorEndpoint(aggregator.ToString(), pki.SiteCertificate(siteId), pki.SiteKey(siteId), pki.CaCertificate), loggers, exampleCount, retry)
     {
-        _connection = new AggregatorConnection(
-            new AggregatorEndpoint(aggregator.ToString(), pki.SiteCertificate(siteId), pki.SiteKey(siteId), pki.CaCertificate), loggers);
-        _logger = loggers.CreateLogger($"FedFace.Site.{siteId}");
+    }
+
+    /// <summary>A site whose credentials and aggregator come from elsewhere (a startup kit, say).</summary>
+    public SyntheticSite(AggregatorEndpoint endpoint, ILoggerFactory loggers, long exampleCount, RetrySettings? retry = null)
+    {
+        _connection = new AggregatorConnection(endpoint, loggers);
+        _logger = loggers.CreateLogger($"FedFace.Site.{_connection.SiteId}");
         _retry = TransientFaults.CreatePipeline(retry ?? new RetrySettings(BaseDelayMilliseconds: 100, MaxDelayMilliseconds: 500), _logger);
         ExampleCount = exampleCount;
     }

@@ -30,6 +30,20 @@ public sealed class TestFederation : IDisposable
     /// <summary>Another CA: its "site-01" has the right name and the wrong issuer.</summary>
     public PkiLayout OtherPki { get; }
 
+    /// <summary>A copy of the federation's PKI (same CA) that a test may change: revoke a site, rotate a certificate.</summary>
+    public PkiLayout CopyOfPki(string workspace) => Copy(Pki, Path.Combine(workspace, "pki"));
+
+    public static PkiLayout Copy(PkiLayout pki, string directory)
+    {
+        foreach (string file in Directory.EnumerateFiles(pki.Directory, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(directory, Path.GetRelativePath(pki.Directory, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        return new PkiLayout(directory);
+    }
+
     /// <summary>A fresh directory for one test (state directory, model files), under the shared root.</summary>
     public string Workspace(string name) => Directory.CreateDirectory(Path.Combine(_root, $"{name}-{Guid.NewGuid():N}")).FullName;
 
