@@ -21,12 +21,13 @@ public sealed class InProcessSecAggRound
     private readonly Dictionary<SecAggStage, double> _serverSeconds = [];
 
     /// <param name="signers">each sampled site's signer (its certificate key).</param>
+    /// <param name="masks">the sites' mask expansion (and the server's, unless <paramref name="serverMasks"/> is given).</param>
     public InProcessSecAggRound(RoundConfiguration configuration, SiteKeyRing siteKeys, IReadOnlyDictionary<string, Func<byte[], byte[]>> signers,
-        MaskExpander? masks = null)
+        MaskExpander? masks = null, MaskExpander? serverMasks = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(signers);
-        _server = new SecAggServer(configuration, siteKeys, masks);
+        _server = new SecAggServer(configuration, siteKeys, serverMasks ?? masks);
         _clients = configuration.SiteIds.ToDictionary(site => site, site => new SecAggClient(site, configuration,
             signers.TryGetValue(site, out Func<byte[], byte[]>? sign) ? sign : throw new ArgumentException($"no signer for site '{site}'", nameof(signers)),
             siteKeys, masks), StringComparer.Ordinal);
