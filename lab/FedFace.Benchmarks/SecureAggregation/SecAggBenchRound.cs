@@ -106,7 +106,12 @@ public static class SecAggBenchRound
 
         RoundFigures figures = Figures(plan, configuration, report, dropped, exact, maxError, plainFoldSeconds, encodeSeconds, quorumCheckSeconds,
             Stopwatch.GetElapsedTime(wallStart).TotalSeconds);
-        return figures with { Unmask = runner.Server.UnmaskCosts, RequiredKeystreamBytes = RequiredKeystream.Bytes(configuration, report) };
+        return figures with
+        {
+            Unmask = runner.Server.UnmaskCosts,
+            UnmaskCloseCpuSeconds = report.CloseCpuSeconds[SecAggStage.Unmask],
+            RequiredKeystreamBytes = RequiredKeystream.Bytes(configuration, report),
+        };
     }
 
     /// <summary>
@@ -212,6 +217,9 @@ public sealed record RoundFigures(int Sites, int Dimension, int NeighbourCount, 
 {
     /// <summary>Where the server's unmasking time went (as the server measured it).</summary>
     public UnmaskCosts? Unmask { get; init; }
+
+    /// <summary>CPU seconds (all threads) of the server closing the unmask stage.</summary>
+    public double UnmaskCloseCpuSeconds { get; init; }
 
     /// <summary>The keystream the protocol requires of the server's unmasking, counted on the round's graph.</summary>
     public long RequiredKeystreamBytes { get; init; }

@@ -53,8 +53,10 @@ public static class SecureAggregationScaleBenchmark
             + "surviving neighbour, counted on the round's graph) x the masked vector's bytes. keystream_bound_seconds = those bytes at "
             + "prg_keystream_gb_per_s, the raw AES-128-CTR keystream speed of AesCtrKeystream.Generate on one thread, timed (PrgBenchmark) right after "
             + "the round; ratio_to_keystream_bound = server_unmask_seconds / keystream_bound_seconds; ratio_to_keystream_bound_on_server_threads divides "
-            + $"the bound by the server's threads as well (the stricter reading). Goal: ratio <= {Goal}. Single measurements on a shared machine: see "
-            + "the load averages.",
+            + "the bound by the server's threads as well (the stricter reading). close_unmask_cpu_seconds = the process's CPU time (every thread) "
+            + "while the server closed the unmask stage (nothing else runs then); cpu_ratio_to_keystream_bound = (receiving the shares + that CPU "
+            + "time) / keystream_bound_seconds: what the unmasking costs in core-seconds against the keystream's, which other work on the machine "
+            + $"does not inflate the way it does wall-clock time. Goal: ratio <= {Goal}. Single measurements on a shared machine: see the load averages.",
         Goal: Goal,
         Rounds: new Dictionary<string, ScaleRound>(rounds));
 }
@@ -73,7 +75,8 @@ public sealed record UnmaskBreakdown(double ReceiveShares, double Reconstruct, d
 /// <summary>One round of the scale benchmark.</summary>
 public sealed record ScaleRound(int SitesRegistered, int SitesPerRound, int Dimension, double DropoutRate, Dictionary<string, int> DroppedBeforeStage,
     int Contributors, int NeighbourCount, int Threshold, int SelfMasks, int PairwiseMasks, double ServerUnmaskSeconds, double RequiredKeystreamGb,
-    double KeystreamBoundSeconds, double RatioToKeystreamBound, double RatioToKeystreamBoundOnServerThreads, bool GoalMet, UnmaskBreakdown Breakdown,
+    double KeystreamBoundSeconds, double RatioToKeystreamBound, double RatioToKeystreamBoundOnServerThreads, double CloseUnmaskCpuSeconds,
+    double CpuRatioToKeystreamBound, bool GoalMet, UnmaskBreakdown Breakdown,
     int ServerThreads, bool ExactSumEqual, double MaxAbsErrorVsPlain, double ServerSecondsAllStages, double PlainFedAvgFoldSeconds, double WallSeconds,
     string LoadAverageAfter, double PrgKeystreamGbPerS, PrgFigures Prg)
 {
@@ -99,6 +102,8 @@ public sealed record ScaleRound(int SitesRegistered, int SitesPerRound, int Dime
             KeystreamBoundSeconds: Round(bound),
             RatioToKeystreamBound: Math.Round(ratio, 2),
             RatioToKeystreamBoundOnServerThreads: Math.Round(ratio * costs.Threads, 2),
+            CloseUnmaskCpuSeconds: Round(figures.UnmaskCloseCpuSeconds),
+            CpuRatioToKeystreamBound: Math.Round((unmask - costs.TotalSeconds + figures.UnmaskCloseCpuSeconds) / bound, 2),
             GoalMet: ratio <= SecureAggregationScaleBenchmark.Goal,
             Breakdown: new UnmaskBreakdown(Round(unmask - costs.TotalSeconds), Round(costs.ReconstructSeconds), Round(costs.KeyAgreementSeconds),
                 Round(costs.ExpansionSeconds), Round(costs.DecodeSeconds)),
