@@ -9,7 +9,10 @@ using FedFace.Testing;
 namespace FedFace.Benchmarks.SecureAggregation;
 
 /// <summary>One measured round: how many sites, how long the vectors are, which fraction drops before each stage.</summary>
-public sealed record RoundPlan(int Sites, int Dimension, IReadOnlyDictionary<SecAggStage, double> DropoutBeforeStage, int ClientParallelism, int MaskThreads, int Seed)
+/// <param name="MaskThreads">each site's mask-expansion threads (0: one per core).</param>
+/// <param name="ServerThreads">the server's threads for unmasking (0: one per core).</param>
+public sealed record RoundPlan(int Sites, int Dimension, IReadOnlyDictionary<SecAggStage, double> DropoutBeforeStage, int ClientParallelism, int MaskThreads, int Seed,
+    int ServerThreads = 0)
 {
     public static IReadOnlyDictionary<SecAggStage, double> Spread(double rate) => new Dictionary<SecAggStage, double>
     {
@@ -59,7 +62,8 @@ public static class SecAggBenchRound
         long wallStart = Stopwatch.GetTimestamp();
         RoundConfiguration configuration = RoundConfiguration.Create(plan.Seed, sites, plan.Dimension, Settings);
         var runner = new InProcessSecAggRound(configuration, new SiteKeyRing(keys),
-            keys.ToDictionary(e => e.Key, e => SiteKeyRing.Signer(e.Value), StringComparer.Ordinal), new MaskExpander(plan.MaskThreads))
+            keys.ToDictionary(e => e.Key, e => SiteKeyRing.Signer(e.Value), StringComparer.Ordinal), new MaskExpander(plan.MaskThreads),
+            new MaskExpander(plan.ServerThreads))
         {
             ClientParallelism = plan.ClientParallelism,
         };
@@ -100,8 +104,14 @@ public static class SecAggBenchRound
         double maxError = 0;
         for (int i = 0; i < plainMean.Length; i++) maxError = Math.Max(maxError, Math.Abs((double)secureMean[i] - plainMean[i]));
 
-        return Figures(plan, configuration, report, dropped, exact, maxError, plainFoldSeconds, encodeSeconds, quorumCheckSeconds,
+        RoundFigures figures = Figures(plan, configuration, report, dropped, exact, maxError, plainFoldSeconds, encodeSeconds, quorumCheckSeconds,
             Stopwatch.GetElapsedTime(wallStart).TotalSeconds);
+        return figures with
+        {
+            Unmask = runner.Server.UnmaskCosts,
+            UnmaskCloseCpuSeconds = report.CloseCpuSeconds[SecAggStage.Unmask],
+            RequiredKeystreamBytes = RequiredKeystream.Bytes(configuration, report),
+        };
     }
 
     /// <summary>
@@ -203,4 +213,14 @@ public sealed record RoundFigures(int Sites, int Dimension, int NeighbourCount, 
     double ServerMs, Dictionary<string, double> ServerMsPerStage, double PlainFedAvgFoldMs, double ClientEncodeMsMedian, double ClientMaskMsMedian,
     double ClientAllStagesMsMedian, Dictionary<string, long> TypicalSiteBytesSentPerStage, Dictionary<string, long> TypicalSiteBytesReceivedPerStage,
     long TypicalSiteBytesSent, long PlainFloat32UploadBytes, double WireExpansion, int ClientParallelism, int MaskThreads, double WallSeconds,
-    int SignatureQuorum, double ConsistencyCheckServerMs, double ConsistencyCheckSiteMsMedian, double ConsistencyCheckRoundTimeRatio);
+    int SignatureQuorum, double ConsistencyCheckServerMs, double ConsistencyCheckSiteMsMedian, double ConsistencyCheckRoundTimeRatio)
+{
+    /// <summary>Where the server's unmasking time went (as the server measured it).</summary>
+    public UnmaskCosts? Unmask { get; init; }
+
+    /// <summary>CPU seconds (all threads) of the server closing the unmask stage.</summary>
+    public double UnmaskCloseCpuSeconds { get; init; }
+
+    /// <summary>The keystream the protocol requires of the server's unmasking, counted on the round's graph.</summary>
+    public long RequiredKeystreamBytes { get; init; }
+}

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using FedFace.Core.SecureAggregation;
 
 namespace FedFace.Benchmarks.SecureAggregation;
@@ -9,11 +8,13 @@ namespace FedFace.Benchmarks.SecureAggregation;
 /// <see cref="SecureAggregationBenchmark"/> and writes lab/results/secure-aggregation.json.</summary>
 public static class SecureAggregationCommand
 {
-    public const string Usage = "usage: fedface-bench secure-aggregation [--out lab/results/secure-aggregation.json] [--prg-pairs 9] [--large-dimension 20000] [--wire-sites 100]";
+    public const string Usage = "usage: fedface-bench secure-aggregation [--out lab/results/secure-aggregation.json] [--prg-pairs 9] [--large-dimension 20000] [--wire-sites 100]\n"
+        + "       " + SecureAggregationScaleCommand.Usage;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Count > 0 && options[0] == SecureAggregationScaleCommand.Name) return await SecureAggregationScaleCommand.RunAsync(options.Skip(1).ToList());
         string root = RunInfo.RepositoryRoot(AppContext.BaseDirectory) ?? Directory.GetCurrentDirectory();
         string outPath = Path.Combine(root, "lab", "results", "secure-aggregation.json");
         int prgPairs = 9, largeDimension = 20_000, wireSites = 100;
@@ -40,14 +41,7 @@ public static class SecureAggregationCommand
         SecureAggregationReport report = Report(machine, commit, dirty, prg, runs, wire);
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
-        var json = new JsonSerializerOptions
-        {
-            WriteIndented = true,
-            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // a file for people: keep ± and ' readable
-            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        };
-        await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(report, json) + "\n");
+        await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(report, ReportJson.Options) + "\n");
         PrintSummary(report);
         Console.WriteLine($"wrote {outPath}");
         return report.DropoutRateSurvived.Survived ? 0 : 1;
@@ -127,7 +121,7 @@ public static class SecureAggregationCommand
             + $"({report.Prg.RawKeystreamGbPerS} GB/s), x{report.Prg.RatioVsStockCounterMode} BouncyCastle SicBlockCipher ({report.Prg.StockCounterModeGbPerS} GB/s)");
     }
 
-    private static int Fail(string message)
+    internal static int Fail(string message)
     {
         Console.Error.WriteLine(message);
         Console.Error.WriteLine(Usage);

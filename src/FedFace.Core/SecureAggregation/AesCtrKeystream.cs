@@ -20,7 +20,7 @@ public sealed class AesCtrKeystream
 
     private readonly IBlockCipher? _portable;
     private AesEngine_X86 _aesNi; // a struct: a readonly field would make every call act on a copy
-    private byte[] _counters = new byte[4096];
+    private byte[]? _counters; // only for Generate: callers that share counter blocks (EncryptCounters) need none
 
     public AesCtrKeystream(ReadOnlySpan<byte> key)
     {
@@ -38,17 +38,33 @@ public sealed class AesCtrKeystream
     /// <paramref name="destination"/>, whose length must be a whole number of 16-byte blocks.</summary>
     public void Generate(long firstBlock, Span<byte> destination)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(firstBlock);
-        if (destination.Length % BlockBytes != 0)
-            throw new ArgumentException($"keystream is generated in whole {BlockBytes}-byte blocks", nameof(destination));
-        if (_counters.Length < destination.Length) _counters = new byte[destination.Length];
+        CheckWholeBlocks(destination.Length, nameof(destination));
+        if (_counters is null || _counters.Length < destination.Length) _counters = new byte[destination.Length];
         Span<byte> counters = _counters.AsSpan(0, destination.Length);
+        WriteCounterBlocks(firstBlock, counters);
+        EncryptCounters(counters, destination);
+    }
+
+    /// <summary>The counter blocks firstBlock, firstBlock + 1, … (128-bit big-endian): the same for every key, so
+    /// many keystreams over one range of blocks can share them (<see cref="EncryptCounters"/>).</summary>
+    public static void WriteCounterBlocks(long firstBlock, Span<byte> counters)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstBlock);
+        CheckWholeBlocks(counters.Length, nameof(counters));
+        counters.Clear(); // the upper 64 bits of every counter are zero
         long block = firstBlock;
         for (int offset = 0; offset < counters.Length; offset += BlockBytes, block++)
         {
-            BinaryPrimitives.WriteInt64BigEndian(counters[(offset + 8)..], block); // the upper 64 bits stay zero
+            BinaryPrimitives.WriteInt64BigEndian(counters[(offset + 8)..], block);
         }
+    }
 
+    /// <summary>The keystream for the blocks whose counters <see cref="WriteCounterBlocks"/> wrote.</summary>
+    public void EncryptCounters(ReadOnlySpan<byte> counters, Span<byte> destination)
+    {
+        if (destination.Length != counters.Length)
+            throw new ArgumentException($"{counters.Length} bytes of counter blocks give as many of keystream, not {destination.Length}", nameof(destination));
+        CheckWholeBlocks(counters.Length, nameof(counters));
         int done = 0;
         if (_portable is null)
         {
@@ -61,5 +77,10 @@ public sealed class AesCtrKeystream
         }
         for (; done < counters.Length; done += BlockBytes)
             _portable.ProcessBlock(counters.Slice(done, BlockBytes), destination.Slice(done, BlockBytes));
+    }
+
+    private static void CheckWholeBlocks(int length, string parameter)
+    {
+        if (length % BlockBytes != 0) throw new ArgumentException($"keystream is generated in whole {BlockBytes}-byte blocks", parameter);
     }
 }

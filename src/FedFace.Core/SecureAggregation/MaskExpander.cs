@@ -37,22 +37,28 @@ public sealed class MaskExpander
         _threads = maxDegreeOfParallelism == 0 ? Environment.ProcessorCount : maxDegreeOfParallelism;
     }
 
+    /// <summary>The most threads one <see cref="Apply"/> uses (the server's unmasking uses as many for its other work).</summary>
+    public int MaxDegreeOfParallelism => _threads;
+
     /// <summary>target += Σ ±PRG(seed) mod 2³², over the whole of <paramref name="target"/>.</summary>
     public void Apply(uint[] target, IReadOnlyList<MaskTerm> masks)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(masks);
         if (masks.Count == 0 || target.Length == 0) return;
-        byte[][] keys = [.. masks.Select(m => PrgKey(m.Seed))];
+        foreach (MaskTerm mask in masks) CheckSeed(mask.Seed); // here, so a bad seed is an ArgumentException, not an AggregateException
+        byte[][] keys = new byte[masks.Count][];
+        Parallel.For(0, masks.Count, Options(_threads), m => keys[m] = PrgKey(masks[m].Seed));
+        bool[] subtract = [.. masks.Select(m => m.Sign == MaskSign.Subtract)];
         int segments = (target.Length + SegmentWords - 1) / SegmentWords;
         int workers = Math.Clamp(_threads, 1, segments);
         if (workers == 1)
         {
-            ApplyToSegments(target, masks, keys, 0, segments);
+            ApplyToSegments(target, keys, subtract, 0, segments);
             return;
         }
-        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, worker =>
-            ApplyToSegments(target, masks, keys, segments * worker / workers, segments * (worker + 1) / workers));
+        Parallel.For(0, workers, Options(workers), worker =>
+            ApplyToSegments(target, keys, subtract, segments * worker / workers, segments * (worker + 1) / workers));
     }
 
     /// <summary>PRG(seed) itself: the first <paramref name="length"/> words of the mask.</summary>
@@ -63,33 +69,41 @@ public sealed class MaskExpander
         return words;
     }
 
-    private static byte[] PrgKey(byte[] seed)
+    internal static ParallelOptions Options(int threads) => new() { MaxDegreeOfParallelism = Math.Max(1, threads) };
+
+    private static void CheckSeed(byte[] seed)
     {
+        ArgumentNullException.ThrowIfNull(seed);
         if (seed.Length != ShamirSecretSharing.SecretBytes)
             throw new ArgumentException($"a mask seed is {ShamirSecretSharing.SecretBytes} bytes, not {seed.Length}", nameof(seed));
-        return HKDF.DeriveKey(HashAlgorithmName.SHA256, seed, AesCtrKeystream.KeyBytes, salt: [], info: s_prgKeyInfo);
     }
 
-    private static void ApplyToSegments(uint[] target, IReadOnlyList<MaskTerm> masks, byte[][] keys, int firstSegment, int endSegment)
+    private static byte[] PrgKey(byte[] seed) => HKDF.DeriveKey(HashAlgorithmName.SHA256, seed, AesCtrKeystream.KeyBytes, salt: [], info: s_prgKeyInfo);
+
+    private static void ApplyToSegments(uint[] target, byte[][] keys, bool[] subtract, int firstSegment, int endSegment)
     {
         if (firstSegment >= endSegment) return;
         var keystreams = new AesCtrKeystream[keys.Length];
         for (int m = 0; m < keys.Length; m++) keystreams[m] = new AesCtrKeystream(keys[m]);
+        // Every mask's keystream over a segment encrypts the same counter blocks: write them once per segment.
+        byte[] counters = new byte[SegmentWords * sizeof(uint)];
         byte[] scratch = new byte[SegmentWords * sizeof(uint)];
         for (int segment = firstSegment; segment < endSegment; segment++)
         {
             int start = segment * SegmentWords;
             Span<uint> part = target.AsSpan(start, Math.Min(SegmentWords, target.Length - start));
             // The last segment may end inside an AES block: generate the whole block, use its prefix.
-            int wholeBlockWords = (part.Length + WordsPerBlock - 1) / WordsPerBlock * WordsPerBlock;
-            Span<byte> keystreamBytes = scratch.AsSpan(0, wholeBlockWords * sizeof(uint));
+            int wholeBlockBytes = (part.Length + WordsPerBlock - 1) / WordsPerBlock * AesCtrKeystream.BlockBytes;
+            Span<byte> counterBlocks = counters.AsSpan(0, wholeBlockBytes);
+            Span<byte> keystreamBytes = scratch.AsSpan(0, wholeBlockBytes);
             Span<uint> mask = MemoryMarshal.Cast<byte, uint>(keystreamBytes)[..part.Length];
+            AesCtrKeystream.WriteCounterBlocks(start / WordsPerBlock, counterBlocks);
             for (int m = 0; m < keystreams.Length; m++)
             {
-                keystreams[m].Generate(start / WordsPerBlock, keystreamBytes);
+                keystreams[m].EncryptCounters(counterBlocks, keystreamBytes);
                 if (!BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(mask, mask);
-                if (masks[m].Sign == MaskSign.Add) TensorPrimitives.Add(part, mask, part);
-                else TensorPrimitives.Subtract(part, mask, part);
+                if (subtract[m]) TensorPrimitives.Subtract(part, mask, part);
+                else TensorPrimitives.Add(part, mask, part);
             }
         }
     }

@@ -36,6 +36,29 @@ internal static class Mersenne61
         return result;
     }
 
+    /// <summary>The inverses of all <paramref name="values"/> (all non-zero) for one inversion and 3(n − 1) products
+    /// (Montgomery's trick: invert the running product, then peel one factor off at a time).</summary>
+    public static ulong[] InverseAll(ReadOnlySpan<ulong> values)
+    {
+        ulong[] inverses = new ulong[values.Length];
+        if (values.Length == 0) return inverses;
+        ulong running = 1;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (values[i] == 0) throw new DivideByZeroException("zero has no inverse in GF(2^61 - 1)");
+            inverses[i] = running; // product of values[0..i)
+            running = Multiply(running, values[i]);
+        }
+        ulong inverse = Inverse(running);
+        for (int i = values.Length - 1; i >= 0; i--)
+        {
+            ulong before = inverses[i];
+            inverses[i] = Multiply(inverse, before);
+            inverse = Multiply(inverse, values[i]);
+        }
+        return inverses;
+    }
+
     /// <summary>Uniform field elements from the operating system's cryptographic generator (rejection sampling).</summary>
     public static void FillRandom(Span<ulong> destination)
     {

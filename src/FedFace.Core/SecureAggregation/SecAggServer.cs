@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 
 namespace FedFace.Core.SecureAggregation;
@@ -43,6 +44,9 @@ public sealed class SecAggServer
     public RoundConfiguration Configuration => _configuration;
 
     public SecAggStage Stage { get; private set; } = SecAggStage.AdvertiseKeys;
+
+    /// <summary>Where the unmask stage's time went, once the round has completed.</summary>
+    public UnmaskCosts? UnmaskCosts { get; private set; }
 
     /// <summary>Sites asked in the current stage that have not answered yet: when empty, close the stage
     /// without waiting for the deadline.</summary>
@@ -237,45 +241,56 @@ public sealed class SecAggServer
     }
 
     /// <summary>Ends stage 4: reconstructs every needed secret (t shares each, checked against the site's
-    /// stage-0 commitment or public key), removes all masks and decodes the sum.</summary>
+    /// stage-0 commitment or public key), removes all masks and decodes the sum. The secrets, the dropped sites'
+    /// key agreements and the mask expansion each run on up to <see cref="MaskExpander.MaxDegreeOfParallelism"/>
+    /// threads; a wrong secret aborts naming the first such site in ordinal order, survivors before dropped sites.</summary>
     public SecAggResult CloseUnmask()
     {
         lock (_gate)
         {
             RequireStage(SecAggStage.Unmask);
-            var survived = new SortedSet<string>(_maskedInputs, StringComparer.Ordinal);
-            var removal = new List<MaskTerm>();
-            foreach (string site in survived)
+            string[] survived = [.. _maskedInputs.Order(StringComparer.Ordinal)];
+            string[] dropped = [.. _shared.Where(d => !_maskedInputs.Contains(d) && _ledger.ExpectedKind(d) == ShareKind.MaskKey)];
+            ParallelOptions parallel = MaskExpander.Options(_masks.MaxDegreeOfParallelism);
+
+            long clock = Stopwatch.GetTimestamp();
+            byte[][] selfMaskSeeds = RebuildOrAbort(survived, "self-mask seed", parallel, (site, seed) =>
+                DomainLabels.SelfMaskCommitment(_configuration, site, seed).AsSpan().SequenceEqual(_advertisements[site].SelfMaskCommitment)
+                    ? seed : null, "does not match its commitment");
+            SecAggKeyPair[] maskKeys = RebuildOrAbort(dropped, "mask key", parallel, (site, key) =>
             {
-                byte[] seed = ReconstructOrAbort(site, "self-mask seed");
-                if (!DomainLabels.SelfMaskCommitment(_configuration, site, seed).AsSpan().SequenceEqual(_advertisements[site].SelfMaskCommitment))
-                    Abort(SecAggStage.Unmask, _ledger.CountFor(site), _configuration.Threshold,
-                        $"the self-mask seed rebuilt for site '{site}' does not match its commitment: a survivor revealed a wrong share");
-                removal.Add(new MaskTerm(seed, MaskSign.Subtract));
-            }
-            foreach (string dropped in _shared.Except(survived).Where(d => _ledger.ExpectedKind(d) == ShareKind.MaskKey))
+                SecAggKeyPair keys = SecAggKeyPair.FromPrivateKey(key);
+                return keys.PublicKey.AsSpan().SequenceEqual(_advertisements[site].MaskPublicKey) ? keys : null;
+            }, "does not match its advertised key");
+            double reconstructSeconds = Lap(ref clock);
+
+            // Each survivor's self mask, then each pairwise mask a survivor added with a dropped neighbour, taken out.
+            (int Dropped, string Survivor)[] pairs = [.. dropped.SelectMany((site, d) => NeighboursIn(site, _maskedInputs).Select(survivor => (d, survivor)))];
+            var removal = new MaskTerm[survived.Length + pairs.Length];
+            for (int i = 0; i < survived.Length; i++) removal[i] = new MaskTerm(selfMaskSeeds[i], MaskSign.Subtract);
+            Parallel.For(0, pairs.Length, parallel, p =>
             {
-                SecAggKeyPair keys = SecAggKeyPair.FromPrivateKey(ReconstructOrAbort(dropped, "mask key"));
-                if (!keys.PublicKey.AsSpan().SequenceEqual(_advertisements[dropped].MaskPublicKey))
-                    Abort(SecAggStage.Unmask, _ledger.CountFor(dropped), _configuration.Threshold,
-                        $"the mask key rebuilt for site '{dropped}' does not match its advertised key: a survivor revealed a wrong share");
-                foreach (string survivor in NeighboursIn(dropped, survived))
-                {
-                    byte[] seed = PairwiseMasks.Seed(keys, dropped, survivor, _advertisements[survivor].MaskPublicKey, _configuration);
-                    removal.Add(new MaskTerm(seed, PairwiseMasks.Opposite(PairwiseMasks.SignFor(survivor, dropped))));
-                }
-            }
+                (int d, string survivor) = pairs[p];
+                byte[] seed = PairwiseMasks.Seed(maskKeys[d], dropped[d], survivor, _advertisements[survivor].MaskPublicKey, _configuration);
+                removal[survived.Length + p] = new MaskTerm(seed, PairwiseMasks.Opposite(PairwiseMasks.SignFor(survivor, dropped[d])));
+            });
+            double agreementSeconds = Lap(ref clock);
+
             uint[] sum = _maskedSum!;
             _masks.Apply(sum, removal);
+            double expansionSeconds = Lap(ref clock);
+
             var quantizer = new InputQuantizer(_configuration);
             (float[] weightedSum, long totalWeight) = quantizer.Decode(sum);
-            if (totalWeight < survived.Count || totalWeight > survived.Count * _configuration.MaxWeightPerSite)
-                Abort(SecAggStage.Unmask, survived.Count, survived.Count, $"the unmasked total weight {totalWeight} is impossible for {survived.Count} sites: an input or a share was wrong");
+            if (totalWeight < survived.Length || totalWeight > survived.Length * _configuration.MaxWeightPerSite)
+                Abort(SecAggStage.Unmask, survived.Length, survived.Length, $"the unmasked total weight {totalWeight} is impossible for {survived.Length} sites: an input or a share was wrong");
             int[] levels = quantizer.ToSigned(sum)[..^1];
+            UnmaskCosts = new UnmaskCosts(reconstructSeconds, agreementSeconds, expansionSeconds, Lap(ref clock), survived.Length, pairs.Length,
+                (long)removal.Length * sum.Length * sizeof(uint), parallel.MaxDegreeOfParallelism);
             Stage = SecAggStage.Completed;
             _maskedSum = null;
             _awaited = [];
-            return new SecAggResult(_configuration.RoundId, weightedSum, totalWeight, levels, [.. survived], _configuration.QuantizationStep);
+            return new SecAggResult(_configuration.RoundId, weightedSum, totalWeight, levels, survived, _configuration.QuantizationStep);
         }
     }
 
@@ -285,23 +300,48 @@ public sealed class SecAggServer
         lock (_gate) return _ledger.KindsHeldFor(siteId);
     }
 
-    private byte[] ReconstructOrAbort(string owner, string secret)
+    /// <summary>
+    /// Each owner's secret, rebuilt from its shares and turned into what the unmasking uses by <paramref name="checkedValue"/>
+    /// (null when the secret fails its check against what the owner published), side by side. Aborts at the first owner, in
+    /// the given order, whose secret could not be rebuilt or failed its check.
+    /// </summary>
+    private T[] RebuildOrAbort<T>(string[] owners, string secret, ParallelOptions parallel, Func<string, byte[], T?> checkedValue, string mismatch)
+        where T : class
     {
-        try
+        var values = new T?[owners.Length];
+        var problems = new (int Available, int Required, string Detail)?[owners.Length];
+        Parallel.For(0, owners.Length, parallel, i =>
         {
-            return _ledger.Reconstruct(owner);
-        }
-        catch (InsufficientSharesException e)
+            string owner = owners[i];
+            try
+            {
+                values[i] = checkedValue(owner, _ledger.Reconstruct(owner));
+                if (values[i] is null)
+                    problems[i] = (_ledger.CountFor(owner), _configuration.Threshold, $"the {secret} rebuilt for site '{owner}' {mismatch}: a survivor revealed a wrong share");
+            }
+            catch (InsufficientSharesException e)
+            {
+                problems[i] = (e.Available, e.Threshold, $"only {e.Available} shares of the {secret} of site '{owner}' were revealed");
+            }
+            catch (InconsistentSharesException)
+            {
+                problems[i] = (_ledger.CountFor(owner), _configuration.Threshold,
+                    $"the shares of the {secret} of site '{owner}' do not fit together: a survivor revealed a wrong share");
+            }
+        });
+        foreach (var problem in problems)
         {
-            Abort(SecAggStage.Unmask, e.Available, e.Threshold, $"only {e.Available} shares of the {secret} of site '{owner}' were revealed");
-            throw; // unreachable: Abort throws
+            if (problem is (int available, int required, string detail)) Abort(SecAggStage.Unmask, available, required, detail);
         }
-        catch (InconsistentSharesException)
-        {
-            Abort(SecAggStage.Unmask, _ledger.CountFor(owner), _configuration.Threshold,
-                $"the shares of the {secret} of site '{owner}' do not fit together: a survivor revealed a wrong share");
-            throw;
-        }
+        return values!;
+    }
+
+    private static double Lap(ref long clock)
+    {
+        long now = Stopwatch.GetTimestamp();
+        double seconds = Stopwatch.GetElapsedTime(clock, now).TotalSeconds;
+        clock = now;
+        return seconds;
     }
 
     /// <summary>Why a message cannot be taken at all (wrong stage, unknown or unexpected site, repeat), or null.</summary>

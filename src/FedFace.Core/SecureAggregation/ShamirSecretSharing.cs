@@ -49,14 +49,15 @@ public static class ShamirSecretSharing
 
     /// <summary>
     /// The secret from at least <paramref name="threshold"/> shares (Lagrange interpolation at 0 on the
-    /// first <paramref name="threshold"/> by x).
+    /// first <paramref name="threshold"/> by x). Pass a <paramref name="coefficients"/> cache when many secrets
+    /// are rebuilt from shares at the same points: their Lagrange coefficients are then computed once.
     /// </summary>
     /// <exception cref="InsufficientSharesException">fewer than <paramref name="threshold"/> distinct shares:
     /// reconstruction is refused rather than returning a value that would look like a secret.</exception>
     /// <exception cref="InconsistentSharesException">the interpolated chunks are not a possible secret (at
     /// least one share was wrong). This catches random corruption, not a deliberately small shift: callers
     /// check the secret itself against a commitment or public key.</exception>
-    public static byte[] Reconstruct(IReadOnlyCollection<SecretShare> shares, int threshold)
+    public static byte[] Reconstruct(IReadOnlyCollection<SecretShare> shares, int threshold, LagrangeCoefficients? coefficients = null)
     {
         ArgumentNullException.ThrowIfNull(shares);
         ArgumentOutOfRangeException.ThrowIfLessThan(threshold, 1);
@@ -64,9 +65,10 @@ public static class ShamirSecretSharing
         if (distinct.Length != shares.Count) throw new ArgumentException("two shares have the same point x", nameof(shares));
         if (distinct.Length < threshold) throw new InsufficientSharesException(distinct.Length, threshold);
         SecretShare[] used = distinct[..threshold];
-        CheckPoints([.. used.Select(s => s.X)]);
+        int[] points = [.. used.Select(s => s.X)];
+        CheckPoints(points);
 
-        ulong[] lagrange = LagrangeAtZero([.. used.Select(s => (ulong)s.X)]);
+        ulong[] lagrange = (coefficients ?? new LagrangeCoefficients()).AtZero(points);
         ulong[] chunks = new ulong[ChunkCount];
         for (int c = 0; c < ChunkCount; c++)
         {
@@ -75,24 +77,6 @@ public static class ShamirSecretSharing
             chunks[c] = sum;
         }
         return FromChunks(chunks);
-    }
-
-    /// <summary>λᵢ = Π_{j≠i} xⱼ / (xⱼ − xᵢ), so that f(0) = Σ λᵢ·f(xᵢ).</summary>
-    private static ulong[] LagrangeAtZero(ulong[] xs)
-    {
-        var lambdas = new ulong[xs.Length];
-        for (int i = 0; i < xs.Length; i++)
-        {
-            ulong numerator = 1, denominator = 1;
-            for (int j = 0; j < xs.Length; j++)
-            {
-                if (j == i) continue;
-                numerator = Mersenne61.Multiply(numerator, xs[j]);
-                denominator = Mersenne61.Multiply(denominator, Mersenne61.Subtract(xs[j], xs[i]));
-            }
-            lambdas[i] = Mersenne61.Multiply(numerator, Mersenne61.Inverse(denominator));
-        }
-        return lambdas;
     }
 
     private static void CheckPoints(IReadOnlyList<int> points)

@@ -9,6 +9,7 @@ internal sealed class ShareLedger(int threshold)
 {
     private readonly Dictionary<string, ShareKind> _kinds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<int, SecretShare>> _shares = new(StringComparer.Ordinal);
+    private readonly LagrangeCoefficients _coefficients = new();
 
     /// <summary>From now on only <paramref name="kind"/> shares of <paramref name="owner"/> are accepted.</summary>
     public void Expect(string owner, ShareKind kind)
@@ -35,7 +36,11 @@ internal sealed class ShareLedger(int threshold)
 
     public int CountFor(string owner) => _shares.TryGetValue(owner, out Dictionary<int, SecretShare>? held) ? held.Count : 0;
 
+    /// <summary>Sets of holders whose Lagrange coefficients were computed (the rest were reused).</summary>
+    public int HolderSetsComputed => _coefficients.SetsComputed;
+
+    /// <summary>The owner's secret from the shares held; safe to call from several threads once no share is being added.</summary>
     /// <exception cref="InsufficientSharesException">fewer than t shares arrived.</exception>
     /// <exception cref="InconsistentSharesException">a share was wrong.</exception>
-    public byte[] Reconstruct(string owner) => ShamirSecretSharing.Reconstruct(_shares[owner].Values, threshold);
+    public byte[] Reconstruct(string owner) => ShamirSecretSharing.Reconstruct(_shares[owner].Values, threshold, _coefficients);
 }

@@ -19,14 +19,16 @@ public sealed class InProcessSecAggRound
     private readonly ConcurrentBag<string> _rejections = [];
     private readonly ConcurrentDictionary<(string Site, SecAggStage Stage), StageCost> _siteCosts = new();
     private readonly Dictionary<SecAggStage, double> _serverSeconds = [];
+    private readonly Dictionary<SecAggStage, double> _closeCpuSeconds = [];
 
     /// <param name="signers">each sampled site's signer (its certificate key).</param>
+    /// <param name="masks">the sites' mask expansion (and the server's, unless <paramref name="serverMasks"/> is given).</param>
     public InProcessSecAggRound(RoundConfiguration configuration, SiteKeyRing siteKeys, IReadOnlyDictionary<string, Func<byte[], byte[]>> signers,
-        MaskExpander? masks = null)
+        MaskExpander? masks = null, MaskExpander? serverMasks = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(signers);
-        _server = new SecAggServer(configuration, siteKeys, masks);
+        _server = new SecAggServer(configuration, siteKeys, serverMasks ?? masks);
         _clients = configuration.SiteIds.ToDictionary(site => site, site => new SecAggClient(site, configuration,
             signers.TryGetValue(site, out Func<byte[], byte[]>? sign) ? sign : throw new ArgumentException($"no signer for site '{site}'", nameof(signers)),
             siteKeys, masks), StringComparer.Ordinal);
@@ -67,7 +69,10 @@ public sealed class InProcessSecAggRound
             r => r.ToBytes(), UnmaskRequest.FromBytes, (client, request) => client.Unmask(request), u => u.ToBytes(), UnmaskShares.FromBytes,
             _server.Receive, _server.CloseUnmask);
         return new SecAggRoundReport(result, _siteCosts.ToDictionary(e => e.Key, e => e.Value), new Dictionary<SecAggStage, double>(_serverSeconds),
-            new Dictionary<string, string>(_refusals), [.. _rejections]);
+            new Dictionary<string, string>(_refusals), [.. _rejections])
+        {
+            CloseCpuSeconds = new Dictionary<SecAggStage, double>(_closeCpuSeconds),
+        };
     }
 
     private TNext Stage<TRequest, TAnswer, TNext>(SecAggStage stage, IReadOnlyDictionary<string, TRequest> requests,
@@ -101,6 +106,8 @@ public sealed class InProcessSecAggRound
             if (!acceptance.IsAccepted) _rejections.Add(acceptance.Reason);
         });
         long closeStart = Stopwatch.GetTimestamp();
+        // Nothing else runs in this process while a stage closes: its CPU time is the server's, on all its threads.
+        TimeSpan closeCpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         try
         {
             return close();
@@ -108,6 +115,7 @@ public sealed class InProcessSecAggRound
         finally
         {
             _serverSeconds[stage] = serverSeconds + Stopwatch.GetElapsedTime(closeStart).TotalSeconds;
+            _closeCpuSeconds[stage] = (Process.GetCurrentProcess().TotalProcessorTime - closeCpuStart).TotalSeconds;
         }
     }
 }
@@ -120,6 +128,9 @@ public sealed record StageCost(long BytesReceived, long BytesSent, double Second
 public sealed record SecAggRoundReport(SecAggResult Result, IReadOnlyDictionary<(string Site, SecAggStage Stage), StageCost> SiteCosts,
     IReadOnlyDictionary<SecAggStage, double> ServerSeconds, IReadOnlyDictionary<string, string> Refusals, IReadOnlyList<string> Rejections)
 {
+    /// <summary>The process's CPU seconds (every thread) while the server closed each stage.</summary>
+    public IReadOnlyDictionary<SecAggStage, double> CloseCpuSeconds { get; init; } = new Dictionary<SecAggStage, double>();
+
     /// <summary>Bytes a site sent over the whole round.</summary>
     public long BytesSentBy(string siteId) => SiteCosts.Where(c => c.Key.Site == siteId).Sum(c => c.Value.BytesSent);
 }

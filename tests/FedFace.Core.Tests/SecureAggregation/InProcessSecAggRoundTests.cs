@@ -52,24 +52,41 @@ public class InProcessSecAggRoundTests
         Dictionary<string, uint[]> inputs = TestFederation.EncodedInputs(round, seed: 30);
         var runner = federation.InProcess(round);
         SecAggStage[] stages = [SecAggStage.AdvertiseKeys, SecAggStage.ShareKeys, SecAggStage.MaskedInput, SecAggStage.ConsistencyCheck, SecAggStage.Unmask];
-        // Nine of thirty sites drop, but never so many around one site that fewer than t of its neighbours are left to
-        // reveal its shares: the graph is drawn from a fresh seed each run, so a blind draw could legitimately abort.
-        var random = new Random(30);
-        var dropping = new List<string>();
-        foreach (string candidate in round.SiteIds.OrderBy(_ => random.Next()))
-        {
-            if (dropping.Count < 9 && round.SiteIds.All(site =>
-                round.Graph.NeighboursOf(site).Count(n => n != candidate && !dropping.Contains(n)) >= round.Threshold))
-            {
-                dropping.Add(candidate);
-            }
-        }
-        Assert.Equal(9, dropping.Count);
+        List<string> dropping = DropoutsKeepingThreshold(round, 9, new Random(30));
         for (int i = 0; i < dropping.Count; i++) runner.Dropouts[dropping[i]] = stages[i % stages.Length];
 
         SecAggRoundReport report = runner.Run(site => inputs[site]);
         string[] expected = [.. round.SiteIds.Where(s => !runner.Dropouts.TryGetValue(s, out SecAggStage at) || at >= SecAggStage.ConsistencyCheck)];
         AssertExactSum(round, inputs, expected, report.Result);
+    }
+
+    [Theory]
+    [InlineData(1, 0)]  // complete graph
+    [InlineData(2, 0)]
+    [InlineData(3, 10)] // sparse graph, k = 10
+    [InlineData(4, 10)]
+    public void Random_dropouts_at_every_stage_give_the_exact_sum_with_the_server_unmasking_on_several_threads(int seed, int neighbourCount)
+    {
+        using var federation = new TestFederation(24);
+        var settings = new SecAggSettings { NeighbourCount = neighbourCount == 0 ? null : neighbourCount, CoordinateBound = 0.5, MaxWeightPerSite = 100 };
+        RoundConfiguration round = federation.Round(vectorLength: MaskExpander.SegmentWords + 77, settings: settings);
+        Dictionary<string, uint[]> inputs = TestFederation.EncodedInputs(round, seed);
+        var runner = new InProcessSecAggRound(round, federation.KeyRing, federation.Signers, new MaskExpander(1), serverMasks: new MaskExpander(3));
+        var random = new Random(seed);
+        SecAggStage[] stages = [SecAggStage.AdvertiseKeys, SecAggStage.ShareKeys, SecAggStage.MaskedInput, SecAggStage.ConsistencyCheck, SecAggStage.Unmask];
+        foreach (string site in DropoutsKeepingThreshold(round, random.Next(3, 8), random)) runner.Dropouts[site] = stages[random.Next(stages.Length)];
+
+        SecAggRoundReport report = runner.Run(site => inputs[site]);
+
+        string[] contributors = [.. round.SiteIds.Where(s => !runner.Dropouts.TryGetValue(s, out SecAggStage at) || at >= SecAggStage.ConsistencyCheck)];
+        AssertExactSum(round, inputs, contributors, report.Result);
+        // The masks removed are exactly those the protocol requires, counted the straightforward way on the graph.
+        string[] sharedThenDropped = [.. runner.Dropouts.Where(d => d.Value == SecAggStage.MaskedInput).Select(d => d.Key)];
+        int pairwise = sharedThenDropped.Sum(d => round.Graph.NeighboursOf(d).Count(contributors.Contains));
+        UnmaskCosts costs = Assert.IsType<UnmaskCosts>(runner.Server.UnmaskCosts);
+        Assert.Equal((contributors.Length, pairwise), (costs.SelfMasks, costs.PairwiseMasks));
+        Assert.Equal((long)(contributors.Length + pairwise) * round.MaskedLength * sizeof(uint), costs.KeystreamBytes);
+        Assert.Equal(3, costs.Threads);
     }
 
     [Fact]
@@ -104,6 +121,24 @@ public class InProcessSecAggRoundTests
             double plain = round.SiteIds.Sum(s => weights[s] * (double)deltas[s][i]) / total;
             Assert.True(Math.Abs(mean[i] - plain) <= round.ErrorBound + 1e-7, $"[{i}] {mean[i]} vs {plain}");
         }
+    }
+
+    /// <summary>Up to <paramref name="count"/> sites to drop, but never so many around one site that fewer than t of its
+    /// neighbours are left to reveal its shares: the graph is drawn from a fresh seed each run, so a blind draw could
+    /// legitimately abort.</summary>
+    private static List<string> DropoutsKeepingThreshold(RoundConfiguration round, int count, Random random)
+    {
+        var dropping = new List<string>();
+        foreach (string candidate in round.SiteIds.OrderBy(_ => random.Next()))
+        {
+            if (dropping.Count < count && round.SiteIds.All(site =>
+                round.Graph.NeighboursOf(site).Count(n => n != candidate && !dropping.Contains(n)) >= round.Threshold))
+            {
+                dropping.Add(candidate);
+            }
+        }
+        Assert.Equal(count, dropping.Count);
+        return dropping;
     }
 
     private static void AssertExactSum(RoundConfiguration round, Dictionary<string, uint[]> inputs, IEnumerable<string> contributors, SecAggResult result)

@@ -45,6 +45,47 @@ public class MaskExpanderTests
         Assert.Equal(original, serial);
     }
 
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(7, 40, 2)]
+    [InlineData(MaskExpander.SegmentWords, 3, 3)]
+    [InlineData(2 * MaskExpander.SegmentWords + 6, 25, 2)]
+    [InlineData(5 * MaskExpander.SegmentWords - 1, 9, 4)]
+    public void Many_masks_over_shared_counter_blocks_equal_each_mask_expanded_on_its_own_and_added(int length, int maskCount, int threads)
+    {
+        var random = new Random(length + maskCount);
+        uint[] original = [.. Enumerable.Range(0, length).Select(_ => (uint)random.Next())];
+        MaskTerm[] masks = [.. Enumerable.Range(0, maskCount).Select(_ => new MaskTerm(RandomNumberGenerator.GetBytes(32), random.Next(2) == 0 ? MaskSign.Add : MaskSign.Subtract))];
+
+        // The straightforward way: every mask as its own full-length array, added or subtracted word by word.
+        uint[] expected = (uint[])original.Clone();
+        foreach (MaskTerm mask in masks)
+        {
+            uint[] words = MaskExpander.Expand(mask.Seed, length);
+            for (int i = 0; i < length; i++) expected[i] = mask.Sign == MaskSign.Add ? unchecked(expected[i] + words[i]) : unchecked(expected[i] - words[i]);
+        }
+
+        uint[] actual = (uint[])original.Clone();
+        new MaskExpander(threads).Apply(actual, masks);
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void Shared_counter_blocks_encrypt_to_the_keystream_generate_gives()
+    {
+        byte[] key = RandomNumberGenerator.GetBytes(AesCtrKeystream.KeyBytes);
+        var keystream = new AesCtrKeystream(key);
+        byte[] generated = new byte[37 * AesCtrKeystream.BlockBytes];
+        keystream.Generate(1_000_003, generated);
+        byte[] counters = new byte[generated.Length];
+        AesCtrKeystream.WriteCounterBlocks(1_000_003, counters);
+        byte[] encrypted = new byte[generated.Length];
+        new AesCtrKeystream(key).EncryptCounters(counters, encrypted);
+        Assert.Equal(generated, encrypted);
+        Assert.Throws<ArgumentException>(() => keystream.EncryptCounters(counters, new byte[16]));
+        Assert.Throws<ArgumentException>(() => AesCtrKeystream.WriteCounterBlocks(0, new byte[15]));
+    }
+
     [Fact]
     public void A_mask_is_the_sum_of_its_words_mod_two_to_the_32()
     {

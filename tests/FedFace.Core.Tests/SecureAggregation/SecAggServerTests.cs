@@ -163,6 +163,42 @@ public class SecAggServerTests
         Assert.Throws<InvalidOperationException>(() => runner.Server.CloseUnmask());
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void Wrong_shares_abort_the_unmasking_naming_the_first_wrong_secret_in_site_order_whatever_the_threads(int threads)
+    {
+        using var federation = new TestFederation(6); // complete graph: k = 5, t = 3; site-01 (x = 1) is in every rebuild but its own
+        RoundConfiguration round = federation.Round();
+        Dictionary<string, SecAggClient> clients = round.SiteIds.ToDictionary(s => s, s => federation.Client(s, round));
+        (SecAggServer server, Dictionary<string, MaskedInput> masked) =
+            UpToMaskedInput(federation, round, clients, TestFederation.EncodedInputs(round, seed: 6), new MaskExpander(threads));
+        foreach (MaskedInput input in masked.Values) server.Receive(input);
+        IReadOnlyDictionary<string, UnmaskRequest> requests = TestFederation.ConfirmSurvivors(server, clients, server.CloseMaskedInput());
+        foreach ((string site, UnmaskRequest request) in requests)
+        {
+            UnmaskShares shares = clients[site].Unmask(request);
+            // site-01 lies about its shares of site-05 and site-03: the rebuild of site-03 is the first to fail.
+            if (site == "site-01")
+                shares = shares with { Shares = [.. shares.Shares.Select(s => s.OwnerId is "site-03" or "site-05" ? s with { Share = Altered(s.Share) } : s)] };
+            Assert.True(server.Receive(shares).IsAccepted);
+        }
+
+        var error = Assert.Throws<SecAggAbortedException>(server.CloseUnmask);
+        Assert.Equal(SecAggStage.Unmask, error.Stage);
+        Assert.Contains("self-mask seed", error.Message);
+        Assert.Contains("site 'site-03'", error.Message);
+        Assert.DoesNotContain("site-05", error.Message);
+        Assert.Equal(SecAggStage.Aborted, server.Stage);
+    }
+
+    private static byte[] Altered(byte[] share)
+    {
+        byte[] altered = (byte[])share.Clone();
+        altered[0] ^= 1; // the lowest bit of the first chunk: still a field element, no longer the right one
+        return altered;
+    }
+
     private static (SecAggServer Server, Dictionary<string, MaskedInput> Inputs) UpToMaskedInput(TestFederation federation, RoundConfiguration round)
     {
         Dictionary<string, SecAggClient> clients = round.SiteIds.ToDictionary(s => s, s => federation.Client(s, round));
@@ -171,9 +207,9 @@ public class SecAggServerTests
 
     /// <summary>Runs stages 0 and 1 with every site and makes (but does not deliver) every masked input.</summary>
     private static (SecAggServer Server, Dictionary<string, MaskedInput> Inputs) UpToMaskedInput(TestFederation federation, RoundConfiguration round,
-        Dictionary<string, SecAggClient> clients, Dictionary<string, uint[]> inputs)
+        Dictionary<string, SecAggClient> clients, Dictionary<string, uint[]> inputs, MaskExpander? serverMasks = null)
     {
-        var server = new SecAggServer(round, federation.KeyRing, new MaskExpander(1));
+        var server = new SecAggServer(round, federation.KeyRing, serverMasks ?? new MaskExpander(1));
         foreach (SecAggClient client in clients.Values) Assert.True(server.Receive(client.AdvertiseKeys()).IsAccepted);
         foreach ((string site, ShareKeysRequest request) in server.CloseAdvertiseKeys()) Assert.True(server.Receive(clients[site].ShareKeys(request)).IsAccepted);
         Dictionary<string, MaskedInput> masked = server.CloseShareKeys().ToDictionary(r => r.Key, r => clients[r.Key].MaskInput(r.Value, inputs[r.Key]));
