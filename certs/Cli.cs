@@ -13,7 +13,8 @@ internal static class Cli
                              [--federation FedFace] [--days 365]
 
         Makes the federation PKI in DIR: ca.crt/ca.key, aggregator.crt/aggregator.key (TLS),
-        model-signing.crt/model-signing.key (the aggregator's model signatures, no TLS) and
+        model-signing.crt/model-signing.key (the aggregator's model signatures, no TLS),
+        operator.crt/operator.key (fedface status and the dashboard; never joins) and
         sites/<prefix>-01.crt/.key … sites/<prefix>-NN.crt/.key (PEM; keys mode 0600).
         Run again with a larger N to add sites: the CA and existing certificates are kept,
         and no existing key is ever overwritten.

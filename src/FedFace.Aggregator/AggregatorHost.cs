@@ -4,6 +4,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using FedFace.Aggregator.Rounds;
 using FedFace.Aggregator.SecureAggregation;
+using FedFace.Aggregator.Admin;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Security;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -47,6 +48,7 @@ public static class AggregatorHost
         });
         builder.Services.AddAggregatorHealth();
         builder.Services.AddGrpcReflection();
+        builder.Services.AddFederationStatus();
         configureServices?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(ConfigureMutualTls);
 
@@ -56,6 +58,7 @@ public static class AggregatorHost
         // Both behind the same mutual TLS as the federation's own services: any federation certificate may call them.
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        app.MapFederationStatus();
         app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FedFace.Aggregator.Host")
             .LogInformation("Listening on {Address} (mutual TLS)", ServerAddress(app)));
         return app;
@@ -121,5 +124,6 @@ public static class AggregatorHost
                 }),
             });
         });
+        kestrel.ListenForDashboard(serverCertificate, credentials.FederationCa);
     }
 }
