@@ -19,7 +19,7 @@ public sealed class FederationHistory : IRoundObserver
     private readonly Lock _gate = new();
     private readonly CurrentModel _model;
     private readonly TimeProvider _time;
-    private readonly LinkedList<FinishedRound> _rounds = new();
+    private readonly LinkedList<RoundInHistory> _rounds = new();
     private readonly List<PublishedModel> _models = [];
     private readonly Dictionary<string, SiteRecord> _sites = new(StringComparer.Ordinal);
 
@@ -35,7 +35,7 @@ public sealed class FederationHistory : IRoundObserver
         ArgumentNullException.ThrowIfNull(summary);
         lock (_gate)
         {
-            _rounds.AddLast(new FinishedRound(summary, _time.GetUtcNow()));
+            _rounds.AddLast(new RoundInHistory(summary, _time.GetUtcNow()));
             if (_rounds.Count > MaxRounds)
             {
                 _rounds.RemoveFirst();
@@ -49,7 +49,7 @@ public sealed class FederationHistory : IRoundObserver
         return Task.CompletedTask;
     }
 
-    public IReadOnlyList<FinishedRound> Rounds()
+    public IReadOnlyList<RoundInHistory> Rounds()
     {
         lock (_gate) { return [.. _rounds]; }
     }
@@ -88,7 +88,7 @@ public sealed class FederationHistory : IRoundObserver
 }
 
 /// <summary>A round's summary and when it finished.</summary>
-public sealed record FinishedRound(RoundSummary Summary, DateTimeOffset FinishedAt);
+public sealed record RoundInHistory(RoundSummary Summary, DateTimeOffset FinishedAt);
 
 /// <summary>A site's part in the rounds that sampled it: committed with its update, or not (with the latest reasons).</summary>
 public sealed record SiteRecord(long RoundsContributed, long RoundsNotAccepted, IReadOnlyList<RefusedRound> Reasons);

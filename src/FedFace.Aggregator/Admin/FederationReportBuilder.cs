@@ -91,7 +91,7 @@ public sealed class FederationReportBuilder(CurrentRound rounds, CurrentModel mo
         }
     }
 
-    private static RoundRecord Record(FinishedRound finished)
+    private static RoundRecord Record(RoundInHistory finished)
     {
         RoundSummary summary = finished.Summary;
         var record = new RoundRecord
@@ -112,11 +112,11 @@ public sealed class FederationReportBuilder(CurrentRound rounds, CurrentModel mo
         return record;
     }
 
-    private static ModelVersion Model(PublishedModel published)
+    private static SignedModel Model(PublishedModel published)
     {
         var signature = published.Signature;
         using X509Certificate2 signer = X509CertificateLoader.LoadCertificate(signature.SignerCertificate);
-        return new ModelVersion
+        return new SignedModel
         {
             Version = published.Version,
             Round = published.Round,

@@ -50,6 +50,9 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
     /// <summary>Secure aggregation's settings; null leaves it off.</summary>
     public SecureAggregationOptions? SecureAggregation { get; init; }
 
+    /// <summary>The dashboard's settings; off unless a test turns it on.</summary>
+    public FedFace.Aggregator.Dashboard.DashboardOptions Dashboard { get; init; } = new();
+
     /// <summary>More services for the host (a test's gRPC interceptor, say).</summary>
     public Action<IServiceCollection>? MoreServices { get; init; }
 }
@@ -90,6 +93,9 @@ public sealed class RunningAggregator : IAsyncDisposable
 
     public int Port => Uri.Port;
 
+    /// <summary>The dashboard's https address once started; null when it is off.</summary>
+    public Uri? DashboardUri => App.Services.GetRequiredService<FedFace.Aggregator.Admin.DashboardListener>().Uri;
+
     /// <summary>Builds the aggregator and loads its state (the coordinator is created) without listening yet.</summary>
     public static RunningAggregator Create(AggregatorSetup setup, CapturedLog log)
     {
@@ -123,6 +129,7 @@ public sealed class RunningAggregator : IAsyncDisposable
             options.Training = setup.Training;
             options.SecureAggregation = setup.SecureAggregation ?? new SecureAggregationOptions();
             options.Aggregation = setup.Aggregation;
+            options.Dashboard = setup.Dashboard;
         }, services =>
         {
             services.AddSingleton<IRoundObserver>(rounds);
