@@ -49,7 +49,7 @@ function drawChart(rounds) {
       height: 300,
       scales: { x: { time: false }, accuracy: { range: [0, 1] } },
       axes: [
-        { label: "round" },
+        { label: "round", incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
         { label: "mean loss", scale: "y" },
         { label: "mean accuracy", scale: "accuracy", side: 1, grid: { show: false } },
       ],
