@@ -61,3 +61,19 @@ require_python_module() {
     exit 1
   fi
 }
+
+# Packages only the tests need (run-tests.sh asks for them; the demo does not): installed when we are root, otherwise
+# named, and the tests that need them are skipped with that reason (never under CI, where they fail instead).
+# Usage: offer_debian_packages "what needs them" COMMAND PACKAGE [PACKAGE...]   (COMMAND: an executable they provide)
+offer_debian_packages() {
+  local purpose="$1" command="$2"
+  shift 2
+  command -v "$command" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian packages for $purpose: $*"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 "$@" >/dev/null
+  else
+    echo "note: $purpose needs the Debian packages $* (sudo apt-get install -y $*); those tests are skipped without them" >&2
+  fi
+}
