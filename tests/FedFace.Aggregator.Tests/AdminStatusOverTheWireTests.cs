@@ -25,13 +25,7 @@ public sealed class AdminStatusOverTheWireTests(TestFederation federation, ITest
         await using RunningAggregator aggregator = await StartAsync("admin-status", totalRounds: 2);
         using var first = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, _log.Factory(), exampleCount: 10);
         using var second = new SyntheticSite("site-02", federation.Pki, aggregator.Uri, _log.Factory(), exampleCount: 30);
-        await Task.WhenAll(first.JoinAsync(), second.JoinAsync()).WaitAsync(Eventually.Patience);
-        for (long round = 1; round <= 2; round++)
-        {
-            // TakePart reports the site's metrics (loss, accuracy) before its update, as the edge client does.
-            await Task.WhenAll(first.TakePartAsync(round), second.TakePartAsync(round)).WaitAsync(Eventually.Patience);
-            Assert.True((await aggregator.Rounds.WaitForRoundAsync(round)).Summary.Committed);
-        }
+        await CommittedRounds.RunAsync(aggregator, 2, first, second);
 
         FederationReport report = await ReadStatusAsync(aggregator);
 

@@ -52,8 +52,7 @@ public sealed class DashboardInBrowserTests(TestFederation federation, ITestOutp
         await Task.WhenAll(first.JoinAsync(), second.JoinAsync()).WaitAsync(Eventually.Patience);
         for (long round = 1; round <= 2; round++)
         {
-            await Task.WhenAll(first.TakePartAsync(round), second.TakePartAsync(round)).WaitAsync(Eventually.Patience);
-            Assert.True((await aggregator.Rounds.WaitForRoundAsync(round)).Summary.Committed);
+            await CommittedRounds.RunOneAsync(aggregator, round, first, second);
             long shown = round;
             await UntilAsync(browser, () => Text(browser, "committed-rounds") == $"{shown} of 3"
                 && browser.FindElements(By.CssSelector("#rounds tbody tr")).Count == shown
