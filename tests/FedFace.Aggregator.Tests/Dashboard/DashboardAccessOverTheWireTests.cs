@@ -120,6 +120,21 @@ public sealed class DashboardAccessOverTheWireTests(TestFederation federation, I
     }
 
     [Fact]
+    public async Task The_federations_port_does_not_serve_the_dashboard()
+    {
+        await using RunningAggregator aggregator = await StartAsync("dashboard-not-on-federation-port");
+        using X509Certificate2 operatorCertificate = FederationTrust.LoadCertificateWithKey(federation.Pki.OperatorCertificate, federation.Pki.OperatorKey);
+        using HttpClient visitor = DashboardClient.Open(aggregator.Uri, _federationCa, operatorCertificate);
+        visitor.DefaultRequestVersion = HttpVersion.Version20;
+        visitor.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        visitor.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+
+        using HttpResponseMessage response = await visitor.GetAsync("/api/status");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
     public async Task The_dashboard_is_off_by_default()
     {
         string workspace = federation.Workspace("dashboard-off");
