@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/prerequisites.sh
+# The dashboard's end-to-end test drives Debian's chromium through Debian's chromium-driver (same version by construction).
+offer_debian_packages "the dashboard's browser test" chromedriver chromium chromium-driver
 
 results="TestResults/run-$(date +%Y%m%d-%H%M%S)"
 dotnet build FedFace.sln --nologo -v quiet

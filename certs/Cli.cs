@@ -42,7 +42,7 @@ internal static class Cli
 
     private static RootCommand Commands()
     {
-        var directory = new Option<string>("--out") { Description = "The PKI folder (created if missing): ca.crt/.key, aggregator.crt/.key, model-signing.crt/.key, sites/<id>.crt/.key (required)" };
+        var directory = new Option<string>("--out") { Description = "The PKI folder (created if missing): ca.crt/.key, aggregator.crt/.key, model-signing.crt/.key, operator.crt/.key, sites/<id>.crt/.key (required)" };
         var sites = PositiveInt("--sites", "Number of site certificates (ids <prefix>-01 … <prefix>-NN); run again with a larger N to add sites (required)");
         var prefix = new Option<string>("--site-prefix") { Description = "Site id prefix", DefaultValueFactory = _ => "site" };
         var aggregatorNames = new Option<string[]>("--aggregator-name")

@@ -17,6 +17,8 @@ public static class FederationPki
     internal const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
     /// <summary>The federation's model-signing usage; the same as FederationTrust.ModelSigningOid, which sites check.</summary>
     internal const string ModelSigningOid = "2.25.212841577216016756191240394882060486379";
+    /// <summary>The federation's operator usage; the same as FederationTrust.OperatorOid, which the aggregator checks.</summary>
+    internal const string OperatorOid = "2.25.275328196067789576493968406943517399860";
 
     // Every aggregator certificate answers on the local machine, so tests and single-machine runs just work.
     private static readonly string[] LocalAggregatorNames = ["localhost", "127.0.0.1", "::1"];
@@ -68,6 +70,10 @@ public static class FederationPki
         EnsureLeaf(layout.ModelSigningCertificate, layout.ModelSigningKey, ca, report,
             issue: () => IssueModelSigningCertificate(ca, names, federationName, notBefore, notAfter),
             checkKept: kept => CheckAggregatorNames(kept, names, layout.ModelSigningCertificate, layout.ModelSigningKey));
+        // Added to an older PKI too: status and the dashboard need it.
+        EnsureLeaf(layout.OperatorCertificate, layout.OperatorKey, ca, report,
+            issue: () => IssueOperatorCertificate(ca, federationName, notBefore, notAfter),
+            checkKept: _ => { });
         foreach (string siteId in siteIds)
             EnsureLeaf(layout.SiteCertificate(siteId), layout.SiteKey(siteId), ca, report,
                 issue: () => IssueSiteCertificate(ca, siteId, federationName, notBefore, notAfter),
@@ -103,12 +109,23 @@ public static class FederationPki
     {
         var names = new SubjectAlternativeNameBuilder();
         names.AddUri(SiteIds.Uri(siteId));
-        return Issue(ca, Subject(siteId, federationName), ClientAuthOid, names, notBefore, notAfter);
+        return Issue(ca, Subject(siteId, federationName), [ClientAuthOid], names, notBefore, notAfter);
+    }
+
+    /// <summary>
+    /// The operator's certificate: clientAuth (the aggregator's TLS admits it) and the operator usage, which lets it read the
+    /// federation's status and keeps it out of every site call. CN "operator", SAN URI fedface://operator.
+    /// </summary>
+    internal static X509Certificate2 IssueOperatorCertificate(X509Certificate2 ca, string federationName, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddUri(new Uri("fedface://operator"));
+        return Issue(ca, Subject("operator", federationName), [ClientAuthOid, OperatorOid], names, notBefore, notAfter);
     }
 
     internal static X509Certificate2 IssueAggregatorCertificate(X509Certificate2 ca, IEnumerable<string> hostNames, string federationName,
         DateTimeOffset notBefore, DateTimeOffset notAfter)
-        => Issue(ca, Subject("aggregator", federationName), ServerAuthOid, AggregatorNames(hostNames), notBefore, notAfter);
+        => Issue(ca, Subject("aggregator", federationName), [ServerAuthOid], AggregatorNames(hostNames), notBefore, notAfter);
 
     /// <summary>
     /// The aggregator's model-signing certificate: the project's model-signing usage only (never serverAuth), and the
@@ -116,7 +133,7 @@ public static class FederationPki
     /// </summary>
     internal static X509Certificate2 IssueModelSigningCertificate(X509Certificate2 ca, IEnumerable<string> hostNames, string federationName,
         DateTimeOffset notBefore, DateTimeOffset notAfter)
-        => Issue(ca, Subject("aggregator model signing", federationName), ModelSigningOid, AggregatorNames(hostNames), notBefore, notAfter);
+        => Issue(ca, Subject("aggregator model signing", federationName), [ModelSigningOid], AggregatorNames(hostNames), notBefore, notAfter);
 
     private static SubjectAlternativeNameBuilder AggregatorNames(IEnumerable<string> hostNames)
     {
@@ -148,7 +165,8 @@ public static class FederationPki
             throw new InvalidOperationException($"Found '{layout.CaCertificate}' but not its key '{layout.CaKey}': new certificates can only be issued where the CA key is kept.");
         if (haveKey)
             throw new InvalidOperationException($"Found '{layout.CaKey}' without '{layout.CaCertificate}'; refusing to overwrite an existing key. Restore ca.crt, or use an empty folder for a new CA.");
-        string? orphan = new[] { layout.AggregatorCertificate, layout.AggregatorKey, layout.ModelSigningCertificate, layout.ModelSigningKey }
+        string? orphan = new[] { layout.AggregatorCertificate, layout.AggregatorKey, layout.ModelSigningCertificate, layout.ModelSigningKey,
+                layout.OperatorCertificate, layout.OperatorKey }
             .Concat(Directory.EnumerateFiles(layout.SitesDirectory, "*.key"))
             .Concat(Directory.EnumerateFiles(layout.SitesDirectory, "*.crt"))
             .FirstOrDefault(File.Exists);
@@ -226,15 +244,17 @@ public static class FederationPki
         return chain.Build(certificate);
     }
 
-    private static X509Certificate2 Issue(X509Certificate2 ca, X500DistinguishedName subject, string extendedKeyUsageOid,
+    private static X509Certificate2 Issue(X509Certificate2 ca, X500DistinguishedName subject, string[] extendedKeyUsageOids,
         SubjectAlternativeNameBuilder alternativeNames, DateTimeOffset notBefore, DateTimeOffset notAfter)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        // One usage only: an aggregator certificate cannot act as a site, nor a site as the aggregator.
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(extendedKeyUsageOid)], false));
+        // One role each: an aggregator certificate cannot act as a site, nor a site as the aggregator or an operator.
+        var usages = new OidCollection();
+        foreach (string oid in extendedKeyUsageOids) usages.Add(new Oid(oid));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(usages, false));
         request.CertificateExtensions.Add(alternativeNames.Build());
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));

@@ -10,6 +10,9 @@ public sealed record PkiLayout(string Directory)
     /// <summary>The aggregator's model-signing certificate: its key signs published models and nothing else (no TLS).</summary>
     public string ModelSigningCertificate => Path.Combine(Directory, "model-signing.crt");
     public string ModelSigningKey => Path.Combine(Directory, "model-signing.key");
+    /// <summary>The operator's certificate: clientAuth plus the operator usage; reads the federation's status, never joins it.</summary>
+    public string OperatorCertificate => Path.Combine(Directory, "operator.crt");
+    public string OperatorKey => Path.Combine(Directory, "operator.key");
     public string SitesDirectory => Path.Combine(Directory, "sites");
     /// <summary>The CA-signed list of revoked site certificates (an X.509 CRL, PEM) that the aggregator reloads.</summary>
     public string RevocationList => Path.Combine(Directory, "revoked.crl");

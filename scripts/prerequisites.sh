@@ -46,18 +46,39 @@ if [ -z "${FEDFACE_SHARED_DIR:-}" ]; then
   fi
 fi
 
+# apt-get works here when we are root on Debian; installs wait for another apt run to let go of its lock.
+can_install_debian_packages() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
+install_debian_packages() {
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 "$@" >/dev/null
+}
+
 # Benchmarks compare against Python peers on Debian's system interpreter: installs the Debian package that provides
 # a module when we are root, or says what to install. Usage: require_python_module "import cv2, numpy" python3-opencv
 require_python_module() {
   if /usr/bin/python3 -c "$1" >/dev/null 2>&1; then
     return 0
   fi
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  if can_install_debian_packages; then
     echo "Installing Debian package: $2"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 "$2" >/dev/null
+    install_debian_packages "$2"
   else
     echo "error: /usr/bin/python3 cannot run '$1'; run: sudo apt-get install -y $2" >&2
     exit 1
+  fi
+}
+
+# Packages only the tests need (run-tests.sh asks for them; the demo does not): installed when we are root, otherwise
+# named, and the tests that need them are skipped with that reason (never under CI, where they fail instead).
+# Usage: offer_debian_packages "what needs them" COMMAND PACKAGE [PACKAGE...]   (COMMAND: an executable they provide)
+offer_debian_packages() {
+  local purpose="$1" command="$2"
+  shift 2
+  command -v "$command" >/dev/null 2>&1 && return 0
+  if can_install_debian_packages; then
+    echo "Installing Debian packages for $purpose: $*"
+    install_debian_packages "$@"
+  else
+    echo "note: $purpose needs the Debian packages $* (sudo apt-get install -y $*); those tests are skipped without them" >&2
   fi
 }

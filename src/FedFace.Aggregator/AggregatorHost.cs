@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using FedFace.Aggregator.Observability;
 using FedFace.Aggregator.Rounds;
 using FedFace.Aggregator.SecureAggregation;
+using FedFace.Aggregator.Admin;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Security;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -51,6 +52,7 @@ public static class AggregatorHost
         });
         builder.Services.AddAggregatorHealth();
         builder.Services.AddGrpcReflection();
+        builder.Services.AddFederationStatus();
         configureServices?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(ConfigureMutualTls);
         builder.AddAggregatorObservability();
@@ -62,6 +64,7 @@ public static class AggregatorHost
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapAggregatorObservability();
+        app.MapFederationStatus();
         app.Lifetime.ApplicationStarted.Register(() =>
             AggregatorLog.Listening(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(AggregatorLog.HostCategory), ServerAddress(app)));
         return app;
@@ -131,5 +134,6 @@ public static class AggregatorHost
                 }),
             });
         });
+        kestrel.ListenForDashboard(() => serverCertificate.Current, credentials.FederationCa);
     }
 }

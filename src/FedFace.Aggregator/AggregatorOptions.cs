@@ -128,6 +128,9 @@ public sealed class AggregatorOptions
     /// <summary>Revoked site certificates (section Aggregator:Revocation): the CA-signed list, reloaded when it changes.</summary>
     public RevocationOptions Revocation { get; set; } = new();
 
+    /// <summary>The read-only status page over HTTPS (section Aggregator:Dashboard): off unless Enabled.</summary>
+    public Dashboard.DashboardOptions Dashboard { get; set; } = new();
+
     /// <summary>
     /// A joined site not heard from (no call of any kind) for this long leaves the sample until it calls again, so a site
     /// that vanished does not hold every round it would be sampled for until the deadline. Waiting sites call every
@@ -178,6 +181,7 @@ public sealed class AggregatorOptions
         Require(DifferentialPrivacy.Mode != DifferentialPrivacyMode.Distributed || MinSites >= 2,
             $"Aggregator:DifferentialPrivacy:Mode Distributed needs Aggregator:MinSites of at least 2 (a site is protected only by the others' noise shares), got {MinSites}");
         problems.AddRange(SecureAggregation.Problems("Aggregator:SecureAggregation", MinSites, RoundDeadlineSeconds));
+        problems.AddRange(Dashboard.Problems("Aggregator:Dashboard", Port));
         problems.AddRange(Aggregation.Problems("Aggregator:Aggregation", MinSites, SecureAggregation.Enabled, DifferentialPrivacy.Enabled));
         problems.AddRange(Observability.Problems("Aggregator:Observability", Port));
         foreach ((string name, string path) in new[] { ("CertificatePath", CertificatePath), ("KeyPath", KeyPath), ("CaCertificatePath", CaCertificatePath),

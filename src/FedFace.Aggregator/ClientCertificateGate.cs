@@ -6,7 +6,8 @@ namespace FedFace.Aggregator;
 
 /// <summary>
 /// Decides, during the TLS handshake, whether a peer may talk to the aggregator: it must present a
-/// certificate issued by the federation CA for client authentication. Every refusal is logged with why.
+/// certificate issued by the federation CA for client authentication: a site's, or an operator's (which the services
+/// then keep to the admin calls). Every refusal is logged with why.
 /// </summary>
 public sealed class ClientCertificateGate(X509Certificate2 federationCa, ILogger logger)
 {
@@ -18,6 +19,11 @@ public sealed class ClientCertificateGate(X509Certificate2 federationCa, ILogger
             return false;
         }
         using X509Certificate2 certificate = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
+        if (FederationTrust.TryValidateOperatorCertificate(certificate, federationCa, out _))
+        {
+            logger.LogDebug("Admitted operator {Operator} from {Remote}", certificate.Subject, remote);
+            return true;
+        }
         if (!FederationTrust.TryValidateSiteCertificate(certificate, federationCa, out string siteId, out string reason))
         {
             logger.LogWarning("Refused TLS connection from {Remote}: {Reason}", remote, reason);

@@ -32,6 +32,10 @@ public static class ReportedMetricsCheck
         {
             return $"training time {Show(metrics.TrainSeconds)} s is outside 0..{MaxTrainSeconds:F0} s";
         }
+        if (metrics.HasAccuracy && metrics.Accuracy is not (>= 0 and <= 1))
+        {
+            return $"accuracy {Show(metrics.Accuracy)} is outside 0..1";
+        }
         return null;
     }
 

@@ -19,6 +19,9 @@ public sealed partial record RoundSummary(
 {
     /// <summary>How many global models the committed one is the mean of (AverageLastModels, last round only); 1 = its own step.</summary>
     public int AveragedModels { get; init; } = 1;
+
+    /// <summary>Example-weighted mean of the training accuracy the accepted sites reported; null when none measured it.</summary>
+    public double? MeanLocalAccuracy { get; init; }
 }
 
 /// <summary>

@@ -4,12 +4,12 @@ using Grpc.Core;
 
 namespace FedFace.Aggregator;
 
-/// <summary>Every call a site makes counts as a sign of life (<see cref="SiteRegistry.RecordContact"/>), whatever the call.</summary>
+/// <summary>Every call a site makes (an operator's are not a site's) counts as a sign of life (<see cref="SiteRegistry.RecordContact"/>), whatever the call.</summary>
 public sealed class SiteContactRecorder(SiteRegistry sites) : PerCallInterceptor
 {
     protected override void OnCall(ServerCallContext context)
     {
-        if (context.GetHttpContext().Connection.ClientCertificate is { } certificate)
+        if (SiteIdentity.SiteCertificateOf(context) is { } certificate)
         {
             sites.RecordContact(FederationTrust.SiteIdOf(certificate));
         }

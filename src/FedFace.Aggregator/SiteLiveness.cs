@@ -46,4 +46,10 @@ public sealed class SiteLiveness(TimeSpan timeout)
         newlyGone = gone;
         return live;
     }
+
+    /// <summary>When the site last called; null when it never did.</summary>
+    public DateTimeOffset? LastContact(string siteId) => _lastContact.TryGetValue(siteId, out DateTimeOffset last) ? last : null;
+
+    /// <summary>Heard from within the timeout (a question only: unlike <see cref="Live"/>, it records nothing).</summary>
+    public bool IsLive(string siteId, DateTimeOffset now) => LastContact(siteId) is { } last && now - last <= Timeout;
 }

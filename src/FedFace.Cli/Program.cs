@@ -9,6 +9,7 @@ public static class Program
         new EnrollCommand(),
         new IdentifyCommand(),
         new EvaluateCommand(),
+        new StatusCommand(),
     ];
 
     public static int Main(string[] args) => CommandDispatcher.Run(Commands, args, Console.Out, Console.Error);

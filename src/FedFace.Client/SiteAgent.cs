@@ -190,7 +190,7 @@ public sealed class SiteAgent : IDisposable
                 clipping.WasClipped ? "clipped to the" : "within the", clipping.ClipNorm);
         }
         Federation.FederationClient client = _connection.Client;
-        await _retry.ExecuteAsync(async ct => await client.ReportMetricsAsync(new RoundMetrics
+        var metrics = new RoundMetrics
         {
             ProtocolVersion = WireProtocol.Version,
             Round = task.Round,
@@ -198,7 +198,12 @@ public sealed class SiteAgent : IDisposable
             MeanLoss = report.MeanLoss,
             TrainSeconds = report.Seconds,
             Steps = (uint)report.Steps,
-        }, cancellationToken: ct), cancellationToken);
+        };
+        if (report.Accuracy is { } accuracy)
+        {
+            metrics.Accuracy = accuracy;
+        }
+        await _retry.ExecuteAsync(async ct => await client.ReportMetricsAsync(metrics, cancellationToken: ct), cancellationToken);
         _audit?.BeforeUpload(SiteId, update.Header, update.Delta);
         if (secure is not null)
         {

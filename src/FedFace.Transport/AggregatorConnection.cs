@@ -75,20 +75,9 @@ public sealed class AggregatorConnection : IDisposable
 
     private static bool AdmitAggregator(X509Certificate? presented, SslPolicyErrors errors, X509Certificate2 federationCa, ILogger logger)
     {
-        if (presented is null)
+        if (AggregatorCertificateCheck.Problem(presented, errors, federationCa) is { } problem)
         {
-            logger.LogError("The aggregator presented no certificate");
-            return false;
-        }
-        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-        {
-            logger.LogError("The aggregator's certificate '{Subject}' does not name the host we dialled", presented.Subject);
-            return false;
-        }
-        using X509Certificate2 certificate = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
-        if (!FederationTrust.TryValidateAggregatorCertificate(certificate, federationCa, out string reason))
-        {
-            logger.LogError("Refusing the aggregator: {Reason}", reason);
+            logger.LogError("Refusing the aggregator: {Reason}", problem);
             return false;
         }
         return true;

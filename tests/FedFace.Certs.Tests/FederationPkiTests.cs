@@ -12,14 +12,15 @@ public class FederationPkiTests
     {
         using var pki = new TestPki(sites: 2);
         PkiLayout layout = pki.Layout;
-        string[] keys = [layout.CaKey, layout.AggregatorKey, layout.ModelSigningKey, layout.SiteKey("site-01"), layout.SiteKey("site-02")];
-        string[] certificates = [layout.CaCertificate, layout.AggregatorCertificate, layout.ModelSigningCertificate, layout.SiteCertificate("site-01"), layout.SiteCertificate("site-02")];
+        string[] keys = [layout.CaKey, layout.AggregatorKey, layout.ModelSigningKey, layout.OperatorKey, layout.SiteKey("site-01"), layout.SiteKey("site-02")];
+        string[] certificates = [layout.CaCertificate, layout.AggregatorCertificate, layout.ModelSigningCertificate, layout.OperatorCertificate,
+            layout.SiteCertificate("site-01"), layout.SiteCertificate("site-02")];
 
         Assert.All(keys, key => Assert.StartsWith("-----BEGIN PRIVATE KEY-----", File.ReadAllText(key)));
         Assert.All(certificates, certificate => Assert.StartsWith("-----BEGIN CERTIFICATE-----", File.ReadAllText(certificate)));
         Assert.All(keys, key => Assert.Equal(OwnerReadWrite, ModeOf(key)));
         Assert.All(certificates, certificate => Assert.True(ModeOf(certificate).HasFlag(UnixFileMode.OtherRead)));
-        Assert.Equal(10, Directory.EnumerateFiles(layout.Directory, "*", SearchOption.AllDirectories).Count());
+        Assert.Equal(12, Directory.EnumerateFiles(layout.Directory, "*", SearchOption.AllDirectories).Count());
     }
 
     [Fact]
@@ -86,6 +87,34 @@ public class FederationPkiTests
         Assert.Equal("CN=site-01, O=FedFace", site.Subject);
         Assert.Equal([FederationPki.ClientAuthOid], ExtendedKeyUsages(site));
         Assert.Contains("URI:fedface://site/site-01", site.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().Format(false));
+    }
+
+    [Fact]
+    public void The_operator_certificate_is_a_client_with_the_operator_usage_and_never_a_site()
+    {
+        using var pki = new TestPki(sites: 1);
+        using X509Certificate2 operatorCertificate = pki.Operator();
+
+        Assert.Equal("CN=operator, O=FedFace", operatorCertificate.Subject);
+        Assert.Equal([FederationPki.ClientAuthOid, FederationPki.OperatorOid], ExtendedKeyUsages(operatorCertificate));
+        Assert.Equal(FedFace.Core.Security.FederationTrust.OperatorOid, FederationPki.OperatorOid); // what the aggregator checks
+        Assert.Contains("URI:fedface://operator", operatorCertificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().Format(false));
+        Assert.True(FedFace.Core.Security.FederationTrust.TryValidateOperatorCertificate(operatorCertificate, pki.Ca, out string reason), reason);
+        Assert.False(FedFace.Core.Security.FederationTrust.TryValidateSiteCertificate(operatorCertificate, pki.Ca, out _, out string asSite));
+        Assert.Equal("certificate 'CN=operator, O=FedFace' is an operator's, not a site's: it may read the federation's status but never take part", asSite);
+    }
+
+    [Fact]
+    public void A_PKI_made_before_operator_certificates_gets_one_on_rerun()
+    {
+        using var pki = new TestPki(sites: 1);
+        PkiLayout layout = pki.Layout;
+        File.Delete(layout.OperatorCertificate);
+        File.Delete(layout.OperatorKey);
+
+        FederationPki.Create(layout.Directory, SiteIds.Numbered("site", 1));
+
+        Assert.True(File.Exists(layout.OperatorCertificate) && File.Exists(layout.OperatorKey));
     }
 
     [Fact]

@@ -52,6 +52,25 @@ public sealed class FederationTrustTests : IDisposable
     }
 
     [Fact]
+    public void A_site_certificate_is_not_an_operators()
+    {
+        using X509Certificate2 site = _pki.Site("site-01");
+
+        Assert.False(FederationTrust.IsOperator(site));
+        Assert.False(FederationTrust.TryValidateOperatorCertificate(site, _pki.Ca, out string reason));
+        Assert.Equal("certificate 'CN=site-01, O=FedFace' is not an operator's (no FedFace operator extended key usage): a site certificate cannot read the federation's status", reason);
+    }
+
+    [Fact]
+    public void An_operator_certificate_from_another_federation_is_refused()
+    {
+        using X509Certificate2 stranger = _otherFederation.Operator();
+
+        Assert.False(FederationTrust.TryValidateOperatorCertificate(stranger, _pki.Ca, out string reason));
+        Assert.Contains("'CN=operator, O=FedFace' was not issued by the federation CA", reason);
+    }
+
+    [Fact]
     public void A_site_certificate_is_refused_as_the_aggregator()
     {
         using X509Certificate2 site = _pki.Site("site-01");

@@ -20,6 +20,7 @@ public sealed class TestPki : IDisposable
     public X509Certificate2 Site(string siteId) => FederationTrust.LoadCertificateWithKey(Layout.SiteCertificate(siteId), Layout.SiteKey(siteId));
     public X509Certificate2 Aggregator() => FederationTrust.LoadCertificateWithKey(Layout.AggregatorCertificate, Layout.AggregatorKey);
     public X509Certificate2 ModelSigning() => FederationTrust.LoadCertificateWithKey(Layout.ModelSigningCertificate, Layout.ModelSigningKey);
+    public X509Certificate2 Operator() => FederationTrust.LoadCertificateWithKey(Layout.OperatorCertificate, Layout.OperatorKey);
     public X509Certificate2 CaWithKey() => FederationTrust.LoadCertificateWithKey(Layout.CaCertificate, Layout.CaKey);
 
     public void Dispose()

@@ -29,6 +29,27 @@ public sealed class SiteModelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Training_reports_the_share_of_faces_the_head_ranked_first()
+    {
+        FaceTrainingSet faces = OrlFaces.Load(people: 8, imagesPerPerson: 4);
+        // The pretrained backbone: a random one maps every face to nearly the same embedding, so any head ranks one class first.
+        ModelState global = Onnx.MobileFaceNetOnnx.Import(FedFace.DevelopmentData.SharedData.MobileFaceNetOnnx);
+        using var randomHead = new SiteModel(faces.ClassCount, seed: 1);
+        using var meanHead = new SiteModel(faces.ClassCount, seed: 1);
+        randomHead.LoadGlobal(global);
+        meanHead.LoadGlobal(global);
+        meanHead.InitializeHeadFromMeans(faces);
+        // A step too small to move anything: the accuracy is the starting head's.
+        TrainingPlan still = s_options with { LocalEpochs = 1, LearningRate = 1e-9f, LearningRateFloor = 0, Momentum = 0, InitializeHeadFromMeans = false };
+
+        double random = randomHead.Train(faces, still).Accuracy!.Value, initialised = meanHead.Train(faces, still).Accuracy!.Value;
+
+        output.WriteLine($"training accuracy: random head {random:P1}, mean-embedding head {initialised:P1} (8 people)");
+        Assert.InRange(random, 0, 0.5);
+        Assert.True(initialised > random + 0.25, $"mean-embedding head {initialised:P1} vs random head {random:P1}");
+    }
+
+    [Fact]
     public void The_exported_backbone_carries_no_head_tensor()
     {
         const int classes = 37; // a count no backbone layer has, so a head-shaped tensor would stand out

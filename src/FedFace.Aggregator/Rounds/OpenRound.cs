@@ -95,10 +95,16 @@ public sealed class OpenRound(long number, long baseVersion, IReadOnlyList<strin
     }
 
     /// <summary>Example-weighted mean of the local losses reported by sites whose update was accepted.</summary>
-    public double? MeanLoss()
+    public double? MeanLoss() => AcceptedMean(r => r.MeanLoss);
+
+    /// <summary>Example-weighted mean of the training accuracy reported by accepted sites that measure it.</summary>
+    public double? MeanAccuracy() => AcceptedMean(r => r.HasAccuracy ? r.Accuracy : null);
+
+    private double? AcceptedMean(Func<RoundMetrics, double?> value)
     {
-        RoundMetrics[] reports = [.. Metrics.Where(m => HasAccepted(m.Key)).Select(m => m.Value)];
-        long examples = reports.Sum(r => r.ExampleCount);
-        return examples == 0 ? null : reports.Sum(r => r.MeanLoss * r.ExampleCount) / examples;
+        (double Value, long Examples)[] reports = [.. Metrics.Where(m => HasAccepted(m.Key))
+            .Select(m => (Value: value(m.Value), m.Value.ExampleCount)).Where(r => r.Value is not null).Select(r => (r.Value!.Value, r.ExampleCount))];
+        long examples = reports.Sum(r => r.Examples);
+        return examples == 0 ? null : reports.Sum(r => r.Value * r.Examples) / examples;
     }
 }

@@ -32,6 +32,7 @@ public sealed class RoundReporter(CurrentModel model, IAggregationStrategy strat
             result.Outcome, spent)
         {
             AveragedModels = result.AveragedModels,
+            MeanLocalAccuracy = closed.MeanAccuracy,
             SecureAggregation = secure,
         };
     }

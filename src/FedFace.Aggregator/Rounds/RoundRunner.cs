@@ -63,7 +63,7 @@ public sealed class RoundRunner(SiteRegistry sites, RoundConfigurator configurat
             round.Close();
             return new ClosedRound(round, round.AcceptedSites(),
                 round.Answers.Where(a => a.Value is not SiteAnswer.Accepted).ToDictionary(a => a.Key, a => a.Value.Describe(), StringComparer.Ordinal),
-                round.MeanLoss());
+                round.MeanLoss(), round.MeanAccuracy());
         }
     }
 

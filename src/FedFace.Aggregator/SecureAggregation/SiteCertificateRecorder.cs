@@ -7,7 +7,7 @@ public sealed class SiteCertificateRecorder(SiteCertificates certificates) : Per
 {
     protected override void OnCall(ServerCallContext context)
     {
-        if (context.GetHttpContext().Connection.ClientCertificate is { } certificate)
+        if (SiteIdentity.SiteCertificateOf(context) is { } certificate)
         {
             certificates.Remember(certificate);
         }

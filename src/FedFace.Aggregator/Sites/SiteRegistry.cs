@@ -81,6 +81,16 @@ public sealed class SiteRegistry(IOptions<AggregatorOptions> options, TimeProvid
         }
     }
 
+    /// <summary>Every joined site with when it last called and whether it is live, in site order: for the operator.</summary>
+    public IReadOnlyList<JoinedSite> Snapshot()
+    {
+        lock (_gate)
+        {
+            DateTimeOffset now = time.GetUtcNow();
+            return [.. _joined.Select(site => new JoinedSite(site, _liveness.LastContact(site), _liveness.IsLive(site, now)))];
+        }
+    }
+
     /// <summary>Waits until at least <paramref name="minSites"/> joined sites are live.</summary>
     public async Task WaitForLiveSitesAsync(int minSites, CancellationToken cancellationToken)
     {
@@ -107,3 +117,6 @@ public sealed class SiteRegistry(IOptions<AggregatorOptions> options, TimeProvid
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
+
+/// <summary>A joined site as the operator sees it: when it last called (null: not since this aggregator started) and whether it is live.</summary>
+public sealed record JoinedSite(string SiteId, DateTimeOffset? LastContact, bool Live);

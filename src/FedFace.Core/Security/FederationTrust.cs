@@ -19,6 +19,12 @@ public static class FederationTrust
     /// a certificate with it signs models and nothing else, so no TLS handshake can pass for a model signature.
     /// </summary>
     public const string ModelSigningOid = "2.25.212841577216016756191240394882060486379";
+
+    /// <summary>
+    /// The federation's extended key usage for an operator (next to clientAuth): its holder may read the federation's status
+    /// (the admin service, the dashboard) and is never taken for a site, so it cannot join, train or upload.
+    /// </summary>
+    public const string OperatorOid = "2.25.275328196067789576493968406943517399860";
     private const string CommonNameOid = "2.5.4.3";
 
     /// <summary>Loads a PEM certificate and its PEM private key (PKCS#8, SEC1 or PKCS#1).</summary>
@@ -76,6 +82,8 @@ public static class FederationTrust
     {
         siteId = "";
         if (!TryValidate(presented, federationCa, ClientAuthOid, "client", out failureReason)) return false;
+        if (IsOperator(presented))
+            return Fail($"certificate '{presented.Subject}' is an operator's, not a site's: it may read the federation's status but never take part", out failureReason);
         try
         {
             if (!TryGetCommonName(presented, out string? commonName, out failureReason)) return false;
@@ -86,6 +94,21 @@ public static class FederationTrust
         {
             return Fail($"the subject of certificate '{presented.Subject}' cannot be read ({e.Message})", out failureReason);
         }
+    }
+
+    /// <summary>Is this an operator's certificate (clientAuth and the federation's operator usage, from the federation CA)?</summary>
+    public static bool TryValidateOperatorCertificate(X509Certificate2 presented, X509Certificate2 federationCa, out string failureReason)
+    {
+        if (!TryValidate(presented, federationCa, ClientAuthOid, "client", out failureReason)) return false;
+        return IsOperator(presented)
+            || Fail($"certificate '{presented.Subject}' is not an operator's (no FedFace operator extended key usage): a site certificate cannot read the federation's status", out failureReason);
+    }
+
+    /// <summary>Does the certificate carry the operator usage? Says nothing of who issued it: validate first.</summary>
+    public static bool IsOperator(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return HasUsage(certificate, OperatorOid);
     }
 
     /// <summary>Is this the federation's aggregator? The host name is not checked here: SslStream reports a

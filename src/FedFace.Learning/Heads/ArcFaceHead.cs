@@ -86,6 +86,9 @@ public sealed class ArcFaceHead : Module<Tensor, Tensor, Tensor>
         return cosine.scatter(1, target, penalised) * Scale;
     }
 
+    /// <summary>The class each embedding [B, E] lies nearest (largest cosine, no margin): the head's guess, [B] int64.</summary>
+    public Tensor Predict(Tensor embeddings) => F.linear(F.normalize(embeddings, dim: 1), F.normalize(_weight, dim: 1)).argmax(1);
+
     /// <summary>Mean cross-entropy of the margin logits: the training loss, its targets smoothed by <paramref name="labelSmoothing"/> (ε).</summary>
     public Tensor Loss(Tensor embeddings, Tensor labels, double labelSmoothing = 0) =>
         F.cross_entropy(call(embeddings, labels), labels, label_smoothing: labelSmoothing);

@@ -26,5 +26,11 @@ public sealed record LocalTrainingReport(
     /// <summary>The longest backbone gradient of any step, before clipping; null when clipping is off (not measured).</summary>
     public double? LargestGradientNorm { get; init; }
 
+    /// <summary>
+    /// The share of the training faces seen whose class the head ranked first (no margin), each judged in its batch before
+    /// that batch's step: how well the site's head tells its people apart, the figure the operator's dashboard charts.
+    /// </summary>
+    public double? Accuracy { get; init; }
+
     public double ImagesPerSecond => Seconds > 0 ? Examples / Seconds : 0;
 }

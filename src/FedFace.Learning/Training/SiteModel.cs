@@ -148,6 +148,7 @@ public sealed class SiteModel : IDisposable
         var epochLosses = new List<double>();
         var validationLosses = new List<double>();
         double lossSum = 0;
+        long rankedFirst = 0;
         int steps = 0;
         long examples = 0;
         bool stoppedEarly = false;
@@ -160,7 +161,7 @@ public sealed class SiteModel : IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 OptimizerFactory.SetLearningRate(optimizer, schedule.RateAt(steps));
-                double loss = Step(optimizer, proximal, distillation, clipping, pixels, unmaskedTwins, labels, options.LabelSmoothing);
+                (double loss, long correct) = Step(optimizer, proximal, distillation, clipping, pixels, unmaskedTwins, labels, options.LabelSmoothing);
                 if (!double.IsFinite(loss))
                 {
                     throw new InvalidOperationException(
@@ -169,6 +170,7 @@ public sealed class SiteModel : IDisposable
                 epochSum += loss;
                 epochSteps++;
                 lossSum += loss;
+                rankedFirst += correct;
                 steps++;
                 examples += labels.Length;
                 if (CapReached())
@@ -198,6 +200,7 @@ public sealed class SiteModel : IDisposable
             EpochsRun: epochLosses.Count, StoppedEarly: stoppedEarly, BestEpoch: stopping.BestEpoch, ValidationLosses: validationLosses)
         {
             ClippedSteps = clipping?.ClippedSteps ?? 0,
+            Accuracy = (double)rankedFirst / examples,
             LargestGradientNorm = clipping?.LargestNorm,
         };
 
@@ -345,7 +348,8 @@ public sealed class SiteModel : IDisposable
         }
     }
 
-    private double Step(optim.Optimizer optimizer, ProximalTerm? proximal, Distillation? distillation, GradientClipping? clipping,
+    /// <summary>One optimiser step; returns the margin loss and how many of the batch's faces the head ranked first (before the step).</summary>
+    private (double Loss, long Correct) Step(optim.Optimizer optimizer, ProximalTerm? proximal, Distillation? distillation, GradientClipping? clipping,
         ReadOnlyMemory<float> pixels, ReadOnlyMemory<float> unmaskedTwins, long[] labels, float labelSmoothing)
     {
         using DisposeScope scope = NewDisposeScope();
@@ -355,6 +359,11 @@ public sealed class SiteModel : IDisposable
         Tensor embeddings = _backbone.call(faces);
         Tensor marginLoss = _head.Loss(embeddings, targets, labelSmoothing);
         float value = marginLoss.item<float>();
+        long correct;
+        using (no_grad())
+        {
+            correct = _head.Predict(embeddings).eq(targets).sum().item<long>();
+        }
         if (float.IsFinite(value)) // never step on a non-finite loss: it would poison the head, which persists
         {
             Tensor total = marginLoss;
@@ -370,7 +379,7 @@ public sealed class SiteModel : IDisposable
             clipping?.Apply();
             optimizer.step();
         }
-        return value; // the margin loss alone, comparable across sites and with the validation loss
+        return (value, correct); // the margin loss alone, comparable across sites and with the validation loss
     }
 
     public void Dispose()

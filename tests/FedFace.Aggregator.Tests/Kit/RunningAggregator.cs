@@ -54,6 +54,8 @@ public sealed record AggregatorSetup(PkiLayout Pki, string StateDirectory, strin
     public FedFace.Aggregator.Observability.ObservabilitySettings Observability { get; init; } = new() { ManagementPort = 0 };
     /// <summary>The revocation list the aggregator reloads (empty: revoked.crl beside the CA certificate).</summary>
     public string RevocationListPath { get; init; } = "";
+    /// <summary>The dashboard's settings; off unless a test turns it on.</summary>
+    public FedFace.Aggregator.Dashboard.DashboardOptions Dashboard { get; init; } = new();
 
     /// <summary>More services for the host (a test's gRPC interceptor, say).</summary>
     public Action<IServiceCollection>? MoreServices { get; init; }
@@ -97,6 +99,8 @@ public sealed class RunningAggregator : IAsyncDisposable
 
     /// <summary>The management port's http address (/healthz, /readyz, /metrics) once started; null when it is off.</summary>
     public Uri? ManagementUri { get; private set; }
+    /// <summary>The dashboard's https address once started; null when it is off.</summary>
+    public Uri? DashboardUri => App.Services.GetRequiredService<FedFace.Aggregator.Admin.DashboardListener>().Uri;
 
     /// <summary>Builds the aggregator and loads its state (the coordinator is created) without listening yet.</summary>
     public static RunningAggregator Create(AggregatorSetup setup, CapturedLog log)
@@ -133,6 +137,7 @@ public sealed class RunningAggregator : IAsyncDisposable
             options.Aggregation = setup.Aggregation;
             options.Observability = setup.Observability;
             options.Revocation.ListPath = setup.RevocationListPath;
+            options.Dashboard = setup.Dashboard;
         }, services =>
         {
             services.AddSingleton<IRoundObserver>(rounds);

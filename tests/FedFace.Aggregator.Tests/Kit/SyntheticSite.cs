@@ -227,6 +227,9 @@ public sealed class SyntheticSite : IDisposable
     /// <summary>The mean loss this site reports for every round (so tests can check the example-weighted mean).</summary>
     public double ReportedLoss => 1.0 + TestModels.StableSeed(SiteId) % 100 / 100.0;
 
+    /// <summary>The training accuracy this site reports for every round.</summary>
+    public double ReportedAccuracy => 0.5 + TestModels.StableSeed(SiteId) % 40 / 100.0;
+
     private async Task ReportMetricsAsync(RoundTask task, CancellationToken cancellationToken) =>
         await _retry.ExecuteAsync(async ct => await Client.ReportMetricsAsync(new RoundMetrics
         {
@@ -234,6 +237,7 @@ public sealed class SyntheticSite : IDisposable
             Round = task.Round,
             ExampleCount = ExampleCount,
             MeanLoss = ReportedLoss,
+            Accuracy = ReportedAccuracy,
             TrainSeconds = 0.01,
             Steps = 1,
         }, cancellationToken: ct), cancellationToken);
