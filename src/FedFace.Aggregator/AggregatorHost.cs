@@ -4,6 +4,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using FedFace.Aggregator.Rounds;
 using FedFace.Aggregator.SecureAggregation;
+using FedFace.CommandLine;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Security;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -19,8 +20,10 @@ public static class AggregatorHost
 {
     public static WebApplication Build(string[] args, Action<AggregatorOptions>? configure = null, Action<IServiceCollection>? configureServices = null)
     {
-        // appsettings.json ships next to the binary; relative paths in settings still resolve from the working directory.
+        // appsettings.json ships next to the binary; --config layers a settings file over it (AggregatorCommandLine).
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddSettingsFile(builder.Configuration[SettingsFile.Key]);
+        UnknownSettings.Refuse(builder.Configuration, AggregatorOptions.Section, AggregatorCommandLine.Settings());
         RefuseUrls(builder.Configuration);
         // A failed start is reported once, in one line, by AggregatorProgram; the host's own report would add its stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
