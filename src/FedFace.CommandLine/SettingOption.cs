@@ -50,7 +50,7 @@ public sealed class SettingOption
         return new SettingOption(row, option);
     }
 
-    private static string HelpName(SettingRow row) => row.Values.Replace("\\|", "|", StringComparison.Ordinal).Replace("`", "", StringComparison.Ordinal);
+    private static string HelpName(SettingRow row) => row.Values.Replace(" \\| ", "|", StringComparison.Ordinal).Replace("`", "", StringComparison.Ordinal);
 
     private static string Describe(SettingRow row)
     {

@@ -59,8 +59,10 @@ public sealed record SettingsSection(string Key, string? Description, bool Absen
             .Where(p => p.GetSetMethod() is not null && p.GetIndexParameters().Length == 0)
             .OrderBy(p => p.MetadataToken);
 
+    /// <summary>A nested settings class; a list or dictionary is one setting (its items bind below its key), not a section.</summary>
     private static bool IsSection(Type type) =>
-        type.IsClass && type != typeof(string) && type.GetConstructor(Type.EmptyTypes) is not null && Bindable(type).Any();
+        type.IsClass && type != typeof(string) && !typeof(System.Collections.IEnumerable).IsAssignableFrom(type)
+        && type.GetConstructor(Type.EmptyTypes) is not null && Bindable(type).Any();
 
     private static string Values(Type type)
     {
