@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Xunit.Abstractions;
 
 namespace FedFace.Cli.Tests;
@@ -28,7 +27,7 @@ public sealed class ToolPackageTests(ITestOutputHelper output)
             <configuration><packageSources><clear /></packageSources></configuration>
             """);
 
-        await RunAsync("dotnet", "pack", Path.Combine(RepositoryRoot(), project), "--no-build", "-c", Configuration(), "-o", feed, "--nologo", "--disable-build-servers", "-v", "quiet");
+        await RunAsync("dotnet", "pack", Path.Combine(Checkout.Root(), project), "--no-build", "-c", Configuration(), "-o", feed, "--nologo", "--disable-build-servers", "-v", "quiet");
         await RunAsync("dotnet", "tool", "install", packageId, "--tool-path", tools, "--add-source", feed, "--configfile", temp.File("nuget.config"));
         (int exit, string printed) = await RunAsync(Path.Combine(tools, command), flag);
 
@@ -50,34 +49,12 @@ public sealed class ToolPackageTests(ITestOutputHelper output)
         return parts[Array.LastIndexOf(parts, "bin") + 1];
     }
 
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "FedFace.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException($"no FedFace.sln above {AppContext.BaseDirectory}");
-    }
-
     /// <summary>Runs <paramref name="program"/>; a non-zero exit of dotnet itself fails the test with what it printed.</summary>
     private async Task<(int Exit, string Output)> RunAsync(string program, params string[] args)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using Process process = Process.Start(start)!;
-        Task<string> standardOutput = process.StandardOutput.ReadToEndAsync();
-        Task<string> standardError = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(s_patience);
-        await process.WaitForExitAsync(timeout.Token);
-        string printed = await standardOutput, errors = await standardError;
-        output.WriteLine($"$ {program} {string.Join(' ', args)}\nexit {process.ExitCode}\n{printed}{errors}");
-        Assert.True(program != "dotnet" || process.ExitCode == 0, $"{program} {string.Join(' ', args)} failed:\n{printed}{errors}");
-        return (process.ExitCode, printed);
+        (int exitCode, string printed, string errors) = await ChildProcess.RunAsync(program, args, s_patience);
+        output.WriteLine($"$ {program} {string.Join(' ', args)}\nexit {exitCode}\n{printed}{errors}");
+        Assert.True(program != "dotnet" || exitCode == 0, $"{program} {string.Join(' ', args)} failed:\n{printed}{errors}");
+        return (exitCode, printed);
     }
 }
