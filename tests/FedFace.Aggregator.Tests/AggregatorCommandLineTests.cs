@@ -91,6 +91,17 @@ public sealed class AggregatorCommandLineTests(TestFederation federation, ITestO
         Assert.Contains($"Aggregator:CertificatePath '{Path.Combine(settings, "tls", "aggregator.crt")}' does not exist", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Without_a_config_file_the_default_paths_are_the_programs_folder_not_the_working_directory()
+    {
+        (ProcessRun run, string workspace) = await RunAsync("--min-sites", "1");
+
+        Assert.Equal(1, run.ExitCode);
+        string line = Assert.Single(run.ErrorLines);
+        Assert.Contains($"Aggregator:CertificatePath '{Path.Combine(AppContext.BaseDirectory, "certs", "generated", "aggregator.crt")}' does not exist", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(workspace, line, StringComparison.Ordinal);
+    }
+
     private async Task<(ProcessRun Run, string Workspace)> RunAsync(params string[] args)
     {
         string workspace = federation.Workspace($"command-line{string.Concat(args)}");
