@@ -1,13 +1,14 @@
 using System.Reflection;
-using FedFace.CommandLine;
 using FedFace.Aggregator.Rounds;
+using FedFace.CommandLine;
 using Microsoft.Extensions.Options;
 
 namespace FedFace.Aggregator;
 
 /// <summary>
-/// The aggregator as a process: a start-up failure (settings, certificates, initial model, damaged state, the address in
-/// use) is one line on stderr and exit code 1, never a crash trace; so is a round loop that failed while running.
+/// The aggregator as a process: a usage error (an unknown flag or settings key, a value of the wrong type) is one line
+/// and exit code 2; a start-up failure (settings, certificates, initial model, damaged state, the address in use) is one
+/// line on stderr and exit code 1, never a crash trace; so is a round loop that failed while running.
 /// </summary>
 public static class AggregatorProgram
 {
