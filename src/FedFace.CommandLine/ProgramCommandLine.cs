@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using FedFace.Core;
@@ -178,7 +179,25 @@ public sealed class ProgramCommandLine
     }
 
     private static string OneLine(string message) =>
-        string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
+        Plain(string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.'));
+
+    /// <summary>The parser's "as expected type 'System.Int32'" said as an operator reads it: "--seed: 'x' is not a whole number".</summary>
+    private static string Plain(string message)
+    {
+        Match typed = Regex.Match(message, @"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'$");
+        if (!typed.Success)
+        {
+            return message;
+        }
+        string kind = typed.Groups["type"].Value switch
+        {
+            "System.Int32" or "System.Int64" or "System.Nullable`1[System.Int32]" or "System.Nullable`1[System.Int64]" => "a whole number",
+            "System.Double" or "System.Single" or "System.Nullable`1[System.Double]" or "System.Nullable`1[System.Single]" => "a number",
+            "System.Boolean" => "true or false",
+            var other => $"a {other}",
+        };
+        return $"{typed.Groups["option"].Value}: '{typed.Groups["value"].Value}' is not {kind}";
+    }
 
     /// <summary>--version: the one build-wide version, as every FedFace program prints it.</summary>
     private sealed class PrintVersion(string name) : SynchronousCommandLineAction
