@@ -16,6 +16,7 @@ public sealed class ByzantineSettings
     /// <summary>scale (the site's update × Scale), sign-flip (× −Scale) or noise (Gaussian noise of Scale × the update's norm).</summary>
     public string Attack { get; set; } = "sign-flip";
 
+    /// <summary>The attack's strength (see Attack).</summary>
     public float Scale { get; set; } = 10;
 
     /// <summary>How many of <paramref name="sites"/> attack.</summary>

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using FedFace.CommandLine;
 using FedFace.DevelopmentData;
 using FedFace.Learning.Numerics;
 using FedFace.Simulator;
@@ -6,48 +8,39 @@ using FedFace.Simulator.Experiments;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
-// fedface-simulator [--sites K] [--rounds R] [--epochs E] [--out DIR] [--shared DIR] … (see SimulatorOptions)
-// fedface-simulator experiment e1|e2 [--quick] [--central-only (e2: only the centralized baseline, for tuning)] [any setting above, to override the experiment's]
-// fedface-simulator experiment robust [--quick] [--starts pretrained,scratch] [--attacks scale,sign-flip,noise] [--fractions 0,0.1,0.2] [--rules fedavg,median,trimmed-mean,multi-krum]
-// fedface-simulator bench-learning [--e1 runs/e1/e1-report.json] [--e2 runs/e2/e2-report.json] [--out lab/results/learning.json]
-if (args.Any(a => a is "--help" or "-h"))
+// The commands, their flags and a flag per setting are in SimulatorCommandLine, which --help prints.
+SimulatorCommandLine commandLine = SimulatorCommandLine.Create();
+CommandLineOutcome parsed = commandLine.Program.Parse(args, Console.Out, Console.Error);
+if (parsed.ExitCode is { } answered)
 {
-    Console.WriteLine("usage: fedface-simulator [settings]                 a simulated federation on the shared LFW data");
-    Console.WriteLine("       fedface-simulator experiment e1|e2 [--quick] [--central-only (e2)] [settings overriding the experiment's]");
-    Console.WriteLine("       fedface-simulator experiment robust [--quick] [--starts LIST] [--attacks LIST] [--fractions LIST] [--rules LIST] [settings]");
-    Console.WriteLine("       fedface-simulator bench-learning [--e1 E1-REPORT] [--e2 E2-REPORT] [--out FILE]");
-    Console.WriteLine("settings (defaults and meaning: simulator/SimulatorOptions.cs):");
-    Console.WriteLine("  " + string.Join(" ", SimulatorOptions.SwitchMappings.Keys));
-    return 0;
+    return answered;
 }
-string command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "simulate";
-string? experiment = command == "experiment" && args.Length > 1 ? args[1].ToLowerInvariant() : null;
-string[] switches = CommandLineFlags.WithValues(args.SkipWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray(),
-    ["--quick", "--central-only", "--masked-eval", "--unequal-sites", "--freeze-bn", "--freeze-head", "--decay-across-rounds", "--verbose", "--secure-aggregation"]);
+Command chosen = parsed.Result.CommandResult.Command;
+string command = chosen == commandLine.Experiment ? "experiment" : chosen == commandLine.BenchLearning ? "bench-learning" : "simulate";
+string? experiment = command == "experiment" ? parsed.Result.GetValue(commandLine.ExperimentName)!.ToLowerInvariant() : null;
 
-IConfiguration configuration = new ConfigurationBuilder()
-    .AddEnvironmentVariables("FEDFACE_SIM_")
-    .AddCommandLine(switches, new Dictionary<string, string>(SimulatorOptions.SwitchMappings)
-    {
-        ["--quick"] = "Quick",
-        ["--central-only"] = "CentralOnly",
-        ["--verbose"] = "Verbose",
-        ["--e1"] = "E1Report",
-        ["--e2"] = "E2Report",
-        ["--starts"] = "RobustStarts",
-        ["--attacks"] = "RobustAttacks",
-        ["--fractions"] = "RobustFractions",
-        ["--rules"] = "RobustRules",
-    })
-    .Build();
+IConfiguration configuration;
+try
+{
+    configuration = new ConfigurationBuilder()
+        .AddSettingsFile(parsed.ConfigFile)
+        .AddEnvironmentVariables("FEDFACE_SIM_")
+        .AddInMemoryCollection(commandLine.Given(parsed))
+        .Build();
+    UnknownSettings.Refuse(configuration, "", SimulatorCommandLine.Settings(), SimulatorCommandLine.CommandKeys);
+}
+catch (Exception e) when (e is UnknownSettingsException or InvalidDataException)
+{
+    Console.Error.WriteLine($"{SimulatorCommandLine.Name}: {e.Message}");
+    return ExitCodes.UsageError;
+}
 bool quick = configuration.GetValue("Quick", false);
 SimulatorOptions? preset = experiment switch
 {
     MaskedFineTuningExperiment.Name => MaskedFineTuningExperiment.Settings(quick),
     NonIidFromScratchExperiment.Name => NonIidFromScratchExperiment.Settings(quick),
     RobustnessExperiment.Name => RobustnessExperiment.Settings(quick),
-    null when command is "simulate" or "bench-learning" => null,
-    _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}': use experiment e1|e2|robust, bench-learning, or simulator settings"),
+    _ => null,
 };
 SimulatorOptions options;
 try
@@ -56,12 +49,18 @@ try
 }
 catch (ArgumentException e)
 {
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 2;
+    Console.Error.WriteLine($"{SimulatorCommandLine.Name}: {e.Message}");
+    return ExitCodes.UsageError;
 }
 if (quick && experiment is not null && configuration["OutputDirectory"] is null)
 {
     options.OutputDirectory = Path.Combine("runs", experiment + "-quick");
+}
+if (parsed.ConfigFile is not null)
+{
+    // A settings file's relative paths are its folder's; without one, runs land under the working directory, as a
+    // developer running experiments from the checkout expects (lab scripts read runs/ there).
+    SettingsPaths.Resolve(options, SettingsPaths.Home(parsed.ConfigFile));
 }
 if (!string.IsNullOrEmpty(options.SharedDirectory))
 {
@@ -73,9 +72,9 @@ if (problems.Count > 0)
 {
     foreach (string problem in problems)
     {
-        Console.Error.WriteLine($"error: {problem}");
+        Console.Error.WriteLine($"{SimulatorCommandLine.Name}: {problem}");
     }
-    return 2;
+    return ExitCodes.UsageError;
 }
 
 using ILoggerFactory loggerFactory = LoggerFactory.Create(logging => logging
@@ -84,8 +83,8 @@ using ILoggerFactory loggerFactory = LoggerFactory.Create(logging => logging
 // Every command here trains: refuse at once, in one line, on a machine whose convolutions compute wrong.
 if (ConvolutionLayoutGuard.FailureAtStart() is { } numericsError)
 {
-    Console.Error.WriteLine($"error: {numericsError}");
-    return 1;
+    Console.Error.WriteLine($"{SimulatorCommandLine.Name}: error: {numericsError}");
+    return ExitCodes.Failure;
 }
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancellation.Cancel(); };
@@ -120,6 +119,6 @@ catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
 catch (DllNotFoundException e)
 {
     // A native library the machine lacks (OpenCvNative names it): one line, not a stack trace.
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 1;
+    Console.Error.WriteLine($"{SimulatorCommandLine.Name}: error: {e.Message}");
+    return ExitCodes.Failure;
 }

@@ -14,7 +14,9 @@ namespace FedFace.Simulator;
 /// <summary>A simulated federation's settings. Defaults are the README demo: a few minutes on 2 cores.</summary>
 public sealed class SimulatorOptions
 {
+    /// <summary>Simulated sites, each a real client over mutual TLS.</summary>
     public int Sites { get; set; } = 4;
+    /// <summary>Federated rounds to run.</summary>
     public int Rounds { get; set; } = 5;
     /// <summary>
     /// The last round publishes the mean of the last this many global models (the aggregator's AverageLastModels); the
@@ -34,6 +36,7 @@ public sealed class SimulatorOptions
     public bool ValidationSplit { get; set; }
     /// <summary>Training people: those of the training folds (lfw-pairs.txt 1–5) with at least this many LFW images.</summary>
     public int MinImagesPerPerson { get; set; } = 5;
+    /// <summary>At most this many images of each training person are used.</summary>
     public int MaxImagesPerPerson { get; set; } = 8;
     /// <summary>0 = every eligible person.</summary>
     public int MaxPeople { get; set; } = 48;
@@ -42,6 +45,7 @@ public sealed class SimulatorOptions
     /// <see cref="SiteSizeRatio"/> times the people of the smallest (false = round robin, equal sites).
     /// </summary>
     public bool UnequalSites { get; set; }
+    /// <summary>With UnequalSites: about how many times the people of the smallest site the largest gets.</summary>
     public double SiteSizeRatio { get; set; } = 6;
     /// <summary>Which face of a photo with several: "largest" or "central".</summary>
     public string FacePolicy { get; set; } = "largest";
@@ -64,14 +68,20 @@ public sealed class SimulatorOptions
     public TrainingPlan Training { get; set; } = DemoTraining(pretrained: false);
     /// <summary>The first this many sites' cameras see masked faces: <see cref="MaskedShare"/> of their photos are masked for good.</summary>
     public int MaskedSites { get; set; }
+    /// <summary>Share of the masked sites' photos that are masked.</summary>
     public double MaskedShare { get; set; } = 0.5;
 
     /// <summary>"fedavg", "fedavgm" or "fedadam".</summary>
     public string ServerOptimizer { get; set; } = "fedavg";
+    /// <summary>The server optimiser's learning rate η.</summary>
     public float ServerLearningRate { get; set; } = 1f;
+    /// <summary>FedAvgM's server momentum β.</summary>
     public float ServerMomentum { get; set; } = 0.9f;
+    /// <summary>FedAdam's first-moment decay β1.</summary>
     public float ServerBeta1 { get; set; } = 0.9f;
+    /// <summary>FedAdam's second-moment decay β2.</summary>
     public float ServerBeta2 { get; set; } = 0.99f;
+    /// <summary>FedAdam's adaptivity τ.</summary>
     public float ServerTau { get; set; } = 1e-3f;
 
     /// <summary>Client-level differential privacy: "off", "central" (the aggregator adds the noise) or "distributed" (each site its share).</summary>
@@ -84,8 +94,10 @@ public sealed class SimulatorOptions
     public double DpAdaptiveQuantile { get; set; }
     /// <summary>Training stops before a round that would take ε past this.</summary>
     public double DpEpsilonBudget { get; set; } = 10.0;
+    /// <summary>δ of the (ε, δ) guarantee the privacy accountant reports.</summary>
     public double DpDelta { get; set; } = 1e-5;
 
+    /// <summary>Fraction of the sites sampled per round.</summary>
     public double SampleFraction { get; set; } = 1.0;
     /// <summary>Time sites have to train and send their update; in secure rounds, the masked-input stage's deadline.</summary>
     public int RoundDeadlineSeconds { get; set; } = 900;
@@ -101,6 +113,7 @@ public sealed class SimulatorOptions
     /// deltas (BatchNorm statistics included) pass unclipped; the price is a coarser quantization step (bound / levels).
     /// </summary>
     public double SecAggClipNorm { get; set; } = 1e4;
+    /// <summary>Each coordinate of a site's delta is clipped to ± this before quantization (secure rounds).</summary>
     public double SecAggCoordinateBound { get; set; } = 100;
     /// <summary>Fault injection (secure rounds): this many sites — the last by id — vanish in round 1 just before the stage <see cref="DropAt"/>.</summary>
     public int DropSites { get; set; }
@@ -110,7 +123,9 @@ public sealed class SimulatorOptions
     public int EvalPairsPerFold { get; set; } = 100;
     /// <summary>Also score every round with a synthetic mask on the second image of each held-out pair.</summary>
     public bool MaskedEval { get; set; }
+    /// <summary>Seeds the partition of people into sites, the sampling and the training: a run repeats with the same seed.</summary>
     public int Seed { get; set; } = 7;
+    /// <summary>Where the report, the chart and the aggregator's state are written.</summary>
     public string OutputDirectory { get; set; } = "runs/demo";
     /// <summary>The shared data folder; empty = FEDFACE_SHARED_DIR or the "shared" folder next to the checkout.</summary>
     public string SharedDirectory { get; set; } = "";

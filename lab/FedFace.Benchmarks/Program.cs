@@ -1,37 +1,35 @@
+using System.CommandLine;
 using System.Text.Json;
+using FedFace.CommandLine;
 using System.Text.Json.Nodes;
 using FedFace.Benchmarks;
 
-// fedface-bench spine [--demo-report PATH] [--out PATH]
-// fedface-bench vision [options]: see FedFace.Benchmarks.Vision.VisionCommand
-// fedface-bench secure-aggregation [options]: see FedFace.Benchmarks.SecureAggregation.SecureAggregationCommand
-if (args.Length > 0 && args[0] == "vision")
+// The commands and their flags are in BenchCommandLine, which --help prints.
+BenchCommandLine commandLine = BenchCommandLine.Create();
+CommandLineOutcome parsed = commandLine.Program.Parse(args, Console.Out, Console.Error);
+if (parsed.ExitCode is { } answered)
 {
-    return FedFace.Benchmarks.Vision.VisionCommand.Run(args[1..]);
+    return answered;
 }
-if (args.Length > 0 && args[0] == "secure-aggregation")
+ParseResult command = parsed.Result;
+if (command.CommandResult.Command == commandLine.Vision)
 {
-    return await FedFace.Benchmarks.SecureAggregation.SecureAggregationCommand.RunAsync(args[1..]);
+    return FedFace.Benchmarks.Vision.VisionCommand.Run(commandLine, command);
 }
-if (args.Length == 0 || args[0] != "spine" || args.Length % 2 != 1)
+if (command.CommandResult.Command == commandLine.SecureAggregationScale)
 {
-    Console.Error.WriteLine("usage: fedface-bench spine [--demo-report simulation-report.json] [--out lab/results/spine.json]");
-    Console.Error.WriteLine("       " + FedFace.Benchmarks.Vision.VisionCommand.Usage);
-    Console.Error.WriteLine("       " + FedFace.Benchmarks.SecureAggregation.SecureAggregationCommand.Usage);
-    return 2;
+    return await FedFace.Benchmarks.SecureAggregation.SecureAggregationScaleCommand.RunAsync(commandLine, command);
 }
-string? demoPath = null, outPath = null;
-for (int i = 1; i < args.Length; i += 2)
+if (command.CommandResult.Command == commandLine.SecureAggregation)
 {
-    switch (args[i])
-    {
-        case "--demo-report": demoPath = args[i + 1]; break;
-        case "--out": outPath = args[i + 1]; break;
-        default:
-            Console.Error.WriteLine($"unknown option {args[i]}");
-            return 2;
-    }
+    return await FedFace.Benchmarks.SecureAggregation.SecureAggregationCommand.RunAsync(commandLine, command);
 }
+if (command.CommandResult.Command != commandLine.Spine)
+{
+    Console.Error.WriteLine($"{BenchCommandLine.Name}: which benchmark? spine, vision or secure-aggregation (see {BenchCommandLine.Name} --help)");
+    return ExitCodes.UsageError;
+}
+string? demoPath = command.GetValue(commandLine.DemoReport), outPath = command.GetValue(commandLine.SpineOut);
 string root = RunInfo.RepositoryRoot(AppContext.BaseDirectory) ?? Directory.GetCurrentDirectory();
 outPath ??= Path.Combine(root, "lab", "results", "spine.json");
 // Read the demo report first: a wrong path should fail before minutes of measuring, not after.

@@ -6,6 +6,7 @@ using FedFace.Aggregator.Observability;
 using FedFace.Aggregator.Rounds;
 using FedFace.Aggregator.SecureAggregation;
 using FedFace.Aggregator.Admin;
+using FedFace.CommandLine;
 using FedFace.Core.Aggregation;
 using FedFace.Core.Security;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -21,8 +22,10 @@ public static class AggregatorHost
 {
     public static WebApplication Build(string[] args, Action<AggregatorOptions>? configure = null, Action<IServiceCollection>? configureServices = null)
     {
-        // appsettings.json ships next to the binary; relative paths in settings still resolve from the working directory.
+        // appsettings.json ships next to the binary; --config layers a settings file over it (AggregatorCommandLine).
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddSettingsFile(builder.Configuration[SettingsFile.Key]);
+        UnknownSettings.Refuse(builder.Configuration, AggregatorOptions.Section, AggregatorCommandLine.Settings());
         RefuseUrls(builder.Configuration);
         // A failed start is reported once, in one line, by AggregatorProgram; the host's own report would add its stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);

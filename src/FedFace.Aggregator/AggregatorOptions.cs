@@ -56,24 +56,32 @@ public sealed class AggregatorOptions
 {
     public const string Section = "Aggregator";
 
+    /// <summary>The federation's name, part of the signed bytes of every model it publishes.</summary>
     public string FederationName { get; set; } = "FedFace";
     /// <summary>The IP address to listen on: 127.0.0.1 (this machine only) by default; 0.0.0.0 or :: for a federation across machines.</summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
     /// <summary>0 picks a free port (tests, simulator).</summary>
     public int Port { get; set; } = 7443;
+    /// <summary>The aggregator's TLS certificate (PEM), issued by the federation CA for the name sites dial.</summary>
     public string CertificatePath { get; set; } = "certs/generated/aggregator.crt";
+    /// <summary>The TLS certificate's private key (PEM).</summary>
     public string KeyPath { get; set; } = "certs/generated/aggregator.key";
+    /// <summary>The federation CA's certificate (PEM): every site's certificate must chain to it.</summary>
     public string CaCertificatePath { get; set; } = "certs/generated/ca.crt";
     /// <summary>The model-signing certificate and key: they sign published models and nothing else (no TLS).</summary>
     public string ModelSigningCertificatePath { get; set; } = "certs/generated/model-signing.crt";
+    /// <summary>The model-signing certificate's private key (PEM).</summary>
     public string ModelSigningKeyPath { get; set; } = "certs/generated/model-signing.key";
+    /// <summary>Where committed rounds are checkpointed (models, optimiser and privacy state); the aggregator resumes from it after a restart.</summary>
     public string StateDirectory { get; set; } = "aggregator-state";
     /// <summary>The version-0 global model (a FedFace model file); used only when no state is committed yet.</summary>
     public string? InitialModelPath { get; set; }
 
+    /// <summary>Live sites to wait for before a round opens, and the valid updates a round needs to commit.</summary>
     public int MinSites { get; set; } = 2;
     /// <summary>Fraction of joined sites sampled per round (at least MinSites are always sampled).</summary>
     public double SampleFraction { get; set; } = 1.0;
+    /// <summary>Time sampled sites have to train and send their update; at the deadline the round commits with what arrived (at least MinSites) or aborts.</summary>
     public int RoundDeadlineSeconds { get; set; } = 600;
     /// <summary>Rounds to commit before the federation finishes.</summary>
     public int TotalRounds { get; set; } = 10;
@@ -89,6 +97,7 @@ public sealed class AggregatorOptions
     /// site until the round commits; secure rounds are summed by the protocol and need no ordering.
     /// </summary>
     public bool SumInSiteOrder { get; set; }
+    /// <summary>How often a waiting site is told to call again while no round has work for it.</summary>
     public int WaitRetryMilliseconds { get; set; } = 1000;
     /// <summary>The most examples one update may declare (its FedAvg weight); more would let one site outweigh all others.</summary>
     public long MaxExampleCount { get; set; } = 1_000_000;

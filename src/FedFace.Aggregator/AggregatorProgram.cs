@@ -1,45 +1,40 @@
 using System.Reflection;
 using FedFace.Aggregator.Rounds;
+using FedFace.CommandLine;
 using Microsoft.Extensions.Options;
 
 namespace FedFace.Aggregator;
 
 /// <summary>
-/// The aggregator as a process: a start-up failure (settings, certificates, initial model, damaged state, the address in
-/// use) is one line on stderr and exit code 1, never a crash trace; so is a round loop that failed while running.
+/// The aggregator as a process: a usage error (an unknown flag or settings key, a value of the wrong type) is one line
+/// and exit code 2; a start-up failure (settings, certificates, initial model, damaged state, the address in use) is one
+/// line on stderr and exit code 1, never a crash trace; so is a round loop that failed while running.
 /// </summary>
 public static class AggregatorProgram
 {
-    private const string Name = "fedface-aggregator";
-
-    private const string Usage = $"""
-        Usage: {Name} [--Aggregator:KEY VALUE ...]
-               {Name} --version | --help
-        Runs the federation's aggregator: gRPC over mutual TLS, with gRPC health and reflection.
-        Settings: appsettings.json next to the binary, then environment (Aggregator__MinSites=3), then the command line
-        (--Aggregator:MinSites 3). Every key is described in docs/configuration.md.
-        """;
+    private const string Name = AggregatorCommandLine.Name;
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        if (args is ["--version"])
+        CommandLineOutcome parsed = AggregatorCommandLine.Create().Parse(args, output, error);
+        if (parsed.ExitCode is { } answered)
         {
-            output.WriteLine(FedFace.Core.BuildVersion.Line(Name));
-            return 0;
-        }
-        if (args is ["--help"] or ["-h"])
-        {
-            output.WriteLine(Usage);
-            return 0;
+            return answered;
         }
         WebApplication? app = null;
         try
         {
-            app = AggregatorHost.Build(args);
+            string home = SettingsPaths.Home(parsed.ConfigFile);
+            app = AggregatorHost.Build(AggregatorCommandLine.ConfigurationArguments(parsed), options => SettingsPaths.Resolve(options, home));
             // Resolving the round validates the settings, loads the credentials and reads the committed state,
             // so that each failure surfaces here, before the host starts, rather than inside it.
             app.Services.GetRequiredService<RoundRunner>();
             await app.StartAsync();
+        }
+        catch (UnknownSettingsException e)
+        {
+            error.WriteLine($"{Name}: {e.Message}");
+            return ExitCodes.UsageError;
         }
         catch (Exception e)
         {
@@ -48,7 +43,7 @@ public static class AggregatorProgram
             {
                 await app.DisposeAsync();
             }
-            return 1;
+            return ExitCodes.Failure;
         }
         await using (app)
         {
@@ -56,10 +51,10 @@ public static class AggregatorProgram
             if (app.Services.GetServices<IHostedService>().OfType<RoundLoop>().Single().ExecuteTask is { IsFaulted: true } failed)
             {
                 error.WriteLine($"{Name}: error: the round loop failed: {OneLine(failed.Exception!)}");
-                return 1;
+                return ExitCodes.Failure;
             }
         }
-        return 0;
+        return ExitCodes.Success;
     }
 
     /// <summary>What went wrong, in one line: the innermost cause that says it, without its stack.</summary>

@@ -1,4 +1,4 @@
 using FedFace.Aggregator;
 
-// Settings: appsettings.json, then environment (Aggregator__MinSites=3), then command line (--Aggregator:MinSites 3).
+// Settings: appsettings.json, the --config file, environment (Aggregator__MinSites=3), flags (--min-sites 3): AggregatorCommandLine.
 return await AggregatorProgram.RunAsync(args, Console.Out, Console.Error);

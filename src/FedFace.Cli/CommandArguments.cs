@@ -1,4 +1,5 @@
 using System.Globalization;
+using FedFace.CommandLine;
 
 namespace FedFace.Cli;
 
@@ -10,6 +11,8 @@ public sealed class CommandArguments
 {
     private readonly List<string> _positionals = [];
     private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
+    // Every option a command asked for, given or not: what a misspelt one is compared with.
+    private readonly List<string> _asked = [];
 
     public CommandArguments(IEnumerable<string> args)
     {
@@ -40,6 +43,7 @@ public sealed class CommandArguments
     /// <summary>The value of <c>--name</c>, or null when absent.</summary>
     public string? Option(string name)
     {
+        _asked.Add("--" + name);
         if (!_options.Remove(name, out string? value))
         {
             return null;
@@ -50,6 +54,7 @@ public sealed class CommandArguments
     /// <summary>Whether the flag <c>--name</c> was given (a flag takes no value).</summary>
     public bool Flag(string name)
     {
+        _asked.Add("--" + name);
         if (!_options.Remove(name, out string? value))
         {
             return false;
@@ -117,7 +122,8 @@ public sealed class CommandArguments
     {
         if (_options.Count > 0)
         {
-            throw new UsageException($"unknown option{(_options.Count > 1 ? "s" : "")} {string.Join(", ", _options.Keys.Select(k => "--" + k))}");
+            throw new UsageException($"unknown option{(_options.Count > 1 ? "s" : "")} "
+                + string.Join(", ", _options.Keys.Select(k => "--" + k + Suggestions.Hint("--" + k, _asked))));
         }
         if (_positionals.Count > expectedPositionals)
         {

@@ -1,9 +1,15 @@
+using FedFace.CommandLine;
+using FedFace.Core;
+
 namespace FedFace.Cli;
 
-/// <summary>Picks the command named by the first argument and turns failures into messages and exit codes.</summary>
+/// <summary>
+/// Picks the command named by the first argument and turns failures into messages and exit codes: a usage error is one
+/// line naming what was wrong (with the command or option probably meant) and exit code 2, as in every FedFace program.
+/// </summary>
 public static class CommandDispatcher
 {
-    public const int Success = 0, Failure = 1, UsageError = 2;
+    public const int Success = ExitCodes.Success, Failure = ExitCodes.Failure, UsageError = ExitCodes.UsageError;
 
     public static int Run(IReadOnlyList<ICliCommand> commands, IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
@@ -14,11 +20,16 @@ public static class CommandDispatcher
             (args.Count == 0 ? error : output).Write(Overview(commands));
             return args.Count == 0 ? UsageError : Success;
         }
+        if (args is ["--version"])
+        {
+            output.WriteLine(BuildVersion.Line("fedface"));
+            return Success;
+        }
         ICliCommand? command = commands.FirstOrDefault(c => c.Name == args[0]);
         if (command is null)
         {
-            error.WriteLine($"fedface: unknown command '{args[0]}'");
-            error.Write(Overview(commands));
+            string what = args[0].StartsWith('-') ? "option" : "command";
+            error.WriteLine($"fedface: unknown {what} '{args[0]}'{Suggestions.Hint(args[0], commands.Select(c => c.Name).Append("--help").Append("--version"))} (see fedface --help)");
             return UsageError;
         }
         if (args.Skip(1).Any(a => a is "--help" or "-h"))
@@ -32,8 +43,7 @@ public static class CommandDispatcher
         }
         catch (UsageException e)
         {
-            error.WriteLine($"fedface {command.Name}: {e.Message}");
-            error.Write(command.Usage);
+            error.WriteLine($"fedface {command.Name}: {e.Message} (see fedface {command.Name} --help)");
             return UsageError;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException or DllNotFoundException)
@@ -48,7 +58,7 @@ public static class CommandDispatcher
     private static string Overview(IReadOnlyList<ICliCommand> commands)
     {
         int width = commands.Max(c => c.Name.Length);
-        return "usage: fedface <command> [options]   (fedface <command> --help for its options)\n\ncommands:\n"
+        return "usage: fedface <command> [options]   (fedface <command> --help for its options; fedface --version)\n\ncommands:\n"
             + string.Concat(commands.Select(c => $"  {c.Name.PadRight(width)}  {c.Summary}\n"));
     }
 }

@@ -8,12 +8,17 @@ public sealed class SiteOptions
 {
     public const string Section = "Site";
 
+    /// <summary>The aggregator's https address; its host must be a name the aggregator's certificate carries.</summary>
     public string AggregatorUrl { get; set; } = "https://localhost:7443";
+    /// <summary>The site's certificate (PEM), issued by the federation CA: it is the site's identity.</summary>
     public string CertificatePath { get; set; } = "";
+    /// <summary>The site certificate's private key (PEM).</summary>
     public string KeyPath { get; set; } = "";
+    /// <summary>The federation CA's certificate (PEM): the aggregator's certificate must chain to it.</summary>
     public string CaCertificatePath { get; set; } = "certs/generated/ca.crt";
     /// <summary>A folder per person holding that person's photos.</summary>
     public string DataDirectory { get; set; } = "";
+    /// <summary>The YuNet face detector (face_detection_yunet_2023mar.onnx) that finds faces and their five landmarks.</summary>
     public string DetectorModelPath { get; set; } = "";
     /// <summary>Where aligned crops are kept between runs (empty: no cache, every start detects again).</summary>
     public string AlignedCacheDirectory { get; set; } = "";
@@ -22,6 +27,7 @@ public sealed class SiteOptions
     /// so a rolled-back aggregator cannot serve it an older model. Empty: the floor holds for one run only.
     /// </summary>
     public string StateDirectory { get; set; } = "";
+    /// <summary>Seeds the site's own randomness: its ArcFace head's initialisation and its training.</summary>
     public int Seed { get; set; } = 1;
     /// <summary>
     /// Also keep a synthetically masked rendering of every face, so rounds that ask for mask augmentation
@@ -46,6 +52,7 @@ public sealed class SiteOptions
     public double? GiveUpAfterSeconds { get; set; }
     /// <summary>The first retry's delay; each later one doubles it, with jitter, up to <see cref="RetryMaxDelayMilliseconds"/>.</summary>
     public int RetryBaseDelayMilliseconds { get; set; } = 500;
+    /// <summary>The longest delay between retries while the aggregator is unreachable.</summary>
     public int RetryMaxDelayMilliseconds { get; set; } = 60_000;
 
     public AggregatorEndpoint Endpoint => new(AggregatorUrl, CertificatePath, KeyPath, CaCertificatePath);

@@ -1,6 +1,6 @@
 namespace FedFace.Cli.Tests;
 
-/// <summary>Bad command lines are caught before any work starts: exit code 2, the reason and the command's usage.</summary>
+/// <summary>Bad command lines are caught before any work starts: exit code 2 and one line with the reason and where the usage is.</summary>
 public sealed class ArgumentTests
 {
     [Theory]
@@ -18,13 +18,35 @@ public sealed class ArgumentTests
     [InlineData("evaluate", "--model", "m.onnx", "extra")]
     [InlineData("evaluate", "--model", "m.onnx", "--no-quality-gate")]                      // the protocol scores every image
     [InlineData("evaluate", "--model", "m.onnx", "--threads", "0")]
-    public void ExitWithTwoAndTheUsage(params string[] args)
+    public void ExitWithTwoAndOneLinePointingAtTheUsage(params string[] args)
     {
         CliRun run = Fedface.Run(args);
 
         Assert.True(run.ExitCode == 2, run.ToString());
-        Assert.StartsWith($"fedface {args[0]}: ", run.Error);
-        Assert.Contains($"usage: fedface {args[0]}", run.Error);
+        string line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"fedface {args[0]}: ", line);
+        Assert.EndsWith($"(see fedface {args[0]} --help)", line);
+    }
+
+    [Theory]
+    [InlineData("fedface identify: unknown option --tpo (did you mean --top?) (see fedface identify --help)", "identify", "a.jpg", "--model", "m.onnx", "--detector-model", "d.onnx", "--gallery", "g.ffg", "--tpo", "3")]
+    [InlineData("fedface: unknown command 'idenitfy' (did you mean identify?) (see fedface --help)", "idenitfy", "a.jpg")]
+    [InlineData("fedface: unknown option '--bogus-flag' (see fedface --help)", "--bogus-flag")]
+    public void AMisspeltOptionOrCommandNamesTheOneProbablyMeant(string expected, params string[] args)
+    {
+        CliRun run = Fedface.Run(args);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(expected, run.Error.TrimEnd());
+    }
+
+    [Fact]
+    public void VersionPrintsOneLineAndExitsZero()
+    {
+        CliRun run = Fedface.Run("--version");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.StartsWith("fedface ", Assert.Single(run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
     }
 
     /// <summary>The product has no default data or model paths: each one missing is named by its flag, one line, exit 2.</summary>

@@ -1,3 +1,4 @@
+using FedFace.CommandLine;
 using FedFace.Aggregator;
 using FedFace.Client;
 using FedFace.Core.Privacy;
@@ -226,9 +227,24 @@ public sealed class SimulatorSettingsTests
     [Fact]
     public void A_bare_on_off_switch_gets_the_value_true()
     {
-        Assert.Equal(["--quick", "true", "--rounds", "3", "--masked-eval", "true"],
-            CommandLineFlags.WithValues(["--quick", "--rounds", "3", "--masked-eval"], ["--quick", "--masked-eval"]));
-        Assert.Equal(["--quick", "false"], CommandLineFlags.WithValues(["--quick", "false"], ["--quick"]));
+        Assert.Equal([("Rounds", "3"), ("MaskedEval", "true"), ("Quick", "true")], Given("experiment", "e1", "--quick", "--rounds", "3", "--masked-eval"));
+        Assert.Equal([("Quick", "false")], Given("experiment", "e1", "--quick", "false"));
+    }
+
+    [Fact]
+    public void Short_flags_kebab_case_flags_and_keys_all_name_the_same_settings()
+    {
+        Assert.Equal([("Training:LearningRate", "0.01"), ("Training:Momentum", "0.8"), ("Aggregation:KrumSelected", "2")],
+            Given("--lr", "0.01", "--training-momentum", "0.8", "--Aggregation:KrumSelected", "2"));
+    }
+
+    /// <summary>The configuration keys and values the simulator's command line gives for <paramref name="args"/>.</summary>
+    private static (string Key, string? Value)[] Given(params string[] args)
+    {
+        SimulatorCommandLine commandLine = SimulatorCommandLine.Create();
+        CommandLineOutcome parsed = commandLine.Program.Parse(args, TextWriter.Null, TextWriter.Null);
+        Assert.Null(parsed.ExitCode);
+        return [.. commandLine.Given(parsed).Select(pair => (pair.Key, pair.Value))];
     }
 
     [Fact]

@@ -81,7 +81,7 @@ public sealed class SiteExitTests(TestFederation federation, ITestOutputHelper o
         SiteRun run = await RunTwoPeopleSiteAsync("--Site:GiveUpAfterSeconds=soon");
 
         Assert.Equal(2, run.ExitCode);
-        AssertOneFatalLine(run, "'Site:GiveUpAfterSeconds'");
+        AssertOneFatalLine(run, "(Site:GiveUpAfterSeconds): 'soon' is not a valid number");
     }
 
     /// <summary>site-01 with the faces of two people, its settings overridden by <paramref name="overrides"/>; it fails before dialling.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FedFace.Aggregator.Tests.Kit;
 using FedFace.Certs;
 using FedFace.DevelopmentData;
@@ -46,31 +45,8 @@ public static class SiteProcess
 
     public static async Task<SiteRun> RunAsync(params string[] args)
     {
-        var start = new ProcessStartInfo(Executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using Process process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(s_patience);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            throw new TimeoutException($"fedface-site still ran after {s_patience.TotalSeconds:F0}s; it printed:\n{await output}\n{await error}");
-        }
-        return new SiteRun(process.ExitCode, await output, await error);
+        (int exitCode, string output, string error) = await ChildProcess.RunAsync(Executable, args, s_patience);
+        return new SiteRun(exitCode, output, error);
     }
 
     private static string TestProjectDirectory()

@@ -1,36 +1,22 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using FedFace.Core.SecureAggregation;
 
 namespace FedFace.Benchmarks.SecureAggregation;
 
-/// <summary>fedface-bench secure-aggregation [--out PATH] [--prg-pairs N] [--large-dimension N]: runs
+/// <summary>fedface-bench secure-aggregation (flags: <see cref="BenchCommandLine.SecureAggregation"/>): runs
 /// <see cref="SecureAggregationBenchmark"/> and writes lab/results/secure-aggregation.json.</summary>
 public static class SecureAggregationCommand
 {
-    public const string Usage = "usage: fedface-bench secure-aggregation [--out lab/results/secure-aggregation.json] [--prg-pairs 9] [--large-dimension 20000] [--wire-sites 100]\n"
-        + "       " + SecureAggregationScaleCommand.Usage;
-
-    public static async Task<int> RunAsync(IReadOnlyList<string> options)
+    public static async Task<int> RunAsync(BenchCommandLine commandLine, ParseResult command)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.Count > 0 && options[0] == SecureAggregationScaleCommand.Name) return await SecureAggregationScaleCommand.RunAsync(options.Skip(1).ToList());
+        ArgumentNullException.ThrowIfNull(commandLine);
+        ArgumentNullException.ThrowIfNull(command);
         string root = RunInfo.RepositoryRoot(AppContext.BaseDirectory) ?? Directory.GetCurrentDirectory();
-        string outPath = Path.Combine(root, "lab", "results", "secure-aggregation.json");
-        int prgPairs = 9, largeDimension = 20_000, wireSites = 100;
-        if (options.Count % 2 != 0) return Fail($"every option takes a value: {string.Join(' ', options)}");
-        for (int i = 0; i < options.Count; i += 2)
-        {
-            string value = options[i + 1];
-            switch (options[i])
-            {
-                case "--out": outPath = value; break;
-                case "--prg-pairs" when int.TryParse(value, CultureInfo.InvariantCulture, out int n) && n > 0: prgPairs = n; break;
-                case "--large-dimension" when int.TryParse(value, CultureInfo.InvariantCulture, out int n) && n > 0: largeDimension = n; break;
-                case "--wire-sites" when int.TryParse(value, CultureInfo.InvariantCulture, out int n) && n >= RoundConfiguration.MinimumSites: wireSites = n; break;
-                default: return Fail($"unknown option or bad number: {options[i]} {value}");
-            }
-        }
+        string outPath = command.GetValue(commandLine.SecureAggregationOut) ?? Path.Combine(root, "lab", "results", "secure-aggregation.json");
+        int prgPairs = command.GetValue(commandLine.PrgPairs) ?? 9, largeDimension = command.GetValue(commandLine.LargeDimension) ?? 20_000;
+        int wireSites = command.GetValue(commandLine.WireSites) ?? 100;
 
         MachineInfo machine = RunInfo.Machine();
         Console.WriteLine($"{machine.Cpu}, {machine.Cores} cores, {machine.Dotnet}, load {machine.LoadAverageAtStart}");
@@ -119,12 +105,5 @@ public static class SecureAggregationCommand
             + $"{wire.PlainRoundSeconds} s = x{wire.Ratio} (CPU {wire.SecureCpuSeconds} s vs {wire.PlainCpuSeconds} s); max |secure - plain| {wire.MaxAbsDifferenceVsPlain:g3} (bound {wire.ErrorBound:g3})");
         Console.WriteLine($"PRG: mask expansion {report.Prg.MaskExpansionGbPerS} GB/s = x{report.PrgRatioVsKeystream} raw AES-CTR keystream "
             + $"({report.Prg.RawKeystreamGbPerS} GB/s), x{report.Prg.RatioVsStockCounterMode} BouncyCastle SicBlockCipher ({report.Prg.StockCounterModeGbPerS} GB/s)");
-    }
-
-    internal static int Fail(string message)
-    {
-        Console.Error.WriteLine(message);
-        Console.Error.WriteLine(Usage);
-        return 2;
     }
 }

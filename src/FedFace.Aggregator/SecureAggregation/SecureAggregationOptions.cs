@@ -9,6 +9,7 @@ namespace FedFace.Aggregator.SecureAggregation;
 /// </summary>
 public sealed class SecureAggregationOptions
 {
+    /// <summary>Every round securely aggregated (SecAgg+): the aggregator sees only the sum of the sites' updates.</summary>
     public bool Enabled { get; set; }
     /// <summary>Fraction of the sampled sites that may drop out over a round; sets each site's neighbours k and threshold t.</summary>
     public double DropoutTolerance { get; set; } = 0.3;

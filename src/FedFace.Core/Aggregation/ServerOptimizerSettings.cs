@@ -9,7 +9,9 @@ public sealed class ServerOptimizerSettings
     public float LearningRate { get; set; } = 1f;
     /// <summary>FedAvgM's server momentum β.</summary>
     public float Momentum { get; set; } = 0.9f;
+    /// <summary>FedAdam's first-moment decay β1.</summary>
     public float Beta1 { get; set; } = 0.9f;
+    /// <summary>FedAdam's second-moment decay β2.</summary>
     public float Beta2 { get; set; } = 0.99f;
     /// <summary>FedAdam's adaptivity τ (Reddi et al. find 1e-3 a good default).</summary>
     public float Tau { get; set; } = 1e-3f;

@@ -6,6 +6,7 @@ namespace FedFace.Core.Privacy;
 /// </summary>
 public sealed class DifferentialPrivacySettings
 {
+    /// <summary>Client-level differential privacy: Off, Central (the aggregator adds the noise) or Distributed (each site adds its share).</summary>
     public DifferentialPrivacyMode Mode { get; set; } = DifferentialPrivacyMode.Off;
 
     /// <summary>

@@ -13,7 +13,9 @@ public sealed record TrainingPlan
 {
     public static TrainingPlan Default { get; } = new();
 
+    /// <summary>Passes over the site's faces per round.</summary>
     public int LocalEpochs { get; init; } = 1;
+    /// <summary>Faces per optimiser step (at least 2: BatchNorm needs two).</summary>
     public int BatchSize { get; init; } = 32;
     /// <summary>Upper bound on optimiser steps in a round; 0 = none beyond <see cref="LocalEpochs"/>.</summary>
     public int MaxSteps { get; init; }
@@ -40,6 +42,7 @@ public sealed record TrainingPlan
     /// warm-up in the first round only. The aggregator resolves it into each round's rates; a site never sees it.
     /// </summary>
     public bool DecayAcrossRounds { get; init; }
+    /// <summary>SGD's momentum (ignored by AdamW).</summary>
     public float Momentum { get; init; } = 0.9f;
     /// <summary>Applied to convolution, linear and head weights only; never to BatchNorm weights or any bias.</summary>
     public float WeightDecay { get; init; } = 5e-4f;
@@ -121,7 +124,9 @@ public sealed record TrainingPlan
 
     /// <summary>Per-face jitter bounds on top of the flip (all zero = none): shift and zoom as shares of the side.</summary>
     public float AugmentMaxShift { get; init; }
+    /// <summary>Per-face zoom jitter bound, as a share of the side (0 = none).</summary>
     public float AugmentMaxScale { get; init; }
+    /// <summary>Per-face rotation jitter bound in degrees (0 = none).</summary>
     public float AugmentMaxRotationDegrees { get; init; }
     /// <summary>Contrast factor in [1 − j, 1 + j] and brightness offset in [−j, j], in normalised pixel units.</summary>
     public float AugmentColorJitter { get; init; }

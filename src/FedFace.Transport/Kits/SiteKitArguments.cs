@@ -27,9 +27,16 @@ public static class SiteKitArguments
                 default: rest.Add(args[i]); break;
             }
         }
+        return [.. Settings(kit, caFile, fingerprint, directory), .. rest];
+    }
+
+    /// <summary>The kit's settings as <c>--Site:KEY=VALUE</c> arguments (none without a kit): the kit checked, then unpacked.</summary>
+    /// <exception cref="StartupKitException">a usage mistake or a refused kit, with the one-line reason.</exception>
+    public static string[] Settings(string? kit, string? caFile, string? fingerprint, string? directory)
+    {
         if (kit is null)
         {
-            return (caFile ?? fingerprint ?? directory) is null ? args : throw new StartupKitException($"--kit-ca, --kit-ca-fingerprint and --kit-dir go with --kit ({Usage})");
+            return (caFile ?? fingerprint ?? directory) is null ? [] : throw new StartupKitException($"--kit-ca, --kit-ca-fingerprint and --kit-dir go with --kit ({Usage})");
         }
         KitTrust trust = (caFile, fingerprint) switch
         {
@@ -59,6 +66,6 @@ public static class SiteKitArguments
         }
         IEnumerable<KeyValuePair<string, string>> settings = unpacked.Settings.Concat([
             new("Site:CertificatePath", unpacked.CertificatePath), new("Site:KeyPath", unpacked.KeyPath), new("Site:CaCertificatePath", unpacked.CaCertificatePath)]);
-        return [.. settings.Select(setting => $"--{setting.Key}={setting.Value}"), .. rest];
+        return [.. settings.Select(setting => $"--{setting.Key}={setting.Value}")];
     }
 }

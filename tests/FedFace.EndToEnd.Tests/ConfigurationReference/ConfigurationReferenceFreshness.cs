@@ -28,18 +28,8 @@ internal static class ConfigurationReferenceFreshness
             $"regenerate it with: {ConfigurationReferenceDocument.RegenerateCommand}";
     }
 
-    /// <summary>The checkout holding the test binaries (the folder with FedFace.sln above them).</summary>
-    public static string RepositoryRoot()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "FedFace.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException($"no FedFace.sln above {AppContext.BaseDirectory}");
-    }
+    /// <summary>The checkout holding the test binaries.</summary>
+    public static string RepositoryRoot() => Checkout.Root();
 
     private static string[] Lines(string text) => text.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n');
 }

@@ -1,5 +1,6 @@
 using FedFace.Aggregator;
 using FedFace.Client;
+using FedFace.CommandLine.Settings;
 
 namespace FedFace.EndToEnd.Tests.ConfigurationReference;
 
@@ -52,6 +53,28 @@ public sealed class ConfigurationReferenceTests
     }
 
     [Fact]
+    public void Every_setting_of_every_program_is_described_so_that_its_help_and_the_reference_explain_it()
+    {
+        string[] undescribed = [.. new[] { AggregatorCommandLine.Settings(), SiteCommandLine.Settings(), FedFace.Simulator.SimulatorCommandLine.Settings() }
+            .SelectMany(sections => sections).SelectMany(section => section.Rows)
+            .Where(row => row.Description.Length == 0).Select(row => row.Key)];
+
+        Assert.True(undescribed.Length == 0, $"settings without a <summary> doc comment: {string.Join(", ", undescribed)}");
+    }
+
+    [Fact]
+    public void Every_setting_has_its_own_flag()
+    {
+        foreach (FedFace.CommandLine.ProgramCommandLine program in new[]
+                 { AggregatorCommandLine.Create(), SiteCommandLine.Create().Program, FedFace.Simulator.SimulatorCommandLine.Create().Program })
+        {
+            string[] flags = [.. program.Settings.Select(setting => setting.Option.Name)];
+            Assert.Equal(flags.Length, flags.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+            Assert.All(flags, flag => Assert.Matches("^--[a-z0-9]+(-[a-z0-9]+)*$", flag));
+        }
+    }
+
+    [Fact]
     public void A_value_the_shipped_appsettings_changes_is_shown_next_to_the_class_default()
     {
         using var checkout = new TempDirectory();
@@ -60,9 +83,9 @@ public sealed class ConfigurationReferenceTests
 
         string generated = ConfigurationReferenceDocument.Generate(checkout.Path);
 
-        string seed = Assert.Single(generated.Split('\n'), line => line.StartsWith("| `Site:Seed`", StringComparison.Ordinal));
+        string seed = Assert.Single(generated.Split('\n'), line => line.Contains("| `Site:Seed` |", StringComparison.Ordinal));
         Assert.Contains($"`{new SiteOptions().Seed}` (appsettings.json: `42`)", seed);
-        string retry = Assert.Single(generated.Split('\n'), line => line.StartsWith("| `Site:RetryBaseDelayMilliseconds`", StringComparison.Ordinal));
+        string retry = Assert.Single(generated.Split('\n'), line => line.Contains("| `Site:RetryBaseDelayMilliseconds` |", StringComparison.Ordinal));
         Assert.DoesNotContain("appsettings.json", retry);
     }
 }

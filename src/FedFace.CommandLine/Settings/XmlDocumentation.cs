@@ -2,13 +2,15 @@ using System.Reflection;
 using System.Text;
 using System.Xml.Linq;
 
-namespace FedFace.EndToEnd.Tests.ConfigurationReference;
+namespace FedFace.CommandLine.Settings;
 
 /// <summary>
 /// The summaries of an assembly's XML documentation file (GenerateDocumentationFile, next to the assembly), as plain
-/// one-line text: what the configuration reference says a setting means.
+/// one-line text: what the configuration reference and every program's --help say a setting means. The file ships with
+/// the program (the SDK copies and publishes referenced projects' XML files), so --help reads the same comments the
+/// reference is generated from; the reference's test pins the descriptions, so a build that lost the file fails there.
 /// </summary>
-internal sealed class XmlDocumentation
+public sealed class XmlDocumentation
 {
     private readonly Dictionary<string, XElement> _members;
 
@@ -23,13 +25,9 @@ internal sealed class XmlDocumentation
             if (!Loaded.TryGetValue(assembly, out XmlDocumentation? documentation))
             {
                 string path = Path.ChangeExtension(assembly.Location, ".xml");
-                if (!File.Exists(path))
-                {
-                    throw new InvalidOperationException(
-                        $"{path} is missing: the settings' descriptions come from it (GenerateDocumentationFile in Directory.Build.props)");
-                }
-                documentation = new XmlDocumentation(XDocument.Load(path).Descendants("member")
-                    .ToDictionary(m => (string)m.Attribute("name")!, m => m));
+                // Without the file (a single-file or trimmed publish may drop it) --help still lists every flag, undescribed.
+                documentation = new XmlDocumentation(!File.Exists(path) ? []
+                    : XDocument.Load(path).Descendants("member").ToDictionary(m => (string)m.Attribute("name")!, m => m));
                 Loaded[assembly] = documentation;
             }
             return documentation;

@@ -1,16 +1,19 @@
 using System.Globalization;
 using System.Reflection;
 
-namespace FedFace.EndToEnd.Tests.ConfigurationReference;
+namespace FedFace.CommandLine.Settings;
 
-/// <summary>One bindable setting: its full configuration key, the values it takes, its default and what it means.</summary>
-internal sealed record SettingRow(string Key, string Values, string Default, string Description);
+/// <summary>
+/// One bindable setting: its full configuration key, the values it takes, its default and what it means, and the
+/// property's type (what a value given for it must convert to).
+/// </summary>
+public sealed record SettingRow(string Key, string Values, string Default, string Description, Type Type);
 
 /// <summary>
 /// A settings class as configuration binds it: its settable properties with the defaults of a fresh instance, and its
 /// nested settings classes as sections of their own (keys joined with ':').
 /// </summary>
-internal sealed record SettingsSection(string Key, string? Description, bool AbsentByDefault, IReadOnlyList<SettingRow> Rows)
+public sealed record SettingsSection(string Key, string? Description, bool AbsentByDefault, IReadOnlyList<SettingRow> Rows)
 {
     /// <summary>
     /// The section of <paramref name="type"/> at <paramref name="key"/> ("" at the configuration's root), then its nested
@@ -44,7 +47,7 @@ internal sealed record SettingsSection(string Key, string? Description, bool Abs
                 {
                     byDefault += $" (appsettings.json: {configured})";
                 }
-                rows.Add(new SettingRow(propertyKey, Values(property.PropertyType), byDefault, meaning ?? ""));
+                rows.Add(new SettingRow(propertyKey, Values(property.PropertyType), byDefault, meaning ?? "", property.PropertyType));
             }
         }
         return [new SettingsSection(key, description, absentByDefault, rows), .. nested];
@@ -56,8 +59,10 @@ internal sealed record SettingsSection(string Key, string? Description, bool Abs
             .Where(p => p.GetSetMethod() is not null && p.GetIndexParameters().Length == 0)
             .OrderBy(p => p.MetadataToken);
 
+    /// <summary>A nested settings class; a list or dictionary is one setting (its items bind below its key), not a section.</summary>
     private static bool IsSection(Type type) =>
-        type.IsClass && type != typeof(string) && type.GetConstructor(Type.EmptyTypes) is not null && Bindable(type).Any();
+        type.IsClass && type != typeof(string) && !typeof(System.Collections.IEnumerable).IsAssignableFrom(type)
+        && type.GetConstructor(Type.EmptyTypes) is not null && Bindable(type).Any();
 
     private static string Values(Type type)
     {

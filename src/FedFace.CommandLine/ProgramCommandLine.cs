@@ -1,0 +1,222 @@
+using System.CommandLine;
+using System.Text.RegularExpressions;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using FedFace.Core;
+
+namespace FedFace.CommandLine;
+
+/// <summary>
+/// One executable's command line on System.CommandLine, with the conventions every FedFace program shares: --help
+/// generated from its settings, --version from the build, settings as kebab-case flags (or their keys), --config on
+/// the hosts, and a usage error as one line naming what was wrong (with the flag probably meant) and exit code 2.
+/// </summary>
+public sealed class ProgramCommandLine
+{
+    private readonly string _name;
+
+    /// <param name="name">The executable's name, as --version and error lines print it.</param>
+    /// <param name="description">What the program does, first in --help.</param>
+    /// <param name="settings">Flags for its settings (<see cref="SettingOption.For"/>); given on every sub-command.</param>
+    /// <param name="configFile">Whether it takes <c>--config PATH</c> (the hosts do).</param>
+    /// <param name="settingsOnSubcommands">Whether sub-commands take the settings flags too (the simulator's experiments do).</param>
+    public ProgramCommandLine(string name, string description, IReadOnlyList<SettingOption> settings, bool configFile, bool settingsOnSubcommands = true)
+    {
+        _name = name;
+        Settings = settings;
+        Root = new RootCommand(description);
+        // The program's work follows the parse (its own code, not an action); without one System.CommandLine would ask
+        // for a sub-command wherever there are some.
+        Root.SetAction(_ => ExitCodes.Success);
+        foreach (VersionOption version in Root.Options.OfType<VersionOption>())
+        {
+            version.Action = new PrintVersion(name);
+        }
+        foreach (HelpOption help in Root.Options.OfType<HelpOption>())
+        {
+            // Redirected output has no width; descriptions wrap at a terminal's.
+            help.Action = new HelpAction { MaxWidth = 120 };
+        }
+        if (configFile)
+        {
+            Config = new Option<string>("--config")
+            {
+                Description = "A JSON settings file (keys as in --help and docs/configuration.md), under the environment and the flags; its relative paths are taken from its folder.",
+                HelpName = "PATH",
+                Recursive = settingsOnSubcommands,
+            };
+            Config.Validators.Add(result =>
+            {
+                if (result.Tokens is [{ Value: var path }] && !File.Exists(path))
+                {
+                    result.AddError($"--config: the settings file {Path.GetFullPath(path)} does not exist");
+                }
+            });
+            Root.Options.Add(Config);
+        }
+        foreach (SettingOption setting in settings)
+        {
+            setting.Option.Recursive = settingsOnSubcommands;
+            Root.Options.Add(setting.Option);
+        }
+    }
+
+    public RootCommand Root { get; }
+    public Option<string>? Config { get; }
+    public IReadOnlyList<SettingOption> Settings { get; }
+
+    /// <summary>
+    /// Parses <paramref name="args"/>. --help and --version are answered here (exit code 0), a usage error is reported
+    /// in one line on <paramref name="error"/> (exit code 2); otherwise the outcome carries what to run with.
+    /// </summary>
+    public CommandLineOutcome Parse(IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        ParseResult result = Root.Parse(LastSettingWins([.. args.Select(KeyFlagAsName)]));
+        if (result.Action is HelpAction or PrintVersion)
+        {
+            int code = result.Invoke(new InvocationConfiguration { Output = output, Error = error });
+            return new CommandLineOutcome(code, result, [], null);
+        }
+        if (result.Errors.Count > 0)
+        {
+            string where = string.Join(' ', result.CommandResult.Command.Parents.OfType<Command>().Where(c => c is not RootCommand).Select(c => c.Name)
+                .Reverse().Prepend(_name).Append(result.CommandResult.Command is RootCommand ? "" : result.CommandResult.Command.Name).Where(part => part.Length > 0));
+            error.WriteLine($"{where}: {Problems(result)} (see {where} --help)");
+            return new CommandLineOutcome(ExitCodes.UsageError, result, [], null);
+        }
+        KeyValuePair<string, string?>[] given = [.. Settings
+            .Select(setting => (setting.Setting.Key, Value: setting.GivenValue(result)))
+            .Where(pair => pair.Value is not null)
+            .Select(pair => KeyValuePair.Create(pair.Key, pair.Value))];
+        string? configPath = Config is null ? null : result.GetValue(Config);
+        return new CommandLineOutcome(null, result, given, configPath is null ? null : Path.GetFullPath(configPath));
+    }
+
+    /// <summary>
+    /// A settings key given as a flag (<c>--Aggregator:MinSites 3</c> or <c>--Aggregator:MinSites=3</c>, case as configuration
+    /// ignores it) read as its kebab-case flag, so the help lists each setting once.
+    /// </summary>
+    private string KeyFlagAsName(string arg)
+    {
+        if (!arg.StartsWith("--", StringComparison.Ordinal) || !arg.Contains(':', StringComparison.Ordinal))
+        {
+            return arg;
+        }
+        int equals = arg.IndexOf('=', StringComparison.Ordinal);
+        string flag = equals < 0 ? arg : arg[..equals];
+        SettingOption? setting = Settings.FirstOrDefault(s => s.KeyFlag.Equals(flag, StringComparison.OrdinalIgnoreCase));
+        return setting is null ? arg : setting.Option.Name + (equals < 0 ? "" : arg[equals..]);
+    }
+
+    /// <summary>
+    /// <paramref name="args"/> without the earlier of a setting given twice: configuration's command line lets the last
+    /// win (a script adds to a base command line), where System.CommandLine would refuse the second.
+    /// </summary>
+    private List<string> LastSettingWins(List<string> args)
+    {
+        var spans = new List<(string Name, int Start, int Length)>();
+        for (int i = 0; i < args.Count; i++)
+        {
+            int equals = args[i].IndexOf('=', StringComparison.Ordinal);
+            string flag = equals > 0 ? args[i][..equals] : args[i];
+            if (Settings.FirstOrDefault(s => s.Option.Name == flag) is not { } setting)
+            {
+                continue;
+            }
+            bool valueFollows = equals < 0 && i + 1 < args.Count && (setting.Option is Option<bool>
+                ? args[i + 1] is "true" or "false" or "True" or "False"
+                : !args[i + 1].StartsWith("--", StringComparison.Ordinal));
+            spans.Add((flag, i, valueFollows ? 2 : 1));
+        }
+        var dropped = new HashSet<int>();
+        foreach ((string _, int start, int length) in spans.GroupBy(span => span.Name).SelectMany(group => group.SkipLast(1)))
+        {
+            dropped.UnionWith(Enumerable.Range(start, length));
+        }
+        return [.. args.Where((_, index) => !dropped.Contains(index))];
+    }
+
+    /// <summary>Every error in one line: an unknown word with the flag or command it probably meant, then the parser's own messages.</summary>
+    private string Problems(ParseResult result)
+    {
+        Command command = result.CommandResult.Command;
+        string[] flags = [.. KnownFlags(command), .. Settings.Select(setting => setting.KeyFlag)];
+        string[] commands = [.. command.Subcommands.Select(sub => sub.Name)];
+        var unknown = new List<string>();
+        for (int i = 0; i < result.UnmatchedTokens.Count; i++)
+        {
+            string token = result.UnmatchedTokens[i];
+            if (token.StartsWith('-'))
+            {
+                unknown.Add($"unknown option '{token}'{Suggestions.Hint(token, flags)}");
+                // The word after an unknown option is taken as its value, not reported as a second problem.
+                if (i + 1 < result.UnmatchedTokens.Count && !result.UnmatchedTokens[i + 1].StartsWith('-'))
+                {
+                    i++;
+                }
+            }
+            else
+            {
+                unknown.Add($"unexpected argument '{token}'{Suggestions.Hint(token, commands)}");
+            }
+        }
+        IEnumerable<string> others = result.Errors.Select(e => e.Message)
+            .Where(message => !result.UnmatchedTokens.Any(token => message.Contains($"'{token}'", StringComparison.Ordinal)));
+        return string.Join("; ", unknown.Concat(others).Select(OneLine).Distinct());
+    }
+
+    /// <summary>The flags valid at <paramref name="command"/>: its own and its ancestors' recursive ones.</summary>
+    private static IEnumerable<string> KnownFlags(Command command)
+    {
+        IEnumerable<Option> options = command.Options;
+        for (Command? parent = command.Parents.OfType<Command>().FirstOrDefault(); parent is not null; parent = parent.Parents.OfType<Command>().FirstOrDefault())
+        {
+            options = options.Concat(parent.Options.Where(option => option.Recursive));
+        }
+        return options.SelectMany(option => option.Aliases.Prepend(option.Name)).Where(name => name.StartsWith("--", StringComparison.Ordinal));
+    }
+
+    private static string OneLine(string message) =>
+        Plain(string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.'));
+
+    /// <summary>The parser's "as expected type 'System.Int32'" said as an operator reads it: "--seed: 'x' is not a whole number".</summary>
+    private static string Plain(string message)
+    {
+        Match typed = Regex.Match(message, @"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'$");
+        if (!typed.Success)
+        {
+            return message;
+        }
+        string kind = typed.Groups["type"].Value switch
+        {
+            "System.Int32" or "System.Int64" or "System.Nullable`1[System.Int32]" or "System.Nullable`1[System.Int64]" => "a whole number",
+            "System.Double" or "System.Single" or "System.Nullable`1[System.Double]" or "System.Nullable`1[System.Single]" => "a number",
+            "System.Boolean" => "true or false",
+            var other => $"a {other}",
+        };
+        return $"{typed.Groups["option"].Value}: '{typed.Groups["value"].Value}' is not {kind}";
+    }
+
+    /// <summary>--version: the one build-wide version, as every FedFace program prints it.</summary>
+    private sealed class PrintVersion(string name) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(BuildVersion.Line(name));
+            return ExitCodes.Success;
+        }
+    }
+}
+
+/// <summary>
+/// What a parse decided: an exit code when it is already answered (help, version, a usage error), else the parse with
+/// the settings given as flags (full keys) and the --config file.
+/// </summary>
+public sealed record CommandLineOutcome(int? ExitCode, ParseResult Result, IReadOnlyList<KeyValuePair<string, string?>> Settings, string? ConfigFile)
+{
+    /// <summary>The given settings as Microsoft.Extensions.Configuration's command line takes them (<c>--Aggregator:MinSites=3</c>), then <c>--config=PATH</c>.</summary>
+    public string[] ConfigurationArguments() =>
+        [.. Settings.Select(pair => $"--{pair.Key}={pair.Value}"), .. ConfigFile is null ? Array.Empty<string>() : [$"--{SettingsFile.Key}={ConfigFile}"]];
+}

@@ -1,0 +1,51 @@
+using Xunit.Abstractions;
+
+namespace FedFace.EndToEnd.Tests;
+
+/// <summary>
+/// The built <c>fedface-simulator</c>'s command line: --help and --version answer, an unknown flag or settings key is one
+/// line naming it and exit code 2, all before any data is read or anything trains.
+/// </summary>
+public sealed class SimulatorCommandLineTests(ITestOutputHelper output)
+{
+    private static readonly string Simulator = Path.Combine(AppContext.BaseDirectory, "fedface-simulator.dll");
+    private static readonly Dictionary<string, string> NoEnvironment = [];
+
+    [Fact]
+    public async Task Help_describes_the_settings_by_their_flags_and_version_prints_the_build_version()
+    {
+        (int helpExit, string help, _) = await RunAsync(NoEnvironment, "--help");
+        (int versionExit, string version, _) = await RunAsync(NoEnvironment, "--version");
+
+        Assert.Equal((0, 0), (helpExit, versionExit));
+        Assert.Matches(@"--max-people <integer>\s+0 = every eligible person", help);
+        Assert.Contains("--lr <number>", help, StringComparison.Ordinal);
+        Assert.Contains("experiment", help, StringComparison.Ordinal);
+        Assert.Matches(@"^fedface-simulator \d+\.\d+\.\d+(\+[0-9a-f]+)?$", version.Trim());
+    }
+
+    [Fact]
+    public async Task An_unknown_flag_is_one_line_with_the_flag_probably_meant_and_exit_code_2()
+    {
+        (int exit, _, string error) = await RunAsync(NoEnvironment, "--roundz", "3");
+
+        Assert.Equal(2, exit);
+        Assert.Equal("fedface-simulator: unknown option '--roundz' (did you mean --rounds?) (see fedface-simulator --help)", error.Trim());
+    }
+
+    [Fact]
+    public async Task An_unknown_settings_key_in_the_environment_is_refused_by_name_with_exit_code_2()
+    {
+        (int exit, _, string error) = await RunAsync(new Dictionary<string, string> { ["FEDFACE_SIM_Roundz"] = "3" });
+
+        Assert.Equal(2, exit);
+        Assert.Equal("fedface-simulator: unknown setting 'Roundz' (did you mean Rounds?) (every key: --help or docs/configuration.md)", error.Trim());
+    }
+
+    private async Task<(int Exit, string Output, string Error)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        (int exit, string printed, string error) = await ChildProcess.RunAsync("dotnet", [Simulator, .. args], TimeSpan.FromMinutes(2), environment);
+        output.WriteLine($"exit {exit}\n{printed}\n{error}");
+        return (exit, printed, error);
+    }
+}

@@ -1,0 +1,40 @@
+using System.Diagnostics;
+
+namespace FedFace.Tests;
+
+/// <summary>A program run as a separate process, as an operator would: its exit code and everything it printed.</summary>
+internal static class ChildProcess
+{
+    /// <summary>
+    /// Runs <paramref name="program"/> with <paramref name="environment"/> added to this process's; past
+    /// <paramref name="patience"/> it is killed and a <see cref="TimeoutException"/> says what it printed.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string program, IEnumerable<string> args, TimeSpan patience,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(patience);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            throw new TimeoutException($"{Path.GetFileName(program)} still ran after {patience.TotalSeconds:F0}s; it printed:\n{await output}\n{await error}");
+        }
+        return (process.ExitCode, await output, await error);
+    }
+}
