@@ -16,6 +16,9 @@ missing_packages=()
 # OpenCvSharp's native runtime links against GTK 3 (for highgui) even though we never open a window.
 shared_libraries="$(ldconfig -p 2>/dev/null || true)"  # captured first: grep -q closing the pipe early would trip pipefail
 grep -q 'libgtk-3.so.0' <<<"$shared_libraries" || missing_packages+=(libgtk-3-0)
+# OpenCvSharpExtern also links these, which GTK pulls in only with its recommended packages (a minimal host lacks them).
+grep -q 'libdrm.so.2' <<<"$shared_libraries" || missing_packages+=(libdrm2)
+grep -q 'libatomic.so.1' <<<"$shared_libraries" || missing_packages+=(libatomic1)
 # The Haar-cascade face detector (the fallback for sites without the YuNet model) reads its cascades from here.
 [ -f /usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml ] || missing_packages+=(opencv-data)
 if [ ${#missing_packages[@]} -gt 0 ]; then
