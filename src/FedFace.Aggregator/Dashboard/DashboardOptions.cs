@@ -11,6 +11,7 @@ public sealed class DashboardOptions
     /// <summary>The shortest token accepted: shorter ones could be guessed.</summary>
     public const int MinTokenLength = 16;
 
+    /// <summary>Serves the status page on its own HTTPS port (off by default: opening it is the operator's decision).</summary>
     public bool Enabled { get; set; }
     /// <summary>The IP address the page listens on: this machine only by default.</summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
