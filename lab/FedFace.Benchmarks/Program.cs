@@ -5,9 +5,18 @@ using FedFace.Benchmarks;
 // fedface-bench spine [--demo-report PATH] [--out PATH]
 // fedface-bench vision [options]: see FedFace.Benchmarks.Vision.VisionCommand
 // fedface-bench secure-aggregation [options]: see FedFace.Benchmarks.SecureAggregation.SecureAggregationCommand
+// fedface-bench load [options]: see FedFace.Benchmarks.Load.LoadCommand (it starts its aggregator as fedface-bench load-aggregator)
 if (args.Length > 0 && args[0] == "vision")
 {
     return FedFace.Benchmarks.Vision.VisionCommand.Run(args[1..]);
+}
+if (args.Length > 0 && args[0] == "load")
+{
+    return await FedFace.Benchmarks.Load.LoadCommand.RunAsync(args[1..]);
+}
+if (args.Length > 0 && args[0] == FedFace.Benchmarks.Load.LoadAggregatorServer.Command)
+{
+    return await FedFace.Benchmarks.Load.LoadAggregatorServer.RunAsync(args[1..]);
 }
 if (args.Length > 0 && args[0] == "secure-aggregation")
 {
@@ -18,6 +27,7 @@ if (args.Length == 0 || args[0] != "spine" || args.Length % 2 != 1)
     Console.Error.WriteLine("usage: fedface-bench spine [--demo-report simulation-report.json] [--out lab/results/spine.json]");
     Console.Error.WriteLine("       " + FedFace.Benchmarks.Vision.VisionCommand.Usage);
     Console.Error.WriteLine("       " + FedFace.Benchmarks.SecureAggregation.SecureAggregationCommand.Usage);
+    Console.Error.WriteLine("       " + FedFace.Benchmarks.Load.LoadCommand.Usage);
     return 2;
 }
 string? demoPath = null, outPath = null;
