@@ -5,6 +5,7 @@ using FedFace.Benchmarks;
 // fedface-bench spine [--demo-report PATH] [--out PATH]
 // fedface-bench vision [options]: see FedFace.Benchmarks.Vision.VisionCommand
 // fedface-bench secure-aggregation [options]: see FedFace.Benchmarks.SecureAggregation.SecureAggregationCommand
+// fedface-bench reliability [options]: see FedFace.Benchmarks.Reliability.ReliabilityCommand (lab/reliability.sh)
 // fedface-bench load [options]: see FedFace.Benchmarks.Load.LoadCommand (it starts its aggregator as fedface-bench load-aggregator)
 if (args.Length > 0 && args[0] == "vision")
 {
@@ -13,6 +14,10 @@ if (args.Length > 0 && args[0] == "vision")
 if (args.Length > 0 && args[0] == "load")
 {
     return await FedFace.Benchmarks.Load.LoadCommand.RunAsync(args[1..]);
+}
+if (args.Length > 0 && args[0] == "reliability")
+{
+    return await FedFace.Benchmarks.Reliability.ReliabilityCommand.RunAsync(args[1..]);
 }
 if (args.Length > 0 && args[0] == FedFace.Benchmarks.Load.LoadAggregatorServer.Command)
 {
@@ -28,6 +33,7 @@ if (args.Length == 0 || args[0] != "spine" || args.Length % 2 != 1)
     Console.Error.WriteLine("       " + FedFace.Benchmarks.Vision.VisionCommand.Usage);
     Console.Error.WriteLine("       " + FedFace.Benchmarks.SecureAggregation.SecureAggregationCommand.Usage);
     Console.Error.WriteLine("       " + FedFace.Benchmarks.Load.LoadCommand.Usage);
+    Console.Error.WriteLine("       " + FedFace.Benchmarks.Reliability.ReliabilityCommand.Usage);
     return 2;
 }
 string? demoPath = null, outPath = null;

@@ -80,6 +80,19 @@ public sealed class FederationTrustTests : IDisposable
     }
 
     [Fact]
+    public void A_site_certificate_not_valid_yet_is_refused_with_its_start_date()
+    {
+        using X509Certificate2 ca = _pki.CaWithKey();
+        // A day ahead, in whole seconds as a certificate stores it: a site whose clock or issuer is ahead of the aggregator's.
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        var notBefore = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddDays(1);
+        using X509Certificate2 early = FederationPki.IssueSiteCertificate(ca, "site-01", "FedFace", notBefore, notBefore.AddDays(30));
+
+        Assert.False(FederationTrust.TryValidateSiteCertificate(early, _pki.Ca, out _, out string reason));
+        Assert.Equal($"certificate 'CN=site-01, O=FedFace' is not valid before {notBefore:yyyy-MM-dd HH:mm:ss} UTC", reason);
+    }
+
+    [Fact]
     public void Loading_names_the_missing_file()
     {
         string missing = Path.Combine(_pki.Layout.Directory, "nope.key");
