@@ -18,7 +18,7 @@ public sealed record AttackFigures(string Kind, int Attackers, int StreamsPerAtt
 public sealed record HonestTally(int Sites, int UpdatesAccepted, IReadOnlyDictionary<string, int> Rejections, int FailedCalls);
 
 public sealed record PhaseFigures(string Name, int Sites, int SitesPerRound, int MinSites, int RoundDeadlineSeconds, double UploadChunkTimeoutSeconds,
-    LatencySummary Joins, double AllJoinedSeconds, int WarmUpRounds, double WindowSeconds, int RoundsFinished, int RoundsCommitted, double RoundsCommittedPerMinute,
+    LatencySummary Joins, double AllJoinedSeconds, IReadOnlyList<string> WarmUpRoundOutcomes, double WindowSeconds, int RoundsFinished, int RoundsCommitted, double RoundsCommittedPerMinute,
     double? MeanCommittedRoundSeconds, IReadOnlyDictionary<string, LatencySummary> ClientMs, IReadOnlyDictionary<string, LatencySummary> ServerMs,
     AggregatorMemory Aggregator, HonestTally Honest, AttackFigures? Attack, int AggregatorErrorLines, IReadOnlyList<string> AggregatorErrorExamples,
     IReadOnlyList<RoundLine> Rounds)
@@ -34,7 +34,7 @@ public sealed record PhaseFigures(string Name, int Sites, int SitesPerRound, int
         var rejections = honest.SelectMany(t => t.Rejections).GroupBy(r => r.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Sum(r => r.Value), StringComparer.Ordinal);
         return new PhaseFigures(plan.Name, plan.Sites, plan.SitesPerRound, plan.MinSites, plan.RoundDeadlineSeconds, plan.UploadChunkTimeoutSeconds,
-            joins, Math.Round(joinSeconds, 1), rounds.Count - measured.Length, Math.Round(windowSeconds, 1), measured.Length, committed.Length,
+            joins, Math.Round(joinSeconds, 1), [.. rounds.Where(r => r.FinishedUnixMs < windowStartMs).Select(r => $"round {r.Round}: {r.Outcome}")], Math.Round(windowSeconds, 1), measured.Length, committed.Length,
             Math.Round(committed.Length * 60 / windowSeconds, 2), committed.Length == 0 ? null : Math.Round(committed.Average(r => r.Seconds), 2),
             clientMs, server.CallMs,
             new AggregatorMemory(Math.Round(aggregator.StartResidentKb * 1024 / Mb, 1), Math.Round(aggregator.PeakResidentKbSampled * 1024 / Mb, 1),
