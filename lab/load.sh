@@ -6,7 +6,7 @@
 # site against the per-site stream limit, the chunk timeout and the round deadline. Writes lab/results/load.json; exits 1
 # when a verdict fails (a limit did not cut an attacker, honest rounds stopped committing, memory grew past the bound).
 # Runs niced: the machine may be shared, and the JSON records the load averages and the nice value.
-# Usage: bash lab/load.sh [--quick] [fedface-bench load options]   (--quick: 100 sites, about 3 minutes; default 1,000 sites)
+# Usage: bash lab/load.sh [--quick] [fedface-bench load options]   (--quick: 100 sites, about 4 minutes; default 1,000 sites, about 15)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/prerequisites.sh >/dev/null

@@ -10,19 +10,22 @@ using Microsoft.Extensions.Logging;
 namespace FedFace.SyntheticSites;
 
 /// <summary>What one site's run came to.</summary>
-public sealed record SiteTally(int RoundsTaken, int Accepted, IReadOnlyDictionary<string, int> Rejections, int FailedCalls);
+public sealed record SiteTally(bool Joined, int RoundsTaken, int Accepted, IReadOnlyDictionary<string, int> Rejections, int FailedCalls);
 
 /// <summary>
 /// A site that does not train: its own certificate and HTTP/2 connection (<see cref="AggregatorConnection"/>), the real calls
 /// in the edge client's order (join, get task, download the signed model, upload the round's protected delta), with a
 /// delta from <see cref="SyntheticUpdates"/>. Every call is timed into <see cref="CallTimings"/>; a failed call is counted
-/// and the site carries on, so a load run reports faults instead of hiding them behind retries.
+/// and the site carries on, so a load run reports faults instead of hiding them behind retries. Only joining retries
+/// transient faults, through the edge client's pipeline (<see cref="TransientFaults"/>): a thousand sites connecting at once
+/// is exactly when a handshake may time out, and a real site would try again.
 /// </summary>
 public sealed class SyntheticUpdateSite : IDisposable
 {
     private readonly AggregatorConnection _connection;
     private readonly SyntheticUpdates _updates;
     private readonly CallTimings _timings;
+    private readonly Polly.ResiliencePipeline _joinRetry;
     private readonly Dictionary<string, int> _rejections = new(StringComparer.Ordinal);
     private ModelSignatureVerifier? _verifier;
     private int _roundsTaken, _accepted, _failedCalls;
@@ -32,6 +35,8 @@ public sealed class SyntheticUpdateSite : IDisposable
         _connection = new AggregatorConnection(endpoint, loggers);
         _updates = updates;
         _timings = timings;
+        _joinRetry = TransientFaults.CreatePipeline(new RetrySettings(BaseDelayMilliseconds: 500, MaxDelayMilliseconds: 5_000, GiveUpAfter: TimeSpan.FromMinutes(5)),
+            loggers.CreateLogger($"FedFace.SyntheticSite.{SiteId}"));
         ExampleCount = exampleCount;
     }
 
@@ -45,12 +50,32 @@ public sealed class SyntheticUpdateSite : IDisposable
     /// <summary>Larger than any model a run sends: the download's bound on what an aggregator can make the site hold.</summary>
     public long MaxModelBytes { get; init; } = 64L << 20;
 
+    /// <summary>
+    /// Joins, retrying transient faults as the edge client does: each attempt is timed (<see cref="SiteCall.Join"/>, failures
+    /// counted), and the time until joined is recorded as <see cref="Joined"/>, or as <see cref="GaveUp"/> when it never joined.
+    /// </summary>
     public async Task JoinAsync(CancellationToken cancellationToken)
     {
-        JoinReply reply = await TimedAsync(SiteCall.Join, () => Client.JoinAsync(
-            new JoinRequest { ProtocolVersion = WireProtocol.Version, ClientVersion = "synthetic-site/1" }, cancellationToken: cancellationToken).ResponseAsync);
-        _verifier = _connection.ModelVerifier(reply.FederationName);
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            JoinReply reply = await _joinRetry.ExecuteAsync(async ct => await TimedAsync(SiteCall.Join, () => Client.JoinAsync(
+                new JoinRequest { ProtocolVersion = WireProtocol.Version, ClientVersion = "synthetic-site/1" }, cancellationToken: ct).ResponseAsync), cancellationToken);
+            _verifier = _connection.ModelVerifier(reply.FederationName);
+            _timings.Record(Joined, Stopwatch.GetElapsedTime(start));
+        }
+        catch (Exception e) when (IsCallFault(e))
+        {
+            _timings.Record(GaveUp, Stopwatch.GetElapsedTime(start));
+            throw;
+        }
     }
+
+    /// <summary>The timing name of the time from a site's first join attempt until it joined.</summary>
+    public const string Joined = "Joined";
+
+    /// <summary>The timing name of the time from a site's first join attempt until it gave up joining.</summary>
+    public const string GaveUp = "JoinGaveUp";
 
     /// <summary>Asks for work, honouring "wait", until a task comes (returned) or the federation finished (null).</summary>
     public async Task<RoundTask?> NextTaskAsync(CancellationToken cancellationToken)
@@ -136,6 +161,10 @@ public sealed class SyntheticUpdateSite : IDisposable
         {
             // the run is over
         }
+        catch (Exception e) when (_verifier is null && IsCallFault(e))
+        {
+            // It never joined: counted as GaveUp, and the tally says so.
+        }
         return Tally();
     }
 
@@ -143,7 +172,7 @@ public sealed class SyntheticUpdateSite : IDisposable
     {
         lock (_rejections)
         {
-            return new SiteTally(_roundsTaken, _accepted, new Dictionary<string, int>(_rejections, StringComparer.Ordinal), _failedCalls);
+            return new SiteTally(_verifier is not null, _roundsTaken, _accepted, new Dictionary<string, int>(_rejections, StringComparer.Ordinal), _failedCalls);
         }
     }
 

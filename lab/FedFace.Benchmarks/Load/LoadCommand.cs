@@ -15,8 +15,8 @@ namespace FedFace.Benchmarks.Load;
 /// </summary>
 public static class LoadCommand
 {
-    public const string Usage = "usage: fedface-bench load [--quick] [--sites 1000] [--per-round 100] [--steady-seconds 120] [--attack-rounds 3] "
-        + "[--attack-deadline-seconds 20] [--chunk-timeout-seconds 5] [--out lab/results/load.json]";
+    public const string Usage = "usage: fedface-bench load [--quick] [--sites 1000] [--per-round 100] [--steady-seconds 120] [--attack-rounds 2] "
+        + "[--attack-deadline-seconds 60] [--chunk-timeout-seconds 10] [--out lab/results/load.json]";
 
     /// <summary>An attack phase's peak resident size may exceed the honest phase's by this factor and still count as bounded.</summary>
     private const double MemoryBoundFactor = 1.2;
@@ -28,12 +28,14 @@ public static class LoadCommand
         ArgumentNullException.ThrowIfNull(options);
         string root = RunInfo.RepositoryRoot(AppContext.BaseDirectory) ?? Directory.GetCurrentDirectory();
         string outPath = Path.Combine(root, "lab", "results", "load.json");
-        int sites = 1000, perRound = 100, attackRounds = 3, attackDeadline = 20;
-        double steadySeconds = 120, chunkTimeout = 5;
+        // The attack phases' deadline must leave honest sites time to answer on a loaded machine: their rounds commit at the deadline
+        // (the attackers never answer) with the quorum, a quarter of the sample.
+        int sites = 1000, perRound = 100, attackRounds = 2, attackDeadline = 60;
+        double steadySeconds = 120, chunkTimeout = 10;
         var rest = options.ToList();
         if (rest.Remove("--quick"))
         {
-            (sites, perRound, steadySeconds, attackRounds, attackDeadline, chunkTimeout) = (100, 20, 30, 2, 10, 3);
+            (sites, perRound, steadySeconds, attackRounds, attackDeadline, chunkTimeout) = (100, 20, 30, 2, 20, 5);
         }
         if (rest.Count % 2 != 0) return Fail($"every option but --quick takes a value: {string.Join(' ', rest)}");
         for (int i = 0; i < rest.Count; i += 2)
@@ -68,8 +70,8 @@ public static class LoadCommand
         PhasePlan[] plans =
         [
             new("steady", sites, perRound, perRound, 300, new AggregatorOptions().UploadChunkTimeoutSeconds, null, 0, steadySeconds, 0),
-            new("held-open", sites, perRound, perRound / 2, attackDeadline, chunkTimeout, UploadAttack.HeldOpen, AttackerEvery, null, attackRounds),
-            new("slow-sender", sites, perRound, perRound / 2, attackDeadline, chunkTimeout, UploadAttack.SlowSender, AttackerEvery, null, attackRounds),
+            new("held-open", sites, perRound, Math.Max(1, perRound / 4), attackDeadline, chunkTimeout, UploadAttack.HeldOpen, AttackerEvery, null, attackRounds),
+            new("slow-sender", sites, perRound, Math.Max(1, perRound / 4), attackDeadline, chunkTimeout, UploadAttack.SlowSender, AttackerEvery, null, attackRounds),
         ];
         var phases = new List<PhaseFigures>();
         foreach (PhasePlan plan in plans)

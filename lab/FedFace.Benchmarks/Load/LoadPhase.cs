@@ -18,6 +18,14 @@ public sealed record PhasePlan(string Name, int Sites, int SitesPerRound, int Mi
 /// </summary>
 public static class LoadPhase
 {
+    private static int Count(IReadOnlyDictionary<string, LatencySummary> timings, string name) => timings.GetValueOrDefault(name)?.Count ?? 0;
+
+    private static int Settled(CallTimings timings)
+    {
+        IReadOnlyDictionary<string, LatencySummary> now = timings.Summaries();
+        return Count(now, SyntheticUpdateSite.Joined) + Count(now, SyntheticUpdateSite.GaveUp);
+    }
+
     public static async Task<PhaseFigures> RunAsync(BenchFederation federation, PhasePlan plan, int maxUploadsPerSite, ILoggerFactory quiet)
     {
         Console.WriteLine($"[{plan.Name}] {plan.Sites} sites ({(plan.Attack is null ? "all honest" : $"every {plan.AttackerEvery}th {plan.Attack}")}), "
@@ -51,16 +59,19 @@ public static class LoadPhase
         Task[] attackRuns = [.. attackers.Select(a => Task.Run(() => a.RunAsync(stop.Token)))];
         try
         {
-            // Warm-up: every site has joined (or failed to) and the first round finished.
-            TimeSpan patience = TimeSpan.FromSeconds(plan.RoundDeadlineSeconds + 300);
-            while (timings.Summaries().GetValueOrDefault(nameof(SiteCall.Join)) is not { } joins || joins.Count + joins.Failures < plan.Sites)
+            // Warm-up: every site has joined (or given up) and the first round finished.
+            TimeSpan patience = TimeSpan.FromSeconds(plan.RoundDeadlineSeconds + 600);
+            while (Settled(timings) < plan.Sites)
             {
-                if (clock.Elapsed > patience) throw new TimeoutException($"[{plan.Name}] not every site joined within {patience.TotalSeconds} s");
+                if (clock.Elapsed > patience) throw new TimeoutException($"[{plan.Name}] {Settled(timings)} of {plan.Sites} sites joined or gave up within {patience.TotalSeconds} s");
                 await Task.Delay(100);
             }
-            LatencySummary joined = timings.Summaries()[nameof(SiteCall.Join)];
+            IReadOnlyDictionary<string, LatencySummary> joining = timings.Summaries();
+            var joined = new JoinFigures(plan.Sites, Count(joining, SyntheticUpdateSite.Joined), Count(joining, SyntheticUpdateSite.GaveUp),
+                joining[nameof(SiteCall.Join)], joining.GetValueOrDefault(SyntheticUpdateSite.Joined) ?? LatencySummary.Of([], 0));
             double joinSeconds = clock.Elapsed.TotalSeconds;
-            Console.WriteLine($"[{plan.Name}] {joined.Count} joined, {joined.Failures} failed, in {joinSeconds:F1} s (p50 {joined.P50Ms} ms, p99 {joined.P99Ms} ms)");
+            Console.WriteLine($"[{plan.Name}] {joined.Joined} joined, {joined.GaveUp} gave up, in {joinSeconds:F1} s; attempts p50 {joined.Attempts.P50Ms} ms, "
+                + $"p99 {joined.Attempts.P99Ms} ms, {joined.Attempts.Failures} failed and retried; time to join p50 {joined.TimeToJoin.P50Ms} ms, p99 {joined.TimeToJoin.P99Ms} ms");
             if (!await aggregator.WaitForRoundsAsync(1, patience, CancellationToken.None))
             {
                 throw new TimeoutException($"[{plan.Name}] no round finished within {patience.TotalSeconds} s");

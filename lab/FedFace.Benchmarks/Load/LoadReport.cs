@@ -8,7 +8,7 @@ namespace FedFace.Benchmarks.Load;
 public sealed record CallHeadline(double ClientP50Ms, double ClientP99Ms, double? ServerP50Ms, double? ServerP99Ms, int Calls, int Failures);
 
 public sealed record LoadReport(string Date, string Commit, bool Dirty, MachineInfo Machine, string LoadAverageAtEnd, int Niceness, string Method,
-    long ModelParameters, long ModelBytes, int MaxUploadsPerSite, int Sites, IReadOnlyDictionary<string, CallHeadline> Latency, LatencySummary ConcurrentJoins,
+    long ModelParameters, long ModelBytes, int MaxUploadsPerSite, int Sites, IReadOnlyDictionary<string, CallHeadline> Latency, JoinFigures ConcurrentJoins,
     double AggregatorPeakResidentMb, double RoundsCommittedPerMinute, IReadOnlyDictionary<string, bool> Verdicts, string VerdictDefinitions,
     IReadOnlyList<PhaseFigures> Phases)
 {
@@ -18,7 +18,7 @@ public sealed record LoadReport(string Date, string Commit, bool Dirty, MachineI
         PhaseFigures steady = phases[0];
         var verdicts = new Dictionary<string, bool>(StringComparer.Ordinal)
         {
-            ["steady_all_joined"] = steady.Joins.Failures == 0 && steady.Joins.Count == steady.Sites,
+            ["steady_all_joined"] = steady.Joins.Joined == steady.Sites,
             ["steady_rounds_commit"] = steady.RoundsCommitted > 0 && steady.RoundsCommitted == steady.RoundsFinished,
         };
         foreach (PhaseFigures attack in phases.Skip(1))
@@ -37,7 +37,8 @@ public sealed record LoadReport(string Date, string Commit, bool Dirty, MachineI
             Niceness: niceness,
             Method: "The real aggregator (AggregatorHost: Kestrel, HTTP/2, mutual TLS, round loop, FedAvg, checkpoints) runs in a process of its own "
                 + "(fedface-bench load-aggregator) on 127.0.0.1; this process runs the synthetic sites (lab/FedFace.SyntheticSites): each its own ECDSA P-256 "
-                + "certificate from one CA and its own HTTP/2 connection, all started at once; each joins, asks for work (polling as told while not sampled), "
+                + "certificate from one CA and its own HTTP/2 connection, all started at once; each joins (a failed attempt, e.g. a handshake "
+                + "Kestrel timed out, retried through the edge client's transient-fault pipeline; concurrent_joins counts attempts and the time until joined), asks for work (polling as told while not sampled), "
                 + "downloads the signed model (signature and hash checked), and uploads a delta of normal values (σ 1e-3, seeded per site and round; no training) "
                 + "in the model's layout. The aggregator samples sites_per_round of the joined sites a round. Each phase starts a fresh aggregator; its warm-up "
                 + "(every site joined and the first round finished) is not measured, and its rounds are listed apart (warm_up_round_outcomes): the first "
@@ -62,7 +63,7 @@ public sealed record LoadReport(string Date, string Commit, bool Dirty, MachineI
             AggregatorPeakResidentMb: steady.Aggregator.VmHwmMb,
             RoundsCommittedPerMinute: steady.RoundsCommittedPerMinute,
             Verdicts: verdicts,
-            VerdictDefinitions: "all_joined: every site's Join (TCP + mutual TLS + first call) succeeded; rounds_commit: at least one round finished in the window "
+            VerdictDefinitions: "all_joined: every site joined (TCP + mutual TLS + Join call; a failed attempt retried as the edge client does, for up to 5 minutes); rounds_commit: at least one round finished in the window "
                 + "and every round that finished committed; cut_off: every attacking stream that ended was ended by the aggregator (none accepted), none held "
                 + $"longer than the round deadline + 5 s; memory_bounded: the phase's aggregator VmHWM is at most {memoryBoundFactor} x the honest phase's.",
             Phases: phases);

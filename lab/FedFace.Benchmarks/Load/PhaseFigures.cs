@@ -14,18 +14,21 @@ public sealed record StreamOutcome(int Streams, string ExampleMessage, double Ma
 public sealed record AttackFigures(string Kind, int Attackers, int StreamsPerAttempt, int StreamsOpened, int StreamsEnded, int StillHeldWhenRunStopped,
     IReadOnlyDictionary<string, StreamOutcome> EndedBy, double MaxHeldSeconds, bool CutOff);
 
+/// <summary>Every site connecting at once: attempts (each a TCP connect, mutual-TLS handshake and Join call; failed ones retried as the edge client does) and the time until each site had joined.</summary>
+public sealed record JoinFigures(int Sites, int Joined, int GaveUp, LatencySummary Attempts, LatencySummary TimeToJoin);
+
 /// <summary>The honest sites' outcome over the phase.</summary>
 public sealed record HonestTally(int Sites, int UpdatesAccepted, IReadOnlyDictionary<string, int> Rejections, int FailedCalls);
 
 public sealed record PhaseFigures(string Name, int Sites, int SitesPerRound, int MinSites, int RoundDeadlineSeconds, double UploadChunkTimeoutSeconds,
-    LatencySummary Joins, double AllJoinedSeconds, IReadOnlyList<string> WarmUpRoundOutcomes, double WindowSeconds, int RoundsFinished, int RoundsCommitted, double RoundsCommittedPerMinute,
+    JoinFigures Joins, double AllJoinedSeconds, IReadOnlyList<string> WarmUpRoundOutcomes, double WindowSeconds, int RoundsFinished, int RoundsCommitted, double RoundsCommittedPerMinute,
     double? MeanCommittedRoundSeconds, IReadOnlyDictionary<string, LatencySummary> ClientMs, IReadOnlyDictionary<string, LatencySummary> ServerMs,
     AggregatorMemory Aggregator, HonestTally Honest, AttackFigures? Attack, int AggregatorErrorLines, IReadOnlyList<string> AggregatorErrorExamples,
     IReadOnlyList<RoundLine> Rounds)
 {
     private const double Mb = 1e6;
 
-    public static PhaseFigures Of(PhasePlan plan, IReadOnlyList<UploadAttacker> attackers, LatencySummary joins, double joinSeconds, IReadOnlyList<RoundLine> rounds,
+    public static PhaseFigures Of(PhasePlan plan, IReadOnlyList<UploadAttacker> attackers, JoinFigures joins, double joinSeconds, IReadOnlyList<RoundLine> rounds,
         long windowStartMs, double windowSeconds, IReadOnlyDictionary<string, LatencySummary> clientMs, ServerLine server, LoadAggregatorProcess aggregator,
         long residentAtEndKb, IReadOnlyList<SiteTally> honest, int streamsPerAttempt)
     {

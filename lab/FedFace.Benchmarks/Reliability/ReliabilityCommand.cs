@@ -59,7 +59,7 @@ public static class ReliabilityCommand
             tests.AddRange(outcomes);
         }
         RunEvidence evidence = longRun ? await LongRunsAsync(root, tests, crashRounds, fuzzCases, loadQuick) : new RunEvidence(tests, null, null, null, null,
-            ReadLoad(root), "last run");
+            ReadLoad(LoadResults(root)), "last run");
         (string commit, bool dirty) = RunInfo.Commit(root);
         ReliabilityRow[] rows = [.. ReliabilityChecks.All.Select(c => ReliabilityRows.Of(c, evidence))];
         var report = new ReliabilityReport(DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), commit, dirty, machine,
@@ -88,17 +88,17 @@ public static class ReliabilityCommand
         string crashText = File.Exists(table) ? await File.ReadAllTextAsync(table) : "";
         Console.WriteLine($"scripts/fuzz.sh {fuzzCases}");
         (int fuzzExit, string fuzzText) = await Commands.RunAsync(root, "bash", ["scripts/fuzz.sh", fuzzCases.ToString(CultureInfo.InvariantCulture)], none);
-        Console.WriteLine($"lab/load.sh{(loadQuick ? " --quick" : "")}");
-        (int loadExit, string loadText) = await Commands.RunAsync(root, "bash", loadQuick ? ["lab/load.sh", "--quick"] : ["lab/load.sh"], none);
+        // The quick variant does not replace the committed 1,000-site result.
+        string loadPath = loadQuick ? Path.Combine(root, "TestResults", "reliability", "load-quick.json") : LoadResults(root);
+        Console.WriteLine($"lab/load.sh{(loadQuick ? " --quick" : "")} --out {loadPath}");
+        (int loadExit, string loadText) = await Commands.RunAsync(root, "bash", loadQuick ? ["lab/load.sh", "--quick", "--out", loadPath] : ["lab/load.sh", "--out", loadPath], none);
         Console.WriteLine($"  exit {loadExit}; {TestRuns.Tail(loadText).Split('\n').Reverse().Skip(1).FirstOrDefault()}");
-        return new RunEvidence(tests, fuzzText, crashText, crashExit, fuzzExit, ReadLoad(root), "this run");
+        return new RunEvidence(tests, fuzzText, crashText, crashExit, fuzzExit, ReadLoad(loadPath), "this run");
     }
 
-    private static JsonObject? ReadLoad(string root)
-    {
-        string path = Path.Combine(root, "lab", "results", "load.json");
-        return File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))?.AsObject() : null;
-    }
+    private static string LoadResults(string root) => Path.Combine(root, "lab", "results", "load.json");
+
+    private static JsonObject? ReadLoad(string path) => File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))?.AsObject() : null;
 
     private static string Markdown(ReliabilityReport report)
     {

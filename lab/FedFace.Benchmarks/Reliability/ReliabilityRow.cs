@@ -76,7 +76,8 @@ public static class ReliabilityRows
             JsonObject latency = load["latency"]!.AsObject();
             bool ok = verdicts["steady_all_joined"]!.GetValue<bool>() && verdicts["steady_rounds_commit"]!.GetValue<bool>();
             return Row(check, how, $"{sites} sites at once; {steady["rounds_finished"]} rounds of {steady["sites_per_round"]} uploads of {load["model_bytes"]!.GetValue<long>() / 1e6:F1} MB",
-                $"{joins["count"]}/{sites} joined (p50 {joins["p50_ms"]} ms, p99 {joins["p99_ms"]} ms); {steady["rounds_committed"]}/{steady["rounds_finished"]} rounds committed "
+                $"{joins["joined"]}/{sites} joined ({joins["attempts"]!["failures"]} attempts failed and were retried; time to join p50 {joins["time_to_join"]!["p50_ms"]} ms, "
+                + $"p99 {joins["time_to_join"]!["p99_ms"]} ms); {steady["rounds_committed"]}/{steady["rounds_finished"]} rounds committed "
                 + $"({load["rounds_committed_per_minute"]}/min); upload p50 {latency["upload"]!["client_p50_ms"]} ms, p99 {latency["upload"]!["client_p99_ms"]} ms; "
                 + $"aggregator peak {load["aggregator_peak_resident_mb"]} MB",
                 ok ? check.DataLostWhenPassed : "not shown: a round did not commit", "n/a (no refusal)", ok, [], []);
