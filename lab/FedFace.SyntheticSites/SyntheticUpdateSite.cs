@@ -136,9 +136,9 @@ public sealed class SyntheticUpdateSite : IDisposable
                 }
             }
         }
-        catch (Exception e) when (IsCallFault(e) && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (IsCallFault(e))
         {
-            // Counted by TimedAsync; the next task is another chance.
+            // Counted by TimedAsync (unless the run was ending); the next task is another chance.
         }
     }
 
@@ -153,13 +153,9 @@ public sealed class SyntheticUpdateSite : IDisposable
                 await TakePartAsync(task, cancellationToken);
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && (e is OperationCanceledException || IsCallFault(e)))
         {
-            // the run is over
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
-        {
-            // the run is over
+            // the run is over: a call it cut may end in any of these
         }
         catch (Exception e) when (_verifier is null && IsCallFault(e))
         {

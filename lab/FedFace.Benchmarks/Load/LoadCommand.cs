@@ -76,9 +76,17 @@ public static class LoadCommand
         var phases = new List<PhaseFigures>();
         foreach (PhasePlan plan in plans)
         {
-            PhaseFigures figures = await LoadPhase.RunAsync(federation, plan, maxUploadsPerSite, quiet);
-            PrintPhase(figures);
-            phases.Add(figures);
+            try
+            {
+                PhaseFigures figures = await LoadPhase.RunAsync(federation, plan, maxUploadsPerSite, quiet);
+                PrintPhase(figures);
+                phases.Add(figures);
+            }
+            catch (Exception e) when (e is TimeoutException or InvalidOperationException or Grpc.Core.RpcException or IOException)
+            {
+                Console.Error.WriteLine($"load run failed in phase {plan.Name}: {e.GetType().Name}: {e.Message}");
+                return 1;
+            }
             GC.Collect();
         }
 

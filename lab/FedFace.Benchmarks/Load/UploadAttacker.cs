@@ -47,15 +47,22 @@ public sealed class UploadAttacker(SyntheticUpdateSite site, UploadAttack attack
             await site.JoinAsync(cancellationToken);
             while (await site.NextTaskAsync(cancellationToken) is { } task)
             {
-                ModelState global = await site.DownloadAsync(task, cancellationToken);
-                UpdateHeader header = ModelTransfer.HeaderFor(task, site.DeltaFor(task, global), site.ExampleCount);
-                await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => HoldAsync(header, cancellationToken)));
+                try
+                {
+                    ModelState global = await site.DownloadAsync(task, cancellationToken);
+                    UpdateHeader header = ModelTransfer.HeaderFor(task, site.DeltaFor(task, global), site.ExampleCount);
+                    await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => HoldAsync(header, cancellationToken)));
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is RpcException or IOException or InvalidDataException)
+                {
+                    // a download the loaded aggregator dropped (counted by the site): the next task is another chance
+                }
                 await Task.Delay(200, cancellationToken); // a refused attacker does not spin
             }
         }
-        catch (Exception e) when (cancellationToken.IsCancellationRequested && e is OperationCanceledException or RpcException)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
-            // the run is over
+            // the run is over: a call it cut may end in any fault
         }
     }
 
