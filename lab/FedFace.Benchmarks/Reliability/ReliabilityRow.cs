@@ -88,12 +88,17 @@ public static class ReliabilityRows
         JsonObject attack = phase["attack"]!.AsObject();
         bool cut = verdicts[$"{key}_cut_off"]!.GetValue<bool>(), commits = verdicts[$"{key}_honest_rounds_commit"]!.GetValue<bool>(),
             bounded = verdicts[$"{key}_memory_bounded"]!.GetValue<bool>();
-        string[] messages = [.. attack["ended_by"]!.AsObject().Select(e => $"{e.Value!["streams"]} × \"{e.Value!["example_message"]}\"")];
-        bool clear = messages.Length > 0 && attack["ended_by"]!.AsObject().All(e => e.Value!["example_message"]!.GetValue<string>().Length > 0);
+        // A stream the site saw end in a transport error (the server reset it mid-write) carries no reason from the aggregator.
+        var endings = attack["ended_by"]!.AsObject().ToDictionary(e => e.Key, e => (Streams: e.Value!["streams"]!.GetValue<int>(), Message: e.Value!["example_message"]!.GetValue<string>()));
+        string[] messages = [.. endings.Select(e => $"{e.Value.Streams} × \"{e.Value.Message}\"")];
+        int transport = endings.Where(e => e.Key is "status Internal" or "status Unavailable").Sum(e => e.Value.Streams);
+        bool clear = endings.Count > 0 && transport == 0 && endings.Values.All(e => e.Message.Length > 0);
+        string clearText = clear ? "yes: " + string.Join("; ", messages)
+            : $"partly: {transport} of {endings.Values.Sum(e => e.Streams)} streams ended in a transport error the site saw, not a reason from the aggregator; all: {string.Join("; ", messages)}";
         return Row(check, how, $"{attack["streams_opened"]} streams from {attack["attackers"]} of {phase["sites"]} sites, deadline {phase["round_deadline_seconds"]} s, chunk timeout {phase["upload_chunk_timeout_seconds"]} s",
             $"{attack["streams_ended"]} cut by the aggregator (held at most {attack["max_held_seconds"]} s); {phase["rounds_committed"]}/{phase["rounds_finished"]} honest rounds committed; "
             + $"aggregator peak {phase["aggregator"]!["vm_hwm_mb"]} MB vs {steady["aggregator"]!["vm_hwm_mb"]} MB honest",
             commits ? check.DataLostWhenPassed : "not shown: an honest round did not commit",
-            clear ? "yes: " + string.Join("; ", messages) : "no: a stream ended without a message", cut && commits && bounded && clear, [], []);
+            clearText, cut && commits && bounded, [], []);
     }
 }
