@@ -28,7 +28,20 @@ public sealed class BenchCommandLine
             ScaleOut, ScaleSites, ScaleDimension, ScaleDropouts, ScalePrgPairs, ScaleSection,
         };
         SecureAggregation.Subcommands.Add(SecureAggregationScale);
+        Load = new Command("load", "1,000 synthetic sites with real-size uploads against the aggregator in its own process, then held-open uploads and slow senders.")
+        {
+            Quick, LoadSites, PerRound, SteadySeconds, AttackRounds, AttackDeadlineSeconds, ChunkTimeoutSeconds, LoadOut,
+        };
+        Reliability = new Command("reliability", "The reliability table: every fault, bad input and attack, from the tests that pin them (and with --long the scripted runs).")
+        {
+            Long, CrashRounds, FuzzCases, LoadQuick, ReliabilityOut, Markdown,
+        };
+        // The load benchmark's own aggregator process: plumbing between the two, not for people.
+        LoadAggregator = new Command(FedFace.Benchmarks.Load.LoadAggregatorServer.Command) { Hidden = true, TreatUnmatchedTokensAsErrors = false };
         Program.Root.Subcommands.Add(Spine);
+        Program.Root.Subcommands.Add(Load);
+        Program.Root.Subcommands.Add(Reliability);
+        Program.Root.Subcommands.Add(LoadAggregator);
         Program.Root.Subcommands.Add(Vision);
         Program.Root.Subcommands.Add(SecureAggregation);
     }
@@ -39,6 +52,9 @@ public sealed class BenchCommandLine
     public Command Spine { get; }
     public Command Vision { get; }
     public Command SecureAggregation { get; }
+    public Command Load { get; }
+    public Command Reliability { get; }
+    public Command LoadAggregator { get; }
     public Command SecureAggregationScale { get; }
 
     public Option<string?> DemoReport { get; } = new("--demo-report") { Description = "A simulation-report.json (./run-demo.sh) whose figures the report embeds.", HelpName = "PATH" };
@@ -64,6 +80,22 @@ public sealed class BenchCommandLine
     public Option<int?> ScalePrgPairs { get; } = Positive("--prg-pairs", "Interleaved pairs of the PRG measurement (default 5).");
     public Option<string?> ScaleSection { get; } = new("--section") { Description = "The section of the report to write; the others are kept (default secure_aggregation).", HelpName = "NAME" };
 
+    public Option<bool> Quick { get; } = new("--quick") { Description = "100 sites, 20 a round, 30 s steady, 20 s attack deadlines, 5 s chunk timeout: about 4 minutes (flags still override)." };
+    public Option<int?> LoadSites { get; } = Positive("--sites", "Synthetic sites, each with its own certificate and connection (default 1000).");
+    public Option<int?> PerRound { get; } = Positive("--per-round", "Sites sampled a round (default 100; between 2 and --sites).", 2);
+    public Option<double?> SteadySeconds { get; } = PositiveNumber("--steady-seconds", "How long the honest phase runs (default 120).");
+    public Option<int?> AttackRounds { get; } = Positive("--attack-rounds", "Rounds of each attack phase (default 2).");
+    public Option<int?> AttackDeadlineSeconds { get; } = Positive("--attack-deadline-seconds", "The round deadline in the attack phases (default 60).");
+    public Option<double?> ChunkTimeoutSeconds { get; } = PositiveNumber("--chunk-timeout-seconds", "The upload chunk timeout in the attack phases (default 10; shorter than the attack deadline).");
+    public Option<string?> LoadOut { get; } = Out("load.json");
+
+    public Option<bool> Long { get; } = new("--long") { Description = "Also the long scripted runs: the crash loop, the fuzz campaign and the load benchmark." };
+    public Option<int?> CrashRounds { get; } = Positive("--crash-rounds", "Rounds of the crash loop with --long (default 50).");
+    public Option<int?> FuzzCases { get; } = Positive("--fuzz-cases", "Generated inputs of the fuzz campaign with --long (default 200000).");
+    public Option<bool> LoadQuick { get; } = new("--load-quick") { Description = "With --long, the quick load run (100 sites) instead of the full one." };
+    public Option<string?> ReliabilityOut { get; } = Out("reliability.json");
+    public Option<string?> Markdown { get; } = new("--markdown") { Description = "The Markdown table to write (default docs/reliability.md).", HelpName = "PATH" };
+
     private static Option<string?> Out(string file) => new("--out") { Description = $"The report to write (default lab/results/{file}).", HelpName = "PATH" };
 
     private static Option<double[]> DropoutRates()
@@ -88,6 +120,19 @@ public sealed class BenchCommandLine
                 return [.. rates];
             },
         };
+        return option;
+    }
+
+    private static Option<double?> PositiveNumber(string name, string description)
+    {
+        var option = new Option<double?>(name) { Description = description, HelpName = "SECONDS" };
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens is [{ Value: var text }] && double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out double value) && value <= 0)
+            {
+                result.AddError($"{name} must be more than 0");
+            }
+        });
         return option;
     }
 

@@ -36,6 +36,11 @@ public sealed class BenchFederation : IDisposable
     /// <summary>An aggregator on a free loopback port with its own state folder; <paramref name="configure"/> sets the rest.</summary>
     /// <param name="logLevel">what it logs to the console: the coordinator logs every update at Information, which is not what we measure.</param>
     public WebApplication BuildAggregator(string stateName, LogLevel logLevel, Action<AggregatorOptions> configure, Action<IServiceCollection>? services = null) =>
+        BuildAggregator(Pki, ModelPath, Path.Combine(_work.FullName, stateName), logLevel, configure, services);
+
+    /// <summary>An aggregator on a free loopback port for the federation of <paramref name="pki"/> (the load benchmark's own process uses it).</summary>
+    public static WebApplication BuildAggregator(PkiLayout pki, string modelPath, string stateDirectory, LogLevel logLevel, Action<AggregatorOptions> configure,
+        Action<IServiceCollection>? services = null) =>
         // Its appsettings.json logs at Information; the command line overrides that.
         AggregatorHost.Build(["--Logging:LogLevel:Default", logLevel.ToString()], options =>
         {
@@ -43,19 +48,22 @@ public sealed class BenchFederation : IDisposable
             options.ListenAddress = "127.0.0.1";
             options.Port = 0;
             options.Observability.ManagementPort = 0;
-            options.CertificatePath = Pki.AggregatorCertificate;
-            options.KeyPath = Pki.AggregatorKey;
-            options.ModelSigningCertificatePath = Pki.ModelSigningCertificate;
-            options.ModelSigningKeyPath = Pki.ModelSigningKey;
-            options.CaCertificatePath = Pki.CaCertificate;
-            options.StateDirectory = Path.Combine(_work.FullName, stateName);
-            options.InitialModelPath = ModelPath;
+            options.CertificatePath = pki.AggregatorCertificate;
+            options.KeyPath = pki.AggregatorKey;
+            options.ModelSigningCertificatePath = pki.ModelSigningCertificate;
+            options.ModelSigningKeyPath = pki.ModelSigningKey;
+            options.CaCertificatePath = pki.CaCertificate;
+            options.StateDirectory = stateDirectory;
+            options.InitialModelPath = modelPath;
             configure(options);
         }, collection =>
         {
             collection.AddLogging(logging => logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(logLevel));
             services?.Invoke(collection);
         });
+
+    /// <summary>A folder inside the federation's temporary folder, deleted with it.</summary>
+    public string Folder(string name) => Path.Combine(_work.FullName, name);
 
     /// <summary>Every site joined before it calls, its certificate known: the first round samples them all whatever the quorum.</summary>
     public void PreJoinSites(WebApplication aggregator)

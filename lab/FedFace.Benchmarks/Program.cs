@@ -12,6 +12,18 @@ if (parsed.ExitCode is { } answered)
     return answered;
 }
 ParseResult command = parsed.Result;
+if (command.CommandResult.Command == commandLine.Load)
+{
+    return await FedFace.Benchmarks.Load.LoadCommand.RunAsync(commandLine, command);
+}
+if (command.CommandResult.Command == commandLine.Reliability)
+{
+    return await FedFace.Benchmarks.Reliability.ReliabilityCommand.RunAsync(commandLine, command);
+}
+if (command.CommandResult.Command == commandLine.LoadAggregator)
+{
+    return await FedFace.Benchmarks.Load.LoadAggregatorServer.RunAsync(command.UnmatchedTokens);
+}
 if (command.CommandResult.Command == commandLine.Vision)
 {
     return FedFace.Benchmarks.Vision.VisionCommand.Run(commandLine, command);
@@ -26,7 +38,7 @@ if (command.CommandResult.Command == commandLine.SecureAggregation)
 }
 if (command.CommandResult.Command != commandLine.Spine)
 {
-    Console.Error.WriteLine($"{BenchCommandLine.Name}: which benchmark? spine, vision or secure-aggregation (see {BenchCommandLine.Name} --help)");
+    Console.Error.WriteLine($"{BenchCommandLine.Name}: which benchmark? spine, vision, secure-aggregation, load or reliability (see {BenchCommandLine.Name} --help)");
     return ExitCodes.UsageError;
 }
 string? demoPath = command.GetValue(commandLine.DemoReport), outPath = command.GetValue(commandLine.SpineOut);

@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace FedFace.Benchmarks.Reliability;
+
+public sealed record ReliabilityReport(string Date, string Commit, bool Dirty, MachineInfo Machine, string Mode, string Definitions, bool AllPassed,
+    IReadOnlyList<ReliabilityRow> Rows);
+
+/// <summary>
+/// fedface-bench reliability [--long]: runs the tests of every row of <see cref="ReliabilityChecks"/> (their projects built beforehand)
+/// with the TRX logger, with --long also scripts/crash-loop.sh, scripts/fuzz.sh and lab/load.sh, and writes the table as
+/// lab/results/reliability.json and docs/reliability.md. Without --long the load rows come from the last lab/results/load.json.
+/// </summary>
+public static class ReliabilityCommand
+{
+    private const string Definitions = "cases: tests run (fuzz: generated inputs; crash loop: lives; load: sites and attacking streams); survived: tests passed "
+        + "(fuzz: inputs without a finding; load: what the run measured); data lost: what the passing tests assert about committed rounds and valid updates; "
+        + "message clear: whether those tests assert the refusal's text (load: the aggregator's message on every cut stream).";
+
+    public static async Task<int> RunAsync(BenchCommandLine commandLine, System.CommandLine.ParseResult command)
+    {
+        ArgumentNullException.ThrowIfNull(commandLine);
+        ArgumentNullException.ThrowIfNull(command);
+        string root = RunInfo.RepositoryRoot(AppContext.BaseDirectory) ?? Directory.GetCurrentDirectory();
+        string outPath = command.GetValue(commandLine.ReliabilityOut) ?? Path.Combine(root, "lab", "results", "reliability.json");
+        string markdownPath = command.GetValue(commandLine.Markdown) ?? Path.Combine(root, "docs", "reliability.md");
+        bool longRun = command.GetValue(commandLine.Long), loadQuick = command.GetValue(commandLine.LoadQuick);
+        int crashRounds = command.GetValue(commandLine.CrashRounds) ?? 50, fuzzCases = command.GetValue(commandLine.FuzzCases) ?? 200_000;
+        MachineInfo machine = RunInfo.Machine();
+        string results = Path.Combine(root, "TestResults", "reliability");
+        Directory.CreateDirectory(results);
+        var none = new Dictionary<string, string>();
+        var tests = new List<TestOutcome>();
+        foreach (IGrouping<string, TestSelection> project in ReliabilityChecks.All.SelectMany(c => c.Selections).GroupBy(s => s.Project))
+        {
+            Console.WriteLine($"tests: {project.Key}");
+            IReadOnlyList<TestOutcome> outcomes = await TestRuns.RunAsync(root, project.Key, [.. project.SelectMany(s => s.Tests)], results, none);
+            Console.WriteLine($"  {outcomes.Count(o => o.Passed)}/{outcomes.Count} passed");
+            tests.AddRange(outcomes);
+        }
+        RunEvidence evidence = longRun ? await LongRunsAsync(root, tests, crashRounds, fuzzCases, loadQuick) : new RunEvidence(tests, null, null, null, null,
+            ReadLoad(LoadResults(root)), "last run");
+        (string commit, bool dirty) = RunInfo.Commit(root);
+        ReliabilityRow[] rows = [.. ReliabilityChecks.All.Select(c => ReliabilityRows.Of(c, evidence))];
+        var report = new ReliabilityReport(DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), commit, dirty, machine,
+            longRun ? "long" : "fast", Definitions, rows.All(r => r.Passed), rows);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+        await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(report, new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        }) + "\n");
+        string markdown = Markdown(report);
+        await File.WriteAllTextAsync(markdownPath, markdown);
+        Console.WriteLine(markdown);
+        Console.WriteLine($"wrote {outPath} and {markdownPath}");
+        return report.AllPassed ? 0 : 1;
+    }
+
+    private static async Task<RunEvidence> LongRunsAsync(string root, IReadOnlyList<TestOutcome> tests, int crashRounds, int fuzzCases, bool loadQuick)
+    {
+        var none = new Dictionary<string, string>();
+        Console.WriteLine($"scripts/crash-loop.sh {crashRounds}");
+        (int crashExit, _) = await Commands.RunAsync(root, "bash", ["scripts/crash-loop.sh", crashRounds.ToString(CultureInfo.InvariantCulture)], none);
+        string table = Path.Combine(root, "TestResults", "crash-loop.md");
+        string crashText = File.Exists(table) ? await File.ReadAllTextAsync(table) : "";
+        Console.WriteLine($"scripts/fuzz.sh {fuzzCases}");
+        (int fuzzExit, string fuzzText) = await Commands.RunAsync(root, "bash", ["scripts/fuzz.sh", fuzzCases.ToString(CultureInfo.InvariantCulture)], none);
+        // The quick variant does not replace the committed 1,000-site result.
+        string loadPath = loadQuick ? Path.Combine(root, "TestResults", "reliability", "load-quick.json") : LoadResults(root);
+        Console.WriteLine($"lab/load.sh{(loadQuick ? " --quick" : "")} --out {loadPath}");
+        (int loadExit, string loadText) = await Commands.RunAsync(root, "bash", loadQuick ? ["lab/load.sh", "--quick", "--out", loadPath] : ["lab/load.sh", "--out", loadPath], none);
+        Console.WriteLine($"  exit {loadExit}; {TestRuns.Tail(loadText).Split('\n').Reverse().Skip(1).FirstOrDefault()}");
+        return new RunEvidence(tests, fuzzText, crashText, crashExit, fuzzExit, ReadLoad(loadPath), "this run");
+    }
+
+    private static string LoadResults(string root) => Path.Combine(root, "lab", "results", "load.json");
+
+    private static JsonObject? ReadLoad(string path) => File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))?.AsObject() : null;
+
+    private static string Markdown(ReliabilityReport report)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("# Reliability: faults, bad input and attacks");
+        text.AppendLine();
+        text.AppendLine($"Generated by `bash lab/reliability.sh{(report.Mode == "long" ? " --long" : "")}` on {report.Date} at commit {report.Commit[..Math.Min(12, report.Commit.Length)]}"
+            + $"{(report.Dirty ? " (with uncommitted changes)" : "")}, {report.Machine.Cpu}, {report.Machine.Cores} cores, load {report.Machine.LoadAverageAtStart}. "
+            + "Every figure comes from that run (test results through the TRX logger, the scripts' output, lab/results/load.json); the machine-readable "
+            + "form is `lab/results/reliability.json`. `--long` adds the 50-life crash loop, the long fuzz campaign and the 1,000-site load run; "
+            + "without it the load rows are read from the last `lab/load.sh` run, whose date and commit they name.");
+        text.AppendLine();
+        text.AppendLine(report.Definitions[..1].ToUpperInvariant() + report.Definitions[1..]);
+        text.AppendLine();
+        text.AppendLine("| check | how (test / scripted run) | cases | survived | data lost | message clear |");
+        text.AppendLine("| --- | --- | --- | --- | --- | --- |");
+        foreach (ReliabilityRow row in report.Rows)
+        {
+            text.AppendLine($"| {Cell($"{row.Kind}: {row.Check}")}{(row.Passed ? "" : " **(FAILED)**")} | {Cell(row.How)} | {Cell(row.Cases)} | {Cell(row.Survived)} | {Cell(row.DataLost)} | {Cell(row.MessageClear)} |");
+        }
+        text.AppendLine();
+        text.AppendLine(report.AllPassed ? "Every row passed." : $"Failed: {string.Join(", ", report.Rows.Where(r => !r.Passed).Select(r => r.Check))}.");
+        return text.ToString();
+    }
+
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+}
