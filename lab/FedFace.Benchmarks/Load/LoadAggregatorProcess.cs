@@ -28,7 +28,11 @@ public sealed class LoadAggregatorProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fedface-bench.dll"));
+        // Started as `dotnet fedface-bench.dll` the host needs the assembly; started by its apphost it must not get it.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fedface-bench.dll"));
+        }
         foreach (string argument in settings.ToArguments())
         {
             start.ArgumentList.Add(argument);
