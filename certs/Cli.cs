@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Security.Cryptography;
+using FedFace.CommandLine;
 using FedFace.Core;
 
 namespace FedFace.Certs;
@@ -19,7 +20,9 @@ internal static class Cli
         // --help and --version answer even when the options a command needs are missing.
         if (parsed.Errors.Count > 0 && parsed.Action is ParseErrorAction or null)
         {
-            return UsageError(error, parsed.Errors.Select(problem => problem.Message));
+            string where = ParseProblems.Where(Name, parsed);
+            error.WriteLine($"{where}: {ParseProblems.OneLine(parsed)} (see {where} --help)");
+            return ExitCodes.UsageError;
         }
         try
         {
@@ -32,12 +35,10 @@ internal static class Cli
         }
     }
 
-    private static int UsageError(TextWriter error, IEnumerable<string> problems)
+    private static int UsageError(TextWriter error, string problem)
     {
-        foreach (string problem in problems)
-            error.WriteLine($"{Name}: {problem}");
-        error.WriteLine($"Usage: {Name} [command] [options]; {Name} --help describes them.");
-        return 2;
+        error.WriteLine($"{Name}: {problem} (see {Name} --help)");
+        return ExitCodes.UsageError;
     }
 
     private static RootCommand Commands()
@@ -67,7 +68,7 @@ internal static class Cli
             // Not Required options: System.CommandLine would then demand them of the kit and revoke commands too.
             if (parsed.GetResult(directory) is null || parsed.GetResult(sites) is null)
             {
-                return UsageError(parsed.InvocationConfiguration.Error, ["--out and --sites are required to make the PKI"]);
+                return UsageError(parsed.InvocationConfiguration.Error, "--out and --sites are required to make the PKI");
             }
             IReadOnlyList<string> siteIds = SiteIds.Numbered(parsed.GetRequiredValue(prefix), parsed.GetRequiredValue(sites));
             PkiLayout layout = FederationPki.Create(parsed.GetRequiredValue(directory), siteIds, parsed.GetRequiredValue(aggregatorNames),

@@ -81,8 +81,7 @@ public sealed class ProgramCommandLine
         }
         if (result.Errors.Count > 0)
         {
-            string where = string.Join(' ', result.CommandResult.Command.Parents.OfType<Command>().Where(c => c is not RootCommand).Select(c => c.Name)
-                .Reverse().Prepend(_name).Append(result.CommandResult.Command is RootCommand ? "" : result.CommandResult.Command.Name).Where(part => part.Length > 0));
+            string where = ParseProblems.Where(_name, result);
             error.WriteLine($"{where}: {Problems(result)} (see {where} --help)");
             return new CommandLineOutcome(ExitCodes.UsageError, result, [], null);
         }
@@ -138,66 +137,7 @@ public sealed class ProgramCommandLine
         return [.. args.Where((_, index) => !dropped.Contains(index))];
     }
 
-    /// <summary>Every error in one line: an unknown word with the flag or command it probably meant, then the parser's own messages.</summary>
-    private string Problems(ParseResult result)
-    {
-        Command command = result.CommandResult.Command;
-        string[] flags = [.. KnownFlags(command), .. Settings.Select(setting => setting.KeyFlag)];
-        string[] commands = [.. command.Subcommands.Select(sub => sub.Name)];
-        var unknown = new List<string>();
-        for (int i = 0; i < result.UnmatchedTokens.Count; i++)
-        {
-            string token = result.UnmatchedTokens[i];
-            if (token.StartsWith('-'))
-            {
-                unknown.Add($"unknown option '{token}'{Suggestions.Hint(token, flags)}");
-                // The word after an unknown option is taken as its value, not reported as a second problem.
-                if (i + 1 < result.UnmatchedTokens.Count && !result.UnmatchedTokens[i + 1].StartsWith('-'))
-                {
-                    i++;
-                }
-            }
-            else
-            {
-                unknown.Add($"unexpected argument '{token}'{Suggestions.Hint(token, commands)}");
-            }
-        }
-        IEnumerable<string> others = result.Errors.Select(e => e.Message)
-            .Where(message => !result.UnmatchedTokens.Any(token => message.Contains($"'{token}'", StringComparison.Ordinal)));
-        return string.Join("; ", unknown.Concat(others).Select(OneLine).Distinct());
-    }
-
-    /// <summary>The flags valid at <paramref name="command"/>: its own and its ancestors' recursive ones.</summary>
-    private static IEnumerable<string> KnownFlags(Command command)
-    {
-        IEnumerable<Option> options = command.Options;
-        for (Command? parent = command.Parents.OfType<Command>().FirstOrDefault(); parent is not null; parent = parent.Parents.OfType<Command>().FirstOrDefault())
-        {
-            options = options.Concat(parent.Options.Where(option => option.Recursive));
-        }
-        return options.SelectMany(option => option.Aliases.Prepend(option.Name)).Where(name => name.StartsWith("--", StringComparison.Ordinal));
-    }
-
-    private static string OneLine(string message) =>
-        Plain(string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.'));
-
-    /// <summary>The parser's "as expected type 'System.Int32'" said as an operator reads it: "--seed: 'x' is not a whole number".</summary>
-    private static string Plain(string message)
-    {
-        Match typed = Regex.Match(message, @"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'$");
-        if (!typed.Success)
-        {
-            return message;
-        }
-        string kind = typed.Groups["type"].Value switch
-        {
-            "System.Int32" or "System.Int64" or "System.Nullable`1[System.Int32]" or "System.Nullable`1[System.Int64]" => "a whole number",
-            "System.Double" or "System.Single" or "System.Nullable`1[System.Double]" or "System.Nullable`1[System.Single]" => "a number",
-            "System.Boolean" => "true or false",
-            var other => $"a {other}",
-        };
-        return $"{typed.Groups["option"].Value}: '{typed.Groups["value"].Value}' is not {kind}";
-    }
+    private string Problems(ParseResult result) => ParseProblems.OneLine(result, Settings.Select(setting => setting.KeyFlag));
 
     /// <summary>--version: the one build-wide version, as every FedFace program prints it.</summary>
     private sealed class PrintVersion(string name) : SynchronousCommandLineAction

@@ -55,7 +55,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("Option '--pki' is required", "kit", "--site", "site-01", "--aggregator-url", "https://localhost:7443")]
     [InlineData("must be an https URL", "kit", "--pki", "x", "--site", "site-01", "--aggregator-url", "http://localhost:7443")]
     [InlineData("Site id 'Site-1' is not valid", "revoke", "--pki", "x", "--site", "Site-1")]
-    [InlineData("Unrecognized command or argument '--colour'", "revoke", "--colour")]
+    [InlineData("fedface-certs revoke: unknown option '--colour'", "revoke", "--colour")]
+    [InlineData("unknown option '--site' (did you mean --sites?)", "--out", "x", "--site", "3")]
     public void Usage_errors_exit_2_with_one_line_saying_what_was_wrong(string expected, params string[] args)
     {
         var error = new StringWriter();
