@@ -86,9 +86,13 @@ public static class AggregatorHost
         }
     }
 
-    /// <summary>The mutual-TLS address (the management port, if on, is the plain-http one).</summary>
-    private static string ServerAddress(WebApplication app) =>
-        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(a => a.StartsWith("https://", StringComparison.Ordinal));
+    /// <summary>The mutual-TLS address: the https listener that is not the dashboard's (the management port is plain http).</summary>
+    private static string ServerAddress(WebApplication app)
+    {
+        int? dashboardPort = app.Services.GetRequiredService<DashboardListener>().Uri?.Port;
+        return app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .First(address => address.StartsWith("https://", StringComparison.Ordinal) && new Uri(address).Port != dashboardPort);
+    }
 
     /// <summary>
     /// The https address to reach the aggregator on this machine, once started (resolves port 0): loopback and any-address
