@@ -43,8 +43,9 @@ if (command.CommandResult.Command == commandLine.ExportOnnx)
     return ExportOnnx(commandLine, command);
 }
 
-// --kit: the signed startup kit is checked before anything in it is used; its settings come before the flags, which override them.
-string[] kitSettings;
+// --kit: the signed startup kit is checked before anything in it is used; its settings layer over the settings files, and the
+// environment and the flags still override them.
+IReadOnlyList<KeyValuePair<string, string?>> kitSettings;
 try
 {
     kitSettings = FedFace.Transport.Kits.SiteKitArguments.Settings(command.GetValue(commandLine.Kit), command.GetValue(commandLine.KitCa),
@@ -56,8 +57,9 @@ catch (FedFace.Transport.Kits.StartupKitException e)
     return ExitCodes.UsageError;
 }
 // appsettings.json ships next to the binary, the --config file layers over it; both are checked for unknown keys.
-HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [.. kitSettings, .. parsed.ConfigurationArguments()], ContentRootPath = AppContext.BaseDirectory });
+HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = parsed.ConfigurationArguments(), ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddSettingsFile(parsed.ConfigFile);
+builder.Configuration.AddOverFiles(kitSettings);
 // Settings are checked before the host starts: each problem is one line, and the exit code says "fix the configuration".
 SiteOptions site;
 try

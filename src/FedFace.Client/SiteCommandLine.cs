@@ -65,7 +65,7 @@ public sealed class SiteCommandLine
     public Option<string?> Kit { get; } = new("--kit")
     {
         Description = "Start from the signed startup kit fedface-certs made for this site: checked against the CA given by "
-            + "--kit-ca-fingerprint or --kit-ca, then unpacked; its settings come first, so flags still override them.",
+            + "--kit-ca-fingerprint or --kit-ca, then unpacked; its settings layer over the settings files, and the environment and flags still override them.",
         HelpName = "KIT.zip",
     };
     public Option<string?> KitCa { get; } = new("--kit-ca") { Description = "The federation CA certificate the kit must be signed by.", HelpName = "CA.crt" };

@@ -27,6 +27,19 @@ public static class SettingsFile
         }
         var source = new JsonConfigurationSource { Path = Path.GetFileName(fullPath), Optional = false, ReloadOnChange = false };
         source.FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetDirectoryName(fullPath)!);
+        return builder.InsertAfterFiles(source);
+    }
+
+    /// <summary>
+    /// Settings that layer over the settings files (appsettings.json, --config) and under the environment and the command
+    /// line, which still override them: a site's startup kit, say.
+    /// </summary>
+    public static IConfigurationBuilder AddOverFiles(this IConfigurationBuilder builder, IEnumerable<KeyValuePair<string, string?>> settings) =>
+        builder.InsertAfterFiles(new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = settings });
+
+    private static IConfigurationBuilder InsertAfterFiles(this IConfigurationBuilder builder, IConfigurationSource source)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
         int lastJson = builder.Sources.Select((s, index) => (s, index)).LastOrDefault(pair => pair.s is JsonConfigurationSource, (null!, -1)).index;
         builder.Sources.Insert(lastJson + 1, source);
         return builder;

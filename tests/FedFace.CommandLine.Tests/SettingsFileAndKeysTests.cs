@@ -46,6 +46,24 @@ public sealed class SettingsFileAndKeysTests
     }
 
     [Fact]
+    public void Settings_over_the_files_override_the_shipped_json_and_the_config_file_and_lose_to_the_environment_and_the_command_line()
+    {
+        using var temp = new TempDirectory();
+        File.WriteAllText(temp.File("appsettings.json"), """{ "Sample": { "MinSites": 1, "Day": "Friday", "StateDirectory": "shipped" } }""");
+        File.WriteAllText(temp.File("site.json"), """{ "Sample": { "MinSites": 2 } }""");
+
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddJsonFile(temp.File("appsettings.json"))
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Sample:Day"] = "Tuesday" })
+            .AddSettingsFile(temp.File("site.json"))
+            .AddOverFiles([new("Sample:MinSites", "4"), new("Sample:Day", "Monday"), new("Sample:StateDirectory", "kit")])
+            .Build();
+        SampleSettings settings = configuration.GetSection(SampleSettings.Section).Get<SampleSettings>()!;
+
+        Assert.Equal((4, DayOfWeek.Tuesday, "kit"), (settings.MinSites, settings.Day, settings.StateDirectory));
+    }
+
+    [Fact]
     public void Relative_paths_resolve_from_the_settings_home_nested_ones_too_and_absolute_and_empty_ones_stay()
     {
         var settings = new SampleSettings { Secure = new NestedSettings { KeyPath = "keys/site.key" } };

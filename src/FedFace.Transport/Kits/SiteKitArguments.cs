@@ -2,8 +2,9 @@ namespace FedFace.Transport.Kits;
 
 /// <summary>
 /// <c>fedface-site --kit KIT.zip (--kit-ca-fingerprint SHA256 | --kit-ca CA.crt) [--kit-dir DIR] [--Site:KEY VALUE ...]</c>:
-/// checks the kit, unpacks its certificate, key and CA, and turns it into the site's settings. The kit's settings come
-/// first on the command line, so the site's own flags still override them.
+/// checks the kit, unpacks its certificate, key and CA, and turns it into the site's settings (<see cref="Settings"/>,
+/// which fedface-site layers over its settings files, under the environment and the flags; <see cref="Expand"/> puts
+/// them first on a command line instead).
 /// </summary>
 public static class SiteKitArguments
 {
@@ -27,12 +28,12 @@ public static class SiteKitArguments
                 default: rest.Add(args[i]); break;
             }
         }
-        return [.. Settings(kit, caFile, fingerprint, directory), .. rest];
+        return [.. Settings(kit, caFile, fingerprint, directory).Select(setting => $"--{setting.Key}={setting.Value}"), .. rest];
     }
 
-    /// <summary>The kit's settings as <c>--Site:KEY=VALUE</c> arguments (none without a kit): the kit checked, then unpacked.</summary>
+    /// <summary>The kit's settings, keys like <c>Site:AggregatorUrl</c> (none without a kit): the kit checked, then unpacked.</summary>
     /// <exception cref="StartupKitException">a usage mistake or a refused kit, with the one-line reason.</exception>
-    public static string[] Settings(string? kit, string? caFile, string? fingerprint, string? directory)
+    public static IReadOnlyList<KeyValuePair<string, string?>> Settings(string? kit, string? caFile, string? fingerprint, string? directory)
     {
         if (kit is null)
         {
@@ -66,6 +67,6 @@ public static class SiteKitArguments
         }
         IEnumerable<KeyValuePair<string, string>> settings = unpacked.Settings.Concat([
             new("Site:CertificatePath", unpacked.CertificatePath), new("Site:KeyPath", unpacked.KeyPath), new("Site:CaCertificatePath", unpacked.CaCertificatePath)]);
-        return [.. settings.Select(setting => $"--{setting.Key}={setting.Value}")];
+        return [.. settings.Select(setting => KeyValuePair.Create(setting.Key, (string?)setting.Value))];
     }
 }
