@@ -11,7 +11,10 @@
 # from the round state.json committed (never earlier than the last it had committed) and that no *.tmp is left; at the
 # end that the state records hold each round 0..ROUNDS once, each naming a model file present on disk and chained to
 # state.json, and that every site finished. Prints one row per kill and writes lab/results/kill-loop.json.
-# Usage: scripts/process-kill-loop.sh [ROUNDS (default 20)] [SEED (default: time-based)]
+#   site-secure        (with --secure, every round secure-aggregated) a site right after the aggregator closes a secure
+#                      stage of the round (key advertising, key sharing, masked input, consistency), before the next.
+# Usage: scripts/process-kill-loop.sh [ROUNDS (default 20)] [SEED (default: time-based)] [--secure]
+#   --secure writes lab/results/kill-loop-secure.json instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/prerequisites.sh
@@ -21,8 +24,12 @@ rounds="${1:-20}"
 seed="${2:-$(( $(date +%s) % 100000 ))}"
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "error: ROUNDS '$rounds' is not a positive whole number (usage: scripts/process-kill-loop.sh [ROUNDS] [SEED])" >&2; exit 2; }
 [[ "$seed" =~ ^[0-9]+$ ]] || { echo "error: SEED '$seed' is not a whole number (usage: scripts/process-kill-loop.sh [ROUNDS] [SEED])" >&2; exit 2; }
+secure=false
+[ "${3:-}" = --secure ] && secure=true
+[ -z "${3:-}" ] || [ "$secure" = true ] || { echo "error: unknown option '$3' (usage: scripts/process-kill-loop.sh [ROUNDS] [SEED] [--secure])" >&2; exit 2; }
 RANDOM="$seed"
 sites=3
+load_at_start="$(cat /proc/loadavg)"
 
 dotnet build src/FedFace.Aggregator --nologo -v quiet >/dev/null
 dotnet build src/FedFace.Client --nologo -v quiet >/dev/null
@@ -58,7 +65,7 @@ committed() { if [ -f "$state/state.json" ]; then jq -r .ModelVersion "$state/st
 # What state.json holds as the resume line prints it: round, version, sha256.
 committed_tuple() { if [ -f "$state/state.json" ]; then jq -r '"\(.CommittedRound) v\(.ModelVersion) \(.ModelSha256)"' "$state/state.json"; else echo "0 v0 ?"; fi; }
 crash_files=(Model StateRecord State)
-crash_steps=(TemporaryWritten TemporaryFlushed Renamed)
+crash_steps=(TemporaryWritten TemporaryFlushed Renamed DirectoryFlushed)
 aggregator_crash_at=""
 start_aggregator() {
   local -a environment=()
@@ -68,7 +75,7 @@ start_aggregator() {
     --Aggregator:InitialModelPath "$work/initial.ffm" --Aggregator:StateDirectory "$state" \
     --Aggregator:CaCertificatePath "$work/pki/ca.crt" --Aggregator:CertificatePath "$work/pki/aggregator.crt" \
     --Aggregator:KeyPath "$work/pki/aggregator.key" --Aggregator:ModelSigningCertificatePath "$work/pki/model-signing.crt" \
-    --Aggregator:ModelSigningKeyPath "$work/pki/model-signing.key" --Aggregator:Observability:ManagementPort 0 >>"$work/aggregator.log" 2>&1 &
+    --Aggregator:ModelSigningKeyPath "$work/pki/model-signing.key" --Aggregator:Observability:ManagementPort 0 --Aggregator:SecureAggregation:Enabled "$secure" >>"$work/aggregator.log" 2>&1 &
   pid[aggregator]=$!
 }
 start_site() {
@@ -115,7 +122,8 @@ began=$SECONDS
 while [ "$(committed)" -lt "$rounds" ]; do
   [ $((SECONDS - began)) -lt $((rounds * 120)) ] || fail "the federation did not reach round $rounds in $((rounds * 120)) s"
   kinds=(aggregator-time aggregator-commit site-training site-upload)
-  kind="${kinds[$((RANDOM % 4))]}"
+  [ "$secure" = true ] && kinds+=(site-secure site-secure)
+  kind="${kinds[$((RANDOM % ${#kinds[@]}))]}"
   victim=aggregator
   case "$kind" in
     aggregator-time)
@@ -125,7 +133,7 @@ while [ "$(committed)" -lt "$rounds" ]; do
       # the crash is set for the next round's commit: the aggregator is restarted with it and dies there by itself.
       # The next round's number: one past the last opened (an aborted round takes a number too).
       next_round=$(( $(grep -o 'Round [0-9]* open' "$work/aggregator.log" | tail -n 1 | grep -o '[0-9]*' || echo 0) + 1 ))
-      aggregator_crash_at="${crash_files[$((RANDOM % 3))]}.${crash_steps[$((RANDOM % 3))]}:$next_round"
+      aggregator_crash_at="${crash_files[$((RANDOM % 3))]}.${crash_steps[$((RANDOM % 4))]}:$next_round"
       kill -9 "${pid[aggregator]}" 2>/dev/null || true
       wait "${pid[aggregator]}" 2>/dev/null || true
       expected="$(committed_tuple)"; lives_before="$(resumes)"
@@ -142,6 +150,11 @@ while [ "$(committed)" -lt "$rounds" ]; do
       fi
       { wait "${pid[aggregator]}"; } 2>/dev/null || true
       aggregator_crash_at="" ;;
+    site-secure)
+      victim="$(printf 'site-%02d' $((RANDOM % sites + 1)))"
+      pattern='secure stage [A-Za-z]* closed'
+      wait_for_line "$work/aggregator.log" "$pattern" "$(grep -c "$pattern" "$work/aggregator.log" || true)" || break
+      moment="right after $(grep -o "Round [0-9]*: $pattern" "$work/aggregator.log" | tail -n 1)" ;;
     site-training|site-upload)
       victim="$(printf 'site-%02d' $((RANDOM % sites + 1)))"
       # Training follows the model's download in the site's log; the upload follows the metrics report the
@@ -222,15 +235,17 @@ echo "|---:|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo "kill-loop: $rounds rounds, $kills kills (seed $seed), chain of $((rounds + 1)) state records unbroken ($distinct_hashes distinct models), every site finished"
 
+result=lab/results/kill-loop.json
+[ "$secure" = true ] && result=lab/results/kill-loop-secure.json
 commit="$(git rev-parse HEAD)"
 dirty=false; [ -z "$(git status --porcelain -- . ':!lab/results')" ] || dirty=true
 mkdir -p lab/results
 jq -n --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" --argjson cores "$(nproc)" \
   --arg os "$(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)" --arg dotnet "$(dotnet --version)" \
-  --arg load "$(cat /proc/loadavg)" --arg commit "$commit" --argjson dirty "$dirty" --argjson rounds "$rounds" --argjson seed "$seed" \
+  --arg load "$load_at_start" --arg commit "$commit" --argjson dirty "$dirty" --argjson rounds "$rounds" --argjson seed "$seed" --argjson secure "$secure" \
   --argjson kills "$kills" --argjson seconds "$((SECONDS - began))" --argjson distinct "$distinct_hashes" --argjson rows "$json_rows" \
   '{machine: {cpu: $cpu, cores: $cores, os: $os, dotnetSdk: $dotnet, loadAverageAtStart: $load}, commit: $commit, dirty: $dirty,
-    command: "scripts/process-kill-loop.sh \($rounds) \($seed)", rounds: $rounds, seed: $seed, sites: 3, kills: $kills, seconds: $seconds,
+    command: "scripts/process-kill-loop.sh \($rounds) \($seed)\(if $secure then " --secure" else "" end)", secureAggregation: $secure, rounds: $rounds, seed: $seed, sites: 3, kills: $kills, seconds: $seconds,
     stateRecords: ($rounds + 1), distinctModels: $distinct, chainUnbroken: true, orphanedTemporaries: 0, everySiteFinished: true, killed: $rows}' \
-  >lab/results/kill-loop.json
-echo "kill-loop: wrote lab/results/kill-loop.json"
+  >"$result"
+echo "kill-loop: wrote $result"
