@@ -28,7 +28,10 @@ secure=false
 [ "${3:-}" = --secure ] && secure=true
 [ -z "${3:-}" ] || [ "$secure" = true ] || { echo "error: unknown option '$3' (usage: scripts/process-kill-loop.sh [ROUNDS] [SEED] [--secure])" >&2; exit 2; }
 RANDOM="$seed"
-sites=3
+# A secure round needs 3 sites: a fourth lets it go on while one is killed.
+sites=3 min_sites=2 secure_settings=()
+[ "$secure" = true ] && { sites=4 min_sites=3; secure_settings=(--Aggregator:SecureAggregation:AdvertiseKeysSeconds 15
+  --Aggregator:SecureAggregation:ShareKeysSeconds 15 --Aggregator:SecureAggregation:ConsistencyCheckSeconds 10); }
 load_at_start="$(cat /proc/loadavg)"
 
 dotnet build src/FedFace.Aggregator --nologo -v quiet >/dev/null
@@ -70,12 +73,12 @@ aggregator_crash_at=""
 start_aggregator() {
   local -a environment=()
   [ -n "$aggregator_crash_at" ] && environment=(env "FEDFACE_CRASH_AT=$aggregator_crash_at")
-  "${environment[@]}" "$aggregator_exe" --Aggregator:Port "$port" --Aggregator:MinSites 2 --Aggregator:TotalRounds "$rounds" \
+  "${environment[@]}" "$aggregator_exe" --Aggregator:Port "$port" --Aggregator:MinSites "$min_sites" --Aggregator:TotalRounds "$rounds" \
     --Aggregator:RoundDeadlineSeconds 60 --Aggregator:Training:BatchSize 4 --Aggregator:Training:MaxSteps 2 \
     --Aggregator:InitialModelPath "$work/initial.ffm" --Aggregator:StateDirectory "$state" \
     --Aggregator:CaCertificatePath "$work/pki/ca.crt" --Aggregator:CertificatePath "$work/pki/aggregator.crt" \
     --Aggregator:KeyPath "$work/pki/aggregator.key" --Aggregator:ModelSigningCertificatePath "$work/pki/model-signing.crt" \
-    --Aggregator:ModelSigningKeyPath "$work/pki/model-signing.key" --Aggregator:Observability:ManagementPort 0 --Aggregator:SecureAggregation:Enabled "$secure" >>"$work/aggregator.log" 2>&1 &
+    --Aggregator:ModelSigningKeyPath "$work/pki/model-signing.key" --Aggregator:Observability:ManagementPort 0 --Aggregator:SecureAggregation:Enabled "$secure" "${secure_settings[@]}" >>"$work/aggregator.log" 2>&1 &
   pid[aggregator]=$!
 }
 start_site() {
@@ -112,7 +115,11 @@ wait_for_line() {
 
 start_aggregator
 # A fresh start commits round 0 and says where it listens, not that it resumed.
-for _ in $(seq 1 480); do grep -q 'Listening on https' "$work/aggregator.log" && break; sleep 0.25; done
+for _ in $(seq 1 480); do
+  grep -q 'Listening on https' "$work/aggregator.log" && break
+  kill -0 "${pid[aggregator]}" 2>/dev/null || fail "the aggregator exited at its first start"
+  sleep 0.25
+done
 for index in $(seq 1 "$sites"); do start_site "$(printf 'site-%02d' "$index")"; done
 
 rows=()
@@ -242,10 +249,10 @@ dirty=false; [ -z "$(git status --porcelain -- . ':!lab/results')" ] || dirty=tr
 mkdir -p lab/results
 jq -n --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" --argjson cores "$(nproc)" \
   --arg os "$(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)" --arg dotnet "$(dotnet --version)" \
-  --arg load "$load_at_start" --arg commit "$commit" --argjson dirty "$dirty" --argjson rounds "$rounds" --argjson seed "$seed" --argjson secure "$secure" \
+  --arg load "$load_at_start" --arg commit "$commit" --argjson dirty "$dirty" --argjson rounds "$rounds" --argjson seed "$seed" --argjson secure "$secure" --argjson sites "$sites" \
   --argjson kills "$kills" --argjson seconds "$((SECONDS - began))" --argjson distinct "$distinct_hashes" --argjson rows "$json_rows" \
   '{machine: {cpu: $cpu, cores: $cores, os: $os, dotnetSdk: $dotnet, loadAverageAtStart: $load}, commit: $commit, dirty: $dirty,
-    command: "scripts/process-kill-loop.sh \($rounds) \($seed)\(if $secure then " --secure" else "" end)", secureAggregation: $secure, rounds: $rounds, seed: $seed, sites: 3, kills: $kills, seconds: $seconds,
+    command: "scripts/process-kill-loop.sh \($rounds) \($seed)\(if $secure then " --secure" else "" end)", secureAggregation: $secure, rounds: $rounds, seed: $seed, sites: $sites, kills: $kills, seconds: $seconds,
     stateRecords: ($rounds + 1), distinctModels: $distinct, chainUnbroken: true, orphanedTemporaries: 0, everySiteFinished: true, killed: $rows}' \
   >"$result"
 echo "kill-loop: wrote $result"
