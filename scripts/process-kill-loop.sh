@@ -55,6 +55,8 @@ finish() {
   fi
 }
 trap finish EXIT
+# Stopped from outside (timeout, Ctrl-C): still end the processes it started.
+trap 'exit 143' TERM INT
 fail() { echo "kill-loop: FAILED: $*" >&2; exit 1; }
 
 "$certs_exe" --out "$work/pki" --sites "$sites" >/dev/null
