@@ -137,7 +137,7 @@ while [ "$(committed)" -lt "$rounds" ]; do
   case "$kind" in
     aggregator-time)
       sleep "$((RANDOM % 5)).$((RANDOM % 10))"
-      moment="$((SECONDS - began))s in, after $(grep -o 'Round [0-9]* open\|Round [0-9]*: accepted update\|Round [0-9]*: committed\|Round [0-9]* aborted' "$work/aggregator.log" | tail -n 1)" ;;
+      moment="$((SECONDS - began))s in, after $(grep -o 'Round [0-9]* open\|Round [0-9]*: accepted update\|Round [0-9]*: committed\|Round [0-9]* aborted' "$work/aggregator.log" | tail -n 1 || true)" ;;
     aggregator-commit)
       # the crash is set for the next round's commit: the aggregator is restarted with it and dies there by itself.
       # The next round's number: one past the last opened (an aborted round takes a number too).
