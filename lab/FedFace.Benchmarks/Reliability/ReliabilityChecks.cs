@@ -12,6 +12,7 @@ public enum ScriptedSource
     LoadJoins,
     LoadHeldOpen,
     LoadSlowSender,
+    ProcessKillLoop,
 }
 
 /// <summary>
@@ -50,6 +51,8 @@ public static class ReliabilityChecks
         new("fault", "crash at each step of a commit (every file × write, flush, rename, directory flush)", [In(Aggregator, "CommitCrashTests.")], NoRoundLost, false),
         new("fault", "crash loop: lives ending at random commit steps", [In(Aggregator, "CommitCrashLoopTests.")], NoRoundLost + "; no round committed twice", false,
             ScriptedSource.CrashLoop),
+        new("fault", "kill -9 of the real aggregator and site processes over many rounds (at random times, inside commits, sites mid-training and mid-upload)",
+            [], NoRoundLost + "; no round committed twice; killed sites rejoin", false, ScriptedSource.ProcessKillLoop),
         new("fault", "aggregator restart with sites mid-round", [In(Aggregator, "CrashSafetyTests.")], NoRoundLost, false),
         new("fault", "network outage at a site (retries, give-up)", [In(Aggregator, "TransientFaultsOverTheWireTests.")], "none: the site resumes its round", true),
         new("fault", "a site that goes silent mid-federation", [In(Aggregator, "SiteLivenessOverTheWireTests.")], "none: the round closes with the live sites", false),

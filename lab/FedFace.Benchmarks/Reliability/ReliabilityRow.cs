@@ -9,7 +9,7 @@ public sealed record ReliabilityRow(string Kind, string Check, string How, strin
 
 /// <summary>What the run produced, that rows take their figures from.</summary>
 public sealed record RunEvidence(IReadOnlyList<TestOutcome> Tests, string? FuzzText, string? CrashLoopText, int? CrashLoopExit, int? FuzzExit,
-    JsonObject? Load, string LoadSource);
+    JsonObject? Load, string LoadSource, JsonObject? KillLoop);
 
 /// <summary>Fills in a <see cref="ReliabilityCheck"/> from the run's evidence.</summary>
 public static class ReliabilityRows
@@ -50,6 +50,8 @@ public static class ReliabilityRows
             }
             case ScriptedSource.LoadJoins or ScriptedSource.LoadHeldOpen or ScriptedSource.LoadSlowSender:
                 return LoadRow(check, run);
+            case ScriptedSource.ProcessKillLoop:
+                return KillLoopRow(check, run);
             default:
                 return Row(check, how, testCases, testsSurvived, dataLost, message, tests.Length > 0 && testsPassed, tests, failed);
         }
@@ -58,6 +60,23 @@ public static class ReliabilityRows
     private static ReliabilityRow Row(ReliabilityCheck check, string how, string cases, string survived, string dataLost, string message, bool passed,
         IReadOnlyList<TestOutcome> tests, IReadOnlyList<string> failed) =>
         new(check.Kind, check.Check, how, cases, survived, dataLost, message, passed, [.. tests.Select(t => t.Name)], failed);
+
+    /// <summary>From lab/results/kill-loop.json, which scripts/process-kill-loop.sh writes only when every check held.</summary>
+    private static ReliabilityRow KillLoopRow(ReliabilityCheck check, RunEvidence run)
+    {
+        if (run.KillLoop is not { } loop)
+        {
+            return Row(check, "scripts/process-kill-loop.sh (not run, or failed: no lab/results/kill-loop.json from it; run lab/reliability.sh --long)", "0", "not run", "not shown",
+                "not shown", false, [], []);
+        }
+        JsonArray killed = loop["killed"]!.AsArray();
+        string kinds = string.Join(", ", killed.GroupBy(k => k!["kind"]!.GetValue<string>()).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}"));
+        string how = $"{loop["command"]} (commit {loop["commit"]!.GetValue<string>()[..7]}{(loop["dirty"]!.GetValue<bool>() ? " + changes" : "")})";
+        bool ok = loop["chainUnbroken"]!.GetValue<bool>() && loop["everySiteFinished"]!.GetValue<bool>() && loop["orphanedTemporaries"]!.GetValue<int>() == 0;
+        return Row(check, how, $"{loop["rounds"]} rounds, {killed.Count} kills ({kinds})",
+            $"{(ok ? killed.Count : 0)}/{killed.Count} kills recovered; {loop["stateRecords"]} state records, each version once",
+            ok ? check.DataLostWhenPassed : "not shown: a check failed", "not asserted (the script checks state)", ok, [], []);
+    }
 
     private static ReliabilityRow LoadRow(ReliabilityCheck check, RunEvidence run)
     {
