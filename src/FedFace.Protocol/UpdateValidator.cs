@@ -13,12 +13,14 @@ public sealed record Rejection(RejectionCode Code, string Reason)
 public static class UpdateValidator
 {
     /// <summary>
-    /// The largest magnitude any element of an update may have. The round's sum Σ nᵢ·Δᵢ is kept in float32 (max 3.4e38):
-    /// with nᵢ ≤ <see cref="MaxExampleCountLimit"/> = 1e9 each term is at most 1e15, so no number of sites a federation could
-    /// have (below 3e23) overflows it, and every mean and server-optimiser step stays far inside float32 as well. Honest
-    /// weight deltas, BatchNorm statistics included, are many orders of magnitude smaller.
+    /// The largest magnitude any element of an update may have: a bound against overflow, not a judgement of plausibility
+    /// (norm bounds, the robust rules and <c>CandidateModelCheck</c> judge that). The round's sum Σ nᵢ·Δᵢ is kept in float32
+    /// (max 3.4e38): with nᵢ ≤ <see cref="MaxExampleCountLimit"/> = 1e9 each term is at most 1e21, so no number of sites a
+    /// federation could have (below 3e17) overflows it, and squares (a server optimiser's second moment, 1e24) stay inside
+    /// float32 too. Honest deltas are far smaller, but not by as much as one might think: the BatchNorm running variance of a
+    /// pretrained MobileFaceNet moved by 1.4e6 in one site's round.
     /// </summary>
-    public const float MaxElementMagnitude = 1e6f;
+    public const float MaxElementMagnitude = 1e12f;
 
     /// <summary>The highest example-count limit a federation may set (see <see cref="MaxElementMagnitude"/>).</summary>
     public const long MaxExampleCountLimit = 1_000_000_000;

@@ -76,8 +76,8 @@ public static class ReliabilityCommand
         Console.WriteLine($"lab/load.sh{(loadQuick ? " --quick" : "")} --out {loadPath}");
         (int loadExit, string loadText) = await Commands.RunAsync(root, "bash", loadQuick ? ["lab/load.sh", "--quick", "--out", loadPath] : ["lab/load.sh", "--out", loadPath], none);
         Console.WriteLine($"  exit {loadExit}; {TestRuns.Tail(loadText).Split('\n').Reverse().Skip(1).FirstOrDefault()}");
-        Console.WriteLine("scripts/process-kill-loop.sh 20");
-        (int killLoopExit, string killLoopText) = await Commands.RunAsync(root, "bash", ["scripts/process-kill-loop.sh", "20"], none);
+        Console.WriteLine("scripts/process-kill-loop.sh 50");
+        (int killLoopExit, string killLoopText) = await Commands.RunAsync(root, "bash", ["scripts/process-kill-loop.sh", "50"], none);
         Console.WriteLine($"  exit {killLoopExit}; {TestRuns.Tail(killLoopText).Split('\n').Reverse().Skip(1).FirstOrDefault()}");
         // A failed loop writes no result file: the row must not show the previous run's.
         JsonObject? killLoop = killLoopExit == 0 ? ReadLoad(KillLoopResults(root)) : null;
