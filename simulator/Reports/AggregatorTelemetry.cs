@@ -37,7 +37,7 @@ public sealed class AggregatorTelemetry : IDisposable
             {
                 if (span.OperationName == RoundSpan)
                 {
-                    progress.RoundFinished();
+                    progress.RoundFinished(committed: span.GetTagItem("fedface.round.outcome") as string == "committed");
                 }
             },
         };

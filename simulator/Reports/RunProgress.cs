@@ -10,9 +10,10 @@ public interface IProgressView
 }
 
 /// <summary>
-/// A scenario's progress: for the round, sites answered of those sampled; for the run, rounds done of all the variants'
-/// rounds, and an ETA from the mean round time so far (a round from its opening to the next one's, evaluation included).
-/// Thread-safe: the aggregator reports from its own threads.
+/// A scenario's progress: for the round, sites answered of those sampled; for the run, rounds committed of all the
+/// variants' rounds, and an ETA from the mean round time so far (a round from its opening to the next one's, evaluation
+/// included). An aborted round commits nothing, so the aggregator runs another: it counts in the time, not in the rounds
+/// done. Thread-safe: the aggregator reports from its own threads.
 /// </summary>
 /// <param name="totalRounds">Every variant's rounds together.</param>
 /// <param name="seconds">The clock, in seconds from any fixed start.</param>
@@ -22,6 +23,7 @@ public sealed class RunProgress(int totalRounds, IProgressView view, Func<double
     private readonly List<double> _roundSeconds = [];
     private string _variant = "";
     private int _roundsPerVariant;
+    private int _variantCommitted;
     private int _roundsDone;
     private long _round;
     private int _sampled, _answered, _refused;
@@ -56,6 +58,7 @@ public sealed class RunProgress(int totalRounds, IProgressView view, Func<double
         {
             _variant = count > 1 ? $"{label} ({index + 1}/{count})" : label;
             _roundsPerVariant = rounds;
+            _variantCommitted = 0;
             _roundOpenedAt = null;
         }
     }
@@ -90,11 +93,15 @@ public sealed class RunProgress(int totalRounds, IProgressView view, Func<double
         }
     }
 
-    public void RoundFinished()
+    public void RoundFinished(bool committed)
     {
         lock (_gate)
         {
-            _roundsDone++;
+            if (committed)
+            {
+                _roundsDone++;
+                _variantCommitted++;
+            }
             Show(milestone: true);
         }
     }
@@ -108,7 +115,7 @@ public sealed class RunProgress(int totalRounds, IProgressView view, Func<double
         }
     }
 
-    /// <summary>"[FedProx (2/3)] round 2/5: 3/4 sites answered · run 6/15 rounds, 42 s a round, ETA 6m18s".</summary>
+    /// <summary>"[FedProx (2/3)] round 2 (1/5 committed): 3/4 sites answered · run 6/15 rounds committed, 42 s a round, ETA 6m18s".</summary>
     public string Status()
     {
         lock (_gate)
@@ -117,7 +124,8 @@ public sealed class RunProgress(int totalRounds, IProgressView view, Func<double
             string eta = _roundSeconds.Count > 0
                 ? $", {_roundSeconds.Average():F0} s a round, ETA {Duration(_roundSeconds.Average() * Math.Max(0, totalRounds - _roundsDone))}"
                 : ", ETA after the first round";
-            return $"[{_variant}] round {_round}/{_roundsPerVariant}: {_answered}/{_sampled} sites answered{refused} · run {_roundsDone}/{totalRounds} rounds{eta}";
+            return $"[{_variant}] round {_round} ({_variantCommitted}/{_roundsPerVariant} committed): {_answered}/{_sampled} sites answered{refused} "
+                + $"· run {_roundsDone}/{totalRounds} rounds committed{eta}";
         }
     }
 
