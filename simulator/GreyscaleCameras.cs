@@ -16,21 +16,14 @@ public static class GreyscaleCameras
     {
         ArgumentNullException.ThrowIfNull(site);
         int length = Learning.Training.FaceTrainingSet.ValuesPerImage;
-        var random = new Random(seed);
-        int count = 0;
-        for (int face = 0; face < site.Examples; face++)
+        return FaceShare.Change(site.Examples, share, seed, face =>
         {
-            if (random.NextDouble() < share)
+            ToGrey(site.Faces.Pixels.AsSpan(face * length, length));
+            if (site.Faces.MaskedPixels is float[] masked)
             {
-                ToGrey(site.Faces.Pixels.AsSpan(face * length, length));
-                if (site.Faces.MaskedPixels is float[] masked)
-                {
-                    ToGrey(masked.AsSpan(face * length, length));
-                }
-                count++;
+                ToGrey(masked.AsSpan(face * length, length));
             }
-        }
-        return count;
+        });
     }
 
     /// <summary>One face in the RGB planar layout (three planes of height × width) made grey in place.</summary>

@@ -36,7 +36,7 @@ public static class ScenarioFile
         string name = Text(document.RootElement, NameKey, fullPath, "the scenario")
             ?? throw new InvalidDataException($"{fullPath}: the scenario has no \"{NameKey}\"");
         string description = Text(document.RootElement, DescriptionKey, fullPath, "the scenario") ?? "";
-        KeyValuePair<string, string?>[] settings = Settings(document.RootElement, folder, [NameKey, DescriptionKey, VariantsKey]);
+        KeyValuePair<string, string?>[] settings = Settings(document.RootElement, folder, [NameKey, DescriptionKey, VariantsKey], fullPath);
         Refuse(settings, known, fullPath);
         var variants = new List<ScenarioVariant>();
         if (Property(document.RootElement, VariantsKey) is { } list)
@@ -54,7 +54,7 @@ public static class ScenarioFile
                 }
                 string label = Text(variant, LabelKey, fullPath, where) is { Length: > 0 } given ? given
                     : throw new InvalidDataException($"{fullPath}: {where} has no \"{LabelKey}\"");
-                KeyValuePair<string, string?>[] overrides = Settings(variant, folder, [LabelKey]);
+                KeyValuePair<string, string?>[] overrides = Settings(variant, folder, [LabelKey], $"{fullPath}, variant '{label}'");
                 Refuse(overrides, known, $"{fullPath}, variant '{label}'");
                 variants.Add(new ScenarioVariant(label, overrides));
             }
@@ -91,12 +91,17 @@ public static class ScenarioFile
     };
 
     /// <summary>The object's settings as configuration keys (arrays by index), without the scenario's own keys.</summary>
-    private static KeyValuePair<string, string?>[] Settings(JsonElement element, string folder, string[] reserved)
+    private static KeyValuePair<string, string?>[] Settings(JsonElement element, string folder, string[] reserved, string where)
     {
         var settings = new List<KeyValuePair<string, string?>>();
         foreach (JsonProperty property in element.EnumerateObject().Where(p => !reserved.Contains(p.Name, StringComparer.OrdinalIgnoreCase)))
         {
             Flatten(property.Name, property.Value, settings);
+        }
+        // Configuration keys ignore case: "Rounds" and "rounds" (or a section and its full key) are the same setting.
+        if (settings.GroupBy(pair => pair.Key, StringComparer.OrdinalIgnoreCase).FirstOrDefault(group => group.Count() > 1) is { } twice)
+        {
+            throw new InvalidDataException($"{where}: '{twice.Key}' is given twice");
         }
         return [.. settings.Select(pair => KeyValuePair.Create(pair.Key, FromFolder(pair.Key, pair.Value, folder)))];
     }
