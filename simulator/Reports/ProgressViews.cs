@@ -85,7 +85,8 @@ public sealed class TerminalStatusLine(TextWriter terminal, Func<int> width) : T
         {
             return;
         }
-        int columns = Math.Max(20, width() - 1); // a status wider than the terminal would wrap and never be lifted whole
+        // A status wider than the terminal would wrap and never be lifted whole; a terminal of unknown width reads 0.
+        int columns = width() is > 20 and var known ? known - 1 : 79;
         terminal.Write(_status.Length > columns ? _status[..(columns - 1)] + "…" : _status);
         terminal.Flush();
         _statusShown = true;

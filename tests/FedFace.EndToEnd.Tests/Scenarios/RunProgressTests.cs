@@ -49,6 +49,11 @@ public sealed class RunProgressTests
         terminal.Clear();
 
         Assert.Equal("status A\r\u001b[Ka table line" + Environment.NewLine + "status A\r\u001b[Kstatus B\r\u001b[K", screen.ToString());
+
+        var narrow = new StringWriter();
+        using var unknownWidth = new TerminalStatusLine(narrow, () => 0);
+        unknownWidth.Show(new string('x', 100), milestone: false);
+        Assert.Equal(new string('x', 78) + "…", narrow.ToString());
     }
 
     [Fact]
