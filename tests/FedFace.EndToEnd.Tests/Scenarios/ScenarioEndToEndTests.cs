@@ -8,7 +8,15 @@ using SkiaSharp;
 
 namespace FedFace.EndToEnd.Tests.Scenarios;
 
+/// <summary>
+/// Runs alone: the scenario's progress follows every aggregator in the process through its telemetry, as it may in the
+/// simulator, which runs one; the other test classes' aggregators would count in it.
+/// </summary>
+[CollectionDefinition(nameof(AloneInTheProcess), DisableParallelization = true)]
+public sealed class AloneInTheProcess;
+
 /// <summary>A tiny scenario through the real aggregator (Kestrel on loopback, mutual TLS): two variants, three sites, one round.</summary>
+[Collection(nameof(AloneInTheProcess))]
 public sealed class ScenarioEndToEndTests(Xunit.Abstractions.ITestOutputHelper testOutput) : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("fedface-scenario-e2e-").FullName;
