@@ -18,7 +18,7 @@ public sealed class ScenarioFileTests : IDisposable
     private static readonly string[] EngineKeysNotYetMerged =
     [
         "Faults:DropoutSites", "Faults:DropoutAt", "Faults:StragglerSites", "Faults:StragglerSeconds", "Faults:CrashSites", "Faults:CrashRound",
-        "Faults:ReturnAfterRounds", "SiteWork",
+        "Faults:ReturnAfterRounds", "Engine:SiteWork",
     ];
 
     private readonly string _directory = Directory.CreateTempSubdirectory("fedface-scenario-").FullName;
@@ -189,7 +189,7 @@ public sealed class ScenarioFileTests : IDisposable
         static void Strip(System.Text.Json.Nodes.JsonObject settings)
         {
             settings.Remove("Faults");
-            settings.Remove("SiteWork");
+            settings.Remove("Engine");
         }
     }
 
