@@ -23,7 +23,7 @@ public static class ChangeSummary
     }
 
     private static string Line(string name, double before, double after, PairedAccuracyChange change) =>
-        $"{name}: {before * 100:F2}% → {after * 100:F2}%, {change.Gain * 100:+0.00;-0.00;0.00} ± {change.StandardError * 100:F2} points "
+        $"{name}: {new Reports.AccuracyEstimate(before, change.Pairs).Percent()} → {new Reports.AccuracyEstimate(after, change.Pairs).Percent()} (n = {change.Pairs}), {change.Gain * 100:+0.00;-0.00;0.00} ± {change.StandardError * 100:F2} points "
         + $"(paired SE over {change.Pairs} pairs: {change.Fixed} fixed, {change.Broken} broken; {change.StandardErrors:+0.0;-0.0;0.0} SE, "
         + $"{(Math.Abs(change.StandardErrors) > VisibleStandardErrors ? "beyond" : "within")} the noise of ±{VisibleStandardErrors} SE)";
 }

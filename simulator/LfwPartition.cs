@@ -53,47 +53,13 @@ public static class LfwPartition
         {
             throw new InvalidOperationException($"only {eligible.Length} people of {split.TrainingFolds} have {options.MinImagesPerPerson}+ images; cannot fill {options.Sites} sites");
         }
-        int[] siteOfPerson = options.UnequalSites
-            ? UnequalDeal(eligible.Length, options.Sites, options.SiteSizeRatio, random)
-            : Enumerable.Range(0, eligible.Length).Select(i => i % options.Sites).ToArray();
+        int[] siteOfPerson = SiteSizes.Deal(eligible.Length, options.Sites, options.Partition, random);
         var sites = Enumerable.Range(0, options.Sites).Select(_ => new List<LabelledImage>()).ToArray();
         for (int i = 0; i < eligible.Length; i++)
         {
             sites[siteOfPerson[i]].AddRange(ImagesOf(eligible[i]).Take(options.MaxImagesPerPerson).Select(path => new LabelledImage(path, eligible[i])));
         }
         return sites;
-    }
-
-    /// <summary>
-    /// The site of each of <paramref name="people"/> people for non-IID sizes: site k's share is proportional to
-    /// ratio^(k / (sites − 1)), so the largest site gets about <paramref name="ratio"/> times the people of the smallest.
-    /// Every site first gets two people (an ArcFace head needs two classes); the rest are drawn with those weights.
-    /// </summary>
-    internal static int[] UnequalDeal(int people, int sites, double ratio, Random random)
-    {
-        if (people < 2 * sites)
-        {
-            throw new InvalidOperationException($"{people} people cannot give each of {sites} sites the two an ArcFace head needs");
-        }
-        double[] weights = Enumerable.Range(0, sites).Select(k => Math.Pow(ratio, sites == 1 ? 0 : k / (double)(sites - 1))).ToArray();
-        double total = weights.Sum();
-        var siteOf = new int[people];
-        for (int i = 0; i < people; i++)
-        {
-            if (i < 2 * sites)
-            {
-                siteOf[i] = i % sites;
-                continue;
-            }
-            double draw = random.NextDouble() * total;
-            int site = 0;
-            while (site < sites - 1 && (draw -= weights[site]) >= 0)
-            {
-                site++;
-            }
-            siteOf[i] = site;
-        }
-        return siteOf;
     }
 
     /// <summary>The held-out pairs: the split's scoring folds, optionally the first N matched and N mismatched of each.</summary>

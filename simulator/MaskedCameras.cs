@@ -16,16 +16,6 @@ public static class MaskedCameras
         float[] masked = site.Faces.MaskedPixels
             ?? throw new ArgumentException("the site prepared no masked renderings of its faces", nameof(site));
         int length = Learning.Training.FaceTrainingSet.ValuesPerImage;
-        var random = new Random(seed);
-        int count = 0;
-        for (int face = 0; face < site.Examples; face++)
-        {
-            if (random.NextDouble() < share)
-            {
-                Array.Copy(masked, face * length, site.Faces.Pixels, face * length, length);
-                count++;
-            }
-        }
-        return count;
+        return FaceShare.Change(site.Examples, share, seed, face => Array.Copy(masked, face * length, site.Faces.Pixels, face * length, length));
     }
 }

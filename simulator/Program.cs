@@ -5,6 +5,8 @@ using FedFace.Learning.Numerics;
 using FedFace.Simulator;
 using FedFace.Simulator.Benchmarks;
 using FedFace.Simulator.Experiments;
+using FedFace.Simulator.Reports;
+using FedFace.Simulator.Scenarios;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -18,15 +20,25 @@ if (parsed.ExitCode is { } answered)
 Command chosen = parsed.Result.CommandResult.Command;
 string command = chosen == commandLine.Experiment ? "experiment" : chosen == commandLine.BenchLearning ? "bench-learning" : "simulate";
 string? experiment = command == "experiment" ? parsed.Result.GetValue(commandLine.ExperimentName)!.ToLowerInvariant() : null;
+string? scenarioPath = chosen == commandLine.Simulate ? parsed.Result.GetValue(commandLine.ScenarioFile) : null;
+const string EnvironmentPrefix = "FEDFACE_SIM_";
 
 IConfiguration configuration;
+Scenario? scenario = null;
 try
 {
-    configuration = new ConfigurationBuilder()
-        .AddSettingsFile(parsed.ConfigFile)
-        .AddEnvironmentVariables("FEDFACE_SIM_")
-        .AddInMemoryCollection(commandLine.Given(parsed))
-        .Build();
+    if (scenarioPath is not null && parsed.ConfigFile is not null)
+    {
+        throw new InvalidDataException("give a scenario file or --config, not both (a scenario file is a settings file)");
+    }
+    scenario = scenarioPath is null ? null : ScenarioFile.Read(scenarioPath, SimulatorCommandLine.Settings());
+    configuration = scenario is not null
+        ? ScenarioPlan.Configuration(scenario, new ScenarioVariant(scenario.Name, []), commandLine.Given(parsed), EnvironmentPrefix)
+        : new ConfigurationBuilder()
+            .AddSettingsFile(parsed.ConfigFile)
+            .AddEnvironmentVariables(EnvironmentPrefix)
+            .AddInMemoryCollection(commandLine.Given(parsed))
+            .Build();
     UnknownSettings.Refuse(configuration, "", SimulatorCommandLine.Settings(), SimulatorCommandLine.CommandKeys);
 }
 catch (Exception e) when (e is UnknownSettingsException or InvalidDataException)
@@ -67,7 +79,11 @@ if (!string.IsNullOrEmpty(options.SharedDirectory))
     Environment.SetEnvironmentVariable(SharedData.EnvironmentVariable, options.SharedDirectory);
 }
 RobustnessMatrix robustMatrix = RobustnessMatrix.Parse(configuration["RobustStarts"], configuration["RobustAttacks"], configuration["RobustFractions"], configuration["RobustRules"]);
-IReadOnlyList<string> problems = command == "bench-learning" ? [] : [.. options.Problems(), .. experiment == RobustnessExperiment.Name ? robustMatrix.Problems() : []];
+IReadOnlyList<string> scenarioProblems = [];
+ScenarioPlan? scenarioPlan = scenario is null ? null : ScenarioPlan.Create(scenario, commandLine.Given(parsed), EnvironmentPrefix, out scenarioProblems);
+IReadOnlyList<string> problems = command == "bench-learning" ? []
+    : scenarioPlan is not null ? scenarioProblems
+    : [.. options.Problems(), .. experiment == RobustnessExperiment.Name ? robustMatrix.Problems() : []];
 if (problems.Count > 0)
 {
     foreach (string problem in problems)
@@ -105,6 +121,9 @@ try
             await LearningBenchmark.RunAsync(configuration["E1Report"], configuration["E2Report"],
                 configuration["OutputDirectory"] ?? Path.Combine("lab", "results", "learning.json"), Console.Out, cancellation.Token);
             break;
+        case ("simulate", _) when scenarioPlan is not null:
+            await RunScenarioAsync(scenarioPlan, commandLine.Given(parsed), loggerFactory, cancellation.Token);
+            break;
         default:
             await new Simulation(options, loggerFactory, Console.Out).RunAsync(cancellation.Token);
             break;
@@ -121,4 +140,24 @@ catch (DllNotFoundException e)
     // A native library the machine lacks (OpenCvNative names it): one line, not a stack trace.
     Console.Error.WriteLine($"{SimulatorCommandLine.Name}: error: {e.Message}");
     return ExitCodes.Failure;
+}
+
+// A terminal gets a status line redrawn under the run's lines; a log (CI) gets plain lines at each milestone.
+static async Task RunScenarioAsync(ScenarioPlan plan, IEnumerable<KeyValuePair<string, string?>> given, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+{
+    Dictionary<string, string?> commandLine = given.ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.OrdinalIgnoreCase);
+    if (Console.IsOutputRedirected)
+    {
+        await new ScenarioRun(plan, commandLine, loggerFactory, Console.Out, new PlainProgressLines(Console.Out)).RunAsync(cancellationToken);
+        return;
+    }
+    using var terminal = new TerminalStatusLine(Console.Out, () => Console.WindowWidth);
+    try
+    {
+        await new ScenarioRun(plan, commandLine, loggerFactory, terminal, terminal).RunAsync(cancellationToken);
+    }
+    finally
+    {
+        terminal.Clear();
+    }
 }

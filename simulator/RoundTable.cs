@@ -12,7 +12,7 @@ namespace FedFace.Simulator;
 /// <param name="showsPrivacy">Add a column with the ε spent after each round (differential privacy is on).</param>
 public sealed class RoundTable(HeldOutVerification heldOut, TextWriter output, bool showsPrivacy = false) : IRoundObserver
 {
-    private const int SitesWidth = 13;
+    private const int SitesWidth = 13, AccuracyWidth = 13;
     private readonly List<RoundRow> _rows = [];
     private HeldOutScores? _initial;
 
@@ -21,8 +21,9 @@ public sealed class RoundTable(HeldOutVerification heldOut, TextWriter output, b
     /// <summary>The scores of the starting model (round 0), once evaluated.</summary>
     public HeldOutScores? Initial => _initial;
 
-    public string Header => $"{"round",5} {"model",5} {"sites",SitesWidth} {"local loss",10} {"unmasked",8} {"Δ ± SE (points)",16}"
-        + (heldOut.ScoresMasked ? $" {"masked",8} {"Δ ± SE (points)",16}" : "") + (showsPrivacy ? $" {"ε",8}" : "") + $" {"round s",8} {"eval s",7}";
+    /// <summary>The table's header; accuracies are ± one standard error on the held-out pairs, whose number the line above it gives.</summary>
+    public string Header => $"{"round",5} {"model",5} {"sites",SitesWidth} {"local loss",10} {"unmasked ± SE",AccuracyWidth} {"Δ ± SE (points)",16}"
+        + (heldOut.ScoresMasked ? $" {"masked ± SE",AccuracyWidth} {"Δ ± SE (points)",16}" : "") + (showsPrivacy ? $" {"ε",8}" : "") + $" {"round s",8} {"eval s",7}";
 
     /// <summary>Scores the starting model as round 0, the baseline every round is compared with.</summary>
     public void EvaluateInitial(ModelState initial) =>
@@ -51,14 +52,16 @@ public sealed class RoundTable(HeldOutVerification heldOut, TextWriter output, b
         string loss = row.MeanLocalLoss is double l ? l.ToString("F3") : "-";
         string committed = row.Committed ? row.AveragedModels > 1 ? $"  (mean of the last {row.AveragedModels} models)" : "" : "  (not committed)";
         string sites = row.SecureSurvivors ?? $"{row.SitesAnswered}/{row.SitesSampled}";
-        string masked = row.MaskedAccuracy is double m ? $" {m * 100,7:F2}% {Change(maskedChange),16}" : "";
+        string masked = row.MaskedAccuracy is double m ? $" {Accuracy(m),AccuracyWidth} {Change(maskedChange),16}" : "";
         string epsilon = showsPrivacy ? $" {(row.Epsilon is double e ? e.ToString("G4") : "-"),8}" : "";
-        output.WriteLine($"{row.Round,5} {"v" + row.ModelVersion,5} {sites,SitesWidth} {loss,10} {row.Accuracy * 100,7:F2}% {Change(unmaskedChange),16}{masked}{epsilon} {row.RoundSeconds,8:F1} {row.EvalSeconds,7:F1}{committed}");
+        output.WriteLine($"{row.Round,5} {"v" + row.ModelVersion,5} {sites,SitesWidth} {loss,10} {Accuracy(row.Accuracy),AccuracyWidth} {Change(unmaskedChange),16}{masked}{epsilon} {row.RoundSeconds,8:F1} {row.EvalSeconds,7:F1}{committed}");
     }
 
     /// <summary>For a secure round, the sites sampled and then those that answered each stage, e.g. "4→4→4→3→3→3".</summary>
     private static string? SitesPerStage(RoundSummary summary) =>
         summary.SecureAggregation is { } secure ? $"{secure.Sampled}→{secure.Survivors}" : null;
+
+    private string Accuracy(double accuracy) => new Reports.AccuracyEstimate(accuracy, heldOut.PairCount).Percent();
 
     private static string Change(PairedAccuracyChange? change) =>
         change is null ? "baseline" : $"{change.Gain * 100:+0.00;-0.00;0.00} ± {change.StandardError * 100:F2}";

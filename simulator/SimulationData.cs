@@ -41,13 +41,19 @@ public sealed class SimulationData
         using var pipeline = new FaceAlignmentPipeline(() => new YuNetFaceDetector(SharedData.YuNetModel), settings, degreeOfParallelism: Environment.ProcessorCount);
         output.WriteLine($"Aligning the training faces of {options.Sites} sites ({siteImages.Sum(s => s.Count)} photos, {options.FacePolicy} face)…");
         var maskedFaces = new int[options.Sites];
+        var greyFaces = new int[options.Sites];
+        DomainShiftSettings shift = options.DomainShift;
         SiteData[] sites = siteImages.Select((images, i) =>
         {
-            bool maskedCamera = i < options.MaskedSites;
+            bool maskedCamera = shift.IsMasked(i);
             SiteData site = SiteData.Align(images, pipeline, logger, options.Training.MaskedFaceProbability > 0 || maskedCamera ? options.Seed * 100 + i : null, cancellationToken);
             if (maskedCamera)
             {
-                maskedFaces[i] = MaskedCameras.SeeMasked(site, options.MaskedShare, options.Seed * 100 + i);
+                maskedFaces[i] = MaskedCameras.SeeMasked(site, shift.MaskedShare, options.Seed * 100 + i);
+            }
+            if (shift.IsGreyscale(i, options.Sites))
+            {
+                greyFaces[i] = GreyscaleCameras.SeeGrey(site, shift.GreyscaleShare, options.Seed * 100 + options.Sites + i);
             }
             // The site feeds its model what the model was trained on: re-map once, both renderings alike.
             normalization.RemapFromSymmetric(site.Faces.Pixels, FaceTensor.Height * FaceTensor.Width);
@@ -59,10 +65,10 @@ public sealed class SimulationData
         }).ToArray();
         output.WriteLine($"Aligning the held-out faces of {scoringPairs.Count} pairs (lfw-pairs.txt {split.ScoringFolds}){(options.MaskedEval ? ", masked renderings of each pair's second face too" : "")}…");
         HeldOutVerification heldOut = HeldOutVerification.Prepare(scoringPairs, pipeline, normalization, options.MaskedEval, options.Seed, output);
-        SiteRow[] rows = sites.Select((site, i) => new SiteRow($"site-{i + 1:D2}", site.People, site.Examples, site.SkippedNoFace, site.Unreadable, maskedFaces[i])).ToArray();
+        SiteRow[] rows = sites.Select((site, i) => new SiteRow($"site-{i + 1:D2}", site.People, site.Examples, site.SkippedNoFace, site.Unreadable, maskedFaces[i], greyFaces[i])).ToArray();
         foreach (SiteRow row in rows)
         {
-            output.WriteLine($"  {row.SiteId}: {row.People} people, {row.Faces} faces{(row.MaskedFaces > 0 ? $", {row.MaskedFaces} of them masked (its cameras see masked faces)" : "")}");
+            output.WriteLine($"  {row.SiteId}: {row.People} people, {row.Faces} faces{(row.MaskedFaces > 0 ? $", {row.MaskedFaces} of them masked (its cameras see masked faces)" : "")}{(row.GreyFaces > 0 ? $", {row.GreyFaces} greyscale (its cameras see no colour)" : "")}");
         }
         return new SimulationData(sites, rows, heldOut, normalization.Name);
     }

@@ -28,7 +28,8 @@ public sealed record RoundRow(
     PairedAccuracyChange? MaskedChange = null);
 
 /// <param name="MaskedFaces">Faces the site's cameras saw masked (--masked-sites).</param>
-public sealed record SiteRow(string SiteId, int People, int Faces, int SkippedNoFace, int Unreadable, int MaskedFaces = 0);
+/// <param name="GreyFaces">Faces the site's cameras saw in greyscale (--greyscale-sites).</param>
+public sealed record SiteRow(string SiteId, int People, int Faces, int SkippedNoFace, int Unreadable, int MaskedFaces = 0, int GreyFaces = 0);
 
 /// <summary>The machine-readable result of a simulated federation (written as JSON).</summary>
 public sealed record SimulationReport(

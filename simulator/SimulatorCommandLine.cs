@@ -41,6 +41,9 @@ public sealed class SimulatorCommandLine
         Dictionary<string, string> flagOfKey = SimulatorOptions.SwitchMappings.ToDictionary(mapping => mapping.Value, mapping => mapping.Key, StringComparer.OrdinalIgnoreCase);
         Program = new ProgramCommandLine(Name, Description, SettingOption.For(Settings(), "", flagOfKey), configFile: true);
         Verbose = Add(Program.Root, new Option<bool>("--verbose") { Description = "Log the aggregator's and sites' information messages too.", Recursive = true }, "Verbose");
+        Simulate = new Command("simulate", "Runs a simulated federation (as with no command); given a scenario file (simulator/scenarios/*.json, "
+            + "docs/simulation.md), runs its variants on the same data and writes report.json, rounds.csv, the plots and summary.md. "
+            + "Settings given here override the file's.") { ScenarioFile };
         Experiment = new Command("experiment", "Runs a lab experiment; settings given here override the experiment's.") { ExperimentName };
         BenchLearning = new Command("bench-learning", "The learning benchmark from the experiments' reports (--out: its JSON file, by default lab/results/learning.json).");
         foreach ((string flag, string key, string description, string command) in CommandFlags)
@@ -48,6 +51,7 @@ public sealed class SimulatorCommandLine
             Option option = key is "Quick" or "CentralOnly" ? new Option<bool>(flag) { Description = description } : new Option<string>(flag) { Description = description };
             Add(command == "experiment" ? Experiment : BenchLearning, option, key);
         }
+        Program.Root.Subcommands.Add(Simulate);
         Program.Root.Subcommands.Add(Experiment);
         Program.Root.Subcommands.Add(BenchLearning);
     }
@@ -62,7 +66,14 @@ public sealed class SimulatorCommandLine
 
     public ProgramCommandLine Program { get; }
     public Option<bool> Verbose { get; }
+    public Command Simulate { get; }
     public Command Experiment { get; }
+
+    public Argument<string?> ScenarioFile { get; } = new("scenario")
+    {
+        Description = "A scenario file: settings, a name, a description and the variants to compare (docs/simulation.md).",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
     public Command BenchLearning { get; }
 
     public Argument<string> ExperimentName { get; } = ExperimentArgument();

@@ -40,13 +40,10 @@ public sealed class SimulatorOptions
     public int MaxImagesPerPerson { get; set; } = 8;
     /// <summary>0 = every eligible person.</summary>
     public int MaxPeople { get; set; } = 48;
-    /// <summary>
-    /// Non-IID site sizes: people are dealt with geometric weights, so the largest site gets about
-    /// <see cref="SiteSizeRatio"/> times the people of the smallest (false = round robin, equal sites).
-    /// </summary>
-    public bool UnequalSites { get; set; }
-    /// <summary>With UnequalSites: about how many times the people of the smallest site the largest gets.</summary>
-    public double SiteSizeRatio { get; set; } = 6;
+    /// <summary>How many of the training people each site gets: equal, geometric, Zipf or Dirichlet sizes.</summary>
+    public PartitionSettings Partition { get; set; } = new();
+    /// <summary>Sites whose cameras see masked faces or greyscale photos.</summary>
+    public DomainShiftSettings DomainShift { get; set; } = new();
     /// <summary>Which face of a photo with several: "largest" or "central".</summary>
     public string FacePolicy { get; set; } = "largest";
 
@@ -66,10 +63,6 @@ public sealed class SimulatorOptions
     /// the normalisation's do (<see cref="DemoTraining"/>).
     /// </summary>
     public TrainingPlan Training { get; set; } = DemoTraining(pretrained: false);
-    /// <summary>The first this many sites' cameras see masked faces: <see cref="MaskedShare"/> of their photos are masked for good.</summary>
-    public int MaskedSites { get; set; }
-    /// <summary>Share of the masked sites' photos that are masked.</summary>
-    public double MaskedShare { get; set; } = 0.5;
 
     /// <summary>"fedavg", "fedavgm" or "fedadam".</summary>
     public string ServerOptimizer { get; set; } = "fedavg";
@@ -262,9 +255,8 @@ public sealed class SimulatorOptions
         if (MinImagesPerPerson < 2) problems.Add($"--min-images must be at least 2, got {MinImagesPerPerson}");
         if (MaxImagesPerPerson < MinImagesPerPerson) problems.Add($"--max-images ({MaxImagesPerPerson}) must be at least --min-images ({MinImagesPerPerson})");
         if (SampleFraction is <= 0 or > 1) problems.Add($"--sample-fraction must be in (0, 1], got {SampleFraction}");
-        if (!(SiteSizeRatio >= 1)) problems.Add($"--site-size-ratio must be at least 1, got {SiteSizeRatio}");
-        if (MaskedSites < 0 || MaskedSites > Sites) problems.Add($"--masked-sites must be between 0 and --sites ({Sites}), got {MaskedSites}");
-        if (MaskedShare is < 0 or > 1) problems.Add($"--masked-share must be in [0, 1], got {MaskedShare}");
+        problems.AddRange(Partition.Problems());
+        problems.AddRange(DomainShift.Problems(Sites));
         if (!FromRandomStart && !File.Exists(InitialModel)) problems.Add($"--initial-model '{InitialModel}' does not exist");
         Collect(() => _ = InputNormalization, "--normalization");
         Collect(() => _ = BackboneArchitecture.Parse(Backbone), "--backbone");
@@ -314,8 +306,10 @@ public sealed class SimulatorOptions
         ["--min-images"] = nameof(MinImagesPerPerson),
         ["--max-images"] = nameof(MaxImagesPerPerson),
         ["--max-people"] = nameof(MaxPeople),
-        ["--unequal-sites"] = nameof(UnequalSites),
-        ["--site-size-ratio"] = nameof(SiteSizeRatio),
+        ["--partition"] = "Partition:Sizes",
+        ["--site-size-ratio"] = "Partition:GeometricRatio",
+        ["--zipf-exponent"] = "Partition:ZipfExponent",
+        ["--dirichlet-alpha"] = "Partition:DirichletAlpha",
         ["--face-policy"] = nameof(FacePolicy),
         ["--backbone"] = nameof(Backbone),
         ["--initial-model"] = nameof(InitialModel),
@@ -347,8 +341,10 @@ public sealed class SimulatorOptions
         ["--frozen-stages"] = Train(nameof(TrainingPlan.FrozenStages)),
         ["--distill"] = Train(nameof(TrainingPlan.DistillationWeight)),
         ["--label-smoothing"] = Train(nameof(TrainingPlan.LabelSmoothing)),
-        ["--masked-sites"] = nameof(MaskedSites),
-        ["--masked-share"] = nameof(MaskedShare),
+        ["--masked-sites"] = "DomainShift:MaskedSites",
+        ["--masked-share"] = "DomainShift:MaskedShare",
+        ["--greyscale-sites"] = "DomainShift:GreyscaleSites",
+        ["--greyscale-share"] = "DomainShift:GreyscaleShare",
         ["--server-optimizer"] = nameof(ServerOptimizer),
         ["--server-lr"] = nameof(ServerLearningRate),
         ["--server-momentum"] = nameof(ServerMomentum),

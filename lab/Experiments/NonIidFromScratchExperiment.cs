@@ -26,7 +26,7 @@ public static class NonIidFromScratchExperiment
     public static SimulatorOptions Settings(bool quick) => new()
     {
         Sites = 8,
-        UnequalSites = true,
+        Partition = new PartitionSettings { Sizes = "geometric" },
         // 16 passes over the data, one per round: with fewer the centralized baseline has not fitted its faces, and the
         // federation, whose sites take 8 times fewer steps one after another, lags it for that reason alone.
         Rounds = quick ? 2 : 16,

@@ -15,7 +15,7 @@ public sealed class DemoOutputTests
     {
         SimulatorOptions options = SimulatorSettingsTests.Parse("--sites", "4", "--masked-sites", "2", "--masked-share", "0.25");
 
-        Assert.Equal((2, 0.25), (options.MaskedSites, options.MaskedShare));
+        Assert.Equal((2, 0.25), (options.DomainShift.MaskedSites, options.DomainShift.MaskedShare));
         Assert.Empty(options.Problems());
         Assert.Contains("--masked-sites must be between 0 and --sites (4), got 5", SimulatorSettingsTests.Parse("--sites", "4", "--masked-sites", "5").Problems());
         Assert.Contains("--masked-share must be in [0, 1], got 1.5", SimulatorSettingsTests.Parse("--masked-share", "1.5").Problems());
@@ -51,9 +51,9 @@ public sealed class DemoOutputTests
         string[] lines = [.. ChangeSummary.Lines([first, last])];
 
         Assert.Equal(2, lines.Length);
-        Assert.StartsWith("Unmasked pairs: 99.00% → 98.90%, -0.10 ± 0.26 points", lines[0]);
+        Assert.StartsWith("Unmasked pairs: 99.00 ± 0.34% → 98.90 ± 0.36% (n = 1000), -0.10 ± 0.26 points", lines[0]);
         Assert.EndsWith("within the noise of ±2 SE)", lines[0]);
-        Assert.StartsWith("Masked pairs  : 94.00% → 97.00%, +3.00 ± 0.70 points (paired SE over 1000 pairs: 40 fixed, 10 broken; +4.3 SE", lines[1]);
+        Assert.StartsWith("Masked pairs  : 94.00 ± 0.76% → 97.00 ± 0.55% (n = 1000), +3.00 ± 0.70 points (paired SE over 1000 pairs: 40 fixed, 10 broken; +4.3 SE", lines[1]);
         Assert.EndsWith("beyond the noise of ±2 SE)", lines[1]);
     }
 

@@ -42,6 +42,48 @@ public sealed class SimulatorCommandLineTests(ITestOutputHelper output)
         Assert.Equal("fedface-simulator: unknown setting 'Roundz' (did you mean Rounds?) (every key: --help or docs/configuration.md)", error.Trim());
     }
 
+    [Fact]
+    public async Task A_scenario_file_with_an_unknown_key_is_one_line_naming_the_file_and_key_and_exit_code_2()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"fedface-scenario-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, """{ "name": "typo", "variants": [ { "label": "fast", "Roundz": 1 } ] }""");
+        try
+        {
+            (int exit, _, string error) = await RunAsync(NoEnvironment, "simulate", path);
+            (int both, _, string bothError) = await RunAsync(NoEnvironment, "simulate", path, "--config", path);
+            (int missing, _, string missingError) = await RunAsync(NoEnvironment, "simulate", path + ".absent");
+
+            Assert.Equal((2, 2, 2), (exit, both, missing));
+            Assert.Equal($"fedface-simulator: {path}, variant 'fast': unknown setting 'Roundz' (did you mean Rounds?) (every key: --help or docs/configuration.md)", error.Trim());
+            Assert.Equal("fedface-simulator: give a scenario file or --config, not both (a scenario file is a settings file)", bothError.Trim());
+            Assert.Equal($"fedface-simulator: the scenario file {path}.absent does not exist", missingError.Trim());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task A_scenario_whose_variant_breaks_a_setting_is_refused_before_any_data_is_read_naming_the_variant()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"fedface-scenario-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, """{ "name": "bad", "variants": [ { "label": "ok" }, { "label": "no sites", "Sites": 0 } ] }""");
+        try
+        {
+            (int exit, string printed, string error) = await RunAsync(NoEnvironment, "simulate", path, "--rounds", "0");
+
+            Assert.Equal(2, exit);
+            Assert.Contains("fedface-simulator: variant 'ok': --rounds must be at least 1, got 0", error, StringComparison.Ordinal);
+            Assert.Contains("fedface-simulator: variant 'no sites': --sites must be at least 1, got 0", error, StringComparison.Ordinal);
+            Assert.DoesNotContain("Aligning", printed, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private async Task<(int Exit, string Output, string Error)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         (int exit, string printed, string error) = await ChildProcess.RunAsync("dotnet", [Simulator, .. args], TimeSpan.FromMinutes(2), environment);

@@ -208,13 +208,15 @@ public sealed class SimulatorSettingsTests
     [Fact]
     public void An_unequal_deal_gives_every_site_two_people_and_the_largest_several_times_the_smallest()
     {
-        int[] siteOf = LfwPartition.UnequalDeal(people: 400, sites: 8, ratio: 6, new Random(7));
+        int[] siteOf = SiteSizes.Deal(people: 400, sites: 8, Geometric(6), new Random(7));
         int[] sizes = Enumerable.Range(0, 8).Select(site => siteOf.Count(s => s == site)).ToArray();
 
         Assert.All(sizes, size => Assert.True(size >= 2));
         Assert.True(sizes.Max() >= 3 * sizes.Min(), string.Join(", ", sizes));
-        Assert.Equal(siteOf, LfwPartition.UnequalDeal(400, 8, 6, new Random(7)));
+        Assert.Equal(siteOf, SiteSizes.Deal(400, 8, Geometric(6), new Random(7)));
     }
+
+    private static PartitionSettings Geometric(double ratio) => new() { Sizes = "geometric", GeometricRatio = ratio };
 
     [Fact]
     public void Auto_normalisation_is_imagenet_for_the_pretrained_start_and_symmetric_for_a_random_one()

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using FedFace.DevelopmentData;
+using FedFace.Simulator;
+using FedFace.Simulator.Reports;
+using FedFace.Simulator.Scenarios;
+using Microsoft.Extensions.Logging.Abstractions;
+using SkiaSharp;
+
+namespace FedFace.EndToEnd.Tests.Scenarios;
+
+/// <summary>
+/// Runs alone: the scenario's progress follows every aggregator in the process through its telemetry, as it may in the
+/// simulator, which runs one; the other test classes' aggregators would count in it.
+/// </summary>
+[CollectionDefinition(nameof(AloneInTheProcess), DisableParallelization = true)]
+public sealed class AloneInTheProcess;
+
+/// <summary>A tiny scenario through the real aggregator (Kestrel on loopback, mutual TLS): two variants, three sites, one round.</summary>
+[Collection(nameof(AloneInTheProcess))]
+public sealed class ScenarioEndToEndTests(Xunit.Abstractions.ITestOutputHelper testOutput) : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("fedface-scenario-e2e-").FullName;
+
+    [Fact]
+    public async Task Two_variants_run_on_the_same_data_through_the_real_aggregator_and_the_reports_compare_them()
+    {
+        string path = Path.Combine(_directory, "tiny.json");
+        File.WriteAllText(path, $$"""
+            {
+              "name": "tiny", "description": "two variants, three sites, one round",
+              "InitialModel": {{JsonSerializer.Serialize(SharedData.MobileFaceNetOnnx)}},
+              "Sites": 3, "Rounds": 1, "MaxPeople": 9, "MinImagesPerPerson": 4, "MaxImagesPerPerson": 4, "EvalPairsPerFold": 10,
+              "Training": { "LocalEpochs": 1, "BatchSize": 4, "MaxSteps": 2, "Optimizer": "adamw", "LearningRate": 2e-4, "FreezeBatchNormStatistics": true },
+              "OutputDirectory": "out",
+              "variants": [ { "label": "FedAvg" }, { "label": "FedProx", "Training": { "FedProxMu": 0.01 } } ]
+            }
+            """);
+        ScenarioPlan plan = ScenarioPlan.Create(ScenarioFile.Read(path, SimulatorCommandLine.Settings()), [], null, out IReadOnlyList<string> problems);
+        Assert.Empty(problems);
+        var log = new StringWriter();
+
+        ScenarioReport report = await new ScenarioRun(plan, new Dictionary<string, string?>(), NullLoggerFactory.Instance, log, new PlainProgressLines(log))
+            .RunAsync(CancellationToken.None);
+        testOutput.WriteLine(log.ToString());
+
+        string output = Path.Combine(_directory, "out");
+        Assert.Equal(["FedAvg", "FedProx"], report.Variants.Select(v => v.Label));
+        Assert.All(report.Variants, v => Assert.Equal([0L, 1L], v.Rounds.Select(r => r.Round)));
+        Assert.All(report.Variants, v => Assert.Equal((3, 3, 0), (v.Rounds[1].SitesSampled, v.Rounds[1].SitesAnswered, v.Rounds[1].SitesDropped)));
+        Assert.All(report.Variants, v => Assert.True(v.Rounds[1].Committed));
+        // The same data for both: the starting model scores the same pairs the same.
+        Assert.Equal(report.Variants[0].Rounds[0].Accuracy, report.Variants[1].Rounds[0].Accuracy);
+        Assert.Equal(report.ScoringPairs, report.Variants[1].Final.Pairs);
+        Assert.Equal(0.01f, report.Variants[1].Settings.Training.FedProxMu);
+        Assert.Equal(0f, report.Variants[0].Settings.Training.FedProxMu);
+        Assert.True(File.Exists(Path.Combine(output, "variants", "fedprox", "simulation-report.json")));
+        Assert.Equal(1 + 2 * 2, File.ReadAllLines(Path.Combine(output, ScenarioReportFiles.Csv)).Length);
+        using (JsonDocument.Parse(File.ReadAllText(Path.Combine(output, ScenarioReportFiles.Json)))) { }
+        using SKBitmap accuracy = SKBitmap.Decode(Path.Combine(output, ScenarioPlots.Accuracy));
+        Assert.True(accuracy.Width > 0 && accuracy.Pixels.Distinct().Skip(1).Any());
+        string printed = log.ToString();
+        Assert.Contains("[FedProx (2/2)] round 1 (1/1 committed): 3/3 sites answered · run 2/2 rounds committed", printed, StringComparison.Ordinal);
+        Assert.Contains($"FedProx: final accuracy {new AccuracyEstimate(report.Variants[1].Final.Accuracy, report.ScoringPairs)}", printed, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
