@@ -115,6 +115,12 @@ public sealed class AggregatorOptions
     /// without a pause a federation whose sites all refuse its terms would open and abort rounds back to back.
     /// </summary>
     public double MinimumAbortedRoundSeconds { get; set; } = 10;
+    /// <summary>
+    /// The federation stops, its sites told why, once this many rounds in a row were aborted (0 = never: a deployed
+    /// federation keeps trying, each abort logged and counted, until its operator steps in). A simulation sets it so that
+    /// a run whose every round is refused ends.
+    /// </summary>
+    public int MaxConsecutiveAbortedRounds { get; set; }
     /// <summary>Seeds the rounds' training seeds, and the sampling when <see cref="DeterministicSampling"/> is on.</summary>
     public int SamplingSeed { get; set; } = 1;
     /// <summary>
@@ -180,6 +186,7 @@ public sealed class AggregatorOptions
         Require(MaxUploadsPerSite >= 1, $"Aggregator:MaxUploadsPerSite must be at least 1, got {MaxUploadsPerSite}");
         Require(UploadChunkTimeoutSeconds > 0 && double.IsFinite(UploadChunkTimeoutSeconds),
             $"Aggregator:UploadChunkTimeoutSeconds must be positive, got {UploadChunkTimeoutSeconds}");
+        Require(MaxConsecutiveAbortedRounds >= 0, $"Aggregator:MaxConsecutiveAbortedRounds must be zero or positive, got {MaxConsecutiveAbortedRounds}");
         Require(MinimumAbortedRoundSeconds >= 0, $"Aggregator:MinimumAbortedRoundSeconds must be zero or positive, got {MinimumAbortedRoundSeconds}");
         // A site that waits must never look vanished between two of its calls.
         Require(SiteTimeoutSeconds >= 3 * WaitRetryMilliseconds / 1000.0 && double.IsFinite(SiteTimeoutSeconds),

@@ -42,6 +42,7 @@ public sealed class RoundRunner(SiteRegistry sites, RoundConfigurator configurat
             : AggregateAndCommit(round);
         RoundSummary summary = reporter.Summarise(closed, result, collected.SecureAggregation);
         metrics.RoundFinished(span, result, round.Elapsed, closed.Accepted.Length);
+        status.RecordRound(summary);
         RecordPrivacySpent();
         return summary;
     }

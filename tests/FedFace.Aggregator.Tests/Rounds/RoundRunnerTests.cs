@@ -112,6 +112,33 @@ public sealed class RoundRunnerTests
     }
 
     [Fact]
+    public async Task Rounds_aborted_in_a_row_up_to_the_limit_stop_the_federation_and_a_commit_between_them_resets_the_count()
+    {
+        ModelState huge = TestModels.Random(TestModels.SmallLayout, seed: 9, scale: 1e4f);
+        var collector = new ScriptedCollector().Sends("site-01", TestModels.DeltaFor("site-01", 1, Initial), examples: 5);
+        using var bench = new RoundBench(Initial, collector, configure: o => (o.MinSites, o.TotalRounds, o.MaxConsecutiveAbortedRounds) = (1, 10, 2));
+        bench.Join("site-01");
+        FederationStatus status = bench.Get<FederationStatus>();
+
+        Assert.True((await bench.RunRoundAsync()).Committed);
+        collector.Forget().Sends("site-01", huge, examples: 5);
+        Assert.False((await bench.RunRoundAsync()).Committed);
+        Assert.False(status.Done);
+        collector.Forget().Sends("site-01", TestModels.DeltaFor("site-01", 3, bench.Model.Model), examples: 5);
+        Assert.True((await bench.RunRoundAsync()).Committed);
+        collector.Forget().Sends("site-01", huge, examples: 5);
+        Assert.False((await bench.RunRoundAsync()).Committed);
+        Assert.False(status.Done); // one in a row since the commit
+        RoundSummary last = await bench.RunRoundAsync();
+
+        Assert.False(last.Committed);
+        Assert.True(status.Done);
+        Assert.Equal(2, bench.Model.ModelVersion);
+        Assert.StartsWith("2 rounds in a row were aborted, the limit (Aggregator:MaxConsecutiveAbortedRounds); round 5 aborted: the candidate model v3 was not committed",
+            status.FinishReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_round_the_strategy_will_not_configure_is_never_opened_and_the_federation_stops()
     {
         var collector = new ScriptedCollector();

@@ -35,6 +35,13 @@ public sealed class ScriptedCollector : IUpdateCollector
         return this;
     }
 
+    /// <summary>The next rounds answer only what is scripted after this.</summary>
+    public ScriptedCollector Forget()
+    {
+        _answers.Clear();
+        return this;
+    }
+
     public int MinimumSurvivors(int sampledSites, int minSites) => minSites;
 
     public void Prepare(OpenRound round, ModelState global)
