@@ -5,6 +5,7 @@ using FedFace.Core.Privacy;
 using FedFace.Core.SecureAggregation;
 using FedFace.Core.Training;
 using FedFace.Inference;
+using FedFace.Simulator.VirtualSites;
 using FedFace.Learning.Backbones;
 using FedFace.Vision;
 using Microsoft.Extensions.Configuration;
@@ -252,6 +253,10 @@ public sealed class SimulatorOptions
     public FedFace.Aggregator.Strategies.Robust.AggregationSettings Aggregation { get; set; } = new();
     /// <summary>Simulation only: a share of the sites send harmful updates (see <see cref="ByzantineSites"/>).</summary>
     public ByzantineSettings Byzantine { get; set; } = new();
+    /// <summary>How the virtual-site engine runs the sampled sites: workers, threads, trained, synthetic or replayed updates.</summary>
+    public EngineSettings Engine { get; set; } = new();
+    /// <summary>Sites that drop out, straggle or crash in plain rounds (the last by id).</summary>
+    public FaultSettings Faults { get; set; } = new();
 
     public IReadOnlyList<string> Problems()
     {
@@ -282,6 +287,8 @@ public sealed class SimulatorOptions
         problems.AddRange(DifferentialPrivacyProblems());
         problems.AddRange(Aggregation.Problems("--aggregation", MinSites(), SecureAggregation, DifferentialPrivacySettings().Enabled));
         problems.AddRange(Byzantine.Problems());
+        problems.AddRange(Engine.Problems());
+        problems.AddRange(Faults.Problems(Sites));
         return problems;
 
         void Collect(Action parse, string name)
