@@ -183,8 +183,12 @@ public sealed class SimulatorOptions
         : e.Message.Contains(nameof(BatchNormStatisticsSource), StringComparison.Ordinal) ? " (auto, trained or received)"
         : "";
 
-    /// <summary>The aggregator's MinSites: the sites sampled each round; with sites dropping out, the quorum the others still meet.</summary>
-    internal int MinSites() => Math.Max(SecureAggregation ? RoundConfiguration.MinimumSites : 1, (int)Math.Ceiling(SampleFraction * Sites) - DropSites);
+    /// <summary>
+    /// The aggregator's MinSites: the sites sampled each round, less those that never answer (secure-stage and plain dropouts,
+    /// crashes): the quorum the others still meet. Stragglers count: one past the deadline leaves its round below quorum.
+    /// </summary>
+    internal int MinSites() => Math.Max(SecureAggregation ? RoundConfiguration.MinimumSites : 1,
+        (int)Math.Ceiling(SampleFraction * Sites) - DropSites - Faults.DropoutSites - Faults.CrashSites);
 
     /// <summary>The aggregator's secure-aggregation section.</summary>
     internal SecureAggregationOptions SecureAggregationSettings() => new()
