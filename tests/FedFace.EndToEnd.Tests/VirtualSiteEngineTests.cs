@@ -102,6 +102,23 @@ public sealed class VirtualSiteEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Synthetic_sites_take_part_in_a_secure_round_and_one_vanishing_before_its_masked_input_leaves_the_others_to_commit()
+    {
+        EngineRun run = await RunSyntheticAsync("secure", rounds: 2, _ => { }, sites: 5, secure: options =>
+        {
+            options.SecureAggregation = true;
+            options.SecAggStageSeconds = 5;
+            options.RoundDeadlineSeconds = 60;
+            options.DropSites = 1;
+            options.DropAt = "masked";
+        });
+
+        Assert.All(run.Summaries.Values, s => Assert.True(s.Committed, s.Outcome));
+        Assert.Equal("5→5→4→4→4", run.Summaries[1].SecureAggregation?.Survivors); // site-05 advertised and shared keys, then vanished
+        Assert.Equal(4, run.Summaries[2].AcceptedSites.Count); // gone for good: sampled, it no longer answers
+    }
+
+    [Fact]
     public async Task A_replay_of_recorded_synthetic_updates_commits_the_same_models()
     {
         string recording = Path.Combine(_directory, "recorded");
@@ -134,15 +151,17 @@ public sealed class VirtualSiteEngineTests : IDisposable
         });
     }
 
-    private Task<EngineRun> RunSyntheticAsync(string name, int rounds, Action<FaultSettings> faults, Action<EngineSettings>? engine = null, int? stopAfterRound = null)
+    private Task<EngineRun> RunSyntheticAsync(string name, int rounds, Action<FaultSettings> faults, Action<EngineSettings>? engine = null, int? stopAfterRound = null,
+        int sites = 4, Action<SimulatorOptions>? secure = null)
     {
         var options = new SimulatorOptions
         {
-            Sites = 4, Rounds = rounds, Seed = 5, RoundDeadlineSeconds = Deadline, OutputDirectory = Path.Combine(_directory, name),
+            Sites = sites, Rounds = rounds, Seed = 5, RoundDeadlineSeconds = Deadline, OutputDirectory = Path.Combine(_directory, name),
             Engine = { SiteWork = "synthetic" },
         };
         faults(options.Faults);
         engine?.Invoke(options.Engine);
+        secure?.Invoke(options);
         Assert.Empty(options.Problems());
         var updates = new SyntheticUpdates(options.Seed);
         RecordedUpdates? replay = options.Engine.SiteWork == "replay" ? new RecordedUpdates(options.Engine.ReplayUpdates) : null;
