@@ -5,6 +5,7 @@ using FedFace.Learning.Numerics;
 using FedFace.Simulator;
 using FedFace.Simulator.Benchmarks;
 using FedFace.Simulator.Experiments;
+using FedFace.Simulator.VirtualSites;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -16,7 +17,7 @@ if (parsed.ExitCode is { } answered)
     return answered;
 }
 Command chosen = parsed.Result.CommandResult.Command;
-string command = chosen == commandLine.Experiment ? "experiment" : chosen == commandLine.BenchLearning ? "bench-learning" : "simulate";
+string command = chosen == commandLine.Experiment ? "experiment" : chosen == commandLine.BenchLearning ? "bench-learning" : chosen == commandLine.Worker ? "worker" : "simulate";
 string? experiment = command == "experiment" ? parsed.Result.GetValue(commandLine.ExperimentName)!.ToLowerInvariant() : null;
 
 IConfiguration configuration;
@@ -67,7 +68,8 @@ if (!string.IsNullOrEmpty(options.SharedDirectory))
     Environment.SetEnvironmentVariable(SharedData.EnvironmentVariable, options.SharedDirectory);
 }
 RobustnessMatrix robustMatrix = RobustnessMatrix.Parse(configuration["RobustStarts"], configuration["RobustAttacks"], configuration["RobustFractions"], configuration["RobustRules"]);
-IReadOnlyList<string> problems = command == "bench-learning" ? [] : [.. options.Problems(), .. experiment == RobustnessExperiment.Name ? robustMatrix.Problems() : []];
+IReadOnlyList<string> problems = command == "bench-learning" ? [] : [.. options.Problems(), .. experiment == RobustnessExperiment.Name ? robustMatrix.Problems() : [],
+    .. command == "worker" ? WorkerProcess.Problems(configuration["WorkerAggregator"], configuration["WorkerPki"], configuration["WorkerSlice"]) : []];
 if (problems.Count > 0)
 {
     foreach (string problem in problems)
@@ -101,12 +103,16 @@ try
         case ("experiment", RobustnessExperiment.Name):
             await RobustnessExperiment.RunAsync(options, robustMatrix, quick, loggerFactory, Console.Out, cancellation.Token);
             break;
+        case ("worker", _):
+            await new WorkerProcess(options, loggerFactory, Console.Out).RunAsync(configuration["WorkerAggregator"] ?? "", configuration["WorkerPki"] ?? "",
+                configuration["WorkerSlice"] ?? "", cancellation.Token);
+            break;
         case ("bench-learning", _):
             await LearningBenchmark.RunAsync(configuration["E1Report"], configuration["E2Report"],
                 configuration["OutputDirectory"] ?? Path.Combine("lab", "results", "learning.json"), Console.Out, cancellation.Token);
             break;
         default:
-            await new Simulation(options, loggerFactory, Console.Out).RunAsync(cancellation.Token);
+            await new Simulation(options, loggerFactory, Console.Out, args).RunAsync(cancellation.Token);
             break;
     }
     return 0;
@@ -115,6 +121,12 @@ catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
 {
     Console.Error.WriteLine("cancelled");
     return 130;
+}
+catch (InvalidOperationException e)
+{
+    // The federation could not finish (the aggregator's round loop failed, a worker process failed): one line, not a stack trace.
+    Console.Error.WriteLine($"{SimulatorCommandLine.Name}: error: {e.Message}");
+    return ExitCodes.Failure;
 }
 catch (DllNotFoundException e)
 {

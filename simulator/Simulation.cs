@@ -12,7 +12,6 @@ using FedFace.Learning;
 using FedFace.Learning.Backbones;
 using FedFace.Learning.Onnx;
 using FedFace.Protocol.Storage;
-using FedFace.Learning.Training;
 using FedFace.Simulator.VirtualSites;
 using FedFace.Vision;
 using Microsoft.AspNetCore.Builder;
@@ -25,7 +24,8 @@ namespace FedFace.Simulator;
 /// A whole federation on one machine: a PKI, a real aggregator on loopback, K sites over mutual TLS,
 /// each training on its own LFW people; the global model is scored on held-out pairs after every round.
 /// </summary>
-public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFactory, TextWriter output)
+/// <param name="workerArguments">The settings as the command line gave them, for worker processes (--engine-worker-processes).</param>
+public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFactory, TextWriter output, IReadOnlyList<string>? workerArguments = null)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<Simulation>();
 
@@ -34,7 +34,7 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
     {
         if (options.Engine.Kind != SiteWorkKind.Train)
         {
-            await new UntrainedSimulation(options, loggerFactory, output).RunAsync(cancellationToken);
+            await new UntrainedSimulation(options, loggerFactory, output, workerArguments).RunAsync(cancellationToken);
             return null;
         }
         var clock = Stopwatch.StartNew();
@@ -79,9 +79,8 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
         output.WriteLine(table.Header);
         table.EvaluateInitial(initial);
 
-        FaceTrainingSet[] faces = [.. data.TrainingSets];
-        await new VirtualFederation(options, loggerFactory, output).RunAsync(siteIds, workspace, table,
-            (site, networks, logger) => new BorrowedNetworkTraining(site, new ResidentFaces(faces), networks, logger), cancellationToken);
+        await new VirtualFederation(options, loggerFactory, output, workerArguments).RunAsync(siteIds, workspace, table,
+            SiteWork.For(options, data.TrainingSets), cancellationToken);
 
         var report = new SimulationReport(options, options.ServerOptimizerSettings(), options.DifferentialPrivacySettings(),
             MachineDescription(), startedAt, data.SiteRows, heldOut.PairCount, heldOut.DroppedPairs,

@@ -32,6 +32,9 @@ public sealed class EngineSettings
     /// <summary>Plain rounds: at most this many sites' rounds in flight at once (0 = four per worker); secure rounds run every sampled site at once, as SecAgg+ needs.</summary>
     public int ConcurrentSites { get; set; }
 
+    /// <summary>Run the sites in this many worker processes (fedface-simulator worker, each a slice), not in this one (0 = in this one).</summary>
+    public int WorkerProcesses { get; set; }
+
     internal int WorkerCount => Workers > 0 ? Workers : Environment.ProcessorCount;
 
     internal int TorchThreadCount => TorchThreads > 0 ? TorchThreads : Math.Max(1, Environment.ProcessorCount / WorkerCount);
@@ -50,6 +53,7 @@ public sealed class EngineSettings
     {
         if (Workers < 0) yield return $"--engine-workers must be 0 (one per core) or more, got {Workers}";
         if (TorchThreads < 0) yield return $"--engine-torch-threads must be 0 (automatic) or more, got {TorchThreads}";
+        if (WorkerProcesses < 0) yield return $"--engine-worker-processes must be 0 (the sites run in this process) or more, got {WorkerProcesses}";
         if (ConcurrentSites < 0) yield return $"--engine-concurrent-sites must be 0 (automatic) or more, got {ConcurrentSites}";
         if (SiteWork.Trim().ToLowerInvariant() is not ("train" or "synthetic" or "replay")) yield return $"--engine-site-work must be {WorkNames}, got '{SiteWork}'";
         else if (Kind == SiteWorkKind.Replay && string.IsNullOrWhiteSpace(ReplayUpdates)) yield return "--engine-site-work replay needs --engine-replay-updates (the folder a --engine-record-updates run wrote)";

@@ -3,7 +3,6 @@ using System.Text.Json;
 using FedFace.Aggregator;
 using FedFace.Client;
 using FedFace.Core;
-using FedFace.Core.Simulation;
 using Microsoft.Extensions.Logging;
 
 namespace FedFace.Simulator.VirtualSites;
@@ -13,7 +12,7 @@ namespace FedFace.Simulator.VirtualSites;
 /// scoring; it exercises the aggregator and the protocol at scale, and reports each round's outcome and the engine's
 /// figures (engine-report.json).
 /// </summary>
-public sealed class UntrainedSimulation(SimulatorOptions options, ILoggerFactory loggerFactory, TextWriter output)
+public sealed class UntrainedSimulation(SimulatorOptions options, ILoggerFactory loggerFactory, TextWriter output, IReadOnlyList<string>? workerArguments = null)
 {
     public async Task<EngineReport> RunAsync(CancellationToken cancellationToken)
     {
@@ -24,14 +23,9 @@ public sealed class UntrainedSimulation(SimulatorOptions options, ILoggerFactory
             + $"{options.Rounds} rounds, model of {initial.ParameterCount:N0} values{(options.SecureAggregation ? ", secure aggregation" : "")}");
         var workspace = FederationWorkspace.Create(options.OutputDirectory, siteIds, initial);
         var outcomes = new RoundOutcomes(output);
-        var federation = new VirtualFederation(options, loggerFactory, output);
-        EngineSettings engine = options.Engine;
-        var synthetic = new SyntheticUpdates(options.Seed, engine.SyntheticStandardDeviation);
-        RecordedUpdates? replay = engine.Kind == SiteWorkKind.Replay ? new RecordedUpdates(engine.ReplayUpdates) : null;
-        await federation.RunAsync(siteIds, workspace, outcomes, (site, _, _) => replay is null
-            ? new SyntheticWork(site, synthetic, engine.SyntheticExamples)
-            : new ReplayedWork(site, replay, engine.SyntheticExamples), cancellationToken);
-        var report = new EngineReport(options.Sites, options.SampleFraction, engine.SiteWork, engine.WorkerCount, options.SecureAggregation,
+        var federation = new VirtualFederation(options, loggerFactory, output, workerArguments);
+        await federation.RunAsync(siteIds, workspace, outcomes, SiteWork.For(options, faces: null), cancellationToken);
+        var report = new EngineReport(options.Sites, options.SampleFraction, options.Engine.SiteWork, options.Engine.WorkerCount, options.SecureAggregation,
             initial.ParameterCount, outcomes.Summaries, federation.Measurements?.Rounds ?? [], EngineMeasurements.PeakResidentGigabytes(), clock.Elapsed.TotalSeconds);
         string path = Path.Combine(workspace.Directory, "engine-report.json");
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);

@@ -10,16 +10,15 @@ using Microsoft.Extensions.Logging;
 namespace FedFace.Simulator.VirtualSites;
 
 /// <summary>
-/// A real aggregator on loopback and the options' sites as virtual sites of one engine: every site registered before round
-/// 1 (its certificate known, as if it had joined), the sampled ones run over mutual TLS, with the options' faults, attacks
-/// and secure-stage dropouts. Ends when the federation finishes.
+/// A real aggregator on loopback and the options' sites as virtual sites: every site registered before round 1 (its
+/// certificate known, as if it had joined), the sampled ones run over mutual TLS by an engine in this process
+/// (<see cref="VirtualSiteHost"/>) or by worker processes, each hosting a slice. Ends when the federation finishes.
 /// </summary>
-public sealed class VirtualFederation(SimulatorOptions options, ILoggerFactory loggerFactory, TextWriter output)
+/// <param name="workerArguments">The settings as the command line gave them, for worker processes (--engine-worker-processes).</param>
+public sealed class VirtualFederation(SimulatorOptions options, ILoggerFactory loggerFactory, TextWriter output, IReadOnlyList<string>? workerArguments = null)
 {
     /// <summary>A registered site is sampled however long it was not heard from: unsampled virtual sites make no calls.</summary>
     private const double SiteTimeoutSeconds = 30 * 24 * 3600;
-
-    private static readonly TimeSpan s_statusPollInterval = TimeSpan.FromMilliseconds(200);
 
     public EngineMeasurements? Measurements { get; private set; }
 
@@ -40,39 +39,16 @@ public sealed class VirtualFederation(SimulatorOptions options, ILoggerFactory l
         try
         {
             string url = AggregatorHost.ListeningUri(aggregator).ToString();
-            var byzantine = new ByzantineSites(siteIds.TakeLast(options.Byzantine.CountOf(siteIds.Count)), options.Byzantine, options.Seed);
-            if (byzantine.Attackers.Count > 0)
-            {
-                output.WriteLine($"Byzantine sites (simulated attack, {options.Byzantine.Attack} ×{options.Byzantine.Scale:G3}): {string.Join(", ", byzantine.Attackers)}; aggregation {options.Aggregation.Rule}");
-            }
-            using var vanishing = new SiteVanishing(siteIds.TakeLast(options.DropSites), SiteVanishing.StageOf(options.DropAt), output, cancellationToken);
-            var faults = new SiteFaults(options.Faults, siteIds, output);
-            foreach (string line in faults.Describe())
-            {
-                output.WriteLine(line);
-            }
-            VirtualSite[] sites = [.. siteIds.Select((id, i) => new VirtualSite(i, id, new AggregatorEndpoint(url, pki.SiteCertificate(id), pki.SiteKey(id), pki.CaCertificate), options.Seed * 100 + i))];
-            EngineSettings engine = options.Engine;
-            using var networks = new NetworkPool(engine.WorkerCount);
-            if (engine.Kind == SiteWorkKind.Train)
-            {
-                // Every worker trains with its own intra-op threads: more threads than cores in all only adds contention.
-                TorchSharp.torch.set_num_threads(engine.TorchThreadCount);
-            }
-            RecordedUpdates? recording = string.IsNullOrWhiteSpace(engine.RecordUpdates) ? null : new RecordedUpdates(engine.RecordUpdates);
-            Measurements = new EngineMeasurements(engine.WorkerCount, output);
-            var runner = new VirtualSiteEngine(sites, new SampledRounds(new AggregatorEndpoint(url, pki.OperatorCertificate, pki.OperatorKey, pki.CaCertificate), s_statusPollInterval),
-                site =>
-                {
-                    ILocalWork work = workFor(site, networks, loggerFactory.CreateLogger($"FedFace.Site.{site.Id}"));
-                    return recording is null ? work : new RecordingWork(site, work, recording);
-                },
-                engine, loggerFactory, new SiteRoundHooks(byzantine, vanishing), faults, vanishing, Measurements);
+            var host = new VirtualSiteHost(options, loggerFactory, output);
+            Func<CancellationToken, Task> runSites = options.Engine.WorkerProcesses > 0
+                ? token => new WorkerProcesses(options.Engine.WorkerProcesses, workerArguments, output).RunAsync(url, pki, token)
+                : token => host.RunAsync(url, pki, siteIds, _ => true, workFor, token);
             // Should the aggregator's host stop on its own (its round loop failed), the engine must stop too.
             using var untilAggregatorStops = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, aggregator.Lifetime.ApplicationStopping);
             try
             {
-                await runner.RunAsync(untilAggregatorStops.Token);
+                await runSites(untilAggregatorStops.Token);
+                Measurements = host.Measurements;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && untilAggregatorStops.IsCancellationRequested
                 && e is OperationCanceledException or Grpc.Core.RpcException)

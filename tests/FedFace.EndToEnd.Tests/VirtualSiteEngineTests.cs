@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using FedFace.Aggregator;
 using FedFace.Client;
 using FedFace.Core;
-using FedFace.Core.Simulation;
 using FedFace.Learning;
 using FedFace.Learning.Training;
 using FedFace.Protos.V1;
@@ -104,7 +103,7 @@ public sealed class VirtualSiteEngineTests : IDisposable
     [Fact]
     public async Task Synthetic_sites_take_part_in_a_secure_round_and_one_vanishing_before_its_masked_input_leaves_the_others_to_commit()
     {
-        EngineRun run = await RunSyntheticAsync("secure", rounds: 2, _ => { }, sites: 5, secure: options =>
+        EngineRun run = await RunSyntheticAsync("secure", rounds: 2, _ => { }, sites: 5, configure: options =>
         {
             options.SecureAggregation = true;
             options.SecAggStageSeconds = 5;
@@ -116,6 +115,27 @@ public sealed class VirtualSiteEngineTests : IDisposable
         Assert.All(run.Summaries.Values, s => Assert.True(s.Committed, s.Outcome));
         Assert.Equal("5→5→4→4→4", run.Summaries[1].SecureAggregation?.Survivors); // site-05 advertised and shared keys, then vanished
         Assert.Equal(4, run.Summaries[2].AcceptedSites.Count); // gone for good: sampled, it no longer answers
+    }
+
+    [Fact]
+    public async Task Two_worker_processes_of_the_built_simulator_each_host_half_the_sites_and_the_rounds_commit_with_all_of_them()
+    {
+        string[] settings = ["--sites", "4", "--rounds", "2", "--seed", "5", "--engine-site-work", "synthetic"];
+        // A deadline the workers' start-up fits in: round 1 opens as they start.
+        EngineRun run = await RunSyntheticAsync("processes", rounds: 2, _ => { }, engine => engine.WorkerProcesses = 2,
+            configure: options => options.RoundDeadlineSeconds = 120, workerArguments: settings);
+
+        Assert.Equal([1L, 2L], run.Summaries.Keys.Order());
+        Assert.All(run.Summaries.Values, s =>
+        {
+            Assert.True(s.Committed, s.Outcome);
+            Assert.Equal(["site-01", "site-02", "site-03", "site-04"], s.AcceptedSites.Order());
+        });
+        Assert.Contains("[worker 0] worker 0/2: 2 of 4 sites joined", run.Output.ToString());
+        Assert.Contains("[worker 1] worker 1/2: the federation finished", run.Output.ToString());
+        // The same seeds in other processes: the same deltas as sites in this process would have sent.
+        EngineRun inProcess = await RunSyntheticAsync("in-process", rounds: 2, _ => { });
+        Assert.Equal(inProcess.Models[2].ComputeSha256Hex(), run.Models[2].ComputeSha256Hex());
     }
 
     [Fact]
@@ -152,7 +172,7 @@ public sealed class VirtualSiteEngineTests : IDisposable
     }
 
     private Task<EngineRun> RunSyntheticAsync(string name, int rounds, Action<FaultSettings> faults, Action<EngineSettings>? engine = null, int? stopAfterRound = null,
-        int sites = 4, Action<SimulatorOptions>? secure = null)
+        int sites = 4, Action<SimulatorOptions>? configure = null, IReadOnlyList<string>? workerArguments = null)
     {
         var options = new SimulatorOptions
         {
@@ -161,15 +181,13 @@ public sealed class VirtualSiteEngineTests : IDisposable
         };
         faults(options.Faults);
         engine?.Invoke(options.Engine);
-        secure?.Invoke(options);
+        configure?.Invoke(options);
         Assert.Empty(options.Problems());
-        var updates = new SyntheticUpdates(options.Seed);
-        RecordedUpdates? replay = options.Engine.SiteWork == "replay" ? new RecordedUpdates(options.Engine.ReplayUpdates) : null;
-        return RunAsync(options, (site, _, _) => replay is null ? new SyntheticWork(site, updates, examples: 5) : new ReplayedWork(site, replay, examples: 5), stopAfterRound);
+        return RunAsync(options, SiteWork.For(options, faces: null), stopAfterRound, workerArguments);
     }
 
     private static async Task<EngineRun> RunAsync(SimulatorOptions options, Func<VirtualSite, NetworkPool, Microsoft.Extensions.Logging.ILogger, ILocalWork> workFor,
-        int? stopAfterRound = null)
+        int? stopAfterRound = null, IReadOnlyList<string>? workerArguments = null)
     {
         IReadOnlyList<string> siteIds = VirtualFederation.SiteIds(options.Sites);
         var workspace = FederationWorkspace.Create(options.OutputDirectory, siteIds, GlobalModelFactory.CreateInitial(seed: 3));
@@ -177,7 +195,7 @@ public sealed class VirtualSiteEngineTests : IDisposable
         var run = new EngineRun(stopAfterRound, stop);
         try
         {
-            await new VirtualFederation(options, NullLoggerFactory.Instance, TextWriter.Null).RunAsync(siteIds, workspace, run, workFor, stop.Token);
+            await new VirtualFederation(options, NullLoggerFactory.Instance, TextWriter.Synchronized(run.Output), workerArguments).RunAsync(siteIds, workspace, run, workFor, stop.Token);
         }
         catch (OperationCanceledException) when (stopAfterRound is not null && run.Summaries.ContainsKey(stopAfterRound.Value))
         {
@@ -199,6 +217,7 @@ public sealed class VirtualSiteEngineTests : IDisposable
     {
         public ConcurrentDictionary<long, RoundSummary> Summaries { get; } = new();
         public ConcurrentDictionary<long, ModelState> Models { get; } = new();
+        public StringWriter Output { get; } = new();
 
         public async Task OnRoundFinishedAsync(RoundSummary summary, ModelState globalModel, CancellationToken cancellationToken)
         {
