@@ -38,12 +38,23 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
             return null;
         }
         var clock = Stopwatch.StartNew();
+        if (options.Engine.PeoplePerSite > 0)
+        {
+            PooledSites pooled = PooledSites.Prepare(options, output, cancellationToken);
+            return await RunAsync(new SitesAndPairs(pooled.Rows, pooled.HeldOut, pooled.Faces.Normalization.Name, pooled.Faces), clock.Elapsed.TotalSeconds, cancellationToken);
+        }
         SimulationData data = SimulationData.Prepare(options, output, _logger, cancellationToken);
         return await RunAsync(data, clock.Elapsed.TotalSeconds, cancellationToken);
     }
 
     /// <summary>A federation over already prepared data (an experiment runs several on the same).</summary>
-    public async Task<SimulationReport> RunAsync(SimulationData data, double preparationSeconds, CancellationToken cancellationToken)
+    public Task<SimulationReport> RunAsync(SimulationData data, double preparationSeconds, CancellationToken cancellationToken) =>
+        RunAsync(new SitesAndPairs(data.SiteRows, data.HeldOut, data.Normalization, new ResidentFaces(data.TrainingSets)), preparationSeconds, cancellationToken);
+
+    /// <summary>The sites, their faces and the held-out pairs a federation trains and is scored on.</summary>
+    private sealed record SitesAndPairs(IReadOnlyList<SiteRow> SiteRows, HeldOutVerification HeldOut, string Normalization, ISiteFaces Faces);
+
+    private async Task<SimulationReport> RunAsync(SitesAndPairs data, double preparationSeconds, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         string startedAt = DateTimeOffset.UtcNow.ToString("O");
@@ -80,7 +91,7 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
         table.EvaluateInitial(initial);
 
         await new VirtualFederation(options, loggerFactory, output, workerArguments).RunAsync(siteIds, workspace, table,
-            SiteWork.For(options, data.TrainingSets), cancellationToken);
+            SiteWork.For(options, data.Faces), cancellationToken);
 
         var report = new SimulationReport(options, options.ServerOptimizerSettings(), options.DifferentialPrivacySettings(),
             MachineDescription(), startedAt, data.SiteRows, heldOut.PairCount, heldOut.DroppedPairs,

@@ -32,6 +32,13 @@ public sealed class EngineSettings
     /// <summary>Plain rounds: at most this many sites' rounds in flight at once (0 = four per worker); secure rounds run every sampled site at once, as SecAgg+ needs.</summary>
     public int ConcurrentSites { get; set; }
 
+    /// <summary>
+    /// Training sites of many: each holds this many LFW training people, drawn from a pool where every face is aligned once
+    /// (cached on disk beside the run folders) and people are reused across sites when there are too few (0 = the
+    /// person-disjoint partition of the data settings, faces kept per site).
+    /// </summary>
+    public int PeoplePerSite { get; set; }
+
     /// <summary>Run the sites in this many worker processes (fedface-simulator worker, each a slice), not in this one (0 = in this one).</summary>
     public int WorkerProcesses { get; set; }
 
@@ -53,6 +60,7 @@ public sealed class EngineSettings
     {
         if (Workers < 0) yield return $"--engine-workers must be 0 (one per core) or more, got {Workers}";
         if (TorchThreads < 0) yield return $"--engine-torch-threads must be 0 (automatic) or more, got {TorchThreads}";
+        if (PeoplePerSite is < 0 or 1) yield return $"--engine-people-per-site must be 0 (the person-disjoint partition) or at least 2 (a head tells people apart), got {PeoplePerSite}";
         if (WorkerProcesses < 0) yield return $"--engine-worker-processes must be 0 (the sites run in this process) or more, got {WorkerProcesses}";
         if (ConcurrentSites < 0) yield return $"--engine-concurrent-sites must be 0 (automatic) or more, got {ConcurrentSites}";
         if (SiteWork.Trim().ToLowerInvariant() is not ("train" or "synthetic" or "replay")) yield return $"--engine-site-work must be {WorkNames}, got '{SiteWork}'";

@@ -1,6 +1,5 @@
 using FedFace.Client;
 using FedFace.Core.Simulation;
-using FedFace.Learning.Training;
 using Microsoft.Extensions.Logging;
 
 namespace FedFace.Simulator.VirtualSites;
@@ -8,8 +7,8 @@ namespace FedFace.Simulator.VirtualSites;
 /// <summary>What each virtual site computes, as --engine-site-work says: training on its faces, or drawn or replayed deltas.</summary>
 public static class SiteWork
 {
-    /// <param name="faces">Every site's faces, in site order; needed for train only.</param>
-    public static Func<VirtualSite, NetworkPool, ILogger, ILocalWork> For(SimulatorOptions options, IReadOnlyList<FaceTrainingSet>? faces)
+    /// <param name="faces">Every site's faces; needed for train only.</param>
+    public static Func<VirtualSite, NetworkPool, ILogger, ILocalWork> For(SimulatorOptions options, ISiteFaces? faces)
     {
         EngineSettings engine = options.Engine;
         switch (engine.Kind)
@@ -21,8 +20,8 @@ public static class SiteWork
                 var recording = new RecordedUpdates(engine.ReplayUpdates);
                 return (site, _, _) => new ReplayedWork(site, recording, engine.SyntheticExamples);
             default:
-                var resident = new ResidentFaces(faces ?? throw new ArgumentException("training sites need their faces", nameof(faces)));
-                return (site, networks, logger) => new BorrowedNetworkTraining(site, resident, networks, logger);
+                ISiteFaces training = faces ?? throw new ArgumentException("training sites need their faces", nameof(faces));
+                return (site, networks, logger) => new BorrowedNetworkTraining(site, training, networks, logger);
         }
     }
 }

@@ -16,9 +16,9 @@ public sealed class WorkerProcess(SimulatorOptions options, ILoggerFactory logge
         var pki = new PkiLayout(Path.GetFullPath(pkiDirectory));
         IReadOnlyList<string> siteIds = VirtualFederation.SiteIds(options.Sites);
         string[] hosted = [.. siteIds.Where((_, i) => i % count == index)];
-        IReadOnlyList<Learning.Training.FaceTrainingSet>? faces = options.Engine.Kind == SiteWorkKind.Train
-            ? SimulationData.Prepare(options, output, loggerFactory.CreateLogger<WorkerProcess>(), cancellationToken).TrainingSets
-            : null;
+        ISiteFaces? faces = options.Engine.Kind != SiteWorkKind.Train ? null
+            : options.Engine.PeoplePerSite > 0 ? PooledSites.Prepare(options, output, cancellationToken).Faces
+            : new ResidentFaces(SimulationData.Prepare(options, output, loggerFactory.CreateLogger<WorkerProcess>(), cancellationToken).TrainingSets);
         await VirtualSiteHost.JoinAsync(aggregatorUrl, pki, hosted, loggerFactory, cancellationToken);
         output.WriteLine($"worker {index}/{count}: {hosted.Length} of {siteIds.Count} sites joined {aggregatorUrl}");
         var host = new VirtualSiteHost(options, loggerFactory, output);
