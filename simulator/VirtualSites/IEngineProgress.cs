@@ -14,3 +14,25 @@ public interface IEngineProgress
     /// </summary>
     void SiteFinished(long round, string siteId, SiteRoundOutcome? outcome, double seconds, double workSeconds);
 }
+
+/// <summary>Tells several listeners (the engine's own measurements, a live progress line).</summary>
+public sealed class EngineProgressFanOut(params IEngineProgress?[] listeners) : IEngineProgress
+{
+    private readonly IEngineProgress[] _listeners = [.. listeners.OfType<IEngineProgress>()];
+
+    public void RoundOpened(long round, int sampledHere)
+    {
+        foreach (IEngineProgress listener in _listeners)
+        {
+            listener.RoundOpened(round, sampledHere);
+        }
+    }
+
+    public void SiteFinished(long round, string siteId, SiteRoundOutcome? outcome, double seconds, double workSeconds)
+    {
+        foreach (IEngineProgress listener in _listeners)
+        {
+            listener.SiteFinished(round, siteId, outcome, seconds, workSeconds);
+        }
+    }
+}

@@ -15,7 +15,9 @@ namespace FedFace.Simulator.VirtualSites;
 /// (<see cref="VirtualSiteHost"/>) or by worker processes, each hosting a slice. Ends when the federation finishes.
 /// </summary>
 /// <param name="workerArguments">The settings as the command line gave them, for worker processes (--engine-worker-processes).</param>
-public sealed class VirtualFederation(SimulatorOptions options, ILoggerFactory loggerFactory, TextWriter output, IReadOnlyList<string>? workerArguments = null)
+/// <param name="progress">Told as sites finish their rounds in this process (a live progress line with ETA).</param>
+public sealed class VirtualFederation(SimulatorOptions options, ILoggerFactory loggerFactory, TextWriter output, IReadOnlyList<string>? workerArguments = null,
+    IEngineProgress? progress = null)
 {
     /// <summary>A registered site is sampled however long it was not heard from: unsampled virtual sites make no calls.</summary>
     private const double SiteTimeoutSeconds = 30 * 24 * 3600;
@@ -39,7 +41,7 @@ public sealed class VirtualFederation(SimulatorOptions options, ILoggerFactory l
         try
         {
             string url = AggregatorHost.ListeningUri(aggregator).ToString();
-            var host = new VirtualSiteHost(options, loggerFactory, output);
+            var host = new VirtualSiteHost(options, loggerFactory, output, progress);
             Func<CancellationToken, Task> runSites = options.Engine.WorkerProcesses > 0
                 ? token => new WorkerProcesses(options.Engine.WorkerProcesses, workerArguments, output).RunAsync(url, pki, token)
                 : token => host.RunAsync(url, pki, siteIds, _ => true, workFor, token);

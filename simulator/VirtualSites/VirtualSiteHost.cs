@@ -12,7 +12,8 @@ namespace FedFace.Simulator.VirtualSites;
 /// the aggregator at a URL, with the options' faults, attacks and secure-stage dropouts (all chosen among every site, so
 /// each process picks the same ones).
 /// </summary>
-public sealed class VirtualSiteHost(SimulatorOptions options, ILoggerFactory loggerFactory, TextWriter output)
+/// <param name="progress">Told as sites finish their rounds (a live progress line), besides the engine's own measurements.</param>
+public sealed class VirtualSiteHost(SimulatorOptions options, ILoggerFactory loggerFactory, TextWriter output, IEngineProgress? progress = null)
 {
     private static readonly TimeSpan s_statusPollInterval = TimeSpan.FromMilliseconds(200);
 
@@ -51,7 +52,7 @@ public sealed class VirtualSiteHost(SimulatorOptions options, ILoggerFactory log
                 ILocalWork work = workFor(site, networks, loggerFactory.CreateLogger($"FedFace.Site.{site.Id}"));
                 return recording is null ? work : new RecordingWork(site, work, recording);
             },
-            engine, loggerFactory, new SiteRoundHooks(byzantine, vanishing), faults, vanishing, Measurements);
+            engine, loggerFactory, new SiteRoundHooks(byzantine, vanishing), faults, vanishing, new EngineProgressFanOut(Measurements, progress));
         await runner.RunAsync(cancellationToken);
     }
 

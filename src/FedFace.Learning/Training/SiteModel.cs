@@ -80,7 +80,11 @@ public sealed class SiteModel : IDisposable
     public SiteModelState SaveState()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        float[] head = _head.Weight.detach().cpu().data<float>().ToArray();
+        float[] head;
+        using (NewDisposeScope())
+        {
+            head = _head.Weight.detach().data<float>().ToArray();
+        }
         ModelState? batchNorm = _batchNormKeptLocal
             ? new ModelState(BackboneState.Export(_backbone).Tensors.Where(t => _batchNormTensors.Contains(t.Name)))
             : null;
