@@ -19,8 +19,9 @@ public sealed class WorkerProcess(SimulatorOptions options, ILoggerFactory logge
         ISiteFaces? faces = options.Engine.Kind != SiteWorkKind.Train ? null
             : options.Engine.PeoplePerSite > 0 ? PooledSites.Prepare(options, output, cancellationToken).Faces
             : new ResidentFaces(SimulationData.Prepare(options, output, loggerFactory.CreateLogger<WorkerProcess>(), cancellationToken).TrainingSets);
+        var joining = System.Diagnostics.Stopwatch.StartNew();
         await VirtualSiteHost.JoinAsync(aggregatorUrl, pki, hosted, loggerFactory, cancellationToken);
-        output.WriteLine($"worker {index}/{count}: {hosted.Length} of {siteIds.Count} sites joined {aggregatorUrl}");
+        output.WriteLine($"worker {index}/{count}: {hosted.Length} of {siteIds.Count} sites joined {aggregatorUrl} in {joining.Elapsed.TotalSeconds:F1}s");
         var host = new VirtualSiteHost(options, loggerFactory, output);
         await host.RunAsync(aggregatorUrl, pki, siteIds, i => i % count == index, SiteWork.For(options, faces), cancellationToken);
         output.WriteLine($"worker {index}/{count}: the federation finished");
