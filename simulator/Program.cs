@@ -7,6 +7,7 @@ using FedFace.Simulator.Benchmarks;
 using FedFace.Simulator.Experiments;
 using FedFace.Simulator.Reports;
 using FedFace.Simulator.Scenarios;
+using FedFace.Simulator.VirtualSites;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -18,7 +19,7 @@ if (parsed.ExitCode is { } answered)
     return answered;
 }
 Command chosen = parsed.Result.CommandResult.Command;
-string command = chosen == commandLine.Experiment ? "experiment" : chosen == commandLine.BenchLearning ? "bench-learning" : "simulate";
+string command = chosen == commandLine.Experiment ? "experiment" : chosen == commandLine.BenchLearning ? "bench-learning" : chosen == commandLine.Worker ? "worker" : "simulate";
 string? experiment = command == "experiment" ? parsed.Result.GetValue(commandLine.ExperimentName)!.ToLowerInvariant() : null;
 string? scenarioPath = chosen == commandLine.Simulate ? parsed.Result.GetValue(commandLine.ScenarioFile) : null;
 const string EnvironmentPrefix = "FEDFACE_SIM_";
@@ -83,7 +84,8 @@ IReadOnlyList<string> scenarioProblems = [];
 ScenarioPlan? scenarioPlan = scenario is null ? null : ScenarioPlan.Create(scenario, commandLine.Given(parsed), EnvironmentPrefix, out scenarioProblems);
 IReadOnlyList<string> problems = command == "bench-learning" ? []
     : scenarioPlan is not null ? scenarioProblems
-    : [.. options.Problems(), .. experiment == RobustnessExperiment.Name ? robustMatrix.Problems() : []];
+    : [.. options.Problems(), .. experiment == RobustnessExperiment.Name ? robustMatrix.Problems() : [],
+        .. command == "worker" ? WorkerProcess.Problems(configuration["WorkerAggregator"], configuration["WorkerPki"], configuration["WorkerSlice"]) : []];
 if (problems.Count > 0)
 {
     foreach (string problem in problems)
@@ -117,6 +119,10 @@ try
         case ("experiment", RobustnessExperiment.Name):
             await RobustnessExperiment.RunAsync(options, robustMatrix, quick, loggerFactory, Console.Out, cancellation.Token);
             break;
+        case ("worker", _):
+            await new WorkerProcess(options, loggerFactory, Console.Out).RunAsync(configuration["WorkerAggregator"] ?? "", configuration["WorkerPki"] ?? "",
+                configuration["WorkerSlice"] ?? "", cancellation.Token);
+            break;
         case ("bench-learning", _):
             await LearningBenchmark.RunAsync(configuration["E1Report"], configuration["E2Report"],
                 configuration["OutputDirectory"] ?? Path.Combine("lab", "results", "learning.json"), Console.Out, cancellation.Token);
@@ -125,7 +131,7 @@ try
             await RunScenarioAsync(scenarioPlan, commandLine.Given(parsed), loggerFactory, cancellation.Token);
             break;
         default:
-            await new Simulation(options, loggerFactory, Console.Out).RunAsync(cancellation.Token);
+            await new Simulation(options, loggerFactory, Console.Out, args).RunAsync(cancellation.Token);
             break;
     }
     return 0;
@@ -134,6 +140,12 @@ catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
 {
     Console.Error.WriteLine("cancelled");
     return 130;
+}
+catch (InvalidOperationException e)
+{
+    // The federation could not finish (the aggregator's round loop failed, a worker process failed): one line, not a stack trace.
+    Console.Error.WriteLine($"{SimulatorCommandLine.Name}: error: {e.Message}");
+    return ExitCodes.Failure;
 }
 catch (DllNotFoundException e)
 {

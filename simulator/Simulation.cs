@@ -12,6 +12,7 @@ using FedFace.Learning;
 using FedFace.Learning.Backbones;
 using FedFace.Learning.Onnx;
 using FedFace.Protocol.Storage;
+using FedFace.Simulator.VirtualSites;
 using FedFace.Vision;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,37 +24,45 @@ namespace FedFace.Simulator;
 /// A whole federation on one machine: a PKI, a real aggregator on loopback, K sites over mutual TLS,
 /// each training on its own LFW people; the global model is scored on held-out pairs after every round.
 /// </summary>
-public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFactory, TextWriter output)
+/// <param name="workerArguments">The settings as the command line gave them, for worker processes (--engine-worker-processes).</param>
+public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFactory, TextWriter output, IReadOnlyList<string>? workerArguments = null)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<Simulation>();
 
     /// <summary>Aligns the data the options describe, then runs the federation on it.</summary>
-    public async Task<SimulationReport> RunAsync(CancellationToken cancellationToken)
+    public async Task<SimulationReport?> RunAsync(CancellationToken cancellationToken)
     {
+        if (options.Engine.Kind != SiteWorkKind.Train)
+        {
+            await new UntrainedSimulation(options, loggerFactory, output, workerArguments).RunAsync(cancellationToken);
+            return null;
+        }
         var clock = Stopwatch.StartNew();
+        if (options.Engine.PeoplePerSite > 0)
+        {
+            PooledSites pooled = PooledSites.Prepare(options, output, cancellationToken);
+            return await RunAsync(new SitesAndPairs(pooled.Rows, pooled.HeldOut, pooled.Faces.Normalization.Name, pooled.Faces), clock.Elapsed.TotalSeconds, cancellationToken);
+        }
         SimulationData data = SimulationData.Prepare(options, output, _logger, cancellationToken);
         return await RunAsync(data, clock.Elapsed.TotalSeconds, cancellationToken);
     }
 
     /// <summary>A federation over already prepared data (an experiment runs several on the same).</summary>
-    public async Task<SimulationReport> RunAsync(SimulationData data, double preparationSeconds, CancellationToken cancellationToken)
+    public Task<SimulationReport> RunAsync(SimulationData data, double preparationSeconds, CancellationToken cancellationToken) =>
+        RunAsync(new SitesAndPairs(data.SiteRows, data.HeldOut, data.Normalization, new ResidentFaces(data.TrainingSets)), preparationSeconds, cancellationToken);
+
+    /// <summary>The sites, their faces and the held-out pairs a federation trains and is scored on.</summary>
+    private sealed record SitesAndPairs(IReadOnlyList<SiteRow> SiteRows, HeldOutVerification HeldOut, string Normalization, ISiteFaces Faces);
+
+    private async Task<SimulationReport> RunAsync(SitesAndPairs data, double preparationSeconds, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         string startedAt = DateTimeOffset.UtcNow.ToString("O");
-        string outputDirectory = Path.GetFullPath(options.OutputDirectory);
-        Directory.CreateDirectory(outputDirectory);
         string[] siteIds = data.SiteRows.Select(r => r.SiteId).ToArray();
         HeldOutVerification heldOut = data.HeldOut;
-
-        PkiLayout pki = FederationPki.Create(Path.Combine(outputDirectory, "pki"), siteIds);
-        string initialModelPath = Path.Combine(outputDirectory, "initial-model.ffm");
         ModelState initial = InitialModel(options);
-        ModelFile.Write(initialModelPath, initial, version: 0);
-        string stateDirectory = Path.Combine(outputDirectory, "aggregator-state");
-        if (Directory.Exists(stateDirectory))
-        {
-            Directory.Delete(stateDirectory, recursive: true); // each simulation is a new federation
-        }
+        var workspace = FederationWorkspace.Create(options.OutputDirectory, siteIds, initial);
+        string outputDirectory = workspace.Directory;
 
         var table = new RoundTable(heldOut, output, showsPrivacy: options.DifferentialPrivacySettings().Enabled);
         output.WriteLine($"Federation: {options.Sites} sites, {options.Rounds} rounds, {options.Training.LocalEpochs} local epoch(s); scoring {heldOut.PairCount} held-out pairs");
@@ -81,91 +90,8 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
         output.WriteLine(table.Header);
         table.EvaluateInitial(initial);
 
-        // The aggregator's own log (accepted updates and their norms, round outcomes) follows --verbose; ASP.NET's stays quiet.
-        string aggregatorLogLevel = _logger.IsEnabled(LogLevel.Information) ? "Information" : "Warning";
-        WebApplication aggregator = AggregatorHost.Build(
-            ["--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:FedFace", aggregatorLogLevel],
-            aggregatorOptions =>
-            {
-                aggregatorOptions.Port = 0;
-                aggregatorOptions.Observability.ManagementPort = 0; // simulations may run side by side; the address is logged
-                aggregatorOptions.CertificatePath = pki.AggregatorCertificate;
-                aggregatorOptions.KeyPath = pki.AggregatorKey;
-                aggregatorOptions.ModelSigningCertificatePath = pki.ModelSigningCertificate;
-                aggregatorOptions.ModelSigningKeyPath = pki.ModelSigningKey;
-                aggregatorOptions.CaCertificatePath = pki.CaCertificate;
-                aggregatorOptions.StateDirectory = stateDirectory;
-                aggregatorOptions.InitialModelPath = initialModelPath;
-                aggregatorOptions.MinSites = options.MinSites();
-                aggregatorOptions.SampleFraction = options.SampleFraction;
-                aggregatorOptions.TotalRounds = options.Rounds;
-                aggregatorOptions.AverageLastModels = options.AverageLastModels;
-                aggregatorOptions.SumInSiteOrder = options.SumInSiteOrder;
-                aggregatorOptions.RoundDeadlineSeconds = options.RoundDeadlineSeconds;
-                aggregatorOptions.WaitRetryMilliseconds = 200;
-                aggregatorOptions.SamplingSeed = options.Seed;
-                aggregatorOptions.DeterministicSampling = true; // a simulation repeats from its seed
-                aggregatorOptions.Training = options.Training;
-                aggregatorOptions.ServerOptimizer = options.ServerOptimizerSettings();
-                aggregatorOptions.DifferentialPrivacy = options.DifferentialPrivacySettings();
-                aggregatorOptions.SecureAggregation = options.SecureAggregationSettings();
-                aggregatorOptions.Aggregation = options.Aggregation;
-            },
-            services => services.AddSingleton<IRoundObserver>(table));
-        if (options.SecureAggregation)
-        {
-            // Every site in round 1 whatever the quorum, its certificate known: the vanishing sites are then sure to be sampled.
-            foreach (string id in siteIds)
-            {
-                PreJoinedSites.Register(aggregator.Services, FederationTrust.LoadCertificate(pki.SiteCertificate(id)));
-            }
-        }
-        await aggregator.StartAsync(cancellationToken);
-        try
-        {
-            Uri aggregatorUri = AggregatorHost.ListeningUri(aggregator);
-            // One site trains at a time: on 2 cores, concurrent libtorch training only adds contention.
-            using var trainingGate = new SemaphoreSlim(1);
-            var byzantine = new ByzantineSites(siteIds.TakeLast(options.Byzantine.CountOf(siteIds.Length)), options.Byzantine, options.Seed);
-            if (byzantine.Attackers.Count > 0)
-            {
-                output.WriteLine($"Byzantine sites (simulated attack, {options.Byzantine.Attack} ×{options.Byzantine.Scale:G3}): {string.Join(", ", byzantine.Attackers)}; aggregation {options.Aggregation.Rule}");
-            }
-            using var vanishing = new SiteVanishing(siteIds.TakeLast(options.DropSites), SiteVanishing.StageOf(options.DropAt), output, cancellationToken);
-            SiteAgent[] agents = siteIds.Select((id, i) => new SiteAgent(
-                new SiteOptions
-                {
-                    AggregatorUrl = aggregatorUri.ToString(),
-                    CertificatePath = pki.SiteCertificate(id),
-                    KeyPath = pki.SiteKey(id),
-                    CaCertificatePath = pki.CaCertificate,
-                    Seed = options.Seed * 100 + i,
-                },
-                _ => data.Sites[i], loggerFactory, trainingGate, audit: byzantine, stageObserver: vanishing)).ToArray();
-            // Should the aggregator's host stop on its own (its round loop failed), the sites must stop too, or they would
-            // retry a vanished aggregator for ever.
-            using var untilAggregatorStops = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, aggregator.Lifetime.ApplicationStopping);
-            try
-            {
-                await Task.WhenAll(agents.Select(agent => RunUntilDoneOrVanishedAsync(agent, vanishing, untilAggregatorStops.Token)));
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new InvalidOperationException("the aggregator stopped before the federation finished; its error is logged above");
-            }
-            finally
-            {
-                foreach (SiteAgent agent in agents)
-                {
-                    agent.Dispose();
-                }
-            }
-        }
-        finally
-        {
-            await aggregator.StopAsync(CancellationToken.None);
-            await aggregator.DisposeAsync();
-        }
+        await new VirtualFederation(options, loggerFactory, output, workerArguments).RunAsync(siteIds, workspace, table,
+            SiteWork.For(options, data.Faces), cancellationToken);
 
         var report = new SimulationReport(options, options.ServerOptimizerSettings(), options.DifferentialPrivacySettings(),
             MachineDescription(), startedAt, data.SiteRows, heldOut.PairCount, heldOut.DroppedPairs,
@@ -180,20 +106,6 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
         }
         output.WriteLine($"Done in {clock.Elapsed.TotalSeconds:F0}s; report: {reportPath}; chart: {chartPath}");
         return report;
-    }
-
-    /// <summary>Runs a site until the federation finishes; a site the fault injection made vanish just stops.</summary>
-    private static async Task RunUntilDoneOrVanishedAsync(SiteAgent agent, SiteVanishing vanishing, CancellationToken simulation)
-    {
-        try
-        {
-            await agent.RunAsync(vanishing.TokenFor(agent.SiteId, simulation));
-        }
-        catch (Exception e) when (vanishing.HasVanished(agent.SiteId) && !simulation.IsCancellationRequested
-            && e is OperationCanceledException or Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Cancelled })
-        {
-            // gone, as injected
-        }
     }
 
     /// <summary>The version-0 global model: the imported --initial-model, or a seeded random --backbone.</summary>

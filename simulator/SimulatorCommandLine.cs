@@ -32,6 +32,9 @@ public sealed class SimulatorCommandLine
         ("--rules", "RobustRules", "robust: the aggregation rules, e.g. fedavg,median,trimmed-mean,multi-krum.", "experiment"),
         ("--e1", "E1Report", "The E1 experiment's report (runs/e1/e1-report.json).", "bench-learning"),
         ("--e2", "E2Report", "The E2 experiment's report (runs/e2/e2-report.json).", "bench-learning"),
+        ("--aggregator", "WorkerAggregator", "The aggregator's URL (https://host:port/).", "worker"),
+        ("--pki", "WorkerPki", "The federation's PKI folder: the sites' certificates and the operator's.", "worker"),
+        ("--slice", "WorkerSlice", "i/N: this worker hosts the sites whose index mod N is i.", "worker"),
     ];
 
     private readonly List<(Option Option, string Key)> _commandOptions = [];
@@ -46,14 +49,16 @@ public sealed class SimulatorCommandLine
             + "Settings given here override the file's.") { ScenarioFile };
         Experiment = new Command("experiment", "Runs a lab experiment; settings given here override the experiment's.") { ExperimentName };
         BenchLearning = new Command("bench-learning", "The learning benchmark from the experiments' reports (--out: its JSON file, by default lab/results/learning.json).");
+        Worker = new Command("worker", "Hosts a slice of the virtual sites against an aggregator in another process (--engine-worker-processes starts these); the settings must be the federation's.");
         foreach ((string flag, string key, string description, string command) in CommandFlags)
         {
             Option option = key is "Quick" or "CentralOnly" ? new Option<bool>(flag) { Description = description } : new Option<string>(flag) { Description = description };
-            Add(command == "experiment" ? Experiment : BenchLearning, option, key);
+            Add(command switch { "experiment" => Experiment, "worker" => Worker, _ => BenchLearning }, option, key);
         }
         Program.Root.Subcommands.Add(Simulate);
         Program.Root.Subcommands.Add(Experiment);
         Program.Root.Subcommands.Add(BenchLearning);
+        Program.Root.Subcommands.Add(Worker);
     }
 
     public static SimulatorCommandLine Create() => new();
@@ -75,6 +80,7 @@ public sealed class SimulatorCommandLine
         Arity = ArgumentArity.ZeroOrOne,
     };
     public Command BenchLearning { get; }
+    public Command Worker { get; }
 
     public Argument<string> ExperimentName { get; } = ExperimentArgument();
 

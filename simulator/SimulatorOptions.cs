@@ -5,6 +5,7 @@ using FedFace.Core.Privacy;
 using FedFace.Core.SecureAggregation;
 using FedFace.Core.Training;
 using FedFace.Inference;
+using FedFace.Simulator.VirtualSites;
 using FedFace.Learning.Backbones;
 using FedFace.Vision;
 using Microsoft.Extensions.Configuration;
@@ -94,6 +95,11 @@ public sealed class SimulatorOptions
     public double SampleFraction { get; set; } = 1.0;
     /// <summary>Time sites have to train and send their update; in secure rounds, the masked-input stage's deadline.</summary>
     public int RoundDeadlineSeconds { get; set; } = 900;
+    /// <summary>
+    /// The run ends, with fewer rounds committed than asked, once this many rounds in a row were aborted (the aggregator's
+    /// MaxConsecutiveAbortedRounds; 0 = never): a run in which every candidate fails its last check would go on for ever.
+    /// </summary>
+    public int MaxConsecutiveAbortedRounds { get; set; } = 3;
 
     /// <summary>Every round securely aggregated (SecAgg+): the aggregator sees only the sum of the sites' updates.</summary>
     public bool SecureAggregation { get; set; }
@@ -175,8 +181,12 @@ public sealed class SimulatorOptions
         : e.Message.Contains(nameof(BatchNormStatisticsSource), StringComparison.Ordinal) ? " (auto, trained or received)"
         : "";
 
-    /// <summary>The aggregator's MinSites: the sites sampled each round; with sites dropping out, the quorum the others still meet.</summary>
-    internal int MinSites() => Math.Max(SecureAggregation ? RoundConfiguration.MinimumSites : 1, (int)Math.Ceiling(SampleFraction * Sites) - DropSites);
+    /// <summary>
+    /// The aggregator's MinSites: the sites sampled each round, less those that never answer (secure-stage and plain dropouts,
+    /// crashes): the quorum the others still meet. Stragglers count: one past the deadline leaves its round below quorum.
+    /// </summary>
+    internal int MinSites() => Math.Max(SecureAggregation ? RoundConfiguration.MinimumSites : 1,
+        (int)Math.Ceiling(SampleFraction * Sites) - DropSites - Faults.DropoutSites - Faults.CrashSites);
 
     /// <summary>The aggregator's secure-aggregation section.</summary>
     internal SecureAggregationOptions SecureAggregationSettings() => new()
@@ -245,12 +255,17 @@ public sealed class SimulatorOptions
     public FedFace.Aggregator.Strategies.Robust.AggregationSettings Aggregation { get; set; } = new();
     /// <summary>Simulation only: a share of the sites send harmful updates (see <see cref="ByzantineSites"/>).</summary>
     public ByzantineSettings Byzantine { get; set; } = new();
+    /// <summary>How the virtual-site engine runs the sampled sites: workers, threads, trained, synthetic or replayed updates.</summary>
+    public EngineSettings Engine { get; set; } = new();
+    /// <summary>Sites that drop out, straggle or crash in plain rounds (the last by id).</summary>
+    public FaultSettings Faults { get; set; } = new();
 
     public IReadOnlyList<string> Problems()
     {
         var problems = new List<string>();
         if (Sites < 1) problems.Add($"--sites must be at least 1, got {Sites}");
         if (Rounds < 1) problems.Add($"--rounds must be at least 1, got {Rounds}");
+        if (MaxConsecutiveAbortedRounds < 0) problems.Add($"--max-aborted-rounds must be zero or positive, got {MaxConsecutiveAbortedRounds}");
         if (AverageLastModels < 1 || AverageLastModels > Rounds) problems.Add($"--average-last must be between 1 and --rounds ({Rounds}), got {AverageLastModels}");
         if (MinImagesPerPerson < 2) problems.Add($"--min-images must be at least 2, got {MinImagesPerPerson}");
         if (MaxImagesPerPerson < MinImagesPerPerson) problems.Add($"--max-images ({MaxImagesPerPerson}) must be at least --min-images ({MinImagesPerPerson})");
@@ -274,6 +289,8 @@ public sealed class SimulatorOptions
         problems.AddRange(DifferentialPrivacyProblems());
         problems.AddRange(Aggregation.Problems("--aggregation", MinSites(), SecureAggregation, DifferentialPrivacySettings().Enabled));
         problems.AddRange(Byzantine.Problems());
+        problems.AddRange(Engine.Problems());
+        problems.AddRange(Faults.Problems(Sites));
         return problems;
 
         void Collect(Action parse, string name)
@@ -359,6 +376,7 @@ public sealed class SimulatorOptions
         ["--dp-delta"] = nameof(DpDelta),
         ["--sample-fraction"] = nameof(SampleFraction),
         ["--deadline"] = nameof(RoundDeadlineSeconds),
+        ["--max-aborted-rounds"] = nameof(MaxConsecutiveAbortedRounds),
         ["--secure-aggregation"] = nameof(SecureAggregation),
         ["--secagg-dropout-tolerance"] = nameof(SecAggDropoutTolerance),
         ["--secagg-stage-seconds"] = nameof(SecAggStageSeconds),

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FedFace.Core;
+using FedFace.Core.Simulation;
 using FedFace.Core.Security;
 using FedFace.Protocol;
 using FedFace.Protos.V1;

@@ -84,6 +84,27 @@ public sealed class AdminStatusOverTheWireTests(TestFederation federation, ITest
     }
 
     [Fact]
+    public async Task While_a_round_is_open_the_status_names_its_sampled_sites_and_a_poll_may_leave_out_the_site_list()
+    {
+        await using RunningAggregator aggregator = await StartAsync("admin-sampled", totalRounds: 1);
+        using var first = new SyntheticSite("site-01", federation.Pki, aggregator.Uri, _log.Factory(), exampleCount: 10);
+        using var second = new SyntheticSite("site-02", federation.Pki, aggregator.Uri, _log.Factory(), exampleCount: 10);
+        await Task.WhenAll(first.JoinAsync(), second.JoinAsync()).WaitAsync(Eventually.Patience);
+        await first.NextTaskAsync().WaitAsync(Eventually.Patience);
+
+        FederationReport open = await ReadStatusAsync(aggregator, omitSites: true);
+        FederationReport full = await ReadStatusAsync(aggregator);
+
+        Assert.Equal(1, open.Round.Number);
+        Assert.Equal(["site-01", "site-02"], open.Round.SampledSiteIds);
+        Assert.Empty(open.Sites);
+        Assert.Equal(["site-01", "site-02"], full.Sites.Select(s => s.SiteId));
+        await Task.WhenAll(first.TakePartAsync(), second.TakePartAsync()).WaitAsync(Eventually.Patience);
+        await aggregator.Rounds.WaitForRoundAsync(1);
+        Assert.Empty((await ReadStatusAsync(aggregator, omitSites: true)).Round.SampledSiteIds); // no round open: nobody to run
+    }
+
+    [Fact]
     public async Task A_site_certificate_is_refused_by_the_admin_service_with_a_reason()
     {
         await using RunningAggregator aggregator = await StartAsync("admin-site-refused", totalRounds: 10);
@@ -112,11 +133,11 @@ public sealed class AdminStatusOverTheWireTests(TestFederation federation, ITest
         Assert.Equal(0, aggregator.Coordinator.JoinedSiteCount);
     }
 
-    private async Task<FederationReport> ReadStatusAsync(RunningAggregator aggregator)
+    private async Task<FederationReport> ReadStatusAsync(RunningAggregator aggregator, bool omitSites = false)
     {
         using var connection = new OperatorConnection(new AggregatorEndpoint(aggregator.Uri.ToString(), federation.Pki.OperatorCertificate,
             federation.Pki.OperatorKey, federation.Pki.CaCertificate));
-        return await connection.Admin.GetStatusAsync(new StatusRequest(), deadline: Deadline());
+        return await connection.Admin.GetStatusAsync(new StatusRequest { OmitSites = omitSites }, deadline: Deadline());
     }
 
     private Task<RunningAggregator> StartAsync(string name, int totalRounds)

@@ -23,7 +23,7 @@ public sealed class SimulatorSettingsTests
             "--augment-shift", "0.1", "--augment-scale", "0.15", "--augment-rotation", "10", "--augment-color", "0.2", "--label-smoothing", "0.1",
             "--epochs", "3", "--batch-size", "16", "--max-steps", "9", "--distill", "0.5");
 
-        TrainingPlan site = SiteAgent.PlanFor(options.Training.ToTrainingConfig(seed: 1), siteSeed: 2);
+        TrainingPlan site = SiteTrainingPlan.For(options.Training.ToTrainingConfig(seed: 1), siteSeed: 2);
 
         Assert.Empty(options.Problems());
         Assert.Equal(options.Training with { Seed = 1 ^ 2, BatchNormStatistics = BatchNormStatisticsSource.Trained }, site);
@@ -34,7 +34,7 @@ public sealed class SimulatorSettingsTests
         Assert.Equal((1e-4f, false, 0.1f), (site.WeightDecay, site.InitializeHeadFromMeans, site.LabelSmoothing));
         Assert.Equal((3, 16, 9, 0.5f), (site.LocalEpochs, site.BatchSize, site.MaxSteps, site.DistillationWeight));
         Assert.Equal(new FaceAugmentation { MaxShift = 0.1f, MaxScale = 0.15f, MaxRotationDegrees = 10, ColorJitter = 0.2f }, FaceAugmentation.Of(site));
-        Assert.True(FaceAugmentation.Of(SiteAgent.PlanFor(Parse().Training.ToTrainingConfig(seed: 1), siteSeed: 2)).IsNone);
+        Assert.True(FaceAugmentation.Of(SiteTrainingPlan.For(Parse().Training.ToTrainingConfig(seed: 1), siteSeed: 2)).IsNone);
     }
 
     [Fact]
@@ -59,11 +59,11 @@ public sealed class SimulatorSettingsTests
     {
         var settings = new TrainingPlan { KeepBatchNormLocal = keepBatchNormLocal, FreezeBatchNormStatistics = freezeBatchNorm };
 
-        TrainingPlan site = SiteAgent.PlanFor(settings.ToTrainingConfig(seed: 1, receivedModelStatistics: true), siteSeed: 2);
+        TrainingPlan site = SiteTrainingPlan.For(settings.ToTrainingConfig(seed: 1, receivedModelStatistics: true), siteSeed: 2);
 
         Assert.Equal(reported, site.ReportsReceivedModelStatistics);
         site.Validate();
-        Assert.False(SiteAgent.PlanFor(settings.ToTrainingConfig(seed: 1), siteSeed: 2).ReportsReceivedModelStatistics);
+        Assert.False(SiteTrainingPlan.For(settings.ToTrainingConfig(seed: 1), siteSeed: 2).ReportsReceivedModelStatistics);
     }
 
     [Theory]
@@ -88,7 +88,7 @@ public sealed class SimulatorSettingsTests
     {
         SimulatorOptions options = pretrained ? Parse("--initial-model", "model.onnx") : Parse();
 
-        TrainingPlan site = SiteAgent.PlanFor(options.Training.ToTrainingConfig(seed: 1), siteSeed: 2);
+        TrainingPlan site = SiteTrainingPlan.For(options.Training.ToTrainingConfig(seed: 1), siteSeed: 2);
 
         Assert.Equal((kind, margin, scale, headFromMeans), (site.MarginKind, site.Margin, site.ArcFaceScale, site.InitializeHeadFromMeans));
         string[] start = pretrained ? ["--initial-model", "model.onnx"] : [];

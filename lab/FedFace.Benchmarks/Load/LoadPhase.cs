@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FedFace.Core;
+using FedFace.Core.Simulation;
 using FedFace.SyntheticSites;
 using FedFace.Transport;
 using Microsoft.Extensions.Logging;

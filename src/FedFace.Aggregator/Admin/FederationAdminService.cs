@@ -10,7 +10,7 @@ public sealed class FederationAdminService(FederationReportBuilder reports) : Fe
     public override Task<FederationReport> GetStatus(StatusRequest request, ServerCallContext context)
     {
         RequireOperator(context);
-        return Task.FromResult(reports.Build());
+        return Task.FromResult(reports.Build(includeSites: !request.OmitSites));
     }
 
     /// <summary>

@@ -15,7 +15,8 @@ namespace FedFace.Aggregator.Admin;
 public sealed class FederationReportBuilder(CurrentRound rounds, CurrentModel model, FederationStatus status, SiteRegistry sites,
     FederationHistory history, IAggregationStrategy strategy, IOptions<AggregatorOptions> options, TimeProvider time)
 {
-    public FederationReport Build()
+    /// <param name="includeSites">false: no per-site list, for a frequent poll of a federation of many sites.</param>
+    public FederationReport Build(bool includeSites = true)
     {
         AggregatorOptions settings = options.Value;
         var report = new FederationReport
@@ -25,7 +26,10 @@ public sealed class FederationReportBuilder(CurrentRound rounds, CurrentModel mo
             GeneratedUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
             Round = Round(settings.TotalRounds),
         };
-        report.Sites.AddRange(Sites());
+        if (includeSites)
+        {
+            report.Sites.AddRange(Sites());
+        }
         report.Rounds.AddRange(history.Rounds().Select(Record));
         report.Models.AddRange(history.Models().Select(Model));
         if (strategy.PrivacySpent is { } privacy)
@@ -60,6 +64,10 @@ public sealed class FederationReportBuilder(CurrentRound rounds, CurrentModel mo
             state.Number = round.Number;
             state.SampledSites = round.SampledSites.Count;
             state.AnsweredSites = round.Answers.Count;
+            if (!round.Closed)
+            {
+                state.SampledSiteIds.AddRange(round.SampledSites.Order(StringComparer.Ordinal));
+            }
             state.OpenSeconds = round.Elapsed.TotalSeconds;
             state.Stage = status.Done ? "finished"
                 : round.Closed ? "waiting for sites"

@@ -20,20 +20,75 @@ public sealed class SiteModel : IDisposable
     private const int EvaluationBatchSize = 64;
 
     private readonly FaceBackbone _backbone;
+    private readonly bool _ownsBackbone;
     private readonly ArcFaceHead _head;
     private readonly IReadOnlySet<string> _batchNormTensors;
+    /// <summary>The site's own BatchNorm tensors while they are not in the backbone (a borrowed one, before the first load).</summary>
+    private ModelState? _savedBatchNorm;
     private bool _hasLoadedGlobal;
     private bool _batchNormKeptLocal;
     private bool _disposed;
 
     /// <param name="architecture">The backbone the federation trains (the global model's: <see cref="BackboneArchitecture.Of"/>); MobileFaceNet when null.</param>
     public SiteModel(int classCount, int seed, BackboneArchitecture? architecture = null)
+        : this((architecture ?? BackboneArchitecture.MobileFaceNet).Create(seed), ownsBackbone: true, classCount, seed)
+    {
+    }
+
+    private SiteModel(FaceBackbone backbone, bool ownsBackbone, int classCount, int seed)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 2);
-        _backbone = (architecture ?? BackboneArchitecture.MobileFaceNet).Create(seed);
+        _backbone = backbone;
+        _ownsBackbone = ownsBackbone;
         // A different stream for the head, so it is not drawn from the same numbers as the first convolution.
         _head = new ArcFaceHead(classCount, seed: ((long)seed << 1) ^ 0x5EED, embeddingSize: _backbone.EmbeddingSize);
         _batchNormTensors = BackboneParts.BatchNormTensorNames(_backbone);
+    }
+
+    /// <summary>
+    /// A site's model on a backbone it borrows (a simulation worker's, reused for many sites; not disposed with this):
+    /// the head and BatchNorm the site kept from its last round (<see cref="SaveState"/>), or, with no state, a new head
+    /// drawn from <paramref name="seed"/> exactly as <see cref="SiteModel(int, int, BackboneArchitecture?)"/> draws it.
+    /// Nothing of the backbone's previous user survives <see cref="LoadGlobal"/>: every weight and running statistic is
+    /// the global model's (or this site's, under FedBN) and the BatchNorm batch counters restart.
+    /// </summary>
+    public static SiteModel OnBorrowedBackbone(FaceBackbone backbone, int classCount, int seed, SiteModelState? state)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        var model = new SiteModel(backbone, ownsBackbone: false, classCount, seed);
+        if (state is not null)
+        {
+            if (state.HeadWeights.Length != (long)classCount * backbone.EmbeddingSize)
+            {
+                model.Dispose();
+                throw new ArgumentException($"the saved head has {state.HeadWeights.Length} weights, {classCount} classes × {backbone.EmbeddingSize} need {classCount * backbone.EmbeddingSize}");
+            }
+            using (no_grad())
+            {
+                model._head.Weight.copy_(tensor(state.HeadWeights, [classCount, backbone.EmbeddingSize]));
+            }
+            model._savedBatchNorm = state.LocalBatchNorm;
+            model._hasLoadedGlobal = state.LocalBatchNorm is not null;
+        }
+        return model;
+    }
+
+    /// <summary>
+    /// What the site keeps between rounds when its network is borrowed: its head's weights and, when the last load kept
+    /// BatchNorm local (FedBN), its BatchNorm tensors. Nothing here is meant for the wire.
+    /// </summary>
+    public SiteModelState SaveState()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        float[] head;
+        using (NewDisposeScope())
+        {
+            head = _head.Weight.detach().data<float>().ToArray();
+        }
+        ModelState? batchNorm = _batchNormKeptLocal
+            ? new ModelState(BackboneState.Export(_backbone).Tensors.Where(t => _batchNormTensors.Contains(t.Name)))
+            : null;
+        return new SiteModelState(head, batchNorm);
     }
 
     public int ClassCount => _head.ClassCount;
@@ -53,6 +108,8 @@ public sealed class SiteModel : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(global);
         BackboneState.Import(_backbone, keepBatchNormLocal && _hasLoadedGlobal ? WithOwnBatchNorm(global) : global);
+        _savedBatchNorm = null;
+        ResetBatchCounters();
         _hasLoadedGlobal = true;
         _batchNormKeptLocal = keepBatchNormLocal;
     }
@@ -389,14 +446,30 @@ public sealed class SiteModel : IDisposable
             return;
         }
         _disposed = true;
-        _backbone.Dispose();
+        if (_ownsBackbone)
+        {
+            _backbone.Dispose();
+        }
         _head.Dispose();
     }
 
-    /// <summary>The site's BatchNorm tensors from its current backbone in place of the global model's.</summary>
+    /// <summary>
+    /// num_batches_tracked is no part of the model state: on a reused backbone it would carry the last site's count into
+    /// this one's (it steers BatchNorm's cumulative average); every load starts it from zero, a resident site's too.
+    /// </summary>
+    private void ResetBatchCounters()
+    {
+        using var noGrad = no_grad();
+        foreach (BatchNorm batchNorm in _backbone.modules().OfType<BatchNorm>())
+        {
+            batchNorm.num_batches_tracked?.zero_();
+        }
+    }
+
+    /// <summary>The site's BatchNorm tensors (its saved ones, or its current backbone's) in place of the global model's.</summary>
     private ModelState WithOwnBatchNorm(ModelState global)
     {
-        ModelState own = BackboneState.Export(_backbone);
+        ModelState own = _savedBatchNorm ?? BackboneState.Export(_backbone);
         return new ModelState(global.Tensors.Select(t => _batchNormTensors.Contains(t.Name) ? own[t.Name] : t));
     }
 

@@ -11,16 +11,6 @@ namespace FedFace.EndToEnd.Tests.Scenarios;
 /// <summary>Scenario files: the checked-in ones parse with known keys, variants override only themselves, flags override the file.</summary>
 public sealed class ScenarioFileTests : IDisposable
 {
-    /// <summary>
-    /// Keys of the virtual-site engine (branch fix/engine), which the checked-in faults and scale scenarios use before
-    /// SimulatorOptions has them. Once it does, the test below fails until this list is emptied.
-    /// </summary>
-    private static readonly string[] EngineKeysNotYetMerged =
-    [
-        "Faults:DropoutSites", "Faults:DropoutAt", "Faults:StragglerSites", "Faults:StragglerSeconds", "Faults:CrashSites", "Faults:CrashRound",
-        "Faults:ReturnAfterRounds", "Engine:SiteWork",
-    ];
-
     private readonly string _directory = Directory.CreateTempSubdirectory("fedface-scenario-").FullName;
 
     public static TheoryData<string> CheckedInScenarios() =>
@@ -32,27 +22,13 @@ public sealed class ScenarioFileTests : IDisposable
     [MemberData(nameof(CheckedInScenarios))]
     public void Every_checked_in_scenario_parses_its_keys_are_known_and_its_variants_settings_are_valid(string file)
     {
-        string path = Path.Combine(ScenariosFolder(), file);
-        string pending = Path.Combine(_directory, file);
-        File.WriteAllText(pending, WithoutEngineKeys(File.ReadAllText(path)));
-
-        Scenario scenario = ScenarioFile.Read(pending, SimulatorCommandLine.Settings());
+        Scenario scenario = ScenarioFile.Read(Path.Combine(ScenariosFolder(), file), SimulatorCommandLine.Settings());
         ScenarioPlan plan = ScenarioPlan.Create(scenario, [], environmentPrefix: null, out IReadOnlyList<string> problems);
 
         Assert.Equal(Path.GetFileNameWithoutExtension(file), scenario.Name);
         Assert.NotEmpty(scenario.Description);
         Assert.Empty(problems);
         Assert.Equal(scenario.Runs.Count, plan.Variants.Count);
-    }
-
-    [Fact]
-    public void The_engine_keys_the_scenarios_use_are_not_settings_yet_so_the_list_that_waits_for_them_is_still_needed()
-    {
-        string[] known = [.. SimulatorCommandLine.Settings().SelectMany(section => section.Rows).Select(row => row.Key)];
-        string[] used = [.. Directory.GetFiles(ScenariosFolder(), "*.json").SelectMany(path => Keys(File.ReadAllText(path)))];
-
-        Assert.All(EngineKeysNotYetMerged, key => Assert.DoesNotContain(key, known, StringComparer.OrdinalIgnoreCase));
-        Assert.All(EngineKeysNotYetMerged, key => Assert.Contains(key, used, StringComparer.OrdinalIgnoreCase));
     }
 
     [Fact]
@@ -173,42 +149,6 @@ public sealed class ScenarioFileTests : IDisposable
         string path = Path.Combine(_directory, name);
         File.WriteAllText(path, text);
         return path;
-    }
-
-    /// <summary>The scenario's text without the engine's keys (<see cref="EngineKeysNotYetMerged"/>).</summary>
-    private static string WithoutEngineKeys(string json)
-    {
-        var root = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
-        Strip(root);
-        foreach (var variant in root["variants"]?.AsArray() ?? [])
-        {
-            Strip(variant!.AsObject());
-        }
-        return root.ToJsonString();
-
-        static void Strip(System.Text.Json.Nodes.JsonObject settings)
-        {
-            settings.Remove("Faults");
-            settings.Remove("Engine");
-        }
-    }
-
-    /// <summary>Every configuration key a scenario's text sets (the scenario's own keys left out).</summary>
-    private static IEnumerable<string> Keys(string json)
-    {
-        var root = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
-        foreach (var settings in new[] { root }.Concat((root["variants"]?.AsArray() ?? []).Select(v => v!.AsObject())))
-        {
-            foreach (string key in Flatten("", settings))
-            {
-                yield return key;
-            }
-        }
-
-        static IEnumerable<string> Flatten(string prefix, System.Text.Json.Nodes.JsonObject node) =>
-            node.SelectMany(pair => pair.Value is System.Text.Json.Nodes.JsonObject inner
-                ? Flatten(prefix + pair.Key + ":", inner)
-                : [prefix + pair.Key]);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

@@ -1,7 +1,7 @@
 using System.Text;
 using FedFace.Core;
 
-namespace FedFace.SyntheticSites;
+namespace FedFace.Core.Simulation;
 
 /// <summary>
 /// Deltas without training: for each site and round, normal values of standard deviation <paramref name="standardDeviation"/>

@@ -1,0 +1,36 @@
+using System.Runtime.CompilerServices;
+using FedFace.Protos.Admin.V1;
+using FedFace.Transport;
+
+namespace FedFace.Simulator.VirtualSites;
+
+/// <summary>A round as the operator's status shows it open: its number and the sites sampled for it.</summary>
+public sealed record OpenedRound(long Number, IReadOnlyList<string> SampledSiteIds, string FederationName, bool Secure);
+
+/// <summary>
+/// Learns who is sampled without any site polling: reads the aggregator's admin status with the operator certificate (the
+/// per-site list left out) every <c>interval</c>, and yields each round once, when it opens, until the federation finishes.
+/// </summary>
+public sealed class SampledRounds(AggregatorEndpoint operatorEndpoint, TimeSpan interval)
+{
+    public async IAsyncEnumerable<OpenedRound> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var status = new OperatorConnection(operatorEndpoint);
+        long last = 0;
+        while (true)
+        {
+            FederationReport report = await status.Admin.GetStatusAsync(new StatusRequest { OmitSites = true }, cancellationToken: cancellationToken);
+            RoundState round = report.Round;
+            if (round.Stage == "finished")
+            {
+                yield break;
+            }
+            if (round.Number > last && round.SampledSiteIds.Count > 0)
+            {
+                last = round.Number;
+                yield return new OpenedRound(round.Number, [.. round.SampledSiteIds], report.FederationName, round.Stage == "secure aggregation");
+            }
+            await Task.Delay(interval, cancellationToken);
+        }
+    }
+}

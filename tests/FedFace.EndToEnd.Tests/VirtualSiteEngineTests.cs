@@ -1,0 +1,258 @@
+using System.Collections.Concurrent;
+using FedFace.Aggregator;
+using FedFace.Client;
+using FedFace.Core;
+using FedFace.Learning;
+using FedFace.Learning.Training;
+using FedFace.Protos.V1;
+using FedFace.Simulator;
+using FedFace.Simulator.VirtualSites;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FedFace.EndToEnd.Tests;
+
+/// <summary>
+/// The virtual-site engine against a real aggregator on loopback over mutual TLS: sampled sites run the real round on a
+/// bounded pool of reused networks, keep their heads between the rounds they are sampled in, and repeat to the bit.
+/// </summary>
+public sealed class VirtualSiteEngineTests : IDisposable
+{
+    private static readonly Lazy<FaceTrainingSet[]> s_faces = new(() => [.. TinySites.Align(4).Select(site => site.Faces)]);
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"fedface-engine-{Guid.NewGuid():N}");
+
+    [Fact]
+    public async Task One_and_two_workers_commit_bit_identical_global_models_from_the_same_seed()
+    {
+        EngineRun oneWorker = await RunTrainingAsync("one", workers: 1);
+        EngineRun twoWorkers = await RunTrainingAsync("two", workers: 2);
+
+        Assert.Equal([1L, 2L, 3L], oneWorker.Models.Keys.Order());
+        foreach (long round in oneWorker.Models.Keys)
+        {
+            Assert.Equal(oneWorker.Models[round].ComputeSha256Hex(), twoWorkers.Models[round].ComputeSha256Hex());
+        }
+        Assert.All(oneWorker.Summaries.Values, s => Assert.Equal(2, s.AcceptedSites.Count)); // half of 4 sampled each round, all accepted
+    }
+
+    [Fact]
+    public async Task A_virtual_site_starts_each_round_it_is_sampled_in_from_the_head_it_ended_its_previous_one_with()
+    {
+        var heads = new HeadRecorder();
+        EngineRun run = await RunTrainingAsync("heads", workers: 1, rounds: 4, wrap: heads.Wrap);
+
+        Assert.Equal(8, heads.Rounds.Count); // two sites a round, four rounds
+        IEnumerable<IGrouping<string, SiteHeads>> bySite = heads.Rounds.GroupBy(r => r.SiteId);
+        Assert.Contains(bySite, site => site.Count() >= 2);
+        foreach (IGrouping<string, SiteHeads> site in bySite)
+        {
+            SiteHeads[] rounds = [.. site.OrderBy(r => r.Round)];
+            Assert.Null(rounds[0].AtStart); // a new site: its head is drawn from its seed
+            for (int i = 1; i < rounds.Length; i++)
+            {
+                // Other sites trained on the same worker's network in between: the head still comes back as it was left.
+                Assert.Equal(rounds[i - 1].AtEnd, rounds[i].AtStart);
+                Assert.NotEqual(rounds[i].AtStart, rounds[i].AtEnd);
+            }
+        }
+        Assert.True(heads.Rounds.Select(r => r.Round).Distinct().Count() == 4 && run.Summaries.Count == 4);
+    }
+
+    [Theory]
+    [InlineData("download")]
+    [InlineData("training")]
+    [InlineData("upload")]
+    public async Task A_site_that_drops_out_at_any_step_leaves_the_round_to_commit_with_the_others_at_the_deadline(string step)
+    {
+        EngineRun run = await RunSyntheticAsync($"dropout-{step}", rounds: 1, faults => { faults.DropoutSites = 1; faults.DropoutAt = step; });
+
+        RoundSummary round = Assert.Single(run.Summaries.Values);
+        Assert.True(round.Committed, round.Outcome);
+        Assert.Equal(["site-01", "site-02", "site-03"], round.AcceptedSites.Order());
+        Assert.Equal(4, round.SampledSites.Count);
+        Assert.InRange(round.Seconds, Deadline - 1, Deadline + 30); // it waited for the vanished site until the deadline
+    }
+
+    [Fact]
+    public async Task A_straggler_within_the_deadline_is_waited_for_and_one_past_it_leaves_the_round_below_quorum_to_abort_cleanly()
+    {
+        EngineRun late = await RunSyntheticAsync("straggler-late", rounds: 1, faults => { faults.StragglerSites = 1; faults.StragglerSeconds = Deadline + 5; },
+            stopAfterRound: 1);
+        EngineRun slow = await RunSyntheticAsync("straggler-slow", rounds: 1, faults => { faults.StragglerSites = 1; faults.StragglerSeconds = 1; });
+
+        RoundSummary aborted = late.Summaries[1];
+        Assert.False(aborted.Committed);
+        Assert.Equal(3, aborted.AcceptedSites.Count);
+        Assert.Null(aborted.CommittedModelVersion);
+        RoundSummary waited = Assert.Single(slow.Summaries.Values);
+        Assert.True(waited.Committed, waited.Outcome);
+        Assert.Equal(4, waited.AcceptedSites.Count);
+        Assert.InRange(waited.Seconds, 1, Deadline);
+    }
+
+    [Fact]
+    public async Task A_site_that_crashes_mid_round_is_missing_until_it_returns_and_answers_again()
+    {
+        EngineRun run = await RunSyntheticAsync("crash", rounds: 4, faults => { faults.CrashSites = 1; faults.CrashRound = 2; faults.ReturnAfterRounds = 2; });
+
+        Assert.Equal([4, 3, 3, 4], run.Summaries.OrderBy(s => s.Key).Select(s => s.Value.AcceptedSites.Count));
+        Assert.All(run.Summaries.Values, s => Assert.True(s.Committed, s.Outcome));
+        Assert.DoesNotContain("site-04", run.Summaries[2].AcceptedSites);
+        Assert.Contains("site-04", run.Summaries[4].AcceptedSites);
+    }
+
+    [Fact]
+    public async Task Synthetic_sites_take_part_in_a_secure_round_and_one_vanishing_before_its_masked_input_leaves_the_others_to_commit()
+    {
+        EngineRun run = await RunSyntheticAsync("secure", rounds: 2, _ => { }, sites: 5, configure: options =>
+        {
+            options.SecureAggregation = true;
+            options.SecAggStageSeconds = 5;
+            options.RoundDeadlineSeconds = 60;
+            options.DropSites = 1;
+            options.DropAt = "masked";
+        });
+
+        Assert.All(run.Summaries.Values, s => Assert.True(s.Committed, s.Outcome));
+        Assert.Equal("5→5→4→4→4", run.Summaries[1].SecureAggregation?.Survivors); // site-05 advertised and shared keys, then vanished
+        Assert.Equal(4, run.Summaries[2].AcceptedSites.Count); // gone for good: sampled, it no longer answers
+    }
+
+    [Fact]
+    public async Task Two_worker_processes_of_the_built_simulator_each_host_half_the_sites_and_the_rounds_commit_with_all_of_them()
+    {
+        string[] settings = ["--sites", "4", "--rounds", "2", "--seed", "5", "--engine-site-work", "synthetic"];
+        // A deadline the workers' start-up fits in: round 1 opens as they start.
+        EngineRun run = await RunSyntheticAsync("processes", rounds: 2, _ => { }, engine => engine.WorkerProcesses = 2,
+            configure: options => options.RoundDeadlineSeconds = 120, workerArguments: settings);
+
+        Assert.Equal([1L, 2L], run.Summaries.Keys.Order());
+        Assert.All(run.Summaries.Values, s =>
+        {
+            Assert.True(s.Committed, s.Outcome);
+            Assert.Equal(["site-01", "site-02", "site-03", "site-04"], s.AcceptedSites.Order());
+        });
+        Assert.Contains("[worker 0] worker 0/2: 2 of 4 sites joined", run.Output.ToString());
+        Assert.Contains("[worker 1] worker 1/2: the federation finished", run.Output.ToString());
+        // The same seeds in other processes: the same deltas as sites in this process would have sent.
+        EngineRun inProcess = await RunSyntheticAsync("in-process", rounds: 2, _ => { });
+        Assert.Equal(inProcess.Models[2].ComputeSha256Hex(), run.Models[2].ComputeSha256Hex());
+    }
+
+    [Fact]
+    public async Task A_replay_of_recorded_synthetic_updates_commits_the_same_models()
+    {
+        string recording = Path.Combine(_directory, "recorded");
+        EngineRun recorded = await RunSyntheticAsync("record", rounds: 2, _ => { }, engine => engine.RecordUpdates = recording);
+        EngineRun replayed = await RunSyntheticAsync("replay", rounds: 2, _ => { }, engine => { engine.SiteWork = "replay"; engine.ReplayUpdates = recording; });
+
+        Assert.Equal(8, Directory.GetFiles(recording, "*.ffm", SearchOption.AllDirectories).Length);
+        foreach (long round in recorded.Models.Keys)
+        {
+            Assert.Equal(recorded.Models[round].ComputeSha256Hex(), replayed.Models[round].ComputeSha256Hex());
+        }
+    }
+
+    /// <summary>Seconds a plain round waits in the fault tests.</summary>
+    private const int Deadline = 4;
+
+    private async Task<EngineRun> RunTrainingAsync(string name, int workers, int rounds = 3, Func<VirtualSite, ILocalWork, ILocalWork>? wrap = null)
+    {
+        var options = new SimulatorOptions
+        {
+            Sites = 4, Rounds = rounds, SampleFraction = 0.5, Seed = 5, OutputDirectory = Path.Combine(_directory, name),
+            Training = SimulatorOptions.DemoTraining(pretrained: false) with { LocalEpochs = 1, BatchSize = 4, MaxSteps = 2 },
+            Engine = { Workers = workers, TorchThreads = 1 },
+        };
+        FaceTrainingSet[] faces = s_faces.Value;
+        return await RunAsync(options, (site, networks, logger) =>
+        {
+            ILocalWork training = new BorrowedNetworkTraining(site, new ResidentFaces(faces), networks, logger);
+            return wrap is null ? training : wrap(site, training);
+        });
+    }
+
+    private Task<EngineRun> RunSyntheticAsync(string name, int rounds, Action<FaultSettings> faults, Action<EngineSettings>? engine = null, int? stopAfterRound = null,
+        int sites = 4, Action<SimulatorOptions>? configure = null, IReadOnlyList<string>? workerArguments = null)
+    {
+        var options = new SimulatorOptions
+        {
+            Sites = sites, Rounds = rounds, Seed = 5, RoundDeadlineSeconds = Deadline, OutputDirectory = Path.Combine(_directory, name),
+            Engine = { SiteWork = "synthetic" },
+        };
+        faults(options.Faults);
+        engine?.Invoke(options.Engine);
+        configure?.Invoke(options);
+        Assert.Empty(options.Problems());
+        return RunAsync(options, SiteWork.For(options, faces: null), stopAfterRound, workerArguments);
+    }
+
+    private static async Task<EngineRun> RunAsync(SimulatorOptions options, Func<VirtualSite, NetworkPool, Microsoft.Extensions.Logging.ILogger, ILocalWork> workFor,
+        int? stopAfterRound = null, IReadOnlyList<string>? workerArguments = null)
+    {
+        IReadOnlyList<string> siteIds = VirtualFederation.SiteIds(options.Sites);
+        var workspace = FederationWorkspace.Create(options.OutputDirectory, siteIds, GlobalModelFactory.CreateInitial(seed: 3));
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var run = new EngineRun(stopAfterRound, stop);
+        try
+        {
+            await new VirtualFederation(options, NullLoggerFactory.Instance, TextWriter.Synchronized(run.Output), workerArguments).RunAsync(siteIds, workspace, run, workFor, stop.Token);
+        }
+        catch (OperationCanceledException) when (stopAfterRound is not null && run.Summaries.ContainsKey(stopAfterRound.Value))
+        {
+            // stopped as the test asked, once the round it looks at was over
+        }
+        return run;
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    /// <summary>Every finished round's summary and committed model; asks the run to stop after a given round.</summary>
+    private sealed class EngineRun(int? stopAfterRound, CancellationTokenSource stop) : IRoundObserver
+    {
+        public ConcurrentDictionary<long, RoundSummary> Summaries { get; } = new();
+        public ConcurrentDictionary<long, ModelState> Models { get; } = new();
+        public StringWriter Output { get; } = new();
+
+        public async Task OnRoundFinishedAsync(RoundSummary summary, ModelState globalModel, CancellationToken cancellationToken)
+        {
+            Summaries[summary.Round] = summary;
+            if (summary.Committed)
+            {
+                Models[summary.Round] = globalModel.Clone();
+            }
+            if (summary.Round == stopAfterRound)
+            {
+                await stop.CancelAsync();
+            }
+        }
+    }
+
+    private sealed record SiteHeads(string SiteId, long Round, float[]? AtStart, float[] AtEnd);
+
+    /// <summary>A site's head as each of its rounds found it and left it.</summary>
+    private sealed class HeadRecorder
+    {
+        public ConcurrentBag<SiteHeads> Rounds { get; } = [];
+
+        public ILocalWork Wrap(VirtualSite site, ILocalWork inner) => new Recording(site, inner, this);
+
+        private sealed class Recording(VirtualSite site, ILocalWork inner, HeadRecorder recorder) : ILocalWork
+        {
+            public string? Shortfall(CancellationToken cancellationToken) => inner.Shortfall(cancellationToken);
+
+            public async Task<LocalUpdate> ComputeAsync(ModelState global, RoundTask task, CancellationToken cancellationToken)
+            {
+                float[]? atStart = site.Model?.HeadWeights.ToArray();
+                LocalUpdate update = await inner.ComputeAsync(global, task, cancellationToken);
+                recorder.Rounds.Add(new SiteHeads(site.Id, task.Round, atStart, site.Model!.HeadWeights.ToArray()));
+                return update;
+            }
+        }
+    }
+}
