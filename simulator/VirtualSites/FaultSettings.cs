@@ -44,7 +44,7 @@ public sealed class FaultSettings
     public IEnumerable<string> Problems(int sites)
     {
         if (DropoutSites < 0 || StragglerSites < 0 || CrashSites < 0) yield return "--faults-dropout-sites, --faults-straggler-sites and --faults-crash-sites must be 0 or more";
-        else if (Total > sites) yield return $"the faulty sites (dropouts {DropoutSites} + stragglers {StragglerSites} + crashes {CrashSites}) outnumber the {sites} sites";
+        else if (sites >= 1 && Total > sites) yield return $"the faulty sites (dropouts {DropoutSites} + stragglers {StragglerSites} + crashes {CrashSites}) outnumber the {sites} sites";
         if (DropoutAt.Trim().ToLowerInvariant() is not ("download" or "training" or "upload")) yield return $"--faults-dropout-at must be {DropoutStepNames}, got '{DropoutAt}'";
         if (!(StragglerSeconds >= 0) || !double.IsFinite(StragglerSeconds)) yield return $"--faults-straggler-seconds must be 0 or more, got {StragglerSeconds}";
         if (CrashRound < 1) yield return $"--faults-crash-round must be at least 1, got {CrashRound}";
