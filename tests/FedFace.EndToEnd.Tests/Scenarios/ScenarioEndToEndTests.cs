@@ -121,5 +121,33 @@ public sealed class ScenarioEndToEndTests(Xunit.Abstractions.ITestOutputHelper t
         Assert.Contains("SecAgg+: 2/2 rounds committed (not scored: its sites do not train)", log.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_variant_with_worker_processes_runs_its_sites_in_them_with_the_variants_settings()
+    {
+        string path = Path.Combine(_directory, "processes.json");
+        // A deadline the workers' start-up fits in: round 1 opens as they start.
+        File.WriteAllText(path, """
+            {
+              "name": "processes", "description": "synthetic sites in two worker processes",
+              "Sites": 3, "Rounds": 1, "RoundDeadlineSeconds": 120, "Engine": { "SiteWork": "synthetic" }, "OutputDirectory": "out",
+              "variants": [ { "label": "two workers", "Sites": 4, "Engine": { "WorkerProcesses": 2 } } ]
+            }
+            """);
+        ScenarioPlan plan = ScenarioPlan.Create(ScenarioFile.Read(path, SimulatorCommandLine.Settings()), [], null, out IReadOnlyList<string> problems);
+        Assert.Empty(problems);
+        var log = new StringWriter();
+
+        ScenarioReport report = await new ScenarioRun(plan, new Dictionary<string, string?> { ["Seed"] = "5" }, NullLoggerFactory.Instance,
+            TextWriter.Synchronized(log), new PlainProgressLines(TextWriter.Synchronized(log))).RunAsync(CancellationToken.None);
+        testOutput.WriteLine(log.ToString());
+
+        ScenarioRoundRow round = Assert.Single(report.Variants.Single().Rounds);
+        Assert.True(round.Committed);
+        Assert.Equal((4, 4), (round.SitesSampled, round.SitesAnswered)); // the variant's 4 sites, not the file's 3
+        Assert.Contains("[worker 1] worker 1/2: 2 of 4 sites joined", log.ToString(), StringComparison.Ordinal);
+        string settings = File.ReadAllText(Path.Combine(report.Variants[0].OutputDirectory, VariantWorkerSettings.FileName));
+        Assert.Contains("\"Seed\":\"5\"", settings, StringComparison.Ordinal); // the command line's too
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
