@@ -24,8 +24,7 @@ public sealed class ScenarioEndToEndTests(Xunit.Abstractions.ITestOutputHelper t
     [Fact]
     public async Task Two_variants_run_on_the_same_data_through_the_real_aggregator_and_the_reports_compare_them()
     {
-        string path = Path.Combine(_directory, "tiny.json");
-        File.WriteAllText(path, $$"""
+        (ScenarioReport report, string printed) = await RunAsync($$"""
             {
               "name": "tiny", "description": "two variants, three sites, one round",
               "InitialModel": {{JsonSerializer.Serialize(SharedData.MobileFaceNetOnnx)}},
@@ -35,13 +34,6 @@ public sealed class ScenarioEndToEndTests(Xunit.Abstractions.ITestOutputHelper t
               "variants": [ { "label": "FedAvg" }, { "label": "FedProx", "Training": { "FedProxMu": 0.01 } } ]
             }
             """);
-        ScenarioPlan plan = ScenarioPlan.Create(ScenarioFile.Read(path, SimulatorCommandLine.Settings()), [], null, out IReadOnlyList<string> problems);
-        Assert.Empty(problems);
-        var log = new StringWriter();
-
-        ScenarioReport report = await new ScenarioRun(plan, new Dictionary<string, string?>(), NullLoggerFactory.Instance, log, new PlainProgressLines(log))
-            .RunAsync(CancellationToken.None);
-        testOutput.WriteLine(log.ToString());
 
         string output = Path.Combine(_directory, "out");
         Assert.Equal(["FedAvg", "FedProx"], report.Variants.Select(v => v.Label));
@@ -58,7 +50,6 @@ public sealed class ScenarioEndToEndTests(Xunit.Abstractions.ITestOutputHelper t
         using (JsonDocument.Parse(File.ReadAllText(Path.Combine(output, ScenarioReportFiles.Json)))) { }
         using SKBitmap accuracy = SKBitmap.Decode(Path.Combine(output, ScenarioPlots.Accuracy));
         Assert.True(accuracy.Width > 0 && accuracy.Pixels.Distinct().Skip(1).Any());
-        string printed = log.ToString();
         Assert.Contains("[FedProx (2/2)] round 1 (1/1 committed): 3/3 sites answered · run 2/2 rounds committed", printed, StringComparison.Ordinal);
         Assert.Contains($"FedProx: final accuracy {new AccuracyEstimate(report.Variants[1].Final!.Accuracy, report.ScoringPairs)}", printed, StringComparison.Ordinal);
     }
@@ -66,21 +57,13 @@ public sealed class ScenarioEndToEndTests(Xunit.Abstractions.ITestOutputHelper t
     [Fact]
     public async Task Synthetic_variants_run_through_the_engine_without_faces_and_their_reports_carry_the_engines_figures_and_no_accuracy()
     {
-        string path = Path.Combine(_directory, "synthetic.json");
-        File.WriteAllText(path, """
+        (ScenarioReport report, string printed) = await RunAsync("""
             {
               "name": "tiny-scale", "description": "twenty synthetic sites, half sampled, plain against SecAgg+",
               "Sites": 20, "SampleFraction": 0.5, "Rounds": 2, "Engine": { "SiteWork": "synthetic" }, "OutputDirectory": "out",
               "variants": [ { "label": "plain" }, { "label": "SecAgg+", "SecureAggregation": true, "SecAggDropoutTolerance": 0.1 } ]
             }
             """);
-        ScenarioPlan plan = ScenarioPlan.Create(ScenarioFile.Read(path, SimulatorCommandLine.Settings()), [], null, out IReadOnlyList<string> problems);
-        Assert.Empty(problems);
-        var log = new StringWriter();
-
-        ScenarioReport report = await new ScenarioRun(plan, new Dictionary<string, string?>(), NullLoggerFactory.Instance, TextWriter.Synchronized(log),
-            new PlainProgressLines(TextWriter.Synchronized(log))).RunAsync(CancellationToken.None);
-        testOutput.WriteLine(log.ToString());
 
         string output = Path.Combine(_directory, "out");
         Assert.Equal(["plain", "SecAgg+"], report.Variants.Select(v => v.Label));
@@ -118,35 +101,44 @@ public sealed class ScenarioEndToEndTests(Xunit.Abstractions.ITestOutputHelper t
         Assert.Contains("| SecAgg+ | `SecureAggregation` = true, `SecAggDropoutTolerance` = 0.1 | — (not scored) |", summary, StringComparison.Ordinal);
         Assert.Contains("| round | committed | sampled | answered | dropped | round s | overhead ms/site | peak RSS GB |", summary, StringComparison.Ordinal);
         Assert.DoesNotContain("## Sites", summary, StringComparison.Ordinal);
-        Assert.Contains("SecAgg+: 2/2 rounds committed (not scored: its sites do not train)", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("SecAgg+: 2/2 rounds committed (not scored: its sites do not train)", printed, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_variant_with_worker_processes_runs_its_sites_in_them_with_the_variants_settings()
     {
-        string path = Path.Combine(_directory, "processes.json");
         // A deadline the workers' start-up fits in: round 1 opens as they start.
-        File.WriteAllText(path, """
+        (ScenarioReport report, string printed) = await RunAsync("""
             {
               "name": "processes", "description": "synthetic sites in two worker processes",
               "Sites": 3, "Rounds": 1, "RoundDeadlineSeconds": 120, "Engine": { "SiteWork": "synthetic" }, "OutputDirectory": "out",
               "variants": [ { "label": "two workers", "Sites": 4, "Engine": { "WorkerProcesses": 2 } } ]
             }
-            """);
-        ScenarioPlan plan = ScenarioPlan.Create(ScenarioFile.Read(path, SimulatorCommandLine.Settings()), [], null, out IReadOnlyList<string> problems);
-        Assert.Empty(problems);
-        var log = new StringWriter();
-
-        ScenarioReport report = await new ScenarioRun(plan, new Dictionary<string, string?> { ["Seed"] = "5" }, NullLoggerFactory.Instance,
-            TextWriter.Synchronized(log), new PlainProgressLines(TextWriter.Synchronized(log))).RunAsync(CancellationToken.None);
-        testOutput.WriteLine(log.ToString());
+            """, new Dictionary<string, string?> { ["Seed"] = "5" });
 
         ScenarioRoundRow round = Assert.Single(report.Variants.Single().Rounds);
         Assert.True(round.Committed);
         Assert.Equal((4, 4), (round.SitesSampled, round.SitesAnswered)); // the variant's 4 sites, not the file's 3
-        Assert.Contains("[worker 1] worker 1/2: 2 of 4 sites joined", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("[worker 1] worker 1/2: 2 of 4 sites joined", printed, StringComparison.Ordinal);
         string settings = File.ReadAllText(Path.Combine(report.Variants[0].OutputDirectory, VariantWorkerSettings.FileName));
         Assert.Contains("\"Seed\":\"5\"", settings, StringComparison.Ordinal); // the command line's too
+    }
+
+    /// <summary>Runs the scenario the JSON text describes (its folder this test's); returns its report and what it printed.</summary>
+    private async Task<(ScenarioReport Report, string Printed)> RunAsync(string json, Dictionary<string, string?>? commandLine = null)
+    {
+        string path = Path.Combine(_directory, "scenario.json");
+        File.WriteAllText(path, json);
+        commandLine ??= [];
+        ScenarioPlan plan = ScenarioPlan.Create(ScenarioFile.Read(path, SimulatorCommandLine.Settings()), commandLine, null, out IReadOnlyList<string> problems);
+        Assert.Empty(problems);
+        // Worker processes' lines arrive on their own threads.
+        var text = new StringWriter();
+        TextWriter log = TextWriter.Synchronized(text);
+        ScenarioReport report = await new ScenarioRun(plan, commandLine, NullLoggerFactory.Instance, log, new PlainProgressLines(log)).RunAsync(CancellationToken.None);
+        string printed = text.ToString();
+        testOutput.WriteLine(printed);
+        return (report, printed);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
