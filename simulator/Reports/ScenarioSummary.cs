@@ -16,8 +16,11 @@ public static class ScenarioSummary
         {
             text.AppendLine(report.Description).AppendLine();
         }
+        string preparation = report.Sites.Count > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"data prepared in {report.PreparationSeconds:F0} s")
+            : "no faces prepared (no variant trains)";
         text.AppendLine(CultureInfo.InvariantCulture, $"Scenario `{report.ScenarioFile}`, started {report.StartedAtUtc} on {report.Machine}; "
-            + $"data prepared in {report.PreparationSeconds:F0} s, {report.TotalSeconds:F0} s in all.").AppendLine();
+            + $"{preparation}, {report.TotalSeconds:F0} s in all.").AppendLine();
         if (report.Variants.Any(v => v.Final is not null))
         {
             text.AppendLine("Accuracy: k-fold verification accuracy on the held-out LFW pairs (threshold chosen on the other folds), "
@@ -41,7 +44,7 @@ public static class ScenarioSummary
                 report.Sites.Select(s => new[] { s.SiteId, Whole(s.People), Whole(s.Faces), Whole(s.MaskedFaces), Whole(s.GreyFaces) }));
         }
 
-        text.AppendLine("## Final accuracy").AppendLine();
+        text.AppendLine(report.Variants.Any(v => v.Final is not null) ? "## Final accuracy" : "## Variants").AppendLine();
         Table(text, ["variant", "overrides", "accuracy ± SE (n pairs)", "masked accuracy ± SE", "ε spent"],
             report.Variants.Select(v => new[]
             {

@@ -101,6 +101,7 @@ public sealed class ScenarioEndToEndTests(Xunit.Abstractions.ITestOutputHelper t
         Assert.Contains("| SecAgg+ | `SecureAggregation` = true, `SecAggDropoutTolerance` = 0.1 | — (not scored) |", summary, StringComparison.Ordinal);
         Assert.Contains("| round | committed | sampled | answered | dropped | round s | overhead ms/site | peak RSS GB |", summary, StringComparison.Ordinal);
         Assert.DoesNotContain("## Sites", summary, StringComparison.Ordinal);
+        Assert.Contains("no faces prepared (no variant trains)", summary, StringComparison.Ordinal);
         Assert.Contains("SecAgg+: 2/2 rounds committed (not scored: its sites do not train)", printed, StringComparison.Ordinal);
     }
 
