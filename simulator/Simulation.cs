@@ -41,7 +41,7 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
         if (options.Engine.PeoplePerSite > 0)
         {
             PooledSites pooled = PooledSites.Prepare(options, output, cancellationToken);
-            return await RunAsync(new SitesAndPairs(pooled.Rows, pooled.HeldOut, pooled.Faces.Normalization.Name, pooled.Faces), clock.Elapsed.TotalSeconds, cancellationToken);
+            return await RunAsync(pooled, clock.Elapsed.TotalSeconds, cancellationToken);
         }
         SimulationData data = SimulationData.Prepare(options, output, _logger, cancellationToken);
         return await RunAsync(data, clock.Elapsed.TotalSeconds, cancellationToken);
@@ -50,6 +50,13 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
     /// <summary>A federation over already prepared data (an experiment runs several on the same).</summary>
     public Task<SimulationReport> RunAsync(SimulationData data, double preparationSeconds, CancellationToken cancellationToken) =>
         RunAsync(new SitesAndPairs(data.SiteRows, data.HeldOut, data.Normalization, new ResidentFaces(data.TrainingSets)), preparationSeconds, cancellationToken);
+
+    /// <summary>A federation of many training sites over an already prepared face pool (--engine-people-per-site).</summary>
+    public Task<SimulationReport> RunAsync(PooledSites pooled, double preparationSeconds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pooled);
+        return RunAsync(new SitesAndPairs(pooled.Rows, pooled.HeldOut, pooled.Faces.Normalization.Name, pooled.Faces), preparationSeconds, cancellationToken);
+    }
 
     /// <summary>The sites, their faces and the held-out pairs a federation trains and is scored on.</summary>
     private sealed record SitesAndPairs(IReadOnlyList<SiteRow> SiteRows, HeldOutVerification HeldOut, string Normalization, ISiteFaces Faces);

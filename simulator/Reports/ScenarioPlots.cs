@@ -1,25 +1,35 @@
 namespace FedFace.Simulator.Reports;
 
-/// <summary>The scenario's plots, one line per variant: accuracy (± SE), local loss, sites answered and dropped, round time.</summary>
+/// <summary>
+/// The scenario's plots, one line per variant: accuracy (± SE), local loss, sites answered and dropped, round time. A
+/// variant draws only what it has (sites that do not train have no accuracy nor loss), and a plot no variant has is not drawn.
+/// </summary>
 public static class ScenarioPlots
 {
     public const string Accuracy = "accuracy-per-round.png", Loss = "loss-per-round.png", Sites = "sites-per-round.png", RoundTime = "round-seconds.png";
 
-    /// <summary>Writes the plots into <paramref name="directory"/>; returns their file names.</summary>
+    /// <summary>Writes the plots into <paramref name="directory"/>; returns the file names of those drawn.</summary>
     public static IReadOnlyList<string> Write(string directory, string scenario, IReadOnlyList<VariantReport> variants)
     {
         ArgumentNullException.ThrowIfNull(variants);
-        int pairs = variants.Count > 0 && variants[0].Rounds.Count > 0 ? variants[0].Rounds[0].Pairs : 0;
-        LineChart.Write(Path.Combine(directory, Accuracy), $"{scenario}: held-out accuracy ({pairs} LFW pairs; bars ± one standard error)",
-            "accuracy (%)", [.. Lines(variants, _ => true, r => r.Accuracy * 100, r => r.AccuracyStandardError * 100)]);
-        LineChart.Write(Path.Combine(directory, Loss), $"{scenario}: mean local training loss of the sites that answered",
-            "local loss", [.. Lines(variants, r => r.MeanLocalLoss is not null, r => r.MeanLocalLoss!.Value)]);
-        LineChart.Write(Path.Combine(directory, Sites), $"{scenario}: sites answered (solid) and dropped (dashed) per round",
-            "sites", [.. Lines(variants, r => r.Round > 0, r => r.SitesAnswered, suffix: " answered"),
-                      .. Lines(variants, r => r.Round > 0, r => r.SitesDropped, suffix: " dropped", dashed: true)]);
-        LineChart.Write(Path.Combine(directory, RoundTime), $"{scenario}: seconds per round (open to commit or abort)",
-            "seconds", [.. Lines(variants, r => r.Round > 0, r => r.RoundSeconds)]);
-        return [Accuracy, Loss, Sites, RoundTime];
+        int? pairs = variants.SelectMany(v => v.Rounds).Select(r => r.Pairs).FirstOrDefault(p => p is not null);
+        (string File, string Title, string YLabel, ChartLine[] Lines)[] plots =
+        [
+            (Accuracy, $"{scenario}: held-out accuracy ({pairs} LFW pairs; bars ± one standard error)", "accuracy (%)",
+                [.. Lines(variants, r => r.Accuracy is not null, r => r.Accuracy!.Value * 100, r => r.AccuracyStandardError!.Value * 100)]),
+            (Loss, $"{scenario}: mean local training loss of the sites that answered", "local loss",
+                [.. Lines(variants, r => r.MeanLocalLoss is not null, r => r.MeanLocalLoss!.Value)]),
+            (Sites, $"{scenario}: sites answered (solid) and dropped (dashed) per round", "sites",
+                [.. Lines(variants, r => r.Round > 0, r => r.SitesAnswered, suffix: " answered"),
+                 .. Lines(variants, r => r.Round > 0, r => r.SitesDropped, suffix: " dropped", dashed: true)]),
+            (RoundTime, $"{scenario}: seconds per round (open to commit or abort)", "seconds",
+                [.. Lines(variants, r => r.Round > 0, r => r.RoundSeconds)]),
+        ];
+        foreach (var plot in plots.Where(p => p.Lines.Length > 0))
+        {
+            LineChart.Write(Path.Combine(directory, plot.File), plot.Title, plot.YLabel, plot.Lines);
+        }
+        return [.. plots.Where(p => p.Lines.Length > 0).Select(p => p.File)];
     }
 
     private static IEnumerable<ChartLine> Lines(IReadOnlyList<VariantReport> variants, Func<ScenarioRoundRow, bool> shown, Func<ScenarioRoundRow, double> value,

@@ -8,8 +8,8 @@ public sealed record PlannedVariant(ScenarioVariant Variant, SimulatorOptions Op
 
 /// <summary>
 /// A scenario's variants as settings: for each, the file's settings, then the variant's overrides, then the environment
-/// (FEDFACE_SIM_…), then the command line's flags, so a flag overrides the file for every variant. Every variant must
-/// run on the data the first prepares (<see cref="PreparedDataShape"/>).
+/// (FEDFACE_SIM_…), then the command line's flags, so a flag overrides the file for every variant. Every training variant
+/// must run on the data the first prepares (<see cref="PreparedDataShape"/>); synthetic and replayed sites need none.
 /// </summary>
 public sealed class ScenarioPlan
 {
@@ -52,11 +52,7 @@ public sealed class ScenarioPlan
         }
         if (found.Count == 0)
         {
-            PreparedDataShape shape = PreparedDataShape.Of(variants[0].Options);
-            found.AddRange(variants.Skip(1)
-                .Select(v => (v.Variant.Label, Differences: PreparedDataShape.Of(v.Options).DifferencesFrom(shape).ToArray()))
-                .Where(v => v.Differences.Length > 0)
-                .Select(v => $"variant '{v.Label}' changes the prepared data ({string.Join(", ", v.Differences)}); variants share the first one's data: make it a scenario of its own"));
+            found.AddRange(DataProblems(variants));
         }
         problems = found;
         IConfiguration shared = Configuration(scenario, new ScenarioVariant(scenario.Name, []), flags, environmentPrefix);
@@ -68,6 +64,23 @@ public sealed class ScenarioPlan
             planned.Options.OutputDirectory = Path.Combine(outputDirectory, "variants", planned.Variant.Slug);
         }
         return new ScenarioPlan(scenario, variants, outputDirectory);
+    }
+
+    /// <summary>
+    /// The training variants must train on the data the first of them prepares; variants that do not train (synthetic,
+    /// replay) need none, so they mix with any.
+    /// </summary>
+    private static IEnumerable<string> DataProblems(IEnumerable<PlannedVariant> variants)
+    {
+        (string Label, PreparedDataShape Shape)[] training = [.. variants
+            .Select(v => (v.Variant.Label, Shape: PreparedDataShape.Of(v.Options)))
+            .Where(v => v.Shape is not null)
+            .Select(v => (v.Label, v.Shape!))];
+        return training.Skip(1)
+            .Select(v => (v.Label, Differences: v.Shape.DifferencesFrom(training[0].Shape).ToArray()))
+            .Where(v => v.Differences.Length > 0)
+            .Select(v => $"variant '{v.Label}' changes the prepared data ({string.Join(", ", v.Differences)}); "
+                + $"training variants share the first one's ('{training[0].Label}') data: make it a scenario of its own");
     }
 
     /// <summary>

@@ -51,7 +51,8 @@ public sealed class UntrainedSimulation(SimulatorOptions options, ILoggerFactory
 
         public Task OnRoundFinishedAsync(RoundSummary summary, ModelState globalModel, CancellationToken cancellationToken)
         {
-            var outcome = new RoundOutcome(summary.Round, summary.Committed, summary.SampledSites.Count, summary.AcceptedSites.Count, summary.Seconds, summary.Outcome);
+            var outcome = new RoundOutcome(summary.Round, summary.CommittedModelVersion ?? summary.BaseModelVersion, summary.Committed, summary.SampledSites.Count,
+                summary.AcceptedSites.Count, summary.Seconds, summary.Outcome, EngineMeasurements.PeakResidentGigabytes());
             lock (_rounds)
             {
                 _rounds.Add(outcome);
@@ -62,8 +63,8 @@ public sealed class UntrainedSimulation(SimulatorOptions options, ILoggerFactory
     }
 }
 
-/// <summary>A round as the aggregator finished it.</summary>
-public sealed record RoundOutcome(long Round, bool Committed, int Sampled, int Accepted, double Seconds, string Outcome);
+/// <summary>A round as the aggregator finished it, and the process's peak resident memory by then.</summary>
+public sealed record RoundOutcome(long Round, long ModelVersion, bool Committed, int Sampled, int Accepted, double Seconds, string Outcome, double PeakRssGb);
 
 /// <summary>engine-report.json: what a run of untrained sites measured.</summary>
 public sealed record EngineReport(int SitesRegistered, double SampleFraction, string SiteWork, int Workers, bool SecureAggregation, long ModelValues,

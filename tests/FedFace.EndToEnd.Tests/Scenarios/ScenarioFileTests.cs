@@ -122,7 +122,36 @@ public sealed class ScenarioFileTests : IDisposable
         Assert.All(problems, problem => Assert.StartsWith("variant 'bad': ", problem, StringComparison.Ordinal));
         string fixedRounds = Write("data2.json", File.ReadAllText(path).Replace("\"Rounds\": 0", "\"Rounds\": 2", StringComparison.Ordinal));
         ScenarioPlan.Create(ScenarioFile.Read(fixedRounds, SimulatorCommandLine.Settings()), [], null, out problems);
-        Assert.Equal(["variant 'more sites' changes the prepared data (Sites, Partition); variants share the first one's data: make it a scenario of its own"], problems);
+        Assert.Equal(["variant 'more sites' changes the prepared data (Sites, Partition); training variants share the first one's ('base') data: make it a scenario of its own"], problems);
+    }
+
+    [Fact]
+    public void The_scale_scenario_runs_through_the_engine_with_synthetic_sites_and_prepares_no_faces()
+    {
+        ScenarioPlan plan = ScenarioPlan.Create(ScenarioFile.Read(Path.Combine(ScenariosFolder(), "scale.json"), SimulatorCommandLine.Settings()), [], null,
+            out IReadOnlyList<string> problems);
+
+        Assert.Empty(problems);
+        Assert.Equal(["plain", "SecAgg+"], plan.Variants.Select(v => v.Variant.Label));
+        Assert.All(plan.Variants, v => Assert.Equal(("synthetic", 10_000, 0.1), (v.Options.Engine.SiteWork, v.Options.Sites, v.Options.SampleFraction)));
+        Assert.All(plan.Variants, v => Assert.Null(PreparedDataShape.Of(v.Options)));
+        Assert.Same(ScenarioFaces.None, ScenarioFaces.Prepare(plan, TextWriter.Null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None));
+    }
+
+    [Fact]
+    public void Training_variants_share_one_data_shape_and_variants_that_do_not_train_mix_with_any()
+    {
+        string path = Write("mixed.json", """
+            { "name": "mixed", "Sites": 4, "variants": [
+              { "label": "synthetic", "Sites": 40, "Engine": { "SiteWork": "synthetic" } },
+              { "label": "train" },
+              { "label": "FedProx", "Training": { "FedProxMu": 0.01 } },
+              { "label": "pooled", "Engine": { "PeoplePerSite": 3 } } ] }
+            """);
+
+        ScenarioPlan.Create(ScenarioFile.Read(path, SimulatorCommandLine.Settings()), [], null, out IReadOnlyList<string> problems);
+
+        Assert.Equal(["variant 'pooled' changes the prepared data (PeoplePerSite); training variants share the first one's ('train') data: make it a scenario of its own"], problems);
     }
 
     [Fact]

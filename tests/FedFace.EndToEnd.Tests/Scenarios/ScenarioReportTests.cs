@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FedFace.Simulator;
 using FedFace.Simulator.Reports;
+using FedFace.Simulator.VirtualSites;
 using SkiaSharp;
 
 namespace FedFace.EndToEnd.Tests.Scenarios;
@@ -25,9 +26,9 @@ public sealed class ScenarioReportTests : IDisposable
 
         string[] csv = File.ReadAllLines(Path.Combine(_directory, "rounds.csv"));
         Assert.Equal("variant,round,model_version,committed,accuracy,accuracy_se,pairs,masked_accuracy,masked_accuracy_se,loss,sites_sampled,"
-            + "sites_answered,sites_dropped,round_seconds,epsilon", csv[0]);
+            + "sites_answered,sites_dropped,round_seconds,epsilon,per_site_overhead_ms,peak_rss_gb", csv[0]);
         Assert.Equal(1 + 2 * 3, csv.Length);
-        Assert.All(csv.Skip(1), line => Assert.Equal(15, Fields(line).Length));
+        Assert.All(csv.Skip(1), line => Assert.Equal(17, Fields(line).Length));
         Assert.Equal(["FedProx, mu=0.01", "2", "2", "true", "0.86"], Fields(csv[^1])[..5]);
         Assert.Equal("1", Fields(csv[^1])[12]); // dropped: 4 sampled, 3 answered
 
@@ -48,6 +49,24 @@ public sealed class ScenarioReportTests : IDisposable
             Assert.Equal((LineChart.Width, LineChart.Height), (bitmap.Width, bitmap.Height));
             Assert.True(bitmap.Pixels.Distinct().Take(3).Count() > 2, $"{plot} is blank");
         }
+    }
+
+    [Fact]
+    public async Task Variants_whose_sites_do_not_train_get_no_accuracy_or_loss_line_and_a_scenario_of_only_them_draws_sites_and_round_time()
+    {
+        VariantReport untrained = Untrained("synthetic");
+
+        IReadOnlyList<string> files = await ScenarioReportFiles.WriteAsync(_directory, Report(untrained), CancellationToken.None);
+
+        Assert.Equal(["report.json", "rounds.csv", ScenarioPlots.Sites, ScenarioPlots.RoundTime, "summary.md"], files.Select(Path.GetFileName));
+        Assert.Equal(["synthetic", "1", "1", "true", "", "", "", "", "", "", "10", "9", "1", "2.5", "", "12", "0.5"], Fields(File.ReadAllLines(Path.Combine(_directory, "rounds.csv"))[1]));
+        string summary = File.ReadAllText(Path.Combine(_directory, "summary.md"));
+        Assert.Contains("| 1 | yes | 10 | 9 | 1 | 2.5 | 12 | 0.50 |", summary, StringComparison.Ordinal);
+
+        // Beside a training variant, the accuracy and loss plots are drawn, with the training variant's lines only.
+        files = await ScenarioReportFiles.WriteAsync(_directory, Report(Variant("FedAvg", 0.8, 0.84), untrained), CancellationToken.None);
+        Assert.Equal(["report.json", "rounds.csv", .. ScenarioPlotsNames, "summary.md"], files.Select(Path.GetFileName));
+        Assert.Contains("| synthetic | — | — (not scored) |", File.ReadAllText(Path.Combine(_directory, "summary.md")), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -89,6 +108,12 @@ public sealed class ScenarioReportTests : IDisposable
         ];
         Dictionary<string, string?> overrides = label.StartsWith("FedProx", StringComparison.Ordinal) ? new() { ["Training:FedProxMu"] = "0.01" } : [];
         return new VariantReport(label, overrides, "/runs/x/variants/" + label, FinalAccuracy.Of(rounds[^1]), rounds, new SimulatorOptions());
+    }
+
+    private static VariantReport Untrained(string label)
+    {
+        ScenarioRoundRow[] rounds = [ScenarioRoundRow.Of(label, new RoundOutcome(1, 1, true, 10, 9, 2.5, "committed", 0.5), new EngineRound(1, 10, 9, 2.4, 0.1, 12))];
+        return new VariantReport(label, new Dictionary<string, string?>(), "/runs/x/variants/" + label, FinalAccuracy.Of(rounds[^1]), rounds, new SimulatorOptions());
     }
 
     private static ScenarioReport Report(params VariantReport[] variants) => new("compare", "two strategies", "/scenarios/compare.json",
