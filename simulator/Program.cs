@@ -147,6 +147,12 @@ catch (InvalidOperationException e)
     Console.Error.WriteLine($"{SimulatorCommandLine.Name}: error: {e.Message}");
     return ExitCodes.Failure;
 }
+catch (Grpc.Core.RpcException e) when (!cancellation.IsCancellationRequested)
+{
+    // A call the simulation could not complete even after its retries: what failed, in one line.
+    Console.Error.WriteLine($"{SimulatorCommandLine.Name}: error: a call to the aggregator failed: {e.StatusCode}: {e.Status.Detail}");
+    return ExitCodes.Failure;
+}
 catch (DllNotFoundException e)
 {
     // A native library the machine lacks (OpenCvNative names it): one line, not a stack trace.

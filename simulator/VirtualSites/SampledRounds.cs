@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using FedFace.Protos.Admin.V1;
 using FedFace.Transport;
+using Microsoft.Extensions.Logging;
+using Polly;
 
 namespace FedFace.Simulator.VirtualSites;
 
@@ -10,16 +12,21 @@ public sealed record OpenedRound(long Number, IReadOnlyList<string> SampledSiteI
 /// <summary>
 /// Learns who is sampled without any site polling: reads the aggregator's admin status with the operator certificate (the
 /// per-site list left out) every <c>interval</c>, and yields each round once, when it opens, until the federation finishes.
+/// A poll the aggregator cannot answer for the moment (a thousand secure-round sites connecting at once) is retried with
+/// back-off, as a site retries: without it one refused handshake ended the whole simulation.
 /// </summary>
-public sealed class SampledRounds(AggregatorEndpoint operatorEndpoint, TimeSpan interval)
+public sealed class SampledRounds(AggregatorEndpoint operatorEndpoint, TimeSpan interval, ILogger logger)
 {
+    private readonly ResiliencePipeline _retry = TransientFaults.CreatePipeline(new RetrySettings(BaseDelayMilliseconds: 200, MaxDelayMilliseconds: 5_000), logger);
+
     public async IAsyncEnumerable<OpenedRound> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var status = new OperatorConnection(operatorEndpoint);
         long last = 0;
         while (true)
         {
-            FederationReport report = await status.Admin.GetStatusAsync(new StatusRequest { OmitSites = true }, cancellationToken: cancellationToken);
+            FederationReport report = await _retry.ExecuteAsync(async ct =>
+                await status.Admin.GetStatusAsync(new StatusRequest { OmitSites = true }, cancellationToken: ct), cancellationToken);
             RoundState round = report.Round;
             if (round.Stage == "finished")
             {

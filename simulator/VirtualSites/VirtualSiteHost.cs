@@ -46,7 +46,8 @@ public sealed class VirtualSiteHost(SimulatorOptions options, ILoggerFactory log
         }
         RecordedUpdates? recording = string.IsNullOrWhiteSpace(engine.RecordUpdates) ? null : new RecordedUpdates(engine.RecordUpdates);
         Measurements = new EngineMeasurements(engine.WorkerCount, output);
-        var runner = new VirtualSiteEngine(sites, new SampledRounds(new AggregatorEndpoint(aggregatorUrl, pki.OperatorCertificate, pki.OperatorKey, pki.CaCertificate), s_statusPollInterval),
+        var runner = new VirtualSiteEngine(sites, new SampledRounds(new AggregatorEndpoint(aggregatorUrl, pki.OperatorCertificate, pki.OperatorKey, pki.CaCertificate), s_statusPollInterval,
+                loggerFactory.CreateLogger<SampledRounds>()),
             site =>
             {
                 ILocalWork work = workFor(site, networks, loggerFactory.CreateLogger($"FedFace.Site.{site.Id}"));
