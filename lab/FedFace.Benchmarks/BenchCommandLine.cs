@@ -36,11 +36,17 @@ public sealed class BenchCommandLine
         {
             Long, CrashRounds, FuzzCases, LoadQuick, ReliabilityOut, Markdown,
         };
+        RobustCost = new Command(FedFace.Benchmarks.Robust.RobustCostCommand.Name,
+            "What each aggregation rule (mean, median, trimmed mean, Multi-Krum) costs the aggregator for 10 and 100 updates of MobileFaceNet's size.")
+        {
+            RobustCostOut,
+        };
         // The load benchmark's own aggregator process: plumbing between the two, not for people.
         LoadAggregator = new Command(FedFace.Benchmarks.Load.LoadAggregatorServer.Command) { Hidden = true, TreatUnmatchedTokensAsErrors = false };
         Program.Root.Subcommands.Add(Spine);
         Program.Root.Subcommands.Add(Load);
         Program.Root.Subcommands.Add(Reliability);
+        Program.Root.Subcommands.Add(RobustCost);
         Program.Root.Subcommands.Add(LoadAggregator);
         Program.Root.Subcommands.Add(Vision);
         Program.Root.Subcommands.Add(SecureAggregation);
@@ -54,6 +60,7 @@ public sealed class BenchCommandLine
     public Command SecureAggregation { get; }
     public Command Load { get; }
     public Command Reliability { get; }
+    public Command RobustCost { get; }
     public Command LoadAggregator { get; }
     public Command SecureAggregationScale { get; }
 
@@ -94,6 +101,7 @@ public sealed class BenchCommandLine
     public Option<int?> FuzzCases { get; } = Positive("--fuzz-cases", "Generated inputs of the fuzz campaign with --long (default 200000).");
     public Option<bool> LoadQuick { get; } = new("--load-quick") { Description = "With --long, the quick load run (100 sites) instead of the full one." };
     public Option<string?> ReliabilityOut { get; } = Out("reliability.json");
+    public Option<string?> RobustCostOut { get; } = Out("robust-cost.json");
     public Option<string?> Markdown { get; } = new("--markdown") { Description = "The Markdown table to write (default docs/reliability.md).", HelpName = "PATH" };
 
     private static Option<string?> Out(string file) => new("--out") { Description = $"The report to write (default lab/results/{file}).", HelpName = "PATH" };

@@ -20,6 +20,10 @@ if (command.CommandResult.Command == commandLine.Reliability)
 {
     return await FedFace.Benchmarks.Reliability.ReliabilityCommand.RunAsync(commandLine, command);
 }
+if (command.CommandResult.Command == commandLine.RobustCost)
+{
+    return await FedFace.Benchmarks.Robust.RobustCostCommand.RunAsync(command.GetValue(commandLine.RobustCostOut), [10, 100]);
+}
 if (command.CommandResult.Command == commandLine.LoadAggregator)
 {
     return await FedFace.Benchmarks.Load.LoadAggregatorServer.RunAsync(command.UnmatchedTokens);
@@ -38,7 +42,7 @@ if (command.CommandResult.Command == commandLine.SecureAggregation)
 }
 if (command.CommandResult.Command != commandLine.Spine)
 {
-    Console.Error.WriteLine($"{BenchCommandLine.Name}: which benchmark? spine, vision, secure-aggregation, load or reliability (see {BenchCommandLine.Name} --help)");
+    Console.Error.WriteLine($"{BenchCommandLine.Name}: which benchmark? spine, vision, secure-aggregation, load, reliability or robust-cost (see {BenchCommandLine.Name} --help)");
     return ExitCodes.UsageError;
 }
 string? demoPath = command.GetValue(commandLine.DemoReport), outPath = command.GetValue(commandLine.SpineOut);
