@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FedFace.CommandLine;
 using FedFace.DevelopmentData;
+using FedFace.Learning;
 using FedFace.Learning.Numerics;
 using FedFace.Simulator;
 using FedFace.Simulator.Benchmarks;
@@ -134,7 +135,7 @@ try
             await new Simulation(options, loggerFactory, Console.Out, args).RunAsync(cancellation.Token);
             break;
     }
-    return 0;
+    return NativeExit.Now(0); // every result is written: skip libtorch's exit-time teardown, which has aborted a finished run
 }
 catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
 {
