@@ -27,7 +27,13 @@ public sealed class AdminStatusOverTheWireTests(TestFederation federation, ITest
         using var second = new SyntheticSite("site-02", federation.Pki, aggregator.Uri, _log.Factory(), exampleCount: 30);
         await CommittedRounds.RunAsync(aggregator, 2, first, second);
 
+        // "finished" once the round loop and its observers are done, a moment after the last commit ("finishing").
         FederationReport report = await ReadStatusAsync(aggregator);
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); report.Round.Stage == "finishing" && waited.Elapsed < Eventually.Patience;)
+        {
+            await Task.Delay(50);
+            report = await ReadStatusAsync(aggregator);
+        }
 
         output.WriteLine(report.ToString());
         Assert.Equal("FedFace-Test", report.FederationName);

@@ -56,7 +56,7 @@ public sealed class FederationReportBuilder(CurrentRound rounds, CurrentModel mo
         };
         if (rounds.Round is not { } round)
         {
-            state.Stage = status.Done ? "finished" : "waiting for sites";
+            state.Stage = Ending() ?? "waiting for sites";
             return state;
         }
         lock (round.Gate)
@@ -69,13 +69,19 @@ public sealed class FederationReportBuilder(CurrentRound rounds, CurrentModel mo
                 state.SampledSiteIds.AddRange(round.SampledSites.Order(StringComparer.Ordinal));
             }
             state.OpenSeconds = round.Elapsed.TotalSeconds;
-            state.Stage = status.Done ? "finished"
-                : round.Closed ? "waiting for sites"
+            state.Stage = Ending()
+                ?? (round.Closed ? "waiting for sites"
                 : round.Secure is not null ? "secure aggregation"
-                : "collecting updates";
+                : "collecting updates");
         }
         return state;
     }
+
+    /// <summary>
+    /// "finished" only once the round loop is done, its observers included (what sites are told too); between the last
+    /// commit and then, "finishing": a simulation that stopped at the last commit cut the last round's evaluation short.
+    /// </summary>
+    private string? Ending() => status.Finished ? "finished" : status.Done ? "finishing" : null;
 
     /// <summary>The joined sites and any site a finished round sampled (a restart forgets who joined before it).</summary>
     private IEnumerable<SiteState> Sites()
