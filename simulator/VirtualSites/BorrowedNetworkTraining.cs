@@ -13,7 +13,8 @@ namespace FedFace.Simulator.VirtualSites;
 /// A virtual site's training: a worker's network lent for the round, the site's head and BatchNorm state put on it, trained
 /// with a fresh optimiser and the plan's seed, the delta taken, the state saved back into the site's record.
 /// </summary>
-public sealed class BorrowedNetworkTraining(VirtualSite site, ISiteFaces faces, NetworkPool networks, ILogger logger) : ILocalWork
+/// <param name="torchThreads">libtorch intra-op threads for the training, set on the thread that runs it.</param>
+public sealed class BorrowedNetworkTraining(VirtualSite site, ISiteFaces faces, NetworkPool networks, int torchThreads, ILogger logger) : ILocalWork
 {
     public string? Shortfall(CancellationToken cancellationToken)
     {
@@ -30,6 +31,9 @@ public sealed class BorrowedNetworkTraining(VirtualSite site, ISiteFaces faces, 
         using NetworkPool.Lease lease = await networks.RentAsync(BackboneArchitecture.Of(global), cancellationToken);
         return await Task.Run(() =>
         {
+            // libtorch keeps the thread count a thread first ran with: a pool thread that ran torch before the count
+            // changed would train with its old one, and the sums' order (so the bits) would depend on the thread picked.
+            TorchSharp.torch.set_num_threads(torchThreads);
             using SiteModel model = SiteModel.OnBorrowedBackbone(lease.Backbone, set.ClassCount, site.Seed, site.Model);
             model.LoadGlobal(global, plan.KeepBatchNormLocal);
             LocalTrainingReport report = model.Train(set, plan, cancellationToken);

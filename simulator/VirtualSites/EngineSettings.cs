@@ -48,6 +48,7 @@ public sealed class EngineSettings
 
     internal int WorkerCount => Workers > 0 ? Workers : Kind == SiteWorkKind.Train ? 1 : Environment.ProcessorCount;
 
+    /// <summary>Each worker's training threads: more threads than cores in all only adds contention.</summary>
     internal int TorchThreadCount => TorchThreads > 0 ? TorchThreads : Math.Max(1, Environment.ProcessorCount / WorkerCount);
 
     internal int ConcurrentSiteCount => ConcurrentSites > 0 ? ConcurrentSites : 4 * WorkerCount;

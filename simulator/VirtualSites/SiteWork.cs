@@ -21,7 +21,7 @@ public static class SiteWork
                 return (site, _, _) => new ReplayedWork(site, recording, engine.SyntheticExamples);
             default:
                 ISiteFaces training = faces ?? throw new ArgumentException("training sites need their faces", nameof(faces));
-                return (site, networks, logger) => new BorrowedNetworkTraining(site, training, networks, logger);
+                return (site, networks, logger) => new BorrowedNetworkTraining(site, training, networks, engine.TorchThreadCount, logger);
         }
     }
 }

@@ -39,11 +39,6 @@ public sealed class VirtualSiteHost(SimulatorOptions options, ILoggerFactory log
             .Where(site => hosts(site.Index))];
         EngineSettings engine = options.Engine;
         using var networks = new NetworkPool(engine.WorkerCount);
-        if (engine.Kind == SiteWorkKind.Train)
-        {
-            // Every worker trains with its own intra-op threads: more threads than cores in all only adds contention.
-            TorchSharp.torch.set_num_threads(engine.TorchThreadCount);
-        }
         RecordedUpdates? recording = string.IsNullOrWhiteSpace(engine.RecordUpdates) ? null : new RecordedUpdates(engine.RecordUpdates);
         Measurements = new EngineMeasurements(engine.WorkerCount, output);
         var runner = new VirtualSiteEngine(sites, new SampledRounds(new AggregatorEndpoint(aggregatorUrl, pki.OperatorCertificate, pki.OperatorKey, pki.CaCertificate), s_statusPollInterval,

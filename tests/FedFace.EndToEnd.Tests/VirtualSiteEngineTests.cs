@@ -14,9 +14,8 @@ namespace FedFace.EndToEnd.Tests;
 /// <summary>
 /// The virtual-site engine against a real aggregator on loopback over mutual TLS: sampled sites run the real round on a
 /// bounded pool of reused networks, keep their heads between the rounds they are sampled in, and repeat to the bit.
-/// Runs alone: libtorch's thread count is one per process, which the engine sets for its workers, and another test
-/// class training beside it with another count changes the order of the sums (seen in CI: the 1- and 2-worker models
-/// differed).
+/// Runs alone: these tests change libtorch's process-wide thread count, which a thread takes up the first time it runs
+/// torch, so a test class training beside them would train with a count that depends on timing.
 /// </summary>
 [Collection(nameof(Scenarios.AloneInTheProcess))]
 public sealed class VirtualSiteEngineTests : IDisposable
@@ -36,6 +35,24 @@ public sealed class VirtualSiteEngineTests : IDisposable
             Assert.Equal(oneWorker.Models[round].ComputeSha256Hex(), twoWorkers.Models[round].ComputeSha256Hex());
         }
         Assert.All(oneWorker.Summaries.Values, s => Assert.Equal(2, s.AcceptedSites.Count)); // half of 4 sampled each round, all accepted
+    }
+
+    [Fact]
+    public async Task Sites_train_with_the_engines_thread_count_even_on_pool_threads_that_ran_torch_with_another()
+    {
+        // libtorch fixes a thread's count the first time it runs torch there: pool threads warmed up with 2 keep it.
+        TorchSharp.torch.set_num_threads(2);
+        Parallel.For(0, 64, new ParallelOptions { MaxDegreeOfParallelism = 64 }, _ =>
+        {
+            using TorchSharp.torch.Tensor sum = TorchSharp.torch.ones(64, 64).sum();
+            Thread.Sleep(20);
+        });
+        var threads = new ConcurrentBag<int>();
+
+        await RunTrainingAsync("threads", workers: 2, rounds: 2, wrap: (_, inner) => new ThreadCountRecorder(inner, threads));
+
+        Assert.Equal(4, threads.Count);
+        Assert.All(threads, count => Assert.Equal(1, count)); // the run's --engine-torch-threads
     }
 
     [Fact]
@@ -173,7 +190,7 @@ public sealed class VirtualSiteEngineTests : IDisposable
         FaceTrainingSet[] faces = s_faces.Value;
         return await RunAsync(options, (site, networks, logger) =>
         {
-            ILocalWork training = new BorrowedNetworkTraining(site, new ResidentFaces(faces), networks, logger);
+            ILocalWork training = new BorrowedNetworkTraining(site, new ResidentFaces(faces), networks, options.Engine.TorchThreads, logger);
             return wrap is null ? training : wrap(site, training);
         });
     }
@@ -237,6 +254,18 @@ public sealed class VirtualSiteEngineTests : IDisposable
             {
                 await stop.CancelAsync();
             }
+        }
+    }
+
+    private sealed class ThreadCountRecorder(ILocalWork inner, ConcurrentBag<int> threads) : ILocalWork
+    {
+        public string? Shortfall(CancellationToken cancellationToken) => inner.Shortfall(cancellationToken);
+
+        public async Task<LocalUpdate> ComputeAsync(ModelState global, RoundTask task, CancellationToken cancellationToken)
+        {
+            LocalUpdate update = await inner.ComputeAsync(global, task, cancellationToken);
+            threads.Add(update.Report.TorchThreads);
+            return update;
         }
     }
 

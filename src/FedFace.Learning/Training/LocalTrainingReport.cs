@@ -32,5 +32,8 @@ public sealed record LocalTrainingReport(
     /// </summary>
     public double? Accuracy { get; init; }
 
+    /// <summary>libtorch's intra-op threads on the thread that trained (what <see cref="ImagesPerSecond"/> was measured with).</summary>
+    public int TorchThreads { get; init; }
+
     public double ImagesPerSecond => Seconds > 0 ? Examples / Seconds : 0;
 }

@@ -259,6 +259,7 @@ public sealed class SiteModel : IDisposable
             ClippedSteps = clipping?.ClippedSteps ?? 0,
             Accuracy = (double)rankedFirst / examples,
             LargestGradientNorm = clipping?.LargestNorm,
+            TorchThreads = get_num_threads(),
         };
 
         bool CapReached() => options.MaxSteps > 0 && steps >= options.MaxSteps;
