@@ -61,15 +61,7 @@ public sealed class SecureAggregationOverTheWireTests(TestFederation federation,
         Assert.Equal(plain.Summary.TotalExamples, secure.Summary.TotalExamples);
         Assert.Equal("3→3→3→3→3", secure.Summary.SecureAggregation!.Survivors);
         Assert.Null(plain.Summary.SecureAggregation);
-        double step = QuantizationStep(sites: 3);
-        foreach (NamedTensor tensor in plain.GlobalModel.Tensors)
-        {
-            for (int i = 0; i < tensor.Values.Length; i++)
-            {
-                double difference = Math.Abs(tensor.Values[i] - secure.GlobalModel[tensor.Name].Values[i]);
-                Assert.True(difference <= step + 1e-6, $"{tensor.Name}[{i}]: plain {tensor.Values[i]}, secure {secure.GlobalModel[tensor.Name].Values[i]} (step {step:g3})");
-            }
-        }
+        AssertWithinOneQuantizationStep(plain.GlobalModel, secure.GlobalModel, sites: 3);
         Assert.NotNull(plainUpdateInSecureRound);
         Assert.False(plainUpdateInSecureRound.Accepted);
         Assert.Equal(RejectionCode.SecureAggregationRequired, plainUpdateInSecureRound.Rejection);
@@ -207,12 +199,52 @@ public sealed class SecureAggregationOverTheWireTests(TestFederation federation,
         Assert.Equal(["site-01", "site-02", "site-03"], finished.Summary.AcceptedSites);
     }
 
+    [Fact]
+    public async Task Every_stage_message_sent_again_after_its_receipt_was_lost_is_accepted_and_counted_once()
+    {
+        ModelState initial = TestModels.Small(seed: 11);
+        long[] examples = [40, 50, 60];
+        var lost = new LostReceipts("site-02");
+        FinishedRound plain = await OneRoundAsync("resent-plain", initial, examples, secure: null, async (sites, _) =>
+            await Task.WhenAll(sites.Select(s => s.TakePartAsync())));
+
+        FinishedRound resent = await OneRoundAsync("resent-secure", initial, examples, Secure, async (sites, _) =>
+        {
+            (RoundTask Task, SecAggEnd End)[] ends = await Task.WhenAll(sites.Select(s => s.TakePartSecurelyAsync()));
+            Assert.All(ends, e => Assert.True(e.End.InputIncluded, e.End.Description));
+        }, services =>
+        {
+            services.AddSingleton(lost);
+            services.AddGrpc(grpc => grpc.Interceptors.Add<LostReceipts>());
+        });
+
+        // Advertisement, shares, masked input, survivor signature, unmask shares: each taken, then taken again.
+        Assert.Equal(5, lost.Receipts.Count);
+        Assert.All(lost.Receipts, r => Assert.All(r.Value, receipt => Assert.True(receipt.Accepted, $"{r.Key}: {receipt.Reason}")));
+        Assert.True(resent.Summary.Committed, resent.Summary.Outcome);
+        Assert.Equal(["site-01", "site-02", "site-03"], resent.Summary.AcceptedSites);
+        AssertWithinOneQuantizationStep(plain.GlobalModel, resent.GlobalModel, sites: 3); // counted once: the plain round's mean
+    }
+
+    private static void AssertWithinOneQuantizationStep(ModelState plain, ModelState secure, int sites)
+    {
+        double step = QuantizationStep(sites);
+        foreach (NamedTensor tensor in plain.Tensors)
+        {
+            for (int i = 0; i < tensor.Values.Length; i++)
+            {
+                double difference = Math.Abs(tensor.Values[i] - secure[tensor.Name].Values[i]);
+                Assert.True(difference <= step + 1e-6, $"{tensor.Name}[{i}]: plain {tensor.Values[i]}, secure {secure[tensor.Name].Values[i]} (step {step:g3})");
+            }
+        }
+    }
+
     /// <summary>One round of three sites (all sampled) on a fresh aggregator; returns it once committed or not.</summary>
     private async Task<FinishedRound> OneRoundAsync(string name, ModelState initial, long[] examples, SecureAggregationOptions? secure,
-        Func<SyntheticSite[], RunningAggregator, Task> takePart)
+        Func<SyntheticSite[], RunningAggregator, Task> takePart, Action<IServiceCollection>? moreServices = null)
     {
         var log = new CapturedLog(output);
-        await using RunningAggregator aggregator = await StartAsync(federation.Workspace(name), initial, minSites: 3, log, secure);
+        await using RunningAggregator aggregator = await StartAsync(federation.Workspace(name), initial, minSites: 3, log, secure, moreServices: moreServices);
         SyntheticSite[] sites = Sites(TestFederation.SiteIds[..3], examples, aggregator, log);
         try
         {
@@ -229,7 +261,7 @@ public sealed class SecureAggregationOverTheWireTests(TestFederation federation,
     /// <param name="secure">null: plain rounds.</param>
     /// <param name="preJoined">sites sampled in round 1 whatever <paramref name="minSites"/>; by default the round opens once minSites joined.</param>
     private Task<RunningAggregator> StartAsync(string workspace, ModelState initial, int minSites, CapturedLog log, SecureAggregationOptions? secure,
-        IReadOnlyList<string>? preJoined = null) =>
+        IReadOnlyList<string>? preJoined = null, Action<IServiceCollection>? moreServices = null) =>
         RunningAggregator.StartAsync(new AggregatorSetup(federation.Pki, Path.Combine(workspace, "state"), TestFederation.WriteInitialModel(workspace, initial))
         {
             MinSites = minSites,
@@ -237,6 +269,7 @@ public sealed class SecureAggregationOverTheWireTests(TestFederation federation,
             TotalRounds = 1,
             RoundDeadlineSeconds = RoundDeadlineSeconds,
             SecureAggregation = secure,
+            MoreServices = moreServices,
         }, log);
 
     private SyntheticSite[] Sites(IEnumerable<string> ids, long[] examples, RunningAggregator aggregator, CapturedLog log) =>

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using FedFace.Core.SecureAggregation;
 using FedFace.Protos.V1;
 using Google.Protobuf;
@@ -18,6 +20,10 @@ public sealed class SecureRound
     private readonly HashSet<string> _advertised = new(StringComparer.Ordinal);
     private readonly HashSet<string> _left = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _rejections = new(StringComparer.Ordinal);
+    // Per site: its messages are taken one at a time, and the digest of each stage's taken message is kept, so a resend
+    // of it (the receipt was lost, the site retried) is accepted again instead of refused as a second answer.
+    private readonly ConcurrentDictionary<string, object> _siteGates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(SecAggStage Stage, string Site), byte[]> _taken = new();
     private readonly List<SecAggStageCount> _counts = [];
     private SecAggStage _stage = SecAggStage.AdvertiseKeys;
     // The current stage: whom it asked (with what), who answered, and a signal for each change.
@@ -151,9 +157,30 @@ public sealed class SecureRound
 
     /// <summary>
     /// Parses a stage message, refuses it unless it is in the caller's own name (the site id it carries and signs is the
-    /// one its certificate names), and hands it to the protocol.
+    /// one its certificate names), and hands it to the protocol. A byte-identical resend of a message already taken is
+    /// accepted again and counted once; another message for a stage the site answered is refused.
     /// </summary>
     private SecAggReceipt Receive<TMessage>(SecAggStage stage, string caller, byte[] bytes, Func<byte[], TMessage> parse, Func<TMessage, string> siteOf,
+        Func<TMessage, Acceptance> receive, string what)
+    {
+        byte[] digest = SHA256.HashData(bytes);
+        lock (_siteGates.GetOrAdd(caller, _ => new object()))
+        {
+            if (_taken.TryGetValue((stage, caller), out byte[]? taken) && taken.AsSpan().SequenceEqual(digest))
+            {
+                _logger.LogDebug("Round {Round}: site {Site} sent its {What} again; it was taken already", Number, caller, what);
+                return new SecAggReceipt { Accepted = true };
+            }
+            SecAggReceipt receipt = ReceiveOnce(stage, caller, bytes, parse, siteOf, receive, what);
+            if (receipt.Accepted)
+            {
+                _taken[(stage, caller)] = digest;
+            }
+            return receipt;
+        }
+    }
+
+    private SecAggReceipt ReceiveOnce<TMessage>(SecAggStage stage, string caller, byte[] bytes, Func<byte[], TMessage> parse, Func<TMessage, string> siteOf,
         Func<TMessage, Acceptance> receive, string what)
     {
         TMessage message;
