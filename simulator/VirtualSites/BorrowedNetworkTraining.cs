@@ -39,7 +39,6 @@ public sealed class BorrowedNetworkTraining(VirtualSite site, ISiteFaces faces, 
             LocalTrainingReport report = model.Train(set, plan, cancellationToken);
             ModelState delta = model.ComputeDelta(global);
             site.Model = model.SaveState();
-            NativeMemory.ReleaseFreed();
             return new LocalUpdate(delta, report);
         }, cancellationToken);
     }

@@ -1,48 +1,45 @@
+using System.Security.Cryptography;
 using System.Text;
-using FedFace.Core;
+using FedFace.Core.SecureAggregation;
 
 namespace FedFace.Core.Simulation;
 
 /// <summary>
 /// Deltas without training: for each site and round, normal values of standard deviation <paramref name="standardDeviation"/>
-/// in the global model's layout, from a generator seeded by (<paramref name="seed"/>, site, round), so a run repeats.
+/// in the global model's layout, drawn from a keystream seeded by (<paramref name="seed"/>, site, round), so a run repeats
+/// in any process. The keystream is secure aggregation's AES-CTR PRG: a model-sized delta takes milliseconds, so a
+/// simulation of thousands of synthetic sites measures the protocol and the aggregator, not the drawing.
 /// </summary>
 public sealed class SyntheticUpdates(int seed, float standardDeviation = 1e-3f)
 {
+    private const double WordRange = 4294967296.0; // 2³²
+
     public ModelState For(string siteId, long round, ModelState global)
     {
         ArgumentNullException.ThrowIfNull(global);
-        var random = new Random(StableSeed(siteId, round));
+        float[] normals = Normals(siteId, round, checked((int)global.Tensors.Sum(t => (long)t.Values.Length)));
+        int next = 0;
         return new ModelState(global.Tensors.Select(t =>
         {
-            float[] values = new float[t.Values.Length];
-            for (int i = 0; i < values.Length; i++)
-            {
-                values[i] = (float)random.NextGaussian() * standardDeviation;
-            }
+            float[] values = normals.AsSpan(next, t.Values.Length).ToArray();
+            next += values.Length;
             return new NamedTensor(t.Name, (long[])t.Shape.Clone(), values);
         }));
     }
 
-    /// <summary>FNV-1a over the site id, the round and the run's seed: string.GetHashCode differs between processes.</summary>
-    private int StableSeed(string siteId, long round)
+    /// <summary>Box–Muller on pairs of keystream words: both values of each pair are used.</summary>
+    private float[] Normals(string siteId, long round, int count)
     {
-        uint hash = 2166136261;
-        foreach (byte b in Encoding.UTF8.GetBytes($"{seed}/{siteId}/{round}"))
+        byte[] key = SHA256.HashData(Encoding.UTF8.GetBytes($"{seed}/{siteId}/{round}"));
+        uint[] words = MaskExpander.Expand(key, count + (count & 1));
+        float[] normals = new float[words.Length];
+        for (int i = 0; i < words.Length; i += 2)
         {
-            hash = (hash ^ b) * 16777619;
+            double radius = Math.Sqrt(-2.0 * Math.Log((words[i] + 1.0) / WordRange)); // (0, 1]: the log stays finite
+            (double sin, double cos) = Math.SinCos(2.0 * Math.PI * (words[i + 1] / WordRange));
+            normals[i] = (float)(radius * cos) * standardDeviation;
+            normals[i + 1] = (float)(radius * sin) * standardDeviation;
         }
-        return (int)(hash & int.MaxValue);
-    }
-}
-
-internal static class GaussianRandom
-{
-    /// <summary>Box–Muller: one standard normal value.</summary>
-    public static double NextGaussian(this Random random)
-    {
-        double u1 = 1.0 - random.NextDouble(); // in (0, 1]: log stays finite
-        double u2 = random.NextDouble();
-        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
+        return normals;
     }
 }
