@@ -8,8 +8,9 @@
 #   secure-1000                       1,000 synthetic sites, every round SecAgg+ (dropout tolerance 20%), 100 of them (10%)
 #                                     vanishing before their masked input in round 1
 # Each row: sites_registered, sites_per_round, round_seconds (each round), peak_rss_gb (the whole process, aggregator
-# included: /usr/bin/time's maximum resident size) and, for training rows, per_site_overhead_ms (round time minus the
-# sites' training time, per site, as the engine measures it with one training worker). A row is written as soon as its
+# included: /usr/bin/time's maximum resident size), cpu_ms_per_site (the process's CPU time in the round per site,
+# aggregator included: for synthetic rows the whole cost of a site's round) and, for training rows, per_site_overhead_ms
+# (round time minus the sites' training time, per site, as the engine measures it with one training worker). A row is written as soon as its
 # run ends, so a partial run keeps what it measured.
 # Usage: bash lab/scale.sh [NAME ...]   (default: every row above, in that order; hours on 2 cores)
 set -euo pipefail
@@ -50,8 +51,8 @@ for name in "${names[@]}"; do
   # shellcheck disable=SC2086 # the configuration is a list of flags
   /usr/bin/time -f '%M' -o "$run/max-rss-kb" "$simulator" ${configs[$name]} --out "$run" 2>&1 | tee "$run/output.log" | grep -E 'engine: round|^round [0-9]|Face pool|Done in|error' || true
   [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "scale: $name failed; its output is in $run/output.log" >&2; exit 1; }
-  # "engine: round N: A/S sites in Xs, their work Ys, overhead Z ms per site (W worker(s)); peak RSS G GB"
-  rounds="$(sed -n 's/.*engine: round \([0-9]*\): \([0-9]*\)\/\([0-9]*\) sites in \([0-9.]*\)s, their work \([0-9.]*\)s, overhead \(-\?[0-9]*\) ms per site (\([0-9]*\) worker.*/{"round": \1, "answered": \2, "sites": \3, "seconds": \4, "work_seconds": \5, "overhead_ms_per_site": \6, "workers": \7}/p' "$run/output.log" | jq -s .)"
+  # "engine: round N: A/S sites in Xs, their work Ys, overhead Z ms per site (W worker(s)), CPU C ms per site; peak RSS G GB"
+  rounds="$(sed -n 's/.*engine: round \([0-9]*\): \([0-9]*\)\/\([0-9]*\) sites in \([0-9.]*\)s, their work \([0-9.]*\)s, overhead \(-\?[0-9]*\) ms per site (\([0-9]*\) worker(s)), CPU \([0-9]*\) ms per site.*/{"round": \1, "answered": \2, "sites": \3, "seconds": \4, "work_seconds": \5, "overhead_ms_per_site": \6, "workers": \7, "cpu_ms_per_site": \8}/p' "$run/output.log" | jq -s .)"
   registered="$(grep -o -- '--sites [0-9]*' <<< "${configs[$name]}" | cut -d' ' -f2)"
   row="$(jq -n --arg command "$simulator ${configs[$name]}" --arg load "$load" --argjson registered "$registered" --argjson rounds "$rounds" \
     --argjson rss_kb "$(cat "$run/max-rss-kb")" --arg kind "${name%%-*}" '{
@@ -59,6 +60,7 @@ for name in "${names[@]}"; do
       sites_per_round: ($rounds | map(.sites) | max),
       round_seconds: ($rounds | map(.seconds)),
       peak_rss_gb: (($rss_kb / 1e6) * 100 | round / 100),
+      cpu_ms_per_site: ($rounds | map(.cpu_ms_per_site)),
       rounds: $rounds}
       + (if $kind == "train" then {per_site_overhead_ms: ($rounds | map(.overhead_ms_per_site))} else {} end)')"
   tmp="$(mktemp)"

@@ -3,8 +3,12 @@ using FedFace.Client;
 
 namespace FedFace.Simulator.VirtualSites;
 
-/// <summary>One round as the engine ran it: wall seconds from its opening to its last site's end, and the work within.</summary>
-public sealed record EngineRound(long Round, int Sites, int Answered, double Seconds, double WorkSeconds, double PerSiteOverheadMs);
+/// <summary>
+/// One round as the engine ran it: wall seconds from its opening to its last site's end, the work within, and the
+/// process's CPU time meanwhile per site (aggregator included; for untrained sites the whole per-site cost, and less
+/// swayed than wall time by other work on the machine).
+/// </summary>
+public sealed record EngineRound(long Round, int Sites, int Answered, double Seconds, double WorkSeconds, double PerSiteOverheadMs, double CpuMsPerSite);
 
 /// <summary>
 /// Per-round figures of the engine, a line each in the run's output: the round's wall time, its sites' summed work (training)
@@ -13,7 +17,7 @@ public sealed record EngineRound(long Round, int Sites, int Answered, double Sec
 public sealed class EngineMeasurements(int workers, TextWriter output) : IEngineProgress
 {
     private readonly object _gate = new();
-    private readonly Dictionary<long, (long Start, int Expected, int Done, int Answered, double Work)> _open = [];
+    private readonly Dictionary<long, (long Start, TimeSpan Cpu, int Expected, int Done, int Answered, double Work)> _open = [];
     private readonly List<EngineRound> _rounds = [];
 
     public IReadOnlyList<EngineRound> Rounds
@@ -34,11 +38,17 @@ public sealed class EngineMeasurements(int workers, TextWriter output) : IEngine
         return self.PeakWorkingSet64 / 1e9;
     }
 
+    private static TimeSpan ProcessorTime()
+    {
+        using Process self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
     public void RoundOpened(long round, int sampledHere)
     {
         lock (_gate)
         {
-            _open[round] = (Stopwatch.GetTimestamp(), sampledHere, 0, 0, 0);
+            _open[round] = (Stopwatch.GetTimestamp(), ProcessorTime(), sampledHere, 0, 0, 0);
         }
     }
 
@@ -51,20 +61,23 @@ public sealed class EngineMeasurements(int workers, TextWriter output) : IEngine
             {
                 return;
             }
-            state = (state.Start, state.Expected, state.Done + 1, state.Answered + (outcome is null ? 0 : 1), state.Work + workSeconds);
+            state = (state.Start, state.Cpu, state.Expected, state.Done + 1, state.Answered + (outcome is null ? 0 : 1), state.Work + workSeconds);
             _open[round] = state;
             if (state.Done == state.Expected)
             {
                 _open.Remove(round);
                 double wall = Stopwatch.GetElapsedTime(state.Start).TotalSeconds;
-                finished = new EngineRound(round, state.Expected, state.Answered, wall, state.Work, 1000 * (wall * workers - state.Work) / Math.Max(1, state.Expected));
+                int sites = Math.Max(1, state.Expected);
+                finished = new EngineRound(round, state.Expected, state.Answered, wall, state.Work, 1000 * (wall * workers - state.Work) / sites,
+                    (ProcessorTime() - state.Cpu).TotalMilliseconds / sites);
                 _rounds.Add(finished);
             }
         }
         if (finished is not null)
         {
             output.WriteLine($"      engine: round {finished.Round}: {finished.Answered}/{finished.Sites} sites in {finished.Seconds:F2}s, "
-                + $"their work {finished.WorkSeconds:F2}s, overhead {finished.PerSiteOverheadMs:F0} ms per site ({workers} worker(s)); peak RSS {PeakResidentGigabytes():F2} GB");
+                + $"their work {finished.WorkSeconds:F2}s, overhead {finished.PerSiteOverheadMs:F0} ms per site ({workers} worker(s)), "
+                + $"CPU {finished.CpuMsPerSite:F0} ms per site; peak RSS {PeakResidentGigabytes():F2} GB");
         }
     }
 }
