@@ -51,8 +51,12 @@ for name in "${names[@]}"; do
   # shellcheck disable=SC2086 # the configuration is a list of flags
   /usr/bin/time -f '%M' -o "$run/max-rss-kb" "$simulator" ${configs[$name]} --out "$run" 2>&1 | tee "$run/output.log" | grep -E 'engine: round|^round [0-9]|Face pool|Done in|error' || true
   [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "scale: $name failed; its output is in $run/output.log" >&2; exit 1; }
-  # "engine: round N: A/S sites in Xs, their work Ys, overhead Z ms per site (W worker(s)), CPU C ms per site; peak RSS G GB"
-  rounds="$(sed -n 's/.*engine: round \([0-9]*\): \([0-9]*\)\/\([0-9]*\) sites in \([0-9.]*\)s, their work \([0-9.]*\)s, overhead \(-\?[0-9]*\) ms per site (\([0-9]*\) worker(s)), CPU \([0-9]*\) ms per site.*/{"round": \1, "answered": \2, "sites": \3, "seconds": \4, "work_seconds": \5, "overhead_ms_per_site": \6, "workers": \7, "cpu_ms_per_site": \8}/p' "$run/output.log" | jq -s .)"
+  # The engine's figures for each round, from the run's report (simulation-report.json for training sites, engine-report.json else)
+  report="$run/simulation-report.json"
+  [ -f "$report" ] || report="$run/engine-report.json"
+  rounds="$(jq '.EngineRounds | map({round: .Round, answered: .Answered, sites: .Sites, seconds: (.Seconds * 100 | round / 100),
+    work_seconds: (.WorkSeconds * 100 | round / 100), overhead_ms_per_site: (.PerSiteOverheadMs | round), workers: .Workers,
+    cpu_ms_per_site: (.CpuMsPerSite | round)})' "$report")"
   registered="$(grep -o -- '--sites [0-9]*' <<< "${configs[$name]}" | cut -d' ' -f2)"
   row="$(jq -n --arg command "$simulator ${configs[$name]}" --arg load "$load" --argjson registered "$registered" --argjson rounds "$rounds" \
     --argjson rss_kb "$(cat "$run/max-rss-kb")" --arg kind "${name%%-*}" '{

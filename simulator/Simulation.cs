@@ -97,12 +97,12 @@ public sealed class Simulation(SimulatorOptions options, ILoggerFactory loggerFa
         output.WriteLine(table.Header);
         table.EvaluateInitial(initial);
 
-        await new VirtualFederation(options, loggerFactory, output, workerArguments).RunAsync(siteIds, workspace, table,
-            SiteWork.For(options, data.Faces), cancellationToken);
+        var federation = new VirtualFederation(options, loggerFactory, output, workerArguments);
+        await federation.RunAsync(siteIds, workspace, table, SiteWork.For(options, data.Faces), cancellationToken);
 
         var report = new SimulationReport(options, options.ServerOptimizerSettings(), options.DifferentialPrivacySettings(),
             MachineDescription(), startedAt, data.SiteRows, heldOut.PairCount, heldOut.DroppedPairs,
-            table.Rows, preparationSeconds, preparationSeconds + clock.Elapsed.TotalSeconds);
+            table.Rows, federation.Measurements?.Rounds ?? [], preparationSeconds, preparationSeconds + clock.Elapsed.TotalSeconds);
         string reportPath = Path.Combine(outputDirectory, "simulation-report.json");
         await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
         string chartPath = Path.Combine(outputDirectory, "accuracy.png");

@@ -32,6 +32,7 @@ public sealed record RoundRow(
 public sealed record SiteRow(string SiteId, int People, int Faces, int SkippedNoFace, int Unreadable, int MaskedFaces = 0, int GreyFaces = 0);
 
 /// <summary>The machine-readable result of a simulated federation (written as JSON).</summary>
+/// <param name="EngineRounds">The engine's figures for each round (wall and work time, overhead and CPU per site); empty when worker processes ran the sites.</param>
 public sealed record SimulationReport(
     SimulatorOptions Settings,
     FedFace.Core.Aggregation.ServerOptimizerSettings ServerOptimizer,
@@ -42,5 +43,6 @@ public sealed record SimulationReport(
     int ScoringPairs,
     int ScoringPairsDropped,
     IReadOnlyList<RoundRow> Rounds,
+    IReadOnlyList<FedFace.Simulator.VirtualSites.EngineRound> EngineRounds,
     double PreparationSeconds,
     double TotalSeconds);

@@ -8,7 +8,7 @@ namespace FedFace.Simulator.VirtualSites;
 /// process's CPU time meanwhile per site (aggregator included; for untrained sites the whole per-site cost, and less
 /// swayed than wall time by other work on the machine).
 /// </summary>
-public sealed record EngineRound(long Round, int Sites, int Answered, double Seconds, double WorkSeconds, double PerSiteOverheadMs, double CpuMsPerSite);
+public sealed record EngineRound(long Round, int Sites, int Answered, double Seconds, double WorkSeconds, double PerSiteOverheadMs, double CpuMsPerSite, int Workers);
 
 /// <summary>
 /// Per-round figures of the engine, a line each in the run's output: the round's wall time, its sites' summed work (training)
@@ -69,7 +69,7 @@ public sealed class EngineMeasurements(int workers, TextWriter output) : IEngine
                 double wall = Stopwatch.GetElapsedTime(state.Start).TotalSeconds;
                 int sites = Math.Max(1, state.Expected);
                 finished = new EngineRound(round, state.Expected, state.Answered, wall, state.Work, 1000 * (wall * workers - state.Work) / sites,
-                    (ProcessorTime() - state.Cpu).TotalMilliseconds / sites);
+                    (ProcessorTime() - state.Cpu).TotalMilliseconds / sites, workers);
                 _rounds.Add(finished);
             }
         }

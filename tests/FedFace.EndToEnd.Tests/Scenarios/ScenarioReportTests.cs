@@ -112,7 +112,7 @@ public sealed class ScenarioReportTests : IDisposable
 
     private static VariantReport Untrained(string label)
     {
-        ScenarioRoundRow[] rounds = [ScenarioRoundRow.Of(label, new RoundOutcome(1, 1, true, 10, 9, 2.5, "committed", 0.5), new EngineRound(1, 10, 9, 2.4, 0.1, 12, 30))];
+        ScenarioRoundRow[] rounds = [ScenarioRoundRow.Of(label, new RoundOutcome(1, 1, true, 10, 9, 2.5, "committed", 0.5), new EngineRound(1, 10, 9, 2.4, 0.1, 12, 30, 2))];
         return new VariantReport(label, new Dictionary<string, string?>(), "/runs/x/variants/" + label, FinalAccuracy.Of(rounds[^1]), rounds, new SimulatorOptions());
     }
 
