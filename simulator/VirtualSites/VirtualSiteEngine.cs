@@ -32,6 +32,9 @@ public sealed class VirtualSiteEngine(
 
     private readonly Dictionary<string, VirtualSite> _hosted = sites.ToDictionary(s => s.Id, StringComparer.Ordinal);
     private readonly ILogger _logger = loggers.CreateLogger<VirtualSiteEngine>();
+    // A secure round starts every sampled site at once, and a thousand TLS handshakes at one instant time out on a few
+    // cores (then back off and retry): sites open their connections a few at a time; their calls after that run freely.
+    private readonly SemaphoreSlim _opening = new(8 * Environment.ProcessorCount);
 
     /// <summary>Until the federation finishes: every round's sampled sites hosted here run it; then waits for the last of them.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -94,12 +97,22 @@ public sealed class VirtualSiteEngine(
         using var connection = new AggregatorConnection(site.Endpoint, loggers);
         ILogger logger = loggers.CreateLogger($"FedFace.Site.{site.Id}");
         Polly.ResiliencePipeline retry = TransientFaults.CreatePipeline(new RetrySettings(GiveUpAfter: TimeSpan.FromMinutes(5)), logger);
-        if (faults?.TakeRejoin(site.Id) == true)
+        TaskReply first;
+        await _opening.WaitAsync(cancellationToken);
+        try
         {
-            await retry.ExecuteAsync(async ct => await connection.Client.JoinAsync(
-                new JoinRequest { ProtocolVersion = WireProtocol.Version, ClientVersion = "fedface-virtual-site/1" }, cancellationToken: ct), cancellationToken);
+            if (faults?.TakeRejoin(site.Id) == true)
+            {
+                await retry.ExecuteAsync(async ct => await connection.Client.JoinAsync(
+                    new JoinRequest { ProtocolVersion = WireProtocol.Version, ClientVersion = "fedface-virtual-site/1" }, cancellationToken: ct), cancellationToken);
+            }
+            first = await AskForTaskAsync(connection, retry, cancellationToken);
         }
-        if (await TaskOfAsync(connection, round.Number, retry, cancellationToken) is not { } task)
+        finally
+        {
+            _opening.Release();
+        }
+        if (await TaskOfAsync(connection, round.Number, first, retry, cancellationToken) is not { } task)
         {
             _logger.LogInformation("{Site}: round {Round} closed before it asked for its task", site.Id, round.Number);
             return null;
@@ -108,13 +121,15 @@ public sealed class VirtualSiteEngine(
         return await siteRound.RunAsync(task, connection.ModelVerifier(round.FederationName), work, cancellationToken);
     }
 
-    /// <summary>The round's task, as the aggregator gives it to this site; null when the aggregator has moved past that round.</summary>
-    private static async Task<RoundTask?> TaskOfAsync(AggregatorConnection connection, long round, Polly.ResiliencePipeline retry, CancellationToken cancellationToken)
+    /// <summary>
+    /// The round's task, as the aggregator gives it to this site (<paramref name="reply"/> is its first answer); null when
+    /// the aggregator has moved past that round.
+    /// </summary>
+    private static async Task<RoundTask?> TaskOfAsync(AggregatorConnection connection, long round, TaskReply reply, Polly.ResiliencePipeline retry,
+        CancellationToken cancellationToken)
     {
-        while (true)
+        for (; ; reply = await AskForTaskAsync(connection, retry, cancellationToken))
         {
-            TaskReply reply = await retry.ExecuteAsync(async ct =>
-                await connection.Client.GetTaskAsync(new TaskRequest { ProtocolVersion = WireProtocol.Version }, cancellationToken: ct), cancellationToken);
             switch (reply.OutcomeCase)
             {
                 case TaskReply.OutcomeOneofCase.Task when reply.Task.Round == round:
@@ -128,6 +143,10 @@ public sealed class VirtualSiteEngine(
             }
         }
     }
+
+    private static async Task<TaskReply> AskForTaskAsync(AggregatorConnection connection, Polly.ResiliencePipeline retry, CancellationToken cancellationToken) =>
+        await retry.ExecuteAsync(async ct => await connection.Client.GetTaskAsync(new TaskRequest { ProtocolVersion = WireProtocol.Version }, cancellationToken: ct),
+            cancellationToken);
 
     /// <summary>Times the local work: the training's own seconds when it trained, else the wall time of drawing the delta.</summary>
     private sealed class TimedWork(ILocalWork inner) : ILocalWork
