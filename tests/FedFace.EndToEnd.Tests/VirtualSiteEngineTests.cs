@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using FedFace.Aggregator;
+using FedFace.Aggregator.Tests.Kit;
 using FedFace.Client;
 using FedFace.Core;
 using FedFace.Learning;
@@ -138,6 +139,44 @@ public sealed class VirtualSiteEngineTests : IDisposable
         Assert.Equal(4, run.Summaries[2].AcceptedSites.Count); // gone for good: sampled, it no longer answers
     }
 
+    /// <summary>
+    /// Issue 23: a secure round of 200 sites in the suite. A tenth vanish before advertising their keys, so stage 0 waits for
+    /// its deadline; every later stage closes as soon as its sites have answered, well before its own deadline. It used to
+    /// abort under load: each virtual site read and validated all 200 certificates (40,000 a round) and most sites missed
+    /// the key-advertisement deadline (<see cref="FedFace.Transport.SecureAggregation.VouchedSiteCertificates"/>).
+    /// </summary>
+    [Fact]
+    public async Task Two_hundred_synthetic_sites_commit_a_secure_round_with_the_mean_of_the_survivors_deltas_when_a_tenth_vanish()
+    {
+        const int Sites = 200, Vanishing = 20, StageSeconds = 20;
+        const double CoordinateBound = 0.02; // quantization steps well below the deltas (σ = 1e-3), so the committed mean says something of them
+        // A few thousand values: the masks' keystream stays tiny, and the round costs what 200 sites' connections and key agreements cost.
+        ModelState initial = TestModels.Random([("embedding.weight", [64, 64]), ("bn.running_mean", [8])], seed: 3, scale: 0.1f);
+        EngineRun run = await RunSyntheticAsync("secure-200", rounds: 1, _ => { }, sites: Sites, initial: initial, configure: options =>
+        {
+            options.SecureAggregation = true;
+            options.SecAggDropoutTolerance = 0.15; // above the tenth that vanishes; at 0.3 every site neighbours 194 others
+            options.SecAggStageSeconds = StageSeconds;
+            options.RoundDeadlineSeconds = 6 * StageSeconds;
+            options.SecAggCoordinateBound = CoordinateBound;
+            options.DropSites = Vanishing;
+            options.DropAt = "keys";
+        });
+
+        RoundSummary round = Assert.Single(run.Summaries.Values);
+        Assert.True(round.Committed, round.Outcome);
+        Assert.Equal(Sites, round.SampledSites.Count);
+        string[] survivors = [.. VirtualFederation.SiteIds(Sites).Take(Sites - Vanishing)];
+        Assert.Equal(survivors, round.AcceptedSites.Order(StringComparer.Ordinal));
+        Assert.Equal("180→180→180→180→180", round.SecureAggregation?.Survivors);
+        var synthetic = new FedFace.Core.Simulation.SyntheticUpdates(seed: 5);
+        double quantizationStep = CoordinateBound / (int.MaxValue / (Sites * 1000L)); // 1000: the default MaxWeightPerSite
+        TestModels.AssertPreviousPlusWeightedMean(initial, [.. survivors.Select(site => (synthetic.For(site, 1, initial), 5L))], run.Models[1],
+            tolerance: quantizationStep + 1e-7);
+        // Stage 0 waited for the vanished sites; the share stage's deadline (and the later ones') was not waited for.
+        Assert.InRange(round.Seconds, StageSeconds - 1, 2 * StageSeconds);
+    }
+
     [Fact]
     public async Task Two_worker_processes_of_the_built_simulator_each_host_half_the_sites_and_the_rounds_commit_with_all_of_them()
     {
@@ -196,7 +235,7 @@ public sealed class VirtualSiteEngineTests : IDisposable
     }
 
     private Task<EngineRun> RunSyntheticAsync(string name, int rounds, Action<FaultSettings> faults, Action<EngineSettings>? engine = null, int? stopAfterRound = null,
-        int sites = 4, Action<SimulatorOptions>? configure = null, IReadOnlyList<string>? workerArguments = null)
+        int sites = 4, Action<SimulatorOptions>? configure = null, IReadOnlyList<string>? workerArguments = null, ModelState? initial = null)
     {
         var options = new SimulatorOptions
         {
@@ -207,14 +246,15 @@ public sealed class VirtualSiteEngineTests : IDisposable
         engine?.Invoke(options.Engine);
         configure?.Invoke(options);
         Assert.Empty(options.Problems());
-        return RunAsync(options, SiteWork.For(options, faces: null), stopAfterRound, workerArguments);
+        return RunAsync(options, SiteWork.For(options, faces: null), stopAfterRound, workerArguments, initial);
     }
 
+    /// <param name="initial">The version-0 model; MobileFaceNet when not given (training sites need it).</param>
     private static async Task<EngineRun> RunAsync(SimulatorOptions options, Func<VirtualSite, NetworkPool, Microsoft.Extensions.Logging.ILogger, ILocalWork> workFor,
-        int? stopAfterRound = null, IReadOnlyList<string>? workerArguments = null)
+        int? stopAfterRound = null, IReadOnlyList<string>? workerArguments = null, ModelState? initial = null)
     {
         IReadOnlyList<string> siteIds = VirtualFederation.SiteIds(options.Sites);
-        var workspace = FederationWorkspace.Create(options.OutputDirectory, siteIds, GlobalModelFactory.CreateInitial(seed: 3));
+        var workspace = FederationWorkspace.Create(options.OutputDirectory, siteIds, initial ?? GlobalModelFactory.CreateInitial(seed: 3));
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         var run = new EngineRun(stopAfterRound, stop);
         try
