@@ -79,6 +79,19 @@ public sealed class VirtualSiteEngineTests : IDisposable
         Assert.True(heads.Rounds.Select(r => r.Round).Distinct().Count() == 4 && run.Summaries.Count == 4);
     }
 
+    /// <summary>
+    /// Regression (a63d63f): the status said 'finished' at the last commit, so the engine ended, and the aggregator with it,
+    /// cancelling the round observers still at work on the last round: the simulator's report lost its last round.
+    /// </summary>
+    [Fact]
+    public async Task The_federation_ends_only_once_its_round_observers_are_done_with_the_last_round()
+    {
+        EngineRun run = await RunSyntheticAsync("last-round", rounds: 2, _ => { }, observing: TimeSpan.FromSeconds(2));
+
+        Assert.Equal([1L, 2L], run.Summaries.Keys.Order());
+        Assert.All(run.Summaries.Values, s => Assert.True(s.Committed, s.Outcome));
+    }
+
     [Theory]
     [InlineData("download")]
     [InlineData("training")]
@@ -235,7 +248,8 @@ public sealed class VirtualSiteEngineTests : IDisposable
     }
 
     private Task<EngineRun> RunSyntheticAsync(string name, int rounds, Action<FaultSettings> faults, Action<EngineSettings>? engine = null, int? stopAfterRound = null,
-        int sites = 4, Action<SimulatorOptions>? configure = null, IReadOnlyList<string>? workerArguments = null, ModelState? initial = null)
+        int sites = 4, Action<SimulatorOptions>? configure = null, IReadOnlyList<string>? workerArguments = null, ModelState? initial = null,
+        TimeSpan observing = default)
     {
         var options = new SimulatorOptions
         {
@@ -246,17 +260,18 @@ public sealed class VirtualSiteEngineTests : IDisposable
         engine?.Invoke(options.Engine);
         configure?.Invoke(options);
         Assert.Empty(options.Problems());
-        return RunAsync(options, SiteWork.For(options, faces: null), stopAfterRound, workerArguments, initial);
+        return RunAsync(options, SiteWork.For(options, faces: null), stopAfterRound, workerArguments, initial, observing);
     }
 
     /// <param name="initial">The version-0 model; MobileFaceNet when not given (training sites need it).</param>
+    /// <param name="observing">How long the run's round observer works on each round before it records it, as the simulator's held-out scoring does.</param>
     private static async Task<EngineRun> RunAsync(SimulatorOptions options, Func<VirtualSite, NetworkPool, Microsoft.Extensions.Logging.ILogger, ILocalWork> workFor,
-        int? stopAfterRound = null, IReadOnlyList<string>? workerArguments = null, ModelState? initial = null)
+        int? stopAfterRound = null, IReadOnlyList<string>? workerArguments = null, ModelState? initial = null, TimeSpan observing = default)
     {
         IReadOnlyList<string> siteIds = VirtualFederation.SiteIds(options.Sites);
         var workspace = FederationWorkspace.Create(options.OutputDirectory, siteIds, initial ?? GlobalModelFactory.CreateInitial(seed: 3));
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        var run = new EngineRun(stopAfterRound, stop);
+        var run = new EngineRun(stopAfterRound, stop, observing);
         try
         {
             await new VirtualFederation(options, NullLoggerFactory.Instance, TextWriter.Synchronized(run.Output), workerArguments).RunAsync(siteIds, workspace, run, workFor, stop.Token);
@@ -277,7 +292,7 @@ public sealed class VirtualSiteEngineTests : IDisposable
     }
 
     /// <summary>Every finished round's summary and committed model; asks the run to stop after a given round.</summary>
-    private sealed class EngineRun(int? stopAfterRound, CancellationTokenSource stop) : IRoundObserver
+    private sealed class EngineRun(int? stopAfterRound, CancellationTokenSource stop, TimeSpan observing) : IRoundObserver
     {
         public ConcurrentDictionary<long, RoundSummary> Summaries { get; } = new();
         public ConcurrentDictionary<long, ModelState> Models { get; } = new();
@@ -285,6 +300,7 @@ public sealed class VirtualSiteEngineTests : IDisposable
 
         public async Task OnRoundFinishedAsync(RoundSummary summary, ModelState globalModel, CancellationToken cancellationToken)
         {
+            await Task.Delay(observing, cancellationToken);
             Summaries[summary.Round] = summary;
             if (summary.Committed)
             {
