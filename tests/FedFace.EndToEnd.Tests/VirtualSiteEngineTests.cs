@@ -300,7 +300,10 @@ public sealed class VirtualSiteEngineTests : IDisposable
 
         public async Task OnRoundFinishedAsync(RoundSummary summary, ModelState globalModel, CancellationToken cancellationToken)
         {
-            await Task.Delay(observing, cancellationToken);
+            if (observing > TimeSpan.Zero)
+            {
+                await Task.Delay(observing, cancellationToken);
+            }
             Summaries[summary.Round] = summary;
             if (summary.Committed)
             {
