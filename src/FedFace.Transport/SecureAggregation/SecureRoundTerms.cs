@@ -47,17 +47,16 @@ public sealed record SecureRoundTerms(RoundConfiguration Configuration, SiteKeyR
         foreach (Google.Protobuf.ByteString der in secure.SiteCertificates)
         {
             VouchedSite? site;
-            string reason;
             try
             {
-                if (!vouched.TryVouch(der.Span, federationCa, out site, out reason))
+                if (!vouched.TryVouch(der.Span, federationCa, out site, out string reason))
                     throw new SecAggProtocolException($"round {configuration.RoundId} hands out a site certificate the federation CA does not vouch for: {reason}");
             }
             catch (CryptographicException e)
             {
                 throw new SecAggProtocolException($"round {configuration.RoundId} hands out a site certificate that cannot be read ({e.Message})", e);
             }
-            if (!configuration.Contains(site!.SiteId) || !keys.TryAdd(site.SiteId, site.PublicKey))
+            if (!configuration.Contains(site.SiteId) || !keys.TryAdd(site.SiteId, site.PublicKey))
                 throw new SecAggProtocolException($"round {configuration.RoundId} hands out a certificate of site '{site.SiteId}', which is not sampled or comes twice");
         }
         return new SiteKeyRing(keys);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using FedFace.Core.Security;
@@ -27,7 +28,7 @@ public sealed class VouchedSiteCertificates(SiteCertificateValidator validate, T
     public static VouchedSiteCertificates Shared { get; } = new(FederationTrust.TryValidateSiteCertificate);
 
     /// <exception cref="CryptographicException">the bytes are no certificate.</exception>
-    public bool TryVouch(ReadOnlySpan<byte> certificate, X509Certificate2 federationCa, out VouchedSite? site, out string failureReason)
+    public bool TryVouch(ReadOnlySpan<byte> certificate, X509Certificate2 federationCa, [NotNullWhen(true)] out VouchedSite? site, out string failureReason)
     {
         ArgumentNullException.ThrowIfNull(federationCa);
         string key = Convert.ToHexString(SHA256.HashData(federationCa.RawData)) + Convert.ToHexString(SHA256.HashData(certificate));
