@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using FedFace.Aggregator;
+using FedFace.Aggregator.Tests.Kit;
 using FedFace.Client;
 using FedFace.Core;
 using FedFace.Learning;
@@ -78,6 +79,19 @@ public sealed class VirtualSiteEngineTests : IDisposable
         Assert.True(heads.Rounds.Select(r => r.Round).Distinct().Count() == 4 && run.Summaries.Count == 4);
     }
 
+    /// <summary>
+    /// Regression (a63d63f): the status said 'finished' at the last commit, so the engine ended, and the aggregator with it,
+    /// cancelling the round observers still at work on the last round: the simulator's report lost its last round.
+    /// </summary>
+    [Fact]
+    public async Task The_federation_ends_only_once_its_round_observers_are_done_with_the_last_round()
+    {
+        EngineRun run = await RunSyntheticAsync("last-round", rounds: 2, _ => { }, observing: TimeSpan.FromSeconds(2));
+
+        Assert.Equal([1L, 2L], run.Summaries.Keys.Order());
+        Assert.All(run.Summaries.Values, s => Assert.True(s.Committed, s.Outcome));
+    }
+
     [Theory]
     [InlineData("download")]
     [InlineData("training")]
@@ -138,6 +152,45 @@ public sealed class VirtualSiteEngineTests : IDisposable
         Assert.Equal(4, run.Summaries[2].AcceptedSites.Count); // gone for good: sampled, it no longer answers
     }
 
+    /// <summary>
+    /// Issue 23: a secure round of 200 sites in the suite. A tenth vanish before advertising their keys, so stage 0 waits for
+    /// its deadline; the masked-input stage and those after it close as soon as their sites have answered. It used to
+    /// abort under load: each virtual site read and validated all 200 certificates (40,000 a round) and most sites missed
+    /// the key-advertisement deadline (<see cref="FedFace.Transport.SecureAggregation.VouchedSiteCertificates"/>).
+    /// </summary>
+    [Fact]
+    public async Task Two_hundred_synthetic_sites_commit_a_secure_round_with_the_mean_of_the_survivors_deltas_when_a_tenth_vanish()
+    {
+        const int Sites = 200, Vanishing = 20, StageSeconds = 20, RoundDeadline = 6 * StageSeconds;
+        const double CoordinateBound = 0.02; // quantization steps well below the deltas (σ = 1e-3), so the committed mean says something of them
+        // A few thousand values: the masks' keystream stays tiny, and the round costs what 200 sites' connections and key agreements cost.
+        ModelState initial = TestModels.Random([("embedding.weight", [64, 64]), ("bn.running_mean", [8])], seed: 3, scale: 0.1f);
+        EngineRun run = await RunSyntheticAsync("secure-200", rounds: 1, _ => { }, sites: Sites, initial: initial, configure: options =>
+        {
+            options.SecureAggregation = true;
+            options.SecAggDropoutTolerance = 0.15; // above the tenth that vanishes; at 0.3 every site neighbours 194 others
+            options.SecAggStageSeconds = StageSeconds;
+            options.RoundDeadlineSeconds = RoundDeadline;
+            options.SecAggCoordinateBound = CoordinateBound;
+            options.DropSites = Vanishing;
+            options.DropAt = "keys";
+        });
+
+        RoundSummary round = Assert.Single(run.Summaries.Values);
+        Assert.True(round.Committed, round.Outcome);
+        Assert.Equal(Sites, round.SampledSites.Count);
+        string[] survivors = [.. VirtualFederation.SiteIds(Sites).Take(Sites - Vanishing)];
+        Assert.Equal(survivors, round.AcceptedSites.Order(StringComparer.Ordinal));
+        Assert.Equal("180→180→180→180→180", round.SecureAggregation?.Survivors);
+        var synthetic = new FedFace.Core.Simulation.SyntheticUpdates(seed: 5);
+        double quantizationStep = CoordinateBound / (int.MaxValue / (Sites * 1000L)); // 1000: the default MaxWeightPerSite
+        TestModels.AssertPreviousPlusWeightedMean(initial, [.. survivors.Select(site => (synthetic.For(site, 1, initial), 5L))], run.Models[1],
+            tolerance: quantizationStep + 1e-7);
+        // Stage 0 waited for the vanished sites; the masked-input stage closed once its 180 sites had answered, not at the
+        // round's deadline, and the consistency check and unmask stages (deadlines later still) likewise.
+        Assert.InRange(round.Seconds, StageSeconds - 1, RoundDeadline - 1);
+    }
+
     [Fact]
     public async Task Two_worker_processes_of_the_built_simulator_each_host_half_the_sites_and_the_rounds_commit_with_all_of_them()
     {
@@ -196,7 +249,8 @@ public sealed class VirtualSiteEngineTests : IDisposable
     }
 
     private Task<EngineRun> RunSyntheticAsync(string name, int rounds, Action<FaultSettings> faults, Action<EngineSettings>? engine = null, int? stopAfterRound = null,
-        int sites = 4, Action<SimulatorOptions>? configure = null, IReadOnlyList<string>? workerArguments = null)
+        int sites = 4, Action<SimulatorOptions>? configure = null, IReadOnlyList<string>? workerArguments = null, ModelState? initial = null,
+        TimeSpan observing = default)
     {
         var options = new SimulatorOptions
         {
@@ -207,16 +261,18 @@ public sealed class VirtualSiteEngineTests : IDisposable
         engine?.Invoke(options.Engine);
         configure?.Invoke(options);
         Assert.Empty(options.Problems());
-        return RunAsync(options, SiteWork.For(options, faces: null), stopAfterRound, workerArguments);
+        return RunAsync(options, SiteWork.For(options, faces: null), stopAfterRound, workerArguments, initial, observing);
     }
 
+    /// <param name="initial">The version-0 model; MobileFaceNet when not given (training sites need it).</param>
+    /// <param name="observing">How long the run's round observer works on each round before it records it, as the simulator's held-out scoring does.</param>
     private static async Task<EngineRun> RunAsync(SimulatorOptions options, Func<VirtualSite, NetworkPool, Microsoft.Extensions.Logging.ILogger, ILocalWork> workFor,
-        int? stopAfterRound = null, IReadOnlyList<string>? workerArguments = null)
+        int? stopAfterRound = null, IReadOnlyList<string>? workerArguments = null, ModelState? initial = null, TimeSpan observing = default)
     {
         IReadOnlyList<string> siteIds = VirtualFederation.SiteIds(options.Sites);
-        var workspace = FederationWorkspace.Create(options.OutputDirectory, siteIds, GlobalModelFactory.CreateInitial(seed: 3));
+        var workspace = FederationWorkspace.Create(options.OutputDirectory, siteIds, initial ?? GlobalModelFactory.CreateInitial(seed: 3));
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        var run = new EngineRun(stopAfterRound, stop);
+        var run = new EngineRun(stopAfterRound, stop, observing);
         try
         {
             await new VirtualFederation(options, NullLoggerFactory.Instance, TextWriter.Synchronized(run.Output), workerArguments).RunAsync(siteIds, workspace, run, workFor, stop.Token);
@@ -237,7 +293,7 @@ public sealed class VirtualSiteEngineTests : IDisposable
     }
 
     /// <summary>Every finished round's summary and committed model; asks the run to stop after a given round.</summary>
-    private sealed class EngineRun(int? stopAfterRound, CancellationTokenSource stop) : IRoundObserver
+    private sealed class EngineRun(int? stopAfterRound, CancellationTokenSource stop, TimeSpan observing) : IRoundObserver
     {
         public ConcurrentDictionary<long, RoundSummary> Summaries { get; } = new();
         public ConcurrentDictionary<long, ModelState> Models { get; } = new();
@@ -245,6 +301,10 @@ public sealed class VirtualSiteEngineTests : IDisposable
 
         public async Task OnRoundFinishedAsync(RoundSummary summary, ModelState globalModel, CancellationToken cancellationToken)
         {
+            if (observing > TimeSpan.Zero)
+            {
+                await Task.Delay(observing, cancellationToken);
+            }
             Summaries[summary.Round] = summary;
             if (summary.Committed)
             {

@@ -16,8 +16,9 @@ namespace FedFace.Transport.SecureAggregation;
 /// <param name="Privacy">The round's DP instructions, null without DP; the configuration was checked to carry them unchanged.</param>
 public sealed record SecureRoundTerms(RoundConfiguration Configuration, SiteKeyRing SiteKeys, byte[] LayoutSha256, DpSiteInstructions? Privacy)
 {
+    /// <param name="vouched">Certificates the CA already vouched for in this process (<see cref="VouchedSiteCertificates.Shared"/> when not given).</param>
     /// <exception cref="SecAggProtocolException">the site must refuse the round; the message says why.</exception>
-    public static SecureRoundTerms Read(RoundTask task, string siteId, X509Certificate2 federationCa)
+    public static SecureRoundTerms Read(RoundTask task, string siteId, X509Certificate2 federationCa, VouchedSiteCertificates? vouched = null)
     {
         ArgumentNullException.ThrowIfNull(task);
         SecureAggregationTask secure = task.SecureAggregation ?? throw new ArgumentException($"round {task.Round} is not a secure round", nameof(task));
@@ -37,28 +38,27 @@ public sealed record SecureRoundTerms(RoundConfiguration Configuration, SiteKeyR
         DpSiteInstructions? privacy = PrivacyWire.SiteInstructionsOf(task);
         if (privacy is not null && SecureDpQuantization.Problem(configuration, privacy) is string problem)
             throw new SecAggProtocolException($"the secure round is refused: {problem}");
-        return new SecureRoundTerms(configuration, KeysOf(secure, configuration, federationCa), secure.LayoutSha256.ToByteArray(), privacy);
+        return new SecureRoundTerms(configuration, KeysOf(secure, configuration, federationCa, vouched ?? VouchedSiteCertificates.Shared), secure.LayoutSha256.ToByteArray(), privacy);
     }
 
-    private static SiteKeyRing KeysOf(SecureAggregationTask secure, RoundConfiguration configuration, X509Certificate2 federationCa)
+    private static SiteKeyRing KeysOf(SecureAggregationTask secure, RoundConfiguration configuration, X509Certificate2 federationCa, VouchedSiteCertificates vouched)
     {
-        var certificates = new Dictionary<string, X509Certificate2>(StringComparer.Ordinal);
+        var keys = new Dictionary<string, ECDsa>(StringComparer.Ordinal);
         foreach (Google.Protobuf.ByteString der in secure.SiteCertificates)
         {
-            X509Certificate2 certificate;
+            VouchedSite? site;
             try
             {
-                certificate = X509CertificateLoader.LoadCertificate(der.Span);
+                if (!vouched.TryVouch(der.Span, federationCa, out site, out string reason))
+                    throw new SecAggProtocolException($"round {configuration.RoundId} hands out a site certificate the federation CA does not vouch for: {reason}");
             }
             catch (CryptographicException e)
             {
                 throw new SecAggProtocolException($"round {configuration.RoundId} hands out a site certificate that cannot be read ({e.Message})", e);
             }
-            if (!FederationTrust.TryValidateSiteCertificate(certificate, federationCa, out string site, out string reason))
-                throw new SecAggProtocolException($"round {configuration.RoundId} hands out a site certificate the federation CA does not vouch for: {reason}");
-            if (!configuration.Contains(site) || !certificates.TryAdd(site, certificate))
-                throw new SecAggProtocolException($"round {configuration.RoundId} hands out a certificate of site '{site}', which is not sampled or comes twice");
+            if (!configuration.Contains(site.SiteId) || !keys.TryAdd(site.SiteId, site.PublicKey))
+                throw new SecAggProtocolException($"round {configuration.RoundId} hands out a certificate of site '{site.SiteId}', which is not sampled or comes twice");
         }
-        return SiteKeyRing.FromCertificates(certificates.Values);
+        return new SiteKeyRing(keys);
     }
 }

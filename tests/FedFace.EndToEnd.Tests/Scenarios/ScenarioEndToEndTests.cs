@@ -54,6 +54,37 @@ public sealed class ScenarioEndToEndTests(Xunit.Abstractions.ITestOutputHelper t
         Assert.Contains($"FedProx: final accuracy {new AccuracyEstimate(report.Variants[1].Final!.Accuracy, report.ScoringPairs)}", printed, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Regression (a63d63f): the status said 'finished' at the last commit, so the engine stopped, and the aggregator with
+    /// it, while the round observer still scored the last round's model: report.json and rounds.csv lost their last round.
+    /// </summary>
+    [Fact]
+    public async Task A_training_simulations_report_holds_every_round_the_last_one_with_its_evaluation()
+    {
+        (ScenarioReport report, _) = await RunAsync($$"""
+            {
+              "name": "last-round", "description": "three training sites, two rounds, scored after each",
+              "InitialModel": {{JsonSerializer.Serialize(SharedData.MobileFaceNetOnnx)}},
+              "Sites": 3, "Rounds": 2, "MaxPeople": 9, "MinImagesPerPerson": 4, "MaxImagesPerPerson": 4, "EvalPairsPerFold": 10,
+              "Training": { "LocalEpochs": 1, "BatchSize": 4, "MaxSteps": 2, "Optimizer": "adamw", "LearningRate": 2e-4, "FreezeBatchNormStatistics": true },
+              "OutputDirectory": "out",
+              "variants": [ { "label": "FedAvg" } ]
+            }
+            """);
+
+        VariantReport variant = Assert.Single(report.Variants);
+        Assert.Equal([0L, 1L, 2L], variant.Rounds.Select(r => r.Round));
+        Assert.All(variant.Rounds.Skip(1), r => Assert.True(r.Committed));
+        Assert.All(variant.Rounds, r => Assert.True(r.Accuracy is > 0 and <= 1 && r.Pairs == report.ScoringPairs, $"round {r.Round}: {r}"));
+        string[] csv = File.ReadAllLines(Path.Combine(_directory, "out", ScenarioReportFiles.Csv));
+        Assert.Equal(["0", "1", "2"], csv.Skip(1).Select(line => line.Split(',')[1]));
+        Assert.NotEqual("", csv[^1].Split(',')[4]); // the last round's accuracy
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(variant.OutputDirectory, "simulation-report.json")));
+        JsonElement last = json.RootElement.GetProperty("Rounds").EnumerateArray().Last();
+        Assert.Equal(2, last.GetProperty("Round").GetInt64());
+        Assert.True(last.GetProperty("EvalSeconds").GetDouble() > 0);
+    }
+
     [Fact]
     public async Task Synthetic_variants_run_through_the_engine_without_faces_and_their_reports_carry_the_engines_figures_and_no_accuracy()
     {
