@@ -86,11 +86,12 @@ public sealed class SecAggParticipant : IAsyncDisposable
         {
             return await LeaveAsync(problem, cancellationToken);
         }
-        float[] vector = layout.Flatten(update.Delta, update.Header.HasUnclippedIndicator ? [update.Header.UnclippedIndicator] : []);
-        uint[] encoded = Encode(vector, update.Header.ExampleCount);
         SecAggEnd? ended = await AnswerAsync(SecAggStage.MaskedInput, Instruction.MaskedInputRequest, reply =>
             {
-                MaskedInput input = _protocol.MaskInput(MaskedInputRequest.FromBytes(reply.MaskedInputRequest.ToByteArray()), encoded);
+                // Flattened and encoded only once asked for: a simulator's thousand sites wait for this stage together,
+                // and each site's vectors would be held through the wait (4 bytes a value, twice).
+                float[] vector = layout.Flatten(update.Delta, update.Header.HasUnclippedIndicator ? [update.Header.UnclippedIndicator] : []);
+                MaskedInput input = _protocol.MaskInput(MaskedInputRequest.FromBytes(reply.MaskedInputRequest.ToByteArray()), Encode(vector, update.Header.ExampleCount));
                 return ct => SendMaskedInputAsync(_stages, Round, input.ToBytes(), ct);
             }, cancellationToken)
             ?? await AnswerAsync(SecAggStage.ConsistencyCheck, Instruction.ConsistencyCheckRequest, reply =>
