@@ -7,11 +7,13 @@
 #   synthetic-1000, synthetic-10000   synthetic updates (MobileFaceNet-sized deltas), every registered site each round
 #   secure-1000                       1,000 synthetic sites, every round SecAgg+ (dropout tolerance 20%), 100 of them (10%)
 #                                     vanishing before their masked input in round 1
+# 1,000 and 10,000 sites a round are summed as their updates arrive (--sum-in-site-order false): in site order a round
+# holds every update until the last has come (4 MB each), 7.4 GB at 1,000 training sites.
 # Each row: sites_registered, sites_per_round, round_seconds (each round), peak_rss_gb (the whole process, aggregator
 # included: /usr/bin/time's maximum resident size), cpu_ms_per_site (the process's CPU time in the round per site,
 # aggregator included: for synthetic rows the whole cost of a site's round) and, for training rows, per_site_overhead_ms
-# (round time minus the sites' training time, per site, as the engine measures it with one training worker). A row is written as soon as its
-# run ends, so a partial run keeps what it measured.
+# (round time minus the sites' training time, per site, as the engine measures it with one training worker), with the
+# commit that ran it. A row is written as soon as its run ends, so a partial run keeps what it measured.
 # Usage: bash lab/scale.sh [NAME ...]   (default: every row above, in that order; hours on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,9 +22,9 @@ out=lab/results/scale.json
 declare -A configs=(
   [train-10]="--sites 10000 --sample-fraction 0.001 --engine-people-per-site 2 --min-images 2 --max-images 3 --epochs 1 --rounds 2 --eval-pairs-per-fold 20"
   [train-100]="--sites 10000 --sample-fraction 0.01 --engine-people-per-site 2 --min-images 2 --max-images 3 --epochs 1 --rounds 2 --eval-pairs-per-fold 20"
-  [train-1000]="--sites 10000 --sample-fraction 0.1 --engine-people-per-site 2 --min-images 2 --max-images 3 --epochs 1 --rounds 2 --eval-pairs-per-fold 20"
-  [synthetic-1000]="--sites 1000 --engine-site-work synthetic --rounds 2"
-  [synthetic-10000]="--sites 10000 --engine-site-work synthetic --rounds 2"
+  [train-1000]="--sites 10000 --sample-fraction 0.1 --engine-people-per-site 2 --min-images 2 --max-images 3 --epochs 1 --rounds 2 --eval-pairs-per-fold 20 --sum-in-site-order false"
+  [synthetic-1000]="--sites 1000 --engine-site-work synthetic --rounds 2 --sum-in-site-order false"
+  [synthetic-10000]="--sites 10000 --engine-site-work synthetic --rounds 2 --sum-in-site-order false"
   [secure-1000]="--sites 1000 --engine-site-work synthetic --rounds 2 --secure-aggregation --secagg-dropout-tolerance 0.2 --drop-sites 100 --drop-at masked --secagg-stage-seconds 600 --deadline 1800"
 )
 order=(train-10 train-100 train-1000 synthetic-1000 synthetic-10000 secure-1000)
@@ -58,9 +60,10 @@ for name in "${names[@]}"; do
     work_seconds: (.WorkSeconds * 100 | round / 100), overhead_ms_per_site: (.PerSiteOverheadMs | round), workers: .Workers,
     cpu_ms_per_site: (.CpuMsPerSite | round)})' "$report")"
   registered="$(grep -o -- '--sites [0-9]*' <<< "${configs[$name]}" | cut -d' ' -f2)"
-  row="$(jq -n --arg command "$simulator ${configs[$name]}" --arg load "$load" --argjson registered "$registered" --argjson rounds "$rounds" \
+  row="$(jq -n --arg command "$simulator ${configs[$name]}" --arg commit "$commit" --argjson dirty "$dirty" --arg load "$load" \
+    --argjson registered "$registered" --argjson rounds "$rounds" \
     --argjson rss_kb "$(cat "$run/max-rss-kb")" --arg kind "${name%%-*}" '{
-      command: $command, load_average_at_start: $load, sites_registered: $registered,
+      command: $command, commit: $commit, dirty: $dirty, load_average_at_start: $load, sites_registered: $registered,
       sites_per_round: ($rounds | map(.sites) | max),
       round_seconds: ($rounds | map(.seconds)),
       peak_rss_gb: (($rss_kb / 1e6) * 100 | round / 100),
