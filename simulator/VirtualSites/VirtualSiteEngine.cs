@@ -80,6 +80,12 @@ public sealed class VirtualSiteEngine(
         {
             // vanished before a secure stage, as injected
         }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // One site's fault is its round's no-answer, said now: left to the end of the run it would stay silent until
+            // then and end a run whose round went on without it.
+            _logger.LogError("{Site}: round {Round} failed and gets no answer from it: {Reason}", site.Id, round.Number, FedFace.Aggregator.AggregatorProgram.OneLine(e));
+        }
         finally
         {
             gate?.Release();

@@ -125,6 +125,30 @@ public sealed class VirtualSiteEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_site_whose_work_fails_unexpectedly_misses_that_round_only_and_the_run_goes_on()
+    {
+        var options = new SimulatorOptions
+        {
+            Sites = 4, Rounds = 2, Seed = 5, RoundDeadlineSeconds = Deadline, OutputDirectory = Path.Combine(_directory, "failing-work"),
+            Engine = { SiteWork = "synthetic" },
+        };
+        Func<VirtualSite, NetworkPool, Microsoft.Extensions.Logging.ILogger, ILocalWork> synthetic = SiteWork.For(options, faces: null);
+        var failed = new ConcurrentBag<long>();
+
+        EngineRun run = await RunAsync(options, (site, networks, logger) => site.Id == "site-04"
+            ? new FailingOnce(synthetic(site, networks, logger), failed)
+            : synthetic(site, networks, logger));
+
+        Assert.Equal([1L], failed);
+        // Every sampled site is needed here: round 1 waits for site-04 to its deadline and aborts cleanly, the run goes on.
+        Assert.Equal(["site-01", "site-02", "site-03"], run.Summaries[1].AcceptedSites.Order());
+        Assert.False(run.Summaries[1].Committed);
+        Assert.Equal([2L, 3L], run.Summaries.Where(s => s.Value.Committed).Select(s => s.Key).Order());
+        Assert.Equal(4, run.Summaries[2].AcceptedSites.Count); // back the next round
+        Assert.Contains("engine: round 1: 3/4 sites", run.Output.ToString()); // its round's figures are complete without it
+    }
+
+    [Fact]
     public async Task A_site_that_crashes_mid_round_is_missing_until_it_returns_and_answers_again()
     {
         EngineRun run = await RunSyntheticAsync("crash", rounds: 4, faults => { faults.CrashSites = 1; faults.CrashRound = 2; faults.ReturnAfterRounds = 2; });
@@ -314,6 +338,22 @@ public sealed class VirtualSiteEngineTests : IDisposable
             {
                 await stop.CancelAsync();
             }
+        }
+    }
+
+    /// <summary>Work that fails with an error no site round expects, the first time only.</summary>
+    private sealed class FailingOnce(ILocalWork inner, ConcurrentBag<long> failed) : ILocalWork
+    {
+        public string? Shortfall(CancellationToken cancellationToken) => inner.Shortfall(cancellationToken);
+
+        public Task<LocalUpdate> ComputeAsync(ModelState global, RoundTask task, CancellationToken cancellationToken)
+        {
+            if (failed.IsEmpty)
+            {
+                failed.Add(task.Round);
+                throw new InvalidOperationException("out of disk space");
+            }
+            return inner.ComputeAsync(global, task, cancellationToken);
         }
     }
 
