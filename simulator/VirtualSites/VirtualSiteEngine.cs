@@ -82,9 +82,10 @@ public sealed class VirtualSiteEngine(
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            // One site's fault is its round's no-answer, said now: left to the end of the run it would stay silent until
-            // then and end a run whose round went on without it.
-            _logger.LogError("{Site}: round {Round} failed and gets no answer from it: {Reason}", site.Id, round.Number, FedFace.Aggregator.AggregatorProgram.OneLine(e));
+            // One site's fault is its round's no-answer, said now: left in its task it went unobserved (and, still
+            // pending at the run's end, would fail a run whose rounds had gone on without it).
+            _logger.LogError("{Site}: round {Round} failed and gets no answer from it: {Reason}", site.Id, round.Number,
+                FedFace.Aggregator.AggregatorProgram.OneLine(e));
         }
         finally
         {
