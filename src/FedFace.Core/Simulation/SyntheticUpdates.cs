@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using FedFace.Core.SecureAggregation;
@@ -17,22 +18,22 @@ public sealed class SyntheticUpdates(int seed, float standardDeviation = 1e-3f)
     public ModelState For(string siteId, long round, ModelState global)
     {
         ArgumentNullException.ThrowIfNull(global);
-        float[] normals = Normals(siteId, round, checked((int)global.Tensors.Sum(t => (long)t.Values.Length)));
-        int next = 0;
-        return new ModelState(global.Tensors.Select(t =>
+        Span<float> normals = Normals(siteId, round, checked((int)global.Tensors.Sum(t => (long)t.Values.Length)));
+        var tensors = new List<NamedTensor>(global.Tensors.Count);
+        foreach (NamedTensor t in global.Tensors)
         {
-            float[] values = normals.AsSpan(next, t.Values.Length).ToArray();
-            next += values.Length;
-            return new NamedTensor(t.Name, (long[])t.Shape.Clone(), values);
-        }));
+            tensors.Add(new NamedTensor(t.Name, (long[])t.Shape.Clone(), normals[..t.Values.Length].ToArray()));
+            normals = normals[t.Values.Length..];
+        }
+        return new ModelState(tensors);
     }
 
-    /// <summary>Box–Muller on pairs of keystream words: both values of each pair are used.</summary>
-    private float[] Normals(string siteId, long round, int count)
+    /// <summary>Box–Muller on pairs of keystream words, both values of each pair used, written over the pair itself.</summary>
+    private Span<float> Normals(string siteId, long round, int count)
     {
         byte[] key = SHA256.HashData(Encoding.UTF8.GetBytes($"{seed}/{siteId}/{round}"));
         uint[] words = MaskExpander.Expand(key, count + (count & 1));
-        float[] normals = new float[words.Length];
+        Span<float> normals = MemoryMarshal.Cast<uint, float>(words.AsSpan());
         for (int i = 0; i < words.Length; i += 2)
         {
             double radius = Math.Sqrt(-2.0 * Math.Log((words[i] + 1.0) / WordRange)); // (0, 1]: the log stays finite
