@@ -19,8 +19,9 @@ namespace FedFace.Client;
 /// contribute it masked; or decline, saying why. The resident <see cref="SiteAgent"/> and a simulator's virtual sites
 /// both run their rounds here.
 /// </summary>
+/// <param name="sitesInProcess">what this site shares with the other sites of its process (a simulator's); null for a deployed site.</param>
 public sealed class SiteRound(AggregatorConnection connection, ResiliencePipeline retry, ILogger logger, SiteProtectionPolicy protection,
-    ModelVersionFloor versionFloor, long maxModelBytes, SiteRoundHooks? hooks = null)
+    ModelVersionFloor versionFloor, long maxModelBytes, SiteRoundHooks? hooks = null, SitesInProcess? sitesInProcess = null)
 {
     private readonly SiteRoundHooks _hooks = hooks ?? new SiteRoundHooks();
     private (long Version, ByteString Sha256, ModelState Model)? _global;
@@ -151,7 +152,8 @@ public sealed class SiteRound(AggregatorConnection connection, ResiliencePipelin
         }
         try
         {
-            return (SecAggParticipant.Start(task, connection, retry, logger, _hooks.SecureStages, cancellationToken: cancellationToken), null);
+            return (SecAggParticipant.Start(task, connection, retry, logger, _hooks.SecureStages, maskingTurns: sitesInProcess?.MaskingTurns,
+                cancellationToken: cancellationToken), null);
         }
         catch (Core.SecureAggregation.SecAggProtocolException e)
         {
@@ -189,10 +191,11 @@ public sealed class SiteRound(AggregatorConnection connection, ResiliencePipelin
             return (null, rollback);
         }
         versionFloor.Accept(signed.ModelVersion, signed.Round, signed.ModelSha256);
-        _global = (task.ModelVersion, task.ModelSha256, downloaded.Model);
+        ModelState model = sitesInProcess?.Share(task.ModelVersion, task.ModelSha256, downloaded.Model) ?? downloaded.Model;
+        _global = (task.ModelVersion, task.ModelSha256, model);
         logger.LogInformation("Downloaded model v{Version} ({Megabytes:F1} MB, sha256 and the aggregator's signature verified) in {Seconds:F2}s",
-            task.ModelVersion, downloaded.Model.DataBytes / 1e6, clock.Elapsed.TotalSeconds);
-        return (downloaded.Model, null);
+            task.ModelVersion, model.DataBytes / 1e6, clock.Elapsed.TotalSeconds);
+        return (model, null);
     }
 
     /// <summary>Declines a round the site already took up; a secure round's stages are told too, or they would wait for it until their deadlines.</summary>

@@ -32,11 +32,13 @@ public sealed class SecAggParticipant : IAsyncDisposable
     private readonly ISecAggStageObserver? _observer;
     private readonly CancellationTokenSource _stop;
     private readonly Task<SecAggEnd?> _keys;
+    private readonly SemaphoreSlim? _maskingTurns;
     private bool _left;
 
     private SecAggParticipant(RoundTask task, SecureRoundTerms terms, AggregatorConnection connection, ResiliencePipeline retry, ILogger logger,
-        ISecAggStageObserver? observer, MaskExpander? masks, CancellationToken cancellationToken)
+        ISecAggStageObserver? observer, MaskExpander? masks, SemaphoreSlim? maskingTurns, CancellationToken cancellationToken)
     {
+        _maskingTurns = maskingTurns;
         _task = task;
         _terms = terms;
         SiteId = connection.SiteId;
@@ -50,15 +52,17 @@ public sealed class SecAggParticipant : IAsyncDisposable
     }
 
     /// <summary>Checks the round's terms and starts stages 0 and 1 in the background.</summary>
+    /// <param name="maskingTurns">shared by the sites of one process: taken from computing the masked input until the
+    /// aggregator's receipt for it (see <c>SitesInProcess</c>); null for a site alone in its process.</param>
     /// <exception cref="SecAggProtocolException">the site refuses the round (unsafe configuration, a certificate the CA does not vouch for, ...).</exception>
     public static SecAggParticipant Start(RoundTask task, AggregatorConnection connection, ResiliencePipeline retry, ILogger logger,
-        ISecAggStageObserver? observer = null, MaskExpander? masks = null, CancellationToken cancellationToken = default)
+        ISecAggStageObserver? observer = null, MaskExpander? masks = null, SemaphoreSlim? maskingTurns = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         if (connection.SigningKey is null)
             throw new SecAggProtocolException($"site '{connection.SiteId}' has no ECDSA certificate key to sign its secure-aggregation messages with");
         return new SecAggParticipant(task, SecureRoundTerms.Read(task, connection.SiteId, connection.FederationCa), connection, retry, logger, observer,
-            masks, cancellationToken);
+            masks, maskingTurns, cancellationToken);
     }
 
     public string SiteId { get; }
@@ -91,9 +95,10 @@ public sealed class SecAggParticipant : IAsyncDisposable
                 // Flattened and encoded only once asked for: a simulator's thousand sites wait for this stage together,
                 // and each site's vectors would be held through the wait (4 bytes a value, twice).
                 float[] vector = layout.Flatten(update.Delta, update.Header.HasUnclippedIndicator ? [update.Header.UnclippedIndicator] : []);
-                MaskedInput input = _protocol.MaskInput(MaskedInputRequest.FromBytes(reply.MaskedInputRequest.ToByteArray()), Encode(vector, update.Header.ExampleCount));
-                return ct => SendMaskedInputAsync(_stages, Round, input.ToBytes(), ct);
-            }, cancellationToken)
+                byte[] input = _protocol.MaskInput(MaskedInputRequest.FromBytes(reply.MaskedInputRequest.ToByteArray()), Encode(vector, update.Header.ExampleCount))
+                    .ToBytes();
+                return ct => SendMaskedInputAsync(_stages, Round, input, ct);
+            }, cancellationToken, _maskingTurns)
             ?? await AnswerAsync(SecAggStage.ConsistencyCheck, Instruction.ConsistencyCheckRequest, reply =>
             {
                 byte[] signature = _protocol.ConfirmSurvivors(ConsistencyCheckRequest.FromBytes(reply.ConsistencyCheckRequest.ToByteArray())).ToBytes();
@@ -180,10 +185,11 @@ public sealed class SecAggParticipant : IAsyncDisposable
 
     /// <summary>
     /// Waits for the stage's request, computes the answer and sends it (retrying transport faults only): null when the
-    /// aggregator took it, else how the round ended for this site.
+    /// aggregator took it, else how the round ended for this site. With <paramref name="turns"/>, a turn is held from
+    /// computing the answer until its receipt.
     /// </summary>
     private async Task<SecAggEnd?> AnswerAsync(SecAggStage stage, Instruction expected, Func<SecAggStageReply, Func<CancellationToken, Task<SecAggReceipt>>> answer,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, SemaphoreSlim? turns = null)
     {
         SecAggStageReply reply = await NextInstructionAsync(cancellationToken);
         if (reply.InstructionCase != expected)
@@ -191,16 +197,28 @@ public sealed class SecAggParticipant : IAsyncDisposable
             return EndOf(reply);
         }
         await BeforeStageAsync(stage, cancellationToken);
-        Func<CancellationToken, Task<SecAggReceipt>> send;
+        if (turns is not null)
+        {
+            await turns.WaitAsync(cancellationToken);
+        }
+        SecAggReceipt receipt;
         try
         {
-            send = answer(reply);
+            Func<CancellationToken, Task<SecAggReceipt>> send;
+            try
+            {
+                send = answer(reply);
+            }
+            catch (Exception e) when (e is SecAggProtocolException or FormatException)
+            {
+                return await LeaveAsync($"this site refuses the aggregator's {stage} request: {e.Message}", cancellationToken);
+            }
+            receipt = await _retry.ExecuteAsync(async ct => await send(ct), cancellationToken);
         }
-        catch (Exception e) when (e is SecAggProtocolException or FormatException)
+        finally
         {
-            return await LeaveAsync($"this site refuses the aggregator's {stage} request: {e.Message}", cancellationToken);
+            turns?.Release();
         }
-        SecAggReceipt receipt = await _retry.ExecuteAsync(async ct => await send(ct), cancellationToken);
         return receipt.Accepted ? null : await LeaveAsync($"the aggregator refused this site's {stage} answer: {receipt.Reason}", cancellationToken);
     }
 
