@@ -35,9 +35,9 @@ public sealed class VirtualSiteEngine(
     // A secure round starts every sampled site at once, and a thousand TLS handshakes at one instant time out on a few
     // cores (then back off and retry): sites open their connections a few at a time; their calls after that run freely.
     private readonly SemaphoreSlim _opening = new(8 * Environment.ProcessorCount);
-    // One copy of each global model for all the sites, and a secure round's masking a few sites at a time (each masking
-    // already spreads its mask expansion over the cores).
-    private readonly SitesInProcess _sitesInProcess = new(maskingTurns: Environment.ProcessorCount);
+    // One copy of each global model for all the sites, and downloads and masking a few sites at a time (a masking already
+    // spreads its mask expansion over the cores).
+    private readonly SitesInProcess _sitesInProcess = new(turns: 2 * Environment.ProcessorCount);
 
     /// <summary>Until the federation finishes: every round's sampled sites hosted here run it; then waits for the last of them.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)

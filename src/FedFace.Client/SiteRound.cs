@@ -152,7 +152,7 @@ public sealed class SiteRound(AggregatorConnection connection, ResiliencePipelin
         }
         try
         {
-            return (SecAggParticipant.Start(task, connection, retry, logger, _hooks.SecureStages, maskingTurns: sitesInProcess?.MaskingTurns,
+            return (SecAggParticipant.Start(task, connection, retry, logger, _hooks.SecureStages, maskingTurns: sitesInProcess?.Turns,
                 cancellationToken: cancellationToken), null);
         }
         catch (Core.SecureAggregation.SecAggProtocolException e)
@@ -174,6 +174,10 @@ public sealed class SiteRound(AggregatorConnection connection, ResiliencePipelin
         }
         var clock = Stopwatch.StartNew();
         DownloadedModel downloaded;
+        if (sitesInProcess is not null)
+        {
+            await sitesInProcess.Turns.WaitAsync(cancellationToken);
+        }
         try
         {
             downloaded = await retry.ExecuteAsync(ct => ModelTransfer.DownloadAsync(connection.Client, task, maxModelBytes, modelVerifier, ct),
@@ -183,6 +187,10 @@ public sealed class SiteRound(AggregatorConnection connection, ResiliencePipelin
         {
             ModelSignatureCheck check = refused.Check;
             return (null, $"model v{task.ModelVersion} failed its signature check ({check.Failure}): {check.Reason}");
+        }
+        finally
+        {
+            sitesInProcess?.Turns.Release();
         }
         // The task's claims were checked against the floor before the download; the signed ones are what the floor keeps.
         ModelSignature signed = downloaded.Signature;

@@ -226,6 +226,40 @@ public sealed class SecureAggregationOverTheWireTests(TestFederation federation,
         AssertWithinOneQuantizationStep(plain.GlobalModel, resent.GlobalModel, sites: 3); // counted once: the plain round's mean
     }
 
+    [Fact]
+    public async Task Sites_sharing_masking_turns_mask_only_with_a_turn_and_give_it_back_after_their_receipt()
+    {
+        ModelState initial = TestModels.Small(seed: 13);
+        using var turns = new SemaphoreSlim(0, 1); // the test holds the only turn until every site waits for it
+        using var asked = new CountdownEvent(3);
+        var askedForMaskedInput = new StageHook(SecAggStage.MaskedInput, _ =>
+        {
+            asked.Signal();
+            return Task.CompletedTask;
+        });
+
+        FinishedRound finished = await OneRoundAsync("masking-turns", initial, [40, 50, 60], Secure, async (sites, aggregator) =>
+        {
+            Task<(RoundTask Task, SecAggEnd End)>[] taking = [.. sites.Select(s => s.TakePartSecurelyAsync(observer: askedForMaskedInput, maskingTurns: turns))];
+            await Eventually.TrueAsync(() => asked.IsSet, Eventually.Patience, () => $"{asked.CurrentCount} sites were never asked for their masked input");
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            SecureRound round = aggregator.App.Services.GetRequiredService<SecureRounds>().Find(1)!;
+            foreach (SyntheticSite site in sites)
+            {
+                SecAggStageReply reply = await round.InstructionForAsync(site.SiteId, TimeSpan.Zero, CancellationToken.None);
+                Assert.Equal(SecAggStageReply.InstructionOneofCase.MaskedInputRequest, reply.InstructionCase); // not answered: no turn
+            }
+
+            turns.Release();
+            (RoundTask Task, SecAggEnd End)[] ends = await Task.WhenAll(taking);
+            Assert.All(ends, e => Assert.True(e.End.InputIncluded, e.End.Description));
+        });
+
+        Assert.True(finished.Summary.Committed, finished.Summary.Outcome);
+        Assert.Equal("3→3→3→3→3", finished.Summary.SecureAggregation!.Survivors);
+        Assert.Equal(1, turns.CurrentCount); // each site gave the one turn back after its receipt
+    }
+
     private static void AssertWithinOneQuantizationStep(ModelState plain, ModelState secure, int sites)
     {
         double step = QuantizationStep(sites);

@@ -149,6 +149,26 @@ public sealed class VirtualSiteEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task The_sites_of_a_round_each_download_and_verify_the_global_model_then_hold_one_shared_copy_of_it()
+    {
+        var options = new SimulatorOptions
+        {
+            Sites = 4, Rounds = 2, Seed = 5, RoundDeadlineSeconds = Deadline, OutputDirectory = Path.Combine(_directory, "shared-model"),
+            Engine = { SiteWork = "synthetic" },
+        };
+        Func<VirtualSite, NetworkPool, Microsoft.Extensions.Logging.ILogger, ILocalWork> synthetic = SiteWork.For(options, faces: null);
+        var globals = new ConcurrentBag<(long Round, ModelState Global)>();
+
+        EngineRun run = await RunAsync(options, (site, networks, logger) => new GlobalRecorder(synthetic(site, networks, logger), globals));
+
+        Assert.All(run.Summaries.Values, s => Assert.True(s.Committed, s.Outcome));
+        Assert.Equal(8, globals.Count);
+        // A thousand sites in a round would otherwise hold a thousand copies of the same verified model.
+        Assert.All(globals.GroupBy(g => g.Round), round => Assert.Single(round.Select(g => g.Global).Distinct(ReferenceEqualityComparer.Instance)));
+        Assert.NotSame(globals.First(g => g.Round == 1).Global, globals.First(g => g.Round == 2).Global);
+    }
+
+    [Fact]
     public async Task A_site_that_crashes_mid_round_is_missing_until_it_returns_and_answers_again()
     {
         EngineRun run = await RunSyntheticAsync("crash", rounds: 4, faults => { faults.CrashSites = 1; faults.CrashRound = 2; faults.ReturnAfterRounds = 2; });
@@ -353,6 +373,17 @@ public sealed class VirtualSiteEngineTests : IDisposable
                 failed.Add(task.Round);
                 throw new InvalidOperationException("out of disk space");
             }
+            return inner.ComputeAsync(global, task, cancellationToken);
+        }
+    }
+
+    private sealed class GlobalRecorder(ILocalWork inner, ConcurrentBag<(long Round, ModelState Global)> globals) : ILocalWork
+    {
+        public string? Shortfall(CancellationToken cancellationToken) => inner.Shortfall(cancellationToken);
+
+        public Task<LocalUpdate> ComputeAsync(ModelState global, RoundTask task, CancellationToken cancellationToken)
+        {
+            globals.Add((task.Round, global));
             return inner.ComputeAsync(global, task, cancellationToken);
         }
     }

@@ -209,15 +209,16 @@ public sealed class SyntheticSite : IDisposable
     }
 
     /// <summary>This site's part in a secure round, its key stages started, as the edge client does on getting the task.</summary>
-    public SecAggParticipant JoinSecureRound(RoundTask task, ISecAggStageObserver? observer = null, CancellationToken cancellationToken = default) =>
-        SecAggParticipant.Start(task, _connection, _retry, _logger, observer, new MaskExpander(1), cancellationToken: cancellationToken);
+    public SecAggParticipant JoinSecureRound(RoundTask task, ISecAggStageObserver? observer = null, SemaphoreSlim? maskingTurns = null,
+        CancellationToken cancellationToken = default) =>
+        SecAggParticipant.Start(task, _connection, _retry, _logger, observer, new MaskExpander(1), maskingTurns, cancellationToken);
 
     /// <summary>One whole secure round as a site does it: task, key stages, download, delta, metrics, masked input, unmasking.</summary>
     public async Task<(RoundTask Task, SecAggEnd End)> TakePartSecurelyAsync(long minRound = 1, ISecAggStageObserver? observer = null,
-        CancellationToken cancellationToken = default)
+        SemaphoreSlim? maskingTurns = null, CancellationToken cancellationToken = default)
     {
         RoundTask task = await NextTaskAsync(minRound, cancellationToken);
-        await using SecAggParticipant participant = JoinSecureRound(task, observer, cancellationToken);
+        await using SecAggParticipant participant = JoinSecureRound(task, observer, maskingTurns, cancellationToken);
         ModelState global = await DownloadForAsync(task, cancellationToken);
         await ReportMetricsAsync(task, cancellationToken);
         SecAggEnd end = await participant.ContributeAsync(global, ProtectedUpdate.For(task, DeltaFor(task.Round, global), ExampleCount), cancellationToken);
