@@ -4,8 +4,9 @@
 # with the TRX logger, and writes lab/results/reliability.json and docs/reliability.md (| check | how | cases | survived |
 # data lost | message clear |), every figure taken from the run. Without --long the load rows are read from the last
 # lab/results/load.json. Exits 1 when a row failed.
-# Usage: bash lab/reliability.sh [--no-build] [--long] [--crash-rounds 50] [--fuzz-cases 200000] [--load-quick]
-#   --long      also runs scripts/crash-loop.sh, scripts/fuzz.sh (long campaign) and lab/load.sh (1,000 sites; --load-quick: 100)
+# Usage: bash lab/reliability.sh [--no-build] [--long] [--crash-rounds N] [--fuzz-cases N] [--load-quick]
+#   --long      also runs scripts/crash-loop.sh, scripts/process-kill-loop.sh, scripts/fuzz.sh (long campaign) and lab/load.sh
+#               (--load-quick: its quick run); their sizes and defaults: fedface-bench reliability --help, and the doc's header
 #   --no-build  use the test projects and fedface-bench as last built
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -88,7 +88,7 @@ public sealed class BenchCommandLine
     public Option<string?> ScaleSection { get; } = new("--section") { Description = "The section of the report to write; the others are kept (default secure_aggregation).", HelpName = "NAME" };
 
     public Option<bool> Quick { get; } = new("--quick") { Description = "100 sites, 20 a round, 30 s steady, 20 s attack deadlines, 5 s chunk timeout: about 4 minutes (flags still override)." };
-    public Option<int?> LoadSites { get; } = Positive("--sites", "Synthetic sites, each with its own certificate and connection (default 1000).");
+    public Option<int?> LoadSites { get; } = Positive("--sites", $"Synthetic sites, each with its own certificate and connection (default {FedFace.Benchmarks.Load.LoadCommand.FullSites}).");
     public Option<int?> PerRound { get; } = Positive("--per-round", "Sites sampled a round (default 100; between 2 and --sites).", 2);
     public Option<double?> SteadySeconds { get; } = PositiveNumber("--steady-seconds", "How long the honest phase runs (default 120).");
     public Option<int?> AttackRounds { get; } = Positive("--attack-rounds", "Rounds of each attack phase (default 2).");
@@ -96,10 +96,10 @@ public sealed class BenchCommandLine
     public Option<double?> ChunkTimeoutSeconds { get; } = PositiveNumber("--chunk-timeout-seconds", "The upload chunk timeout in the attack phases (default 10; shorter than the attack deadline).");
     public Option<string?> LoadOut { get; } = Out("load.json");
 
-    public Option<bool> Long { get; } = new("--long") { Description = "Also the long scripted runs: the crash loop, the fuzz campaign and the load benchmark." };
-    public Option<int?> CrashRounds { get; } = Positive("--crash-rounds", "Rounds of the crash loop with --long (default 50).");
-    public Option<int?> FuzzCases { get; } = Positive("--fuzz-cases", "Generated inputs of the fuzz campaign with --long (default 200000).");
-    public Option<bool> LoadQuick { get; } = new("--load-quick") { Description = "With --long, the quick load run (100 sites) instead of the full one." };
+    public Option<bool> Long { get; } = new("--long") { Description = "Also the long scripted runs: the crash loop, the process kill loop, the fuzz campaign and the load benchmark." };
+    public Option<int?> CrashRounds { get; } = Positive("--crash-rounds", $"Rounds of the crash loop with --long (default {FedFace.Benchmarks.Reliability.LongRuns.DefaultCrashLives}).");
+    public Option<int?> FuzzCases { get; } = Positive("--fuzz-cases", $"Generated inputs of the fuzz campaign with --long (default {FedFace.Benchmarks.Reliability.LongRuns.DefaultFuzzCases}).");
+    public Option<bool> LoadQuick { get; } = new("--load-quick") { Description = $"With --long, the quick load run ({FedFace.Benchmarks.Load.LoadCommand.QuickSites} sites) instead of the full one." };
     public Option<string?> ReliabilityOut { get; } = Out("reliability.json");
     public Option<string?> RobustCostOut { get; } = Out("robust-cost.json");
     public Option<string?> Markdown { get; } = new("--markdown") { Description = "The Markdown table to write (default docs/reliability.md).", HelpName = "PATH" };

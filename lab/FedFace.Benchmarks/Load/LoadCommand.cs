@@ -20,6 +20,9 @@ public static class LoadCommand
 
     private const int AttackerEvery = 10;
 
+    /// <summary>Sites of a full run, and of a --quick one, unless --sites says otherwise.</summary>
+    public const int FullSites = 1000, QuickSites = 100;
+
     public static async Task<int> RunAsync(BenchCommandLine commandLine, System.CommandLine.ParseResult command)
     {
         ArgumentNullException.ThrowIfNull(commandLine);
@@ -29,7 +32,7 @@ public static class LoadCommand
         // The attack phases' deadline must leave honest sites time to answer on a loaded machine: their rounds commit at the deadline
         // (the attackers never answer) with the quorum, a quarter of the sample.
         bool quick = command.GetValue(commandLine.Quick);
-        int sites = command.GetValue(commandLine.LoadSites) ?? (quick ? 100 : 1000);
+        int sites = command.GetValue(commandLine.LoadSites) ?? (quick ? QuickSites : FullSites);
         int perRound = command.GetValue(commandLine.PerRound) ?? (quick ? 20 : 100);
         double steadySeconds = command.GetValue(commandLine.SteadySeconds) ?? (quick ? 30 : 120);
         int attackRounds = command.GetValue(commandLine.AttackRounds) ?? 2;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -27,8 +26,9 @@ public static class ReliabilityCommand
         string root = RunInfo.RepositoryRoot(AppContext.BaseDirectory) ?? Directory.GetCurrentDirectory();
         string outPath = command.GetValue(commandLine.ReliabilityOut) ?? Path.Combine(root, "lab", "results", "reliability.json");
         string markdownPath = command.GetValue(commandLine.Markdown) ?? Path.Combine(root, "docs", "reliability.md");
-        bool longRun = command.GetValue(commandLine.Long), loadQuick = command.GetValue(commandLine.LoadQuick);
-        int crashRounds = command.GetValue(commandLine.CrashRounds) ?? 50, fuzzCases = command.GetValue(commandLine.FuzzCases) ?? 200_000;
+        bool longRun = command.GetValue(commandLine.Long);
+        var longRuns = new LongRuns(command.GetValue(commandLine.CrashRounds) ?? LongRuns.DefaultCrashLives,
+            command.GetValue(commandLine.FuzzCases) ?? LongRuns.DefaultFuzzCases, command.GetValue(commandLine.LoadQuick));
         MachineInfo machine = RunInfo.Machine();
         string results = Path.Combine(root, "TestResults", "reliability");
         Directory.CreateDirectory(results);
@@ -41,7 +41,7 @@ public static class ReliabilityCommand
             Console.WriteLine($"  {outcomes.Count(o => o.Passed)}/{outcomes.Count} passed");
             tests.AddRange(outcomes);
         }
-        RunEvidence evidence = longRun ? await LongRunsAsync(root, tests, crashRounds, fuzzCases, loadQuick) : new RunEvidence(tests, null, null, null, null,
+        RunEvidence evidence = longRun ? await LongRunsAsync(root, tests, longRuns) : new RunEvidence(tests, null, null, null, null,
             ReadLoad(LoadResults(root)), "last run", ReadLoad(KillLoopResults(root)));
         (string commit, bool dirty) = RunInfo.Commit(root);
         ReliabilityRow[] rows = [.. ReliabilityChecks.All.Select(c => ReliabilityRows.Of(c, evidence))];
@@ -55,29 +55,29 @@ public static class ReliabilityCommand
             PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         }) + "\n");
-        string markdown = Markdown(report);
+        string markdown = ReliabilityMarkdown.Of(report, longRuns);
         await File.WriteAllTextAsync(markdownPath, markdown);
         Console.WriteLine(markdown);
         Console.WriteLine($"wrote {outPath} and {markdownPath}");
         return report.AllPassed ? 0 : 1;
     }
 
-    private static async Task<RunEvidence> LongRunsAsync(string root, IReadOnlyList<TestOutcome> tests, int crashRounds, int fuzzCases, bool loadQuick)
+    private static async Task<RunEvidence> LongRunsAsync(string root, IReadOnlyList<TestOutcome> tests, LongRuns runs)
     {
         var none = new Dictionary<string, string>();
-        Console.WriteLine($"scripts/crash-loop.sh {crashRounds}");
-        (int crashExit, _) = await Commands.RunAsync(root, "bash", ["scripts/crash-loop.sh", crashRounds.ToString(CultureInfo.InvariantCulture)], none);
+        Console.WriteLine(string.Join(' ', runs.CrashLoopCommand));
+        (int crashExit, _) = await Commands.RunAsync(root, "bash", runs.CrashLoopCommand, none);
         string table = Path.Combine(root, "TestResults", "crash-loop.md");
         string crashText = File.Exists(table) ? await File.ReadAllTextAsync(table) : "";
-        Console.WriteLine($"scripts/fuzz.sh {fuzzCases}");
-        (int fuzzExit, string fuzzText) = await Commands.RunAsync(root, "bash", ["scripts/fuzz.sh", fuzzCases.ToString(CultureInfo.InvariantCulture)], none);
-        // The quick variant does not replace the committed 1,000-site result.
-        string loadPath = loadQuick ? Path.Combine(root, "TestResults", "reliability", "load-quick.json") : LoadResults(root);
-        Console.WriteLine($"lab/load.sh{(loadQuick ? " --quick" : "")} --out {loadPath}");
-        (int loadExit, string loadText) = await Commands.RunAsync(root, "bash", loadQuick ? ["lab/load.sh", "--quick", "--out", loadPath] : ["lab/load.sh", "--out", loadPath], none);
+        Console.WriteLine(string.Join(' ', runs.FuzzCommand));
+        (int fuzzExit, string fuzzText) = await Commands.RunAsync(root, "bash", runs.FuzzCommand, none);
+        // The quick variant does not replace the committed full-size result.
+        string loadPath = runs.LoadQuick ? Path.Combine(root, "TestResults", "reliability", "load-quick.json") : LoadResults(root);
+        Console.WriteLine(string.Join(' ', runs.LoadRunCommand(loadPath)));
+        (int loadExit, string loadText) = await Commands.RunAsync(root, "bash", runs.LoadRunCommand(loadPath), none);
         Console.WriteLine($"  exit {loadExit}; {TestRuns.Tail(loadText).Split('\n').Reverse().Skip(1).FirstOrDefault()}");
-        Console.WriteLine("scripts/process-kill-loop.sh 50");
-        (int killLoopExit, string killLoopText) = await Commands.RunAsync(root, "bash", ["scripts/process-kill-loop.sh", "50"], none);
+        Console.WriteLine(string.Join(' ', runs.KillLoopCommand));
+        (int killLoopExit, string killLoopText) = await Commands.RunAsync(root, "bash", runs.KillLoopCommand, none);
         Console.WriteLine($"  exit {killLoopExit}; {TestRuns.Tail(killLoopText).Split('\n').Reverse().Skip(1).FirstOrDefault()}");
         // A failed loop writes no result file: the row must not show the previous run's.
         JsonObject? killLoop = killLoopExit == 0 ? ReadLoad(KillLoopResults(root)) : null;
@@ -89,30 +89,4 @@ public static class ReliabilityCommand
     private static string LoadResults(string root) => Path.Combine(root, "lab", "results", "load.json");
 
     private static JsonObject? ReadLoad(string path) => File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))?.AsObject() : null;
-
-    private static string Markdown(ReliabilityReport report)
-    {
-        var text = new StringBuilder();
-        text.AppendLine("# Reliability: faults, bad input and attacks");
-        text.AppendLine();
-        text.AppendLine($"Generated by `bash lab/reliability.sh{(report.Mode == "long" ? " --long" : "")}` on {report.Date} at commit {report.Commit[..Math.Min(12, report.Commit.Length)]}"
-            + $"{(report.Dirty ? " (with uncommitted changes)" : "")}, {report.Machine.Cpu}, {report.Machine.Cores} cores, load {report.Machine.LoadAverageAtStart}. "
-            + "Every figure comes from that run (test results through the TRX logger, the scripts' output, lab/results/load.json); the machine-readable "
-            + "form is `lab/results/reliability.json`. `--long` adds the 50-life crash loop, the 50-round process kill loop, the long fuzz campaign and the 1,000-site load run; "
-            + "without it the load rows are read from the last `lab/load.sh` run, whose date and commit they name.");
-        text.AppendLine();
-        text.AppendLine(report.Definitions[..1].ToUpperInvariant() + report.Definitions[1..]);
-        text.AppendLine();
-        text.AppendLine("| check | how (test / scripted run) | cases | survived | data lost | message clear |");
-        text.AppendLine("| --- | --- | --- | --- | --- | --- |");
-        foreach (ReliabilityRow row in report.Rows)
-        {
-            text.AppendLine($"| {Cell($"{row.Kind}: {row.Check}")}{(row.Passed ? "" : " **(FAILED)**")} | {Cell(row.How)} | {Cell(row.Cases)} | {Cell(row.Survived)} | {Cell(row.DataLost)} | {Cell(row.MessageClear)} |");
-        }
-        text.AppendLine();
-        text.AppendLine(report.AllPassed ? "Every row passed." : $"Failed: {string.Join(", ", report.Rows.Where(r => !r.Passed).Select(r => r.Check))}.");
-        return text.ToString();
-    }
-
-    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
 }

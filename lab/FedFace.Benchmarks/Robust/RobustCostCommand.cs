@@ -3,6 +3,7 @@ using System.Text.Json;
 using FedFace.Aggregator.Strategies.Robust;
 using FedFace.Benchmarks.SecureAggregation;
 using FedFace.Core;
+using FedFace.Core.Aggregation;
 using FedFace.Core.Simulation;
 
 namespace FedFace.Benchmarks.Robust;
@@ -10,7 +11,7 @@ namespace FedFace.Benchmarks.Robust;
 /// <summary>
 /// fedface-bench robust-cost: what each aggregation rule costs the aggregator per round, apart from the sites' training
 /// that dominates a simulated round's wall time. Combines n single updates of MobileFaceNet's size (1,019,648 values)
-/// with the plain mean and each byzantine-robust rule (f = n / 5), the median of several repetitions, and writes
+/// with the aggregator's FedAvg and each byzantine-robust rule (f = n / 5), the median of several repetitions, and writes
 /// lab/results/robust-cost.json.
 /// </summary>
 public static class RobustCostCommand
@@ -35,7 +36,7 @@ public static class RobustCostCommand
             int f = Math.Max(1, sites / 5);
             (string Rule, Func<ModelState> Combine)[] rules =
             [
-                ("fedavg", () => Mean(updates)),
+                ("fedavg", () => FedAvgMean(global, updates)),
                 ("median", () => new CoordinateMedianRule(f).Combine(updates)),
                 ("trimmed-mean", () => new TrimmedMeanRule(f).Combine(updates)),
                 ("multi-krum", () => new MultiKrumRule(f, sites - f).Combine(updates)),
@@ -55,16 +56,18 @@ public static class RobustCostCommand
         return 0;
     }
 
-    /// <summary>The unweighted mean, as FedAvg folds equal-weight updates: the baseline the robust rules are set against.</summary>
-    private static ModelState Mean(IReadOnlyList<ModelState> updates)
+    /// <summary>
+    /// The baseline the robust rules are set against: the aggregator's own FedAvg, which folds each update into a
+    /// <see cref="FedAvgAccumulator"/> as it arrives and divides once; equal example counts make it the plain mean.
+    /// </summary>
+    private static ModelState FedAvgMean(ModelState layout, IReadOnlyList<ModelState> updates)
     {
-        float[] sum = new float[ModelValues];
+        var sum = new FedAvgAccumulator(layout, UpdateWeighting.ExampleCount);
         foreach (ModelState update in updates)
         {
-            System.Numerics.Tensors.TensorPrimitives.Add(sum, update.Tensors[0].Values, sum);
+            sum.Fold(update, exampleCount: 1);
         }
-        System.Numerics.Tensors.TensorPrimitives.Multiply(sum, 1f / updates.Count, sum);
-        return new ModelState([new NamedTensor("backbone", [ModelValues], sum)]);
+        return sum.WeightedMean();
     }
 
     private static double Time(Func<ModelState> combine)

@@ -22,11 +22,7 @@ public sealed class SiteModel : IDisposable
     private readonly FaceBackbone _backbone;
     private readonly bool _ownsBackbone;
     private readonly ArcFaceHead _head;
-    private readonly IReadOnlySet<string> _batchNormTensors;
-    /// <summary>The site's own BatchNorm tensors while they are not in the backbone (a borrowed one, before the first load).</summary>
-    private ModelState? _savedBatchNorm;
-    private bool _hasLoadedGlobal;
-    private bool _batchNormKeptLocal;
+    private readonly SiteLocalState _local;
     private bool _disposed;
 
     /// <param name="architecture">The backbone the federation trains (the global model's: <see cref="BackboneArchitecture.Of"/>); MobileFaceNet when null.</param>
@@ -42,7 +38,7 @@ public sealed class SiteModel : IDisposable
         _ownsBackbone = ownsBackbone;
         // A different stream for the head, so it is not drawn from the same numbers as the first convolution.
         _head = new ArcFaceHead(classCount, seed: ((long)seed << 1) ^ 0x5EED, embeddingSize: _backbone.EmbeddingSize);
-        _batchNormTensors = BackboneParts.BatchNormTensorNames(_backbone);
+        _local = new SiteLocalState(_backbone, _head);
     }
 
     /// <summary>
@@ -58,17 +54,15 @@ public sealed class SiteModel : IDisposable
         var model = new SiteModel(backbone, ownsBackbone: false, classCount, seed);
         if (state is not null)
         {
-            if (state.HeadWeights.Length != (long)classCount * backbone.EmbeddingSize)
+            try
+            {
+                model._local.Restore(state);
+            }
+            catch
             {
                 model.Dispose();
-                throw new ArgumentException($"the saved head has {state.HeadWeights.Length} weights, {classCount} classes × {backbone.EmbeddingSize} need {classCount * backbone.EmbeddingSize}");
+                throw;
             }
-            using (no_grad())
-            {
-                model._head.Weight.copy_(tensor(state.HeadWeights, [classCount, backbone.EmbeddingSize]));
-            }
-            model._savedBatchNorm = state.LocalBatchNorm;
-            model._hasLoadedGlobal = state.LocalBatchNorm is not null;
         }
         return model;
     }
@@ -80,15 +74,7 @@ public sealed class SiteModel : IDisposable
     public SiteModelState SaveState()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        float[] head;
-        using (NewDisposeScope())
-        {
-            head = _head.Weight.detach().data<float>().ToArray();
-        }
-        ModelState? batchNorm = _batchNormKeptLocal
-            ? new ModelState(BackboneState.Export(_backbone).Tensors.Where(t => _batchNormTensors.Contains(t.Name)))
-            : null;
-        return new SiteModelState(head, batchNorm);
+        return _local.Save();
     }
 
     public int ClassCount => _head.ClassCount;
@@ -107,11 +93,7 @@ public sealed class SiteModel : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(global);
-        BackboneState.Import(_backbone, keepBatchNormLocal && _hasLoadedGlobal ? WithOwnBatchNorm(global) : global);
-        _savedBatchNorm = null;
-        ResetBatchCounters();
-        _hasLoadedGlobal = true;
-        _batchNormKeptLocal = keepBatchNormLocal;
+        _local.LoadGlobal(global, keepBatchNormLocal);
     }
 
     public ModelState ExportBackbone()
@@ -126,13 +108,7 @@ public sealed class SiteModel : IDisposable
     /// it: FedAvg then leaves the global BatchNorm untouched only if every site keeps BatchNorm local, since another
     /// site's non-zero BN delta is still averaged in (diluted by the zeros).
     /// </summary>
-    public ModelState ComputeDelta(ModelState global)
-    {
-        ModelState delta = ExportBackbone().Minus(global);
-        return _batchNormKeptLocal
-            ? new ModelState(delta.Tensors.Select(t => _batchNormTensors.Contains(t.Name) ? NamedTensor.Zeros(t.Name, t.Shape) : t))
-            : delta;
-    }
+    public ModelState ComputeDelta(ModelState global) => _local.WithoutLocalChanges(ExportBackbone().Minus(global));
 
     /// <summary>
     /// Trains backbone and head together on the site's faces: shuffled batches with random horizontal flips, the
@@ -191,7 +167,7 @@ public sealed class SiteModel : IDisposable
             trainable.Select(p => p.Parameter).Concat(options.FreezeHead ? [] : _head.parameters()), options);
         // FedProx pulls towards the global model; under FedBN the BatchNorm parameters are not global, so they are left out.
         using ProximalTerm? proximal = options.FedProxMu > 0
-            ? new ProximalTerm(trainable.Where(p => !(options.KeepBatchNormLocal && _batchNormTensors.Contains(p.Name))).Select(p => p.Parameter), options.FedProxMu)
+            ? new ProximalTerm(trainable.Where(p => !(options.KeepBatchNormLocal && _local.IsBatchNorm(p.Name))).Select(p => p.Parameter), options.FedProxMu)
             : null;
         using Distillation? distillation = options.DistillationWeight > 0 ? new Distillation(_backbone, options.DistillationWeight) : null;
         var clipping = options.GradientClipNorm > 0 ? new GradientClipping(trainable.Select(p => p.Parameter).ToArray(), options.GradientClipNorm) : null;
@@ -452,52 +428,5 @@ public sealed class SiteModel : IDisposable
             _backbone.Dispose();
         }
         _head.Dispose();
-    }
-
-    /// <summary>
-    /// num_batches_tracked is no part of the model state: on a reused backbone it would carry the last site's count into
-    /// this one's (it steers BatchNorm's cumulative average); every load starts it from zero, a resident site's too.
-    /// </summary>
-    private void ResetBatchCounters()
-    {
-        using var noGrad = no_grad();
-        foreach (BatchNorm batchNorm in _backbone.modules().OfType<BatchNorm>())
-        {
-            batchNorm.num_batches_tracked?.zero_();
-        }
-    }
-
-    /// <summary>The site's BatchNorm tensors (its saved ones, or its current backbone's) in place of the global model's.</summary>
-    private ModelState WithOwnBatchNorm(ModelState global)
-    {
-        ModelState own = _savedBatchNorm ?? BackboneState.Export(_backbone);
-        return new ModelState(global.Tensors.Select(t => _batchNormTensors.Contains(t.Name) ? own[t.Name] : t));
-    }
-
-    /// <summary>The backbone and head weights of the best epoch so far, for early stopping.</summary>
-    private sealed class WeightsSnapshot : IDisposable
-    {
-        private ModelState? _backbone;
-        private Tensor? _head;
-
-        public void Take(FaceBackbone backbone, ArcFaceHead head)
-        {
-            _backbone = BackboneState.Export(backbone);
-            _head?.Dispose();
-            _head = head.Weight.detach().clone().DetachFromDisposeScope();
-        }
-
-        public void Restore(FaceBackbone backbone, ArcFaceHead head)
-        {
-            if (_backbone is null || _head is null)
-            {
-                return;
-            }
-            BackboneState.Import(backbone, _backbone);
-            using var noGrad = no_grad();
-            head.Weight.copy_(_head);
-        }
-
-        public void Dispose() => _head?.Dispose();
     }
 }
