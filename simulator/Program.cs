@@ -135,7 +135,7 @@ try
             await new Simulation(options, loggerFactory, Console.Out, args).RunAsync(cancellation.Token);
             break;
     }
-    return NativeExit.Now(0); // every result is written: skip libtorch's exit-time teardown, which has aborted a finished run
+    return 0;
 }
 catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
 {
