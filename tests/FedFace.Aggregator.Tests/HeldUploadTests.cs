@@ -57,16 +57,20 @@ public sealed class HeldUploadTests(TestFederation federation, ITestOutputHelper
     }
 
     /// <summary>An upload that sends a valid header for the whole model (4.8 MB declared), then <paramref name="data"/>, and holds.</summary>
-    private static async Task<AsyncClientStreamingCall<UpdateChunk, UploadReply>> HoldAsync(SyntheticSite site, RoundTask task, ModelState global,
-        ByteString? data = null, CancellationToken cancellationToken = default)
+    private static Task<AsyncClientStreamingCall<UpdateChunk, UploadReply>> HoldAsync(SyntheticSite site, RoundTask task, ModelState global,
+        ByteString? data = null, CancellationToken cancellationToken = default) =>
+        HoldOpenAsync(site.Client.UploadUpdate(cancellationToken: cancellationToken),
+            [new UpdateChunk { Header = ModelTransfer.HeaderFor(task, global, exampleCount: 10) }, .. data is null ? [] : new[] { new UpdateChunk { Data = data } }]);
+
+    /// <summary>Sends <paramref name="chunks"/> on <paramref name="call"/> and leaves it open.</summary>
+    private static async Task<AsyncClientStreamingCall<TChunk, TReply>> HoldOpenAsync<TChunk, TReply>(AsyncClientStreamingCall<TChunk, TReply> call,
+        IEnumerable<TChunk> chunks)
     {
-        AsyncClientStreamingCall<UpdateChunk, UploadReply> call = site.Client.UploadUpdate(cancellationToken: cancellationToken);
         try
         {
-            await call.RequestStream.WriteAsync(new UpdateChunk { Header = ModelTransfer.HeaderFor(task, global, exampleCount: 10) });
-            if (data is not null)
+            foreach (TChunk chunk in chunks)
             {
-                await call.RequestStream.WriteAsync(new UpdateChunk { Data = data });
+                await call.RequestStream.WriteAsync(chunk);
             }
         }
         catch (RpcException)
@@ -74,6 +78,27 @@ public sealed class HeldUploadTests(TestFederation federation, ITestOutputHelper
             // The aggregator answered at once (it refused the stream): the response says why.
         }
         return call;
+    }
+
+    /// <summary>Opens site-01's streams up to its limit, each with 64 KiB of data, and waits until the aggregator holds them, buffering that much each.</summary>
+    private static async Task HoldUpToTheLimitAsync<TCall>(RunningAggregator aggregator, List<TCall> held, Func<ByteString, Task<TCall>> hold)
+    {
+        for (int i = 1; i <= aggregator.Setup.MaxUploadsPerSite; i++)
+        {
+            held.Add(await hold(ByteString.CopyFrom(new byte[TensorWire.DefaultChunkBytes])));
+            int expected = i;
+            await Eventually.TrueAsync(() => aggregator.Uploads.OpenCount == expected, Eventually.Patience,
+                () => $"{aggregator.Uploads.OpenCount} upload streams open, expected {expected}");
+        }
+        await Eventually.TrueAsync(() => aggregator.Uploads.BufferedBytes == held.Count * TensorWire.DefaultChunkBytes, Eventually.Patience,
+            () => $"{aggregator.Uploads.BufferedBytes} bytes buffered for {held.Count} streams of 64 KiB each");
+    }
+
+    private static async Task AssertRefusedBeyondTheLimitAsync(Task response)
+    {
+        RpcException error = await Assert.ThrowsAsync<RpcException>(() => response.WaitAsync(Eventually.Patience));
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Contains("site site-01 already has 2 upload streams open", error.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -86,23 +111,13 @@ public sealed class HeldUploadTests(TestFederation federation, ITestOutputHelper
         try
         {
             // Two streams within the limit, each with 64 KiB of its 4.8 MB: they are held, buffering about what arrived.
-            for (int i = 1; i <= 2; i++)
-            {
-                held.Add(await HoldAsync(site, task, global, ByteString.CopyFrom(new byte[TensorWire.DefaultChunkBytes])));
-                int expected = i;
-                await Eventually.TrueAsync(() => aggregator.Uploads.OpenCount == expected, Eventually.Patience,
-                    () => $"{aggregator.Uploads.OpenCount} upload streams open, expected {expected}");
-            }
-            await Eventually.TrueAsync(() => aggregator.Uploads.BufferedBytes == 2 * TensorWire.DefaultChunkBytes, Eventually.Patience,
-                () => $"{aggregator.Uploads.BufferedBytes} bytes buffered for two streams of 64 KiB each");
+            await HoldUpToTheLimitAsync(aggregator, held, data => HoldAsync(site, task, global, data));
 
             // Beyond the limit: refused at once with a status that says why.
             for (int i = 0; i < 3; i++)
             {
                 using AsyncClientStreamingCall<UpdateChunk, UploadReply> refused = await HoldAsync(site, task, global);
-                RpcException error = await Assert.ThrowsAsync<RpcException>(() => refused.ResponseAsync.WaitAsync(Eventually.Patience));
-                Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-                Assert.Contains("site site-01 already has 2 upload streams open", error.Status.Detail, StringComparison.Ordinal);
+                await AssertRefusedBeyondTheLimitAsync(refused.ResponseAsync);
             }
             Assert.Equal(2, aggregator.Uploads.OpenCount);
             Assert.Equal(2 * TensorWire.DefaultChunkBytes, aggregator.Uploads.BufferedBytes);
@@ -155,28 +170,14 @@ public sealed class HeldUploadTests(TestFederation federation, ITestOutputHelper
     /// <summary>Secure rounds (of a 60 s deadline) whose first stage stays open for the whole test: nothing but the held streams moves.</summary>
     private static SecureAggregationOptions Secure => new() { Enabled = true, AdvertiseKeysSeconds = 50, ShareKeysSeconds = 5 };
 
-    /// <summary>A masked-input stream that sends a valid header for round <paramref name="task"/>'s largest masked input, then <paramref name="data"/>, and holds.</summary>
-    internal static async Task<AsyncClientStreamingCall<SecAggMaskedInputChunk, SecAggReceipt>> HoldMaskedInputAsync(SyntheticSite site, RunningAggregator aggregator,
+    /// <summary>A masked-input stream that sends a valid header for round <paramref name="round"/>'s largest masked input, then <paramref name="data"/>, and holds.</summary>
+    internal static Task<AsyncClientStreamingCall<SecAggMaskedInputChunk, SecAggReceipt>> HoldMaskedInputAsync(SyntheticSite site, RunningAggregator aggregator,
         long round, ByteString? data = null)
     {
         long declared = aggregator.App.Services.GetRequiredService<SecureRounds>().Find(round)!.MaxMaskedInputBytes;
-        AsyncClientStreamingCall<SecAggMaskedInputChunk, SecAggReceipt> call = site.SecAgg.SecAggUploadMaskedInput();
-        try
-        {
-            await call.RequestStream.WriteAsync(new SecAggMaskedInputChunk
-            {
-                Header = new SecAggMaskedInputHeader { ProtocolVersion = SyntheticSite.Protocol, Round = round, MaskedInputBytes = declared },
-            });
-            if (data is not null)
-            {
-                await call.RequestStream.WriteAsync(new SecAggMaskedInputChunk { Data = data });
-            }
-        }
-        catch (RpcException)
-        {
-            // The aggregator answered at once (it refused the stream): the response says why.
-        }
-        return call;
+        var header = new SecAggMaskedInputHeader { ProtocolVersion = SyntheticSite.Protocol, Round = round, MaskedInputBytes = declared };
+        return HoldOpenAsync(site.SecAgg.SecAggUploadMaskedInput(),
+            [new SecAggMaskedInputChunk { Header = header }, .. data is null ? [] : new[] { new SecAggMaskedInputChunk { Data = data } }]);
     }
 
     [Fact]
@@ -190,27 +191,16 @@ public sealed class HeldUploadTests(TestFederation federation, ITestOutputHelper
         try
         {
             // Two streams within the limit, each declaring a 4.8 MB masked input and sending 64 KiB of it: they hold about what arrived.
-            for (int i = 1; i <= 2; i++)
-            {
-                held.Add(await HoldMaskedInputAsync(site, aggregator, task.Round, ByteString.CopyFrom(new byte[TensorWire.DefaultChunkBytes])));
-                int expected = i;
-                await Eventually.TrueAsync(() => aggregator.Uploads.OpenCount == expected, Eventually.Patience,
-                    () => $"{aggregator.Uploads.OpenCount} upload streams open, expected {expected}");
-            }
-            await Eventually.TrueAsync(() => aggregator.Uploads.BufferedBytes == 2 * TensorWire.DefaultChunkBytes, Eventually.Patience,
-                () => $"{aggregator.Uploads.BufferedBytes} bytes buffered for two masked-input streams of 64 KiB each");
+            await HoldUpToTheLimitAsync(aggregator, held, data => HoldMaskedInputAsync(site, aggregator, task.Round, data));
 
             // Beyond the limit, a masked input or a plain update alike: refused at once with a status that says why.
             for (int i = 0; i < 2; i++)
             {
                 using AsyncClientStreamingCall<SecAggMaskedInputChunk, SecAggReceipt> refused = await HoldMaskedInputAsync(site, aggregator, task.Round);
-                RpcException error = await Assert.ThrowsAsync<RpcException>(() => refused.ResponseAsync.WaitAsync(Eventually.Patience));
-                Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-                Assert.Contains("site site-01 already has 2 upload streams open", error.Status.Detail, StringComparison.Ordinal);
+                await AssertRefusedBeyondTheLimitAsync(refused.ResponseAsync);
             }
             using AsyncClientStreamingCall<UpdateChunk, UploadReply> plain = await HoldAsync(site, task, global);
-            RpcException plainError = await Assert.ThrowsAsync<RpcException>(() => plain.ResponseAsync.WaitAsync(Eventually.Patience));
-            Assert.Equal(StatusCode.ResourceExhausted, plainError.StatusCode);
+            await AssertRefusedBeyondTheLimitAsync(plain.ResponseAsync);
             Assert.Equal(2, aggregator.Uploads.OpenCount);
             Assert.Equal(2 * TensorWire.DefaultChunkBytes, aggregator.Uploads.BufferedBytes);
             Assert.Equal(3, log.Matching("Refused an upload stream from site-01: it already holds 2 open", "FedFace.Aggregator").Count);
