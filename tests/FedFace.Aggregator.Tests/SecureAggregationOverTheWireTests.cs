@@ -279,6 +279,32 @@ public sealed class SecureAggregationOverTheWireTests(TestFederation federation,
         AssertWithinOneQuantizationStep(plain.GlobalModel, resent.GlobalModel, sites: 3); // counted once: the plain round's mean
     }
 
+    [Fact]
+    public async Task A_masked_input_sent_again_after_its_stage_closed_is_accepted_again_and_not_cut_by_the_closed_stage()
+    {
+        ModelState initial = TestModels.Small(seed: 12);
+        var recorder = new MaskedInputRecorder("site-01");
+        SecAggReceipt? resent = null;
+        FinishedRound finished = await OneRoundAsync("secure-resent-late", initial, [50, 60, 70], Secure, async (sites, _) =>
+        {
+            // Asked for the consistency check, so the masked-input stage closed: site-01 sends its masked input again, as the
+            // retry of a send whose receipt was lost would.
+            var resend = new StageHook(SecAggStage.ConsistencyCheck, async round =>
+                resent = await SecAggParticipant.SendMaskedInputAsync(sites[0].SecAgg, round, recorder.Bytes, CancellationToken.None));
+            (RoundTask Task, SecAggEnd End)[] ends = await Task.WhenAll(sites.Select((s, i) => s.TakePartSecurelyAsync(observer: i == 0 ? resend : null)));
+            Assert.All(ends, e => Assert.True(e.End.InputIncluded, e.End.Description));
+        }, services =>
+        {
+            services.AddSingleton(recorder);
+            services.AddGrpc(grpc => grpc.Interceptors.Add<MaskedInputRecorder>());
+        });
+
+        Assert.NotNull(resent);
+        Assert.True(resent.Accepted, resent.Reason);
+        Assert.True(finished.Summary.Committed, finished.Summary.Outcome);
+        Assert.Equal(["site-01", "site-02", "site-03"], finished.Summary.AcceptedSites);
+    }
+
     private static void AssertWithinOneQuantizationStep(ModelState plain, ModelState secure, int sites)
     {
         double step = QuantizationStep(sites);
