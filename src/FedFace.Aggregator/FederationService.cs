@@ -46,8 +46,8 @@ public sealed class FederationService(SiteRegistry sites, TaskDispatcher tasks, 
     public override async Task<UploadReply> UploadUpdate(IAsyncStreamReader<UpdateChunk> requestStream, ServerCallContext context)
     {
         string siteId = SiteIdentity.Of(context);
-        using UploadStreams.Lease lease = uploads.TryOpen(siteId) ?? throw TooManyUploads(siteId);
-        using var reader = new UploadReader(requestStream, context.CancellationToken, TimeSpan.FromSeconds(options.Value.UploadChunkTimeoutSeconds));
+        using UploadStreams.Lease lease = uploads.Open(siteId);
+        using var reader = new UploadReader<UpdateChunk>(requestStream, context.CancellationToken, TimeSpan.FromSeconds(options.Value.UploadChunkTimeoutSeconds));
         UpdateHeader? header = null;
         try
         {
@@ -84,13 +84,12 @@ public sealed class FederationService(SiteRegistry sites, TaskDispatcher tasks, 
         }
         catch (UploadCutException cut)
         {
-            logger.LogWarning("Upload from {Site} cut: {Reason}", siteId, cut.Message);
-            throw new RpcException(new Status(cut.Cause == UploadCutCause.Idle ? StatusCode.DeadlineExceeded : StatusCode.Cancelled, $"upload cut: {cut.Message}"));
+            throw cut.Answer(logger, "Upload", siteId);
         }
     }
 
     /// <summary>The delta's data as it arrives, its buffers counted in <see cref="UploadStreams.BufferedBytes"/>.</summary>
-    private static async Task<ModelState> ReceiveDataAsync(UploadReader reader, UpdateHeader header, UploadStreams.Lease lease)
+    private static async Task<ModelState> ReceiveDataAsync(UploadReader<UpdateChunk> reader, UpdateHeader header, UploadStreams.Lease lease)
     {
         // Cheap whatever the header declares: the assembler allocates as data arrives.
         var assembler = new TensorAssembler(header.Tensors);
@@ -104,13 +103,6 @@ public sealed class FederationService(SiteRegistry sites, TaskDispatcher tasks, 
             lease.Holding(assembler.AllocatedBytes);
         }
         return assembler.Complete();
-    }
-
-    private RpcException TooManyUploads(string siteId)
-    {
-        logger.LogWarning("Refused an upload stream from {Site}: it already holds {Limit} open", siteId, uploads.MaxPerSite);
-        return new RpcException(new Status(StatusCode.ResourceExhausted,
-            $"site {siteId} already has {uploads.MaxPerSite} upload streams open (Aggregator:MaxUploadsPerSite); finish or cancel one first"));
     }
 
     public override Task<MetricsAck> ReportMetrics(RoundMetrics request, ServerCallContext context)

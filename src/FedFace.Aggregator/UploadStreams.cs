@@ -1,18 +1,18 @@
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 
 namespace FedFace.Aggregator;
 
 /// <summary>
-/// The upload streams open right now: at most <see cref="AggregatorOptions.MaxUploadsPerSite"/> per site, and the bytes
-/// their tensors hold (<see cref="BufferedBytes"/>, for metrics and tests), so that held-open streams cannot add up.
+/// The upload streams open right now, plain updates and masked inputs alike (a site has one thing to send per round): at
+/// most <see cref="AggregatorOptions.MaxUploadsPerSite"/> per site, and the bytes their buffers hold
+/// (<see cref="BufferedBytes"/>, for metrics and tests), so that held-open streams cannot add up.
 /// </summary>
-public sealed class UploadStreams(IOptions<AggregatorOptions> options)
+public sealed class UploadStreams(IOptions<AggregatorOptions> options, ILogger<UploadStreams> logger)
 {
     private readonly int _maxPerSite = options.Value.MaxUploadsPerSite;
     private readonly Dictionary<string, int> _openBySite = new(StringComparer.Ordinal);
     private long _bufferedBytes;
-
-    public int MaxPerSite => _maxPerSite;
 
     /// <summary>Bytes held by the tensors of uploads still streaming.</summary>
     public long BufferedBytes => Interlocked.Read(ref _bufferedBytes);
@@ -23,7 +23,7 @@ public sealed class UploadStreams(IOptions<AggregatorOptions> options)
     }
 
     /// <summary>A slot for one more stream from <paramref name="siteId"/>; null when it already holds its limit.</summary>
-    public Lease? TryOpen(string siteId)
+    private Lease? TryOpen(string siteId)
     {
         lock (_openBySite)
         {
@@ -35,6 +35,18 @@ public sealed class UploadStreams(IOptions<AggregatorOptions> options)
             _openBySite[siteId] = open + 1;
             return new Lease(this, siteId);
         }
+    }
+
+    /// <summary>A slot for one more stream from <paramref name="siteId"/>; when it already holds its limit, logs one line and refuses the call.</summary>
+    public Lease Open(string siteId)
+    {
+        if (TryOpen(siteId) is { } lease)
+        {
+            return lease;
+        }
+        logger.LogWarning("Refused an upload stream from {Site}: it already holds {Limit} open", siteId, _maxPerSite);
+        throw new RpcException(new Status(StatusCode.ResourceExhausted,
+            $"site {siteId} already has {_maxPerSite} upload streams open (Aggregator:MaxUploadsPerSite); finish or cancel one first"));
     }
 
     private void Close(string siteId, long bytes)

@@ -10,6 +10,8 @@ using FedFace.Protocol;
 using FedFace.Protocol.Storage;
 using FedFace.Protos.V1;
 using FedFace.Transport.SecureAggregation;
+using Google.Protobuf;
+using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
@@ -119,6 +121,57 @@ public sealed class SecureAggregationOverTheWireTests(TestFederation federation,
         }
         finally
         {
+            Array.ForEach(sites, s => s.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task A_masked_input_stream_still_open_when_its_stage_closes_is_cut_and_the_round_commits_the_others()
+    {
+        string workspace = federation.Workspace("secure-held-masked-input");
+        ModelState initial = TestModels.Small(seed: 9);
+        var log = new CapturedLog(output);
+        await using RunningAggregator aggregator = await StartAsync(workspace, initial, minSites: 3, log, Secure, preJoined: TestFederation.SiteIds);
+        SyntheticSite[] sites = Sites(TestFederation.SiteIds, [30, 40, 50, 60], aggregator, log);
+        AsyncClientStreamingCall<SecAggMaskedInputChunk, SecAggReceipt>? held = null;
+        try
+        {
+            await Task.WhenAll(sites.Select(s => s.JoinAsync())).WaitAsync(Eventually.Patience);
+            // site-04 opens its masked-input stream, sends a little of it and holds it open; its own client goes no further.
+            using var gone = new CancellationTokenSource();
+            var hold = new StageHook(SecAggStage.MaskedInput, async round =>
+            {
+                held = await HeldUploadTests.HoldMaskedInputAsync(sites[3], aggregator, round, ByteString.CopyFrom(new byte[1024]));
+                await gone.CancelAsync();
+            });
+            Task<(RoundTask Task, SecAggEnd End)>[] rounds = [.. sites.Select((site, i) =>
+                site.TakePartSecurelyAsync(observer: i == 3 ? hold : null, cancellationToken: i == 3 ? gone.Token : CancellationToken.None))];
+            await Eventually.TrueAsync(() => held is not null && aggregator.Uploads.OpenCount == 1, Eventually.Patience, () => "site-04 never held its stream open");
+
+            // The stage closes at the round's deadline without site-04; its stream is cut then, with a refusal that says why.
+            SecAggReceipt cut = await held!.ResponseAsync.WaitAsync(TimeSpan.FromSeconds(RoundDeadlineSeconds) + Eventually.Patience);
+            Assert.False(cut.Accepted);
+            Assert.Equal("the masked-input stage of round 1 closed before the masked input's data was complete", cut.Reason);
+            Assert.Single(log.Matching("Refused a secure-aggregation message from site-04: the masked-input stage of round 1 closed", "FedFace.Aggregator"));
+            await Eventually.TrueAsync(() => aggregator.Uploads.OpenCount == 0 && aggregator.Uploads.BufferedBytes == 0, Eventually.Patience,
+                () => $"{aggregator.Uploads.OpenCount} streams still open holding {aggregator.Uploads.BufferedBytes} bytes");
+
+            FinishedRound finished = await aggregator.Rounds.WaitForRoundAsync(1, TimeSpan.FromSeconds(ConsistencyCheckSeconds + UnmaskSeconds) + Eventually.Patience);
+            Assert.True(finished.Summary.Committed, finished.Summary.Outcome);
+            Assert.Equal("4→4→3→3→3", finished.Summary.SecureAggregation!.Survivors);
+            Assert.Equal(["site-01", "site-02", "site-03"], finished.Summary.AcceptedSites);
+            foreach (Task<(RoundTask Task, SecAggEnd End)> included in rounds[..3])
+            {
+                SecAggEnd end = (await included.WaitAsync(Eventually.Patience)).End;
+                Assert.True(end.InputIncluded, end.Description);
+            }
+            // Cancelled: in the stage hook, or in a gRPC call still under way when it fired.
+            Exception left = await Assert.ThrowsAnyAsync<Exception>(() => rounds[3]);
+            Assert.True(left is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled }, left.ToString());
+        }
+        finally
+        {
+            held?.Dispose();
             Array.ForEach(sites, s => s.Dispose());
         }
     }
@@ -258,6 +311,32 @@ public sealed class SecureAggregationOverTheWireTests(TestFederation federation,
         Assert.True(finished.Summary.Committed, finished.Summary.Outcome);
         Assert.Equal("3→3→3→3→3", finished.Summary.SecureAggregation!.Survivors);
         Assert.Equal(1, turns.CurrentCount); // each site gave the one turn back after its receipt
+    }
+
+    [Fact]
+    public async Task A_masked_input_sent_again_after_its_stage_closed_is_accepted_again_and_not_cut_by_the_closed_stage()
+    {
+        ModelState initial = TestModels.Small(seed: 12);
+        var recorder = new MaskedInputRecorder("site-01");
+        SecAggReceipt? resent = null;
+        FinishedRound finished = await OneRoundAsync("secure-resent-late", initial, [50, 60, 70], Secure, async (sites, _) =>
+        {
+            // Asked for the consistency check, so the masked-input stage closed: site-01 sends its masked input again, as the
+            // retry of a send whose receipt was lost would.
+            var resend = new StageHook(SecAggStage.ConsistencyCheck, async round =>
+                resent = await SecAggParticipant.SendMaskedInputAsync(sites[0].SecAgg, round, recorder.Bytes, CancellationToken.None));
+            (RoundTask Task, SecAggEnd End)[] ends = await Task.WhenAll(sites.Select((s, i) => s.TakePartSecurelyAsync(observer: i == 0 ? resend : null)));
+            Assert.All(ends, e => Assert.True(e.End.InputIncluded, e.End.Description));
+        }, services =>
+        {
+            services.AddSingleton(recorder);
+            services.AddGrpc(grpc => grpc.Interceptors.Add<MaskedInputRecorder>());
+        });
+
+        Assert.NotNull(resent);
+        Assert.True(resent.Accepted, resent.Reason);
+        Assert.True(finished.Summary.Committed, finished.Summary.Outcome);
+        Assert.Equal(["site-01", "site-02", "site-03"], finished.Summary.AcceptedSites);
     }
 
     private static void AssertWithinOneQuantizationStep(ModelState plain, ModelState secure, int sites)

@@ -25,6 +25,7 @@ public sealed class SecureRound
     private readonly ConcurrentDictionary<string, object> _siteGates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(SecAggStage Stage, string Site), byte[]> _taken = new();
     private readonly List<SecAggStageCount> _counts = [];
+    private readonly CancellationTokenSource _maskedInputClosing = new();
     private SecAggStage _stage = SecAggStage.AdvertiseKeys;
     // The current stage: whom it asked (with what), who answered, and a signal for each change.
     private IReadOnlyDictionary<string, SecAggStageReply> _requests;
@@ -73,6 +74,12 @@ public sealed class SecureRound
     /// <summary>What the round task carries to every sampled site.</summary>
     public SecureAggregationTask Task { get; }
 
+    /// <summary>
+    /// Cancelled when the masked-input stage closes, or the round ends before it does: masked inputs still streaming are
+    /// cut then, so that a site holding a stream open cannot keep its buffer past the stage.
+    /// </summary>
+    public CancellationToken MaskedInputClosed => _maskedInputClosing.Token;
+
     /// <summary>A masked input's byte form is at most this long: 4·(d + 1) bytes of vector and a little framing, id and signature.</summary>
     public long MaxMaskedInputBytes => 4L * Configuration.MaskedLength + 4096;
 
@@ -84,6 +91,7 @@ public sealed class SecureRound
             await CloseAsync(SecAggStage.AdvertiseKeys, () => Replies(_server.CloseAdvertiseKeys(), r => new SecAggStageReply { ShareKeysRequest = Bytes(r.ToBytes()) }), cancellationToken);
             await CloseAsync(SecAggStage.ShareKeys, () => Replies(_server.CloseShareKeys(), r => new SecAggStageReply { MaskedInputRequest = Bytes(r.ToBytes()) }), cancellationToken);
             await CloseAsync(SecAggStage.MaskedInput, () => Replies(_server.CloseMaskedInput(), r => new SecAggStageReply { ConsistencyCheckRequest = Bytes(r.ToBytes()) }), cancellationToken);
+            CutMaskedInputStreams();
             await CloseAsync(SecAggStage.ConsistencyCheck, () => Replies(_server.CloseConsistencyCheck(), r => new SecAggStageReply { UnmaskRequest = Bytes(r.ToBytes()) }), cancellationToken);
             await CloseAsync(SecAggStage.Unmask, () =>
             {
@@ -102,11 +110,18 @@ public sealed class SecureRound
             }
             _logger.LogWarning("Round {Round}: {Reason}; nothing is committed", Number, e.Message);
         }
+        finally
+        {
+            CutMaskedInputStreams();
+        }
         lock (_gate)
         {
             return new SecureRoundOutcome(_result, new Dictionary<string, string>(_rejections, StringComparer.Ordinal), Report());
         }
     }
+
+    /// <summary>Cancels <see cref="MaskedInputClosed"/>; never under <c>_gate</c>, as the cut streams' callbacks run inside the call.</summary>
+    private void CutMaskedInputStreams() => _maskedInputClosing.Cancel();
 
     /// <summary>Waits until every site the stage asked has answered or left, or the stage's deadline; then closes it.</summary>
     private async Task CloseAsync(SecAggStage stage, Func<IReadOnlyDictionary<string, SecAggStageReply>> close, CancellationToken cancellationToken)
@@ -217,6 +232,9 @@ public sealed class SecureRound
         }
         return new SecAggReceipt { Accepted = true };
     }
+
+    /// <summary>True once the site's masked input was taken: a stream from it now can only be a resend, answered again whatever the stage.</summary>
+    public bool TookMaskedInputFrom(string siteId) => _taken.ContainsKey((SecAggStage.MaskedInput, siteId));
 
     /// <summary>The site leaves the round: the stage it leaves no longer waits for it.</summary>
     public SecAggReceipt Leave(string caller, string reason)
