@@ -127,17 +127,9 @@ public sealed class VirtualSiteEngineTests : IDisposable
     [Fact]
     public async Task A_site_whose_work_fails_unexpectedly_misses_that_round_only_and_the_run_goes_on()
     {
-        var options = new SimulatorOptions
-        {
-            Sites = 4, Rounds = 2, Seed = 5, RoundDeadlineSeconds = Deadline, OutputDirectory = Path.Combine(_directory, "failing-work"),
-            Engine = { SiteWork = "synthetic" },
-        };
-        Func<VirtualSite, NetworkPool, Microsoft.Extensions.Logging.ILogger, ILocalWork> synthetic = SiteWork.For(options, faces: null);
         var failed = new ConcurrentBag<long>();
 
-        EngineRun run = await RunAsync(options, (site, networks, logger) => site.Id == "site-04"
-            ? new FailingOnce(synthetic(site, networks, logger), failed)
-            : synthetic(site, networks, logger));
+        EngineRun run = await RunWrappedSyntheticAsync("failing-work", (site, synthetic) => site.Id == "site-04" ? new FailingOnce(synthetic, failed) : synthetic);
 
         Assert.Equal([1L], failed);
         // Every sampled site is needed here: round 1 waits for site-04 to its deadline and aborts cleanly, the run goes on.
@@ -151,15 +143,9 @@ public sealed class VirtualSiteEngineTests : IDisposable
     [Fact]
     public async Task The_sites_of_a_round_each_download_and_verify_the_global_model_then_hold_one_shared_copy_of_it()
     {
-        var options = new SimulatorOptions
-        {
-            Sites = 4, Rounds = 2, Seed = 5, RoundDeadlineSeconds = Deadline, OutputDirectory = Path.Combine(_directory, "shared-model"),
-            Engine = { SiteWork = "synthetic" },
-        };
-        Func<VirtualSite, NetworkPool, Microsoft.Extensions.Logging.ILogger, ILocalWork> synthetic = SiteWork.For(options, faces: null);
         var globals = new ConcurrentBag<(long Round, ModelState Global)>();
 
-        EngineRun run = await RunAsync(options, (site, networks, logger) => new GlobalRecorder(synthetic(site, networks, logger), globals));
+        EngineRun run = await RunWrappedSyntheticAsync("shared-model", (_, synthetic) => new GlobalRecorder(synthetic, globals));
 
         Assert.All(run.Summaries.Values, s => Assert.True(s.Committed, s.Outcome));
         Assert.Equal(8, globals.Count);
@@ -306,6 +292,18 @@ public sealed class VirtualSiteEngineTests : IDisposable
         configure?.Invoke(options);
         Assert.Empty(options.Problems());
         return RunAsync(options, SiteWork.For(options, faces: null), stopAfterRound, workerArguments, initial, observing);
+    }
+
+    /// <summary>Four synthetic sites, two rounds, each site's work wrapped as the test needs.</summary>
+    private Task<EngineRun> RunWrappedSyntheticAsync(string name, Func<VirtualSite, ILocalWork, ILocalWork> wrap)
+    {
+        var options = new SimulatorOptions
+        {
+            Sites = 4, Rounds = 2, Seed = 5, RoundDeadlineSeconds = Deadline, OutputDirectory = Path.Combine(_directory, name),
+            Engine = { SiteWork = "synthetic" },
+        };
+        Func<VirtualSite, NetworkPool, Microsoft.Extensions.Logging.ILogger, ILocalWork> synthetic = SiteWork.For(options, faces: null);
+        return RunAsync(options, (site, networks, logger) => wrap(site, synthetic(site, networks, logger)));
     }
 
     /// <param name="initial">The version-0 model; MobileFaceNet when not given (training sites need it).</param>
