@@ -121,7 +121,18 @@ public sealed class SecureRound
     }
 
     /// <summary>Cancels <see cref="MaskedInputClosed"/>; never under <c>_gate</c>, as the cut streams' callbacks run inside the call.</summary>
-    private void CutMaskedInputStreams() => _maskedInputClosing.Cancel();
+    private void CutMaskedInputStreams()
+    {
+        try
+        {
+            _maskedInputClosing.Cancel();
+        }
+        catch (AggregateException e)
+        {
+            // A stream's own cancellation failing must not fail the round: the stream ends with its call anyway.
+            _logger.LogWarning("Round {Round}: cutting the masked-input streams still open failed: {Reason}", Number, e.InnerException?.Message ?? e.Message);
+        }
+    }
 
     /// <summary>Waits until every site the stage asked has answered or left, or the stage's deadline; then closes it.</summary>
     private async Task CloseAsync(SecAggStage stage, Func<IReadOnlyDictionary<string, SecAggStageReply>> close, CancellationToken cancellationToken)
