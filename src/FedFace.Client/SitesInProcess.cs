@@ -9,8 +9,8 @@ namespace FedFace.Client;
 /// global model (each site still downloads and verifies its own, then keeps the shared one), and turns at the steps that
 /// hold model-sized buffers: downloading the model, and computing and sending a masked input. Every sampled site of a
 /// secure round does both at the same moment, and on a few cores all but a few would only queue for the CPU while
-/// holding their buffers: a thousand sites at once held over 16 GB. A deployed site is alone in its process and has none
-/// of this.
+/// holding their buffers (at a thousand sites, more memory than the machine has). A deployed site is alone in its
+/// process and has none of this.
 /// </summary>
 public sealed class SitesInProcess(int turns)
 {
