@@ -28,6 +28,7 @@ public sealed class SampledRounds(AggregatorEndpoint operatorEndpoint, TimeSpan 
         new RetrySettings(BaseDelayMilliseconds: 200, MaxDelayMilliseconds: 5_000, GiveUpAfter: giveUpAfter ?? DefaultGiveUpAfter), logger);
 
     /// <exception cref="InvalidOperationException">the status stayed unreadable for longer than the run allows.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> stopped the watch, during a poll or between polls.</exception>
     public async IAsyncEnumerable<OpenedRound> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var status = new OperatorConnection(operatorEndpoint);
@@ -54,6 +55,11 @@ public sealed class SampledRounds(AggregatorEndpoint operatorEndpoint, TimeSpan 
         try
         {
             return await _retry.ExecuteAsync(async ct => await status.Admin.GetStatusAsync(new StatusRequest { OmitSites = true }, cancellationToken: ct), cancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            // Stopped during a poll rather than between polls: the caller is told the same thing either way.
+            throw new OperationCanceledException("the status poll was stopped", e, cancellationToken);
         }
         catch (RpcException e) when (TransientFaults.IsTransient(e) && !cancellationToken.IsCancellationRequested)
         {

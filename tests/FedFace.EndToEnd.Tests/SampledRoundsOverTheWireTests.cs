@@ -63,6 +63,30 @@ public sealed class SampledRoundsOverTheWireTests(TestFederation federation, ITe
         Assert.DoesNotContain('\n', error.Message);
     }
 
+    /// <summary>
+    /// Regression: a stop that came while a poll was waiting for its answer surfaced as the call's own
+    /// <c>RpcException(Cancelled)</c>, which the simulator does not take for a stop (a stack trace, not "cancelled"), and
+    /// which failed the engine's straggler test whenever its stop landed mid-poll.
+    /// </summary>
+    [Fact]
+    public async Task A_stop_while_a_status_poll_awaits_its_answer_ends_the_watch_as_cancelled()
+    {
+        // An aggregator that accepts the connection and never answers: the poll stays in its call until the stop.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        int port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        Task<System.Net.Sockets.Socket> accepted = silent.AcceptSocketAsync();
+        using var stop = new CancellationTokenSource();
+        await using IAsyncEnumerator<OpenedRound> rounds = WatchAsync(port, giveUpAfter: null, new CapturedLog(output), stop.Token);
+
+        Task<bool> next = rounds.MoveNextAsync().AsTask();
+        using System.Net.Sockets.Socket connection = await accepted.WaitAsync(Eventually.Patience);
+        stop.Cancel();
+
+        var cancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => next.WaitAsync(Eventually.Patience));
+        Assert.Equal(stop.Token, cancelled.CancellationToken);
+    }
+
     private IAsyncEnumerator<OpenedRound> WatchAsync(int port, TimeSpan? giveUpAfter, CapturedLog log, CancellationToken cancellationToken)
     {
         var endpoint = new AggregatorEndpoint($"https://127.0.0.1:{port}/", federation.Pki.OperatorCertificate, federation.Pki.OperatorKey, federation.Pki.CaCertificate);
