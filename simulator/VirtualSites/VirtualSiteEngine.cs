@@ -43,16 +43,41 @@ public sealed class VirtualSiteEngine(
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var plainRounds = new SemaphoreSlim(settings.ConcurrentSiteCount);
+        using var sitesStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = new List<Task>();
-        await foreach (OpenedRound round in rounds.WatchAsync(cancellationToken))
+        try
         {
-            VirtualSite[] here = round.SampledSiteIds.Where(_hosted.ContainsKey).Select(id => _hosted[id]).ToArray();
-            progress?.RoundOpened(round.Number, here.Length);
-            running.RemoveAll(task => task.IsCompleted);
-            // SecAgg+ needs every sampled site in its stages at once; a plain round's sites take turns at the gate.
-            running.AddRange(here.Select(site => RunSiteAsync(site, round, round.Secure ? null : plainRounds, cancellationToken)));
+            await foreach (OpenedRound round in rounds.WatchAsync(cancellationToken))
+            {
+                VirtualSite[] here = round.SampledSiteIds.Where(_hosted.ContainsKey).Select(id => _hosted[id]).ToArray();
+                progress?.RoundOpened(round.Number, here.Length);
+                running.RemoveAll(task => task.IsCompleted);
+                // SecAgg+ needs every sampled site in its stages at once; a plain round's sites take turns at the gate.
+                running.AddRange(here.Select(site => RunSiteAsync(site, round, round.Secure ? null : plainRounds, sitesStop.Token)));
+            }
+        }
+        catch
+        {
+            // The run ends early (stopped, or the status unreadable): its sites stop too, and are waited for, so that
+            // none is still training on a network the pool frees once this returns.
+            await sitesStop.CancelAsync();
+            await StoppedAsync(running);
+            throw;
         }
         await Task.WhenAll(running);
+    }
+
+    private static async Task StoppedAsync(IEnumerable<Task> sites)
+    {
+        try
+        {
+            await Task.WhenAll(sites);
+        }
+        catch (Exception)
+        {
+            // a stopped site ends in its cancellation, or in whatever its call was doing when the stop came: the run's
+            // own reason for ending is what the caller is told
+        }
     }
 
     private async Task RunSiteAsync(VirtualSite site, OpenedRound round, SemaphoreSlim? gate, CancellationToken cancellationToken)

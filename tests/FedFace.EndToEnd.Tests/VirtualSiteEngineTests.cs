@@ -140,6 +140,23 @@ public sealed class VirtualSiteEngineTests : IDisposable
         Assert.Contains("engine: round 1: 3/4 sites", run.Output.ToString()); // its round's figures are complete without it
     }
 
+    /// <summary>
+    /// Regression: a stopped engine returned at once, leaving its sites to wind down on their own while the host freed the
+    /// network pool they trained on (a native use after free on Ctrl+C). A site's training ends its step before it sees a stop.
+    /// </summary>
+    [Fact]
+    public async Task A_stopped_run_returns_only_once_its_sites_still_at_work_have_stopped()
+    {
+        using var stop = new CancellationTokenSource();
+        var stopping = new StopsTheRunThenFinishesItsStep(stop, round: 2, step: TimeSpan.FromSeconds(3));
+
+        EngineRun run = await RunWrappedSyntheticAsync("stopped", (site, synthetic) => site.Id == "site-04" ? stopping.Around(synthetic) : synthetic, stop.Token);
+
+        Assert.True(stop.IsCancellationRequested);
+        Assert.True(run.Summaries[1].Committed, run.Summaries[1].Outcome);
+        Assert.True(stopping.FinishedItsStep);
+    }
+
     [Fact]
     public async Task The_sites_of_a_round_each_download_and_verify_the_global_model_then_hold_one_shared_copy_of_it()
     {
@@ -295,7 +312,8 @@ public sealed class VirtualSiteEngineTests : IDisposable
     }
 
     /// <summary>Four synthetic sites, two rounds, each site's work wrapped as the test needs.</summary>
-    private Task<EngineRun> RunWrappedSyntheticAsync(string name, Func<VirtualSite, ILocalWork, ILocalWork> wrap)
+    /// <param name="stopped">Stops the run, as Ctrl+C does.</param>
+    private Task<EngineRun> RunWrappedSyntheticAsync(string name, Func<VirtualSite, ILocalWork, ILocalWork> wrap, CancellationToken stopped = default)
     {
         var options = new SimulatorOptions
         {
@@ -303,25 +321,27 @@ public sealed class VirtualSiteEngineTests : IDisposable
             Engine = { SiteWork = "synthetic" },
         };
         Func<VirtualSite, NetworkPool, Microsoft.Extensions.Logging.ILogger, ILocalWork> synthetic = SiteWork.For(options, faces: null);
-        return RunAsync(options, (site, networks, logger) => wrap(site, synthetic(site, networks, logger)));
+        return RunAsync(options, (site, networks, logger) => wrap(site, synthetic(site, networks, logger)), stopped: stopped);
     }
 
     /// <param name="initial">The version-0 model; MobileFaceNet when not given (training sites need it).</param>
     /// <param name="observing">How long the run's round observer works on each round before it records it, as the simulator's held-out scoring does.</param>
     private static async Task<EngineRun> RunAsync(SimulatorOptions options, Func<VirtualSite, NetworkPool, Microsoft.Extensions.Logging.ILogger, ILocalWork> workFor,
-        int? stopAfterRound = null, IReadOnlyList<string>? workerArguments = null, ModelState? initial = null, TimeSpan observing = default)
+        int? stopAfterRound = null, IReadOnlyList<string>? workerArguments = null, ModelState? initial = null, TimeSpan observing = default,
+        CancellationToken stopped = default)
     {
         IReadOnlyList<string> siteIds = VirtualFederation.SiteIds(options.Sites);
         var workspace = FederationWorkspace.Create(options.OutputDirectory, siteIds, initial ?? GlobalModelFactory.CreateInitial(seed: 3));
-        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopped);
+        stop.CancelAfter(TimeSpan.FromMinutes(5));
         var run = new EngineRun(stopAfterRound, stop, observing);
         try
         {
             await new VirtualFederation(options, NullLoggerFactory.Instance, TextWriter.Synchronized(run.Output), workerArguments).RunAsync(siteIds, workspace, run, workFor, stop.Token);
         }
-        catch (OperationCanceledException) when (stopAfterRound is not null && run.Summaries.ContainsKey(stopAfterRound.Value))
+        catch (OperationCanceledException) when ((stopAfterRound is not null && run.Summaries.ContainsKey(stopAfterRound.Value)) || stopped.IsCancellationRequested)
         {
-            // stopped as the test asked, once the round it looks at was over
+            // stopped as the test asked
         }
         return run;
     }
@@ -372,6 +392,38 @@ public sealed class VirtualSiteEngineTests : IDisposable
                 throw new InvalidOperationException("out of disk space");
             }
             return inner.ComputeAsync(global, task, cancellationToken);
+        }
+    }
+
+    /// <summary>Stops the run from inside its work in <c>round</c>, then takes <c>step</c> to notice, as a training does.</summary>
+    private sealed class StopsTheRunThenFinishesItsStep(CancellationTokenSource stop, long round, TimeSpan step)
+    {
+        private volatile bool _finishedItsStep;
+
+        public bool FinishedItsStep => _finishedItsStep;
+
+        public ILocalWork Around(ILocalWork inner) => new Work(inner, ComputeAsync);
+
+        private async Task ComputeAsync(RoundTask task, CancellationToken cancellationToken)
+        {
+            if (task.Round == round)
+            {
+                await stop.CancelAsync();
+                await Task.Delay(step, CancellationToken.None);
+                _finishedItsStep = true;
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+
+        private sealed class Work(ILocalWork inner, Func<RoundTask, CancellationToken, Task> before) : ILocalWork
+        {
+            public string? Shortfall(CancellationToken cancellationToken) => inner.Shortfall(cancellationToken);
+
+            public async Task<LocalUpdate> ComputeAsync(ModelState global, RoundTask task, CancellationToken cancellationToken)
+            {
+                await before(task, cancellationToken);
+                return await inner.ComputeAsync(global, task, cancellationToken);
+            }
         }
     }
 
