@@ -105,8 +105,13 @@ if (ConvolutionLayoutGuard.FailureAtStart() is { } numericsError)
     Console.Error.WriteLine($"{SimulatorCommandLine.Name}: error: {numericsError}");
     return ExitCodes.Failure;
 }
+// Ctrl+C, and SIGTERM from whatever supervises the run (timeout, systemd, a Kubernetes Job's worker), stop it the same way:
+// its sites first, then its aggregator; the exit code names the signal (128 + its number), as a shell's would.
 using var cancellation = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancellation.Cancel(); };
+int stoppedBy = 0;
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; stoppedBy = 130; cancellation.Cancel(); };
+using var onTerminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM,
+    context => { context.Cancel = true; stoppedBy = 143; cancellation.Cancel(); });
 try
 {
     switch (command, experiment)
@@ -137,10 +142,11 @@ try
     }
     return 0;
 }
-catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+catch (Exception e) when (cancellation.IsCancellationRequested && e is OperationCanceledException or Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Cancelled })
 {
-    Console.Error.WriteLine("cancelled");
-    return 130;
+    // stopped, whether between calls or during one (a call stopped ends in its own cancelled status)
+    Console.Error.WriteLine(stoppedBy == 143 ? "stopped (SIGTERM)" : "cancelled");
+    return stoppedBy == 0 ? 130 : stoppedBy;
 }
 catch (InvalidOperationException e)
 {

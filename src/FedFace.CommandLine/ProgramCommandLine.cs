@@ -94,17 +94,22 @@ public sealed class ProgramCommandLine
     }
 
     /// <summary>
-    /// A settings key given as a flag (<c>--Aggregator:MinSites 3</c> or <c>--Aggregator:MinSites=3</c>, case as configuration
-    /// ignores it) read as its kebab-case flag, so the help lists each setting once.
+    /// A settings key given as a flag (<c>--Aggregator:MinSites 3</c>, <c>--Aggregator:MinSites=3</c>, or a top-level key
+    /// such as the simulator's <c>--Rounds 3</c>; case as configuration ignores it) read as its kebab-case flag, so the
+    /// help lists each setting once. A flag the parser knows by that exact name stays as it is.
     /// </summary>
     private string KeyFlagAsName(string arg)
     {
-        if (!arg.StartsWith("--", StringComparison.Ordinal) || !arg.Contains(':', StringComparison.Ordinal))
+        if (!arg.StartsWith("--", StringComparison.Ordinal))
         {
             return arg;
         }
         int equals = arg.IndexOf('=', StringComparison.Ordinal);
         string flag = equals < 0 ? arg : arg[..equals];
+        if (Root.Options.Any(option => option.Name == flag || option.Aliases.Contains(flag)))
+        {
+            return arg;
+        }
         SettingOption? setting = Settings.FirstOrDefault(s => s.KeyFlag.Equals(flag, StringComparison.OrdinalIgnoreCase));
         return setting is null ? arg : setting.Option.Name + (equals < 0 ? "" : arg[equals..]);
     }

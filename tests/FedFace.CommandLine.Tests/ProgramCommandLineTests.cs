@@ -31,6 +31,23 @@ public sealed class ProgramCommandLineTests
         Assert.Contains("--Sample:MinSites=4", outcome.ConfigurationArguments());
     }
 
+    /// <summary>Regression: the simulator's settings have no section, and its help's "or by key: --Rounds 3" was refused as an unknown option.</summary>
+    [Fact]
+    public void Settings_without_a_section_take_their_top_level_keys_as_flags_too()
+    {
+        var program = new ProgramCommandLine("sample", "A sample program.", SettingOption.For(SettingsSection.Of(typeof(SampleSettings), ""), ""), configFile: true);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        CommandLineOutcome outcome = program.Parse(["--MinSites", "3", "--verbose", "--secure:dropouttolerance=0.2", "--StateDirectory", "runs"], output, error);
+
+        Assert.Empty(error.ToString());
+        Assert.Null(outcome.ExitCode);
+        Assert.Equal(
+            new Dictionary<string, string?> { ["MinSites"] = "3", ["Verbose"] = "true", ["Secure:DropoutTolerance"] = "0.2", ["StateDirectory"] = Path.GetFullPath("runs") },
+            outcome.Settings.ToDictionary());
+    }
+
     [Fact]
     public void A_relative_path_typed_on_the_command_line_means_the_working_directory()
     {
