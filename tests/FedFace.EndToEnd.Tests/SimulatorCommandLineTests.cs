@@ -84,6 +84,61 @@ public sealed class SimulatorCommandLineTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// Regression: SIGTERM (timeout, systemd, a Kubernetes Job) stopped the embedded aggregator's host alone, and the run
+    /// ended with "the aggregator stopped before the federation finished; its error is logged above" and exit 1. The
+    /// settings key as a flag (<c>--Rounds</c>, as the help offers) was refused as an unknown option.
+    /// </summary>
+    [Fact]
+    public async Task SIGTERM_stops_a_run_as_Ctrl_C_does_in_one_line_with_exit_code_143()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), $"fedface-sigterm-{Guid.NewGuid():N}");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in (string[])[Simulator, "--sites", "4", "--Rounds", "1000", "--engine-site-work", "synthetic", "--out", directory])
+        {
+            start.ArgumentList.Add(arg);
+        }
+        var roundDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var printed = new System.Text.StringBuilder();
+        using var process = new System.Diagnostics.Process { StartInfo = start };
+        process.OutputDataReceived += (_, line) =>
+        {
+            lock (printed) printed.AppendLine(line.Data);
+            if (line.Data?.Contains("engine: round 1:", StringComparison.Ordinal) == true) roundDone.TrySetResult();
+        };
+        try
+        {
+            process.Start();
+            process.BeginOutputReadLine();
+            Task<string> error = process.StandardError.ReadToEndAsync();
+            await roundDone.Task.WaitAsync(TimeSpan.FromMinutes(2));
+            Assert.Equal(0, Kill(process.Id, Sigterm));
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+            string errors = await error;
+            lock (printed) output.WriteLine($"exit {process.ExitCode}\n{printed}\n{errors}");
+
+            Assert.Equal(143, process.ExitCode);
+            Assert.Equal("stopped (SIGTERM)", errors.Trim().Split('\n')[^1]);
+            Assert.DoesNotContain("   at ", errors, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    private const int Sigterm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     private async Task<(int Exit, string Output, string Error)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         (int exit, string printed, string error) = await ChildProcess.RunAsync("dotnet", [Simulator, .. args], TimeSpan.FromMinutes(2), environment);
