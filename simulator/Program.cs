@@ -95,6 +95,19 @@ if (problems.Count > 0)
     }
     return ExitCodes.UsageError;
 }
+// The run's folder is made before anything is aligned or trained: one that cannot be made is one line now, not a trace later.
+if ((command is "bench-learning" or "worker" ? null : scenarioPlan?.OutputDirectory ?? options.OutputDirectory) is { } runFolder)
+{
+    try
+    {
+        Directory.CreateDirectory(runFolder);
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"{SimulatorCommandLine.Name}: error: --out: cannot make the folder {Path.GetFullPath(runFolder)} ({e.Message})");
+        return ExitCodes.Failure;
+    }
+}
 
 using ILoggerFactory loggerFactory = LoggerFactory.Create(logging => logging
     .AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss "; })
@@ -158,6 +171,12 @@ catch (Grpc.Core.RpcException e) when (!cancellation.IsCancellationRequested)
 {
     // A call the simulation could not complete even after its retries: what failed, in one line.
     Console.Error.WriteLine($"{SimulatorCommandLine.Name}: error: a call to the aggregator failed: {e.StatusCode}: {e.Status.Detail}");
+    return ExitCodes.Failure;
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    // A file the run could not write or read (a full disk, a folder it may not write to): its own message names it.
+    Console.Error.WriteLine($"{SimulatorCommandLine.Name}: error: {e.Message}");
     return ExitCodes.Failure;
 }
 catch (DllNotFoundException e)

@@ -84,6 +84,25 @@ public sealed class SimulatorCommandLineTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Regression: an --out that cannot be a folder ended the run in an unhandled IOException (exit 134, a stack trace).</summary>
+    [Fact]
+    public async Task An_out_folder_that_cannot_be_made_is_one_line_naming_it_and_exit_code_1()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            (int exit, _, string error) = await RunAsync(NoEnvironment, "--engine-site-work", "synthetic", "--rounds", "1", "--out", Path.Combine(file, "run"));
+
+            Assert.Equal(1, exit);
+            Assert.StartsWith($"fedface-simulator: error: --out: cannot make the folder {Path.Combine(file, "run")} (", error.Trim(), StringComparison.Ordinal);
+            Assert.DoesNotContain('\n', error.Trim());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     /// <summary>
     /// Regression: SIGTERM (timeout, systemd, a Kubernetes Job) stopped the embedded aggregator's host alone, and the run
     /// ended with "the aggregator stopped before the federation finished; its error is logged above" and exit 1. The
