@@ -27,5 +27,4 @@ else
   )
 fi
 
-dotnet build simulator/FedFace.Simulator.csproj -c Release --nologo -v quiet
-exec dotnet simulator/bin/Release/net10.0/linux-x64/fedface-simulator.dll "${demo[@]}" "$@"
+exec scripts/simulate.sh "${demo[@]}" "$@"

@@ -2,7 +2,7 @@
 # Checks (and where we are root, installs) what a fresh Debian machine lacks for FedFace:
 # the .NET 10 SDK must be there; OpenCV's native runtime needs libgtk-3-0; the Haar cascades come from
 # opencv-data; the shared data must be found.
-# Sourced by run-demo.sh and run-tests.sh.
+# Sourced by run-demo.sh, run-tests.sh and scripts/simulate.sh.
 set -euo pipefail
 
 fedface_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,7 +37,11 @@ fi
 # MobileFaceNet inference. glibc's hugetlb tunable makes malloc ask for transparent huge pages instead.
 # arena_max=2: every site trains on a thread of its own, and glibc gives each thread an arena that keeps the freed
 # training buffers; the 8-site E1 experiment was killed at 17.4 GB without it and stayed at 11-12 GB with it.
-export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.hugetlb=1:glibc.malloc.arena_max=2"
+# Added once, however often this file is sourced (run-demo.sh sources it, then scripts/simulate.sh again).
+case ":${GLIBC_TUNABLES:-}:" in
+  *:glibc.malloc.hugetlb=*) ;;
+  *) export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.hugetlb=1:glibc.malloc.arena_max=2" ;;
+esac
 
 # The faces and models live next to the checkout (../shared) unless FEDFACE_SHARED_DIR says otherwise.
 if [ -z "${FEDFACE_SHARED_DIR:-}" ]; then

@@ -52,6 +52,40 @@ public static partial class NativeMemory
         Call(() => MallocTrim(0));
     }
 
+    /// <summary>
+    /// One line when this process cannot give libtorch's heap transparent huge pages: the kernel hands them out only on
+    /// request (<c>madvise</c> mode) and <c>GLIBC_TUNABLES</c> lacks <c>glibc.malloc.hugetlb</c>, which glibc reads only
+    /// at process start, so no call made from here can mend it. Null when the process has them, or off Linux.
+    /// </summary>
+    public static string? HugePagesAdvice() =>
+        OperatingSystem.IsLinux() ? HugePagesAdvice(Environment.GetEnvironmentVariable("GLIBC_TUNABLES"), ReadOrNull(TransparentHugePagesFile)) : null;
+
+    /// <param name="tunables">The process's <c>GLIBC_TUNABLES</c>.</param>
+    /// <param name="transparentHugePages">The kernel's <c>transparent_hugepage/enabled</c>, e.g. "always [madvise] never".</param>
+    public static string? HugePagesAdvice(string? tunables, string? transparentHugePages)
+    {
+        bool onRequestOnly = transparentHugePages?.Contains("[madvise]", StringComparison.Ordinal) == true;
+        bool requested = (tunables ?? "").Split(':').Any(tunable => tunable is "glibc.malloc.hugetlb=1" or "glibc.malloc.hugetlb=2");
+        return onRequestOnly && !requested
+            ? "GLIBC_TUNABLES lacks glibc.malloc.hugetlb=1 and this kernel gives transparent huge pages only on request: training runs slower "
+                + "and holds more memory in 4 KiB pages; start the process with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (docs/operations.md#memory-and-huge-pages)"
+            : null;
+    }
+
+    private const string TransparentHugePagesFile = "/sys/kernel/mm/transparent_hugepage/enabled";
+
+    private static string? ReadOrNull(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     private static void Call(Func<int> glibcFunction)
     {
         if (!OperatingSystem.IsLinux())

@@ -20,6 +20,10 @@ public static class ConvolutionLayoutGuard
     {
         // The check is often a process's first use of libtorch: the allocator is set up before it allocates, as for a network.
         NativeMemory.ConfigureAllocator();
+        if (NativeMemory.HugePagesAdvice() is { } advice)
+        {
+            Warn(advice);
+        }
         ConvolutionPathDecision decision = new ConvolutionPathCheck(CpuDescription.OfThisMachine, line => Warn(line)).Decide(ForcedLayout(Environment.GetEnvironmentVariable(LayoutVariable)));
         // The probe's freed buffers stay in the heap (NativeMemory keeps it untrimmed), and training then laid its own
         // buffers around them and ran 12% slower (median 49.8 against 57.0 images/s here); handed back, they cost nothing.
