@@ -23,7 +23,8 @@ public sealed class AlignCommand : ICliCommand
         options:
           --cache DIR              keep aligned crops here; a second run over the same photos detects nothing
           --detector yunet|haar    face detector (default yunet; haar needs Debian's opencv-data)
-          --model PATH             YuNet ONNX model (required with yunet), e.g. ../shared/models/face_detection_yunet_2023mar.onnx
+          --detector-model PATH    YuNet ONNX model (required with yunet), e.g. ../shared/models/face_detection_yunet_2023mar.onnx;
+                                   the same flag as enroll, identify and evaluate take (--model, its older name, still works)
           --cascades DIR           folder of the Haar cascades (default {{s_detectorDefaults.CascadeDirectory}})
           --policy largest|central which face of several to keep (default {{s_defaults.Policy.ToString().ToLowerInvariant()}})
           --min-face PX            smaller faces are passed over / rejected as too small (default {{s_defaults.MinFaceSidePixels}})
@@ -54,7 +55,8 @@ public sealed class AlignCommand : ICliCommand
         var detector = new DetectorOptions
         {
             Kind = kind,
-            YuNetModelPath = arguments.Option("model") ?? (kind == DetectorKind.YuNet ? throw EmbeddingOptions.MissingDetectorModel("model") : ""),
+            YuNetModelPath = arguments.Option("detector-model") ?? arguments.Option("model")
+                ?? (kind == DetectorKind.YuNet ? throw EmbeddingOptions.MissingDetectorModel("detector-model") : ""),
             CascadeDirectory = arguments.Option("cascades") ?? detectorDefaults.CascadeDirectory,
             ScoreThreshold = arguments.FloatOption("score", 0, 1) ?? detectorDefaults.ScoreThreshold,
         };

@@ -14,7 +14,7 @@ public sealed class AlignCommandTests : IDisposable
         _photos.AddFile("camera/IMG_0002.jpg", File.ReadAllBytes(SharedData.LfwImage("Tony_Blair", 1)));
         _photos.AddLfw("camera", "Serena_Williams", 1);
 
-        CliRun run = Fedface.Run("align", _photos.PathOf("camera"), "--model", Fedface.Detector, "--threads", "1");
+        CliRun run = Fedface.Run("align", _photos.PathOf("camera"), "--detector-model", Fedface.Detector, "--threads", "1");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Matches(@"images\s+3\b", run.Output);

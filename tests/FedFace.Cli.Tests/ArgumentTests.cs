@@ -54,7 +54,7 @@ public sealed class ArgumentTests
     [InlineData("--detector-model PATH is required", "enroll", "photos", "--model", "m.onnx", "--gallery", "g.ffg")]
     [InlineData("--detector-model PATH is required", "identify", "a.jpg", "--model", "m.onnx", "--gallery", "g.ffg")]
     [InlineData("--detector-model PATH is required", "evaluate", "--model", "m.onnx", "--pairs", "p.txt", "--lfw", "lfw")]
-    [InlineData("--model PATH is required", "align", "photos")]
+    [InlineData("--detector-model PATH is required", "align", "photos")]
     [InlineData("--pairs FILE and --lfw DIR are required", "evaluate", "--model", "m.onnx", "--detector-model", "d.onnx")]
     [InlineData("--pairs FILE and --lfw DIR are required", "evaluate", "--model", "m.onnx", "--detector-model", "d.onnx", "--pairs", "p.txt")]
     public void AMissingModelOrDataPathIsNamedByItsFlag(string reason, params string[] args)
