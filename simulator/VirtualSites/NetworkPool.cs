@@ -9,14 +9,19 @@ namespace FedFace.Simulator.VirtualSites;
 /// to one site's training at a time. A site waits here for a free one, so no more than <c>size</c> sites train at once.
 /// When the last lent network comes back and no site waits for one, libtorch's freed memory goes back to the system
 /// (<see cref="NativeMemory.ReleaseFreed"/>): once a round, not after every site, whose next training would only fault
-/// the same pages in again.
+/// the same pages in again. It also goes back when a network comes back to a process grown by more than
+/// <see cref="TrimAfterGrowthBytes"/> since it last did: sites whose trainings are large then do not stack their freed
+/// buffers up to the round's end, and a thousand small ones rarely grow it that much.
 /// </summary>
 public sealed class NetworkPool(int size) : IDisposable
 {
+    public const long TrimAfterGrowthBytes = 1L << 30;
+
     private readonly SemaphoreSlim _free = new(size, size);
     private readonly ConcurrentBag<FaceBackbone> _idle = [];
     private readonly ConcurrentBag<FaceBackbone> _all = [];
     private int _wantedOrLent;
+    private long _residentAfterTrim;
 
     public int Size { get; } = size;
 
@@ -69,9 +74,11 @@ public sealed class NetworkPool(int size) : IDisposable
         {
             pool._idle.Add(Backbone);
             pool._free.Release();
-            if (Interlocked.Decrement(ref pool._wantedOrLent) == 0)
+            bool idle = Interlocked.Decrement(ref pool._wantedOrLent) == 0;
+            if (idle || Environment.WorkingSet - Interlocked.Read(ref pool._residentAfterTrim) > TrimAfterGrowthBytes)
             {
                 NativeMemory.ReleaseFreed();
+                Interlocked.Exchange(ref pool._residentAfterTrim, Environment.WorkingSet);
             }
         }
     }
