@@ -5,6 +5,7 @@ using FedFace.Core.Security;
 using FedFace.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace FedFace.Simulator.VirtualSites;
@@ -110,6 +111,19 @@ public sealed class VirtualFederation(SimulatorOptions options, ILoggerFactory l
                 aggregatorOptions.SecureAggregation = options.SecureAggregationSettings();
                 aggregatorOptions.Aggregation = options.Aggregation;
             },
-            services => services.AddSingleton(roundObserver));
+            services =>
+            {
+                services.AddSingleton(roundObserver);
+                // The simulator owns the process's signals (Ctrl+C and SIGTERM stop its sites first, then this host): the
+                // embedded aggregator takes none of its own, which would stop it under sites still at work.
+                services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+            });
+    }
+
+    private sealed class EmbeddedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
