@@ -1,4 +1,5 @@
 using System.Globalization;
+using FedFace.Core.Storage;
 using FedFace.Evaluation.Identification;
 using FedFace.Recognition;
 using FedFace.Vision;
@@ -57,6 +58,8 @@ public sealed class EnrollCommand : ICliCommand
         {
             error.WriteLine($"warning: {galleryPath} has no {Path.GetFileName(GalleryRecipe.PathFor(galleryPath))}; assuming its templates were made with this model and normalisation");
         }
+        // The gallery is written only once every photo is embedded: a place that takes no file is found out now, not then.
+        AtomicFile.EnsureWritable(galleryPath);
         using FaceEmbedding embedding = FaceEmbedding.Open(recipe.WithDefaultsFrom(existingRecipe));
         GalleryRecipe recipeUsed = GalleryRecipe.Of(embedding);
         existingRecipe?.EnsureComparableWith(recipeUsed, galleryPath);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using FedFace.Core.Storage;
 using FedFace.Evaluation;
 using FedFace.Evaluation.Identification;
 using FedFace.Recognition;
@@ -70,6 +71,8 @@ public sealed class EvaluateCommand : ICliCommand
         IReadOnlyList<LabelledImage> everyImage = allPairs || identification ? lfw.EveryImage() : [];
         string[] paths = [.. lfw.PairImages.Concat(everyImage.Select(i => i.Path)).Distinct()];
 
+        // The ROC and the report are written only once every image is embedded: a folder that takes no file is found out now.
+        AtomicFile.EnsureWritable(Path.Combine(outDirectory, "evaluation.json"));
         using FaceEmbedding embedding = FaceEmbedding.Open(recipe);
         var progress = new ProgressBar(error, paths.Length, "images", inPlace: !Console.IsErrorRedirected);
         EmbeddedPhotos photos = embedding.EmbedFiles(paths, progress);

@@ -72,6 +72,23 @@ public sealed class EnrollCommandTests : IDisposable
         Assert.False(File.Exists(GalleryPath));
     }
 
+    /// <summary>Regression: a gallery that could not be written was found out only after every photo was embedded.</summary>
+    [Fact]
+    public void AGalleryThatCannotBeWrittenIsOneLineBeforeAnyPhotoIsEmbedded()
+    {
+        _photos.AddLfw("site", "Colin_Powell", 1, 2);
+        _photos.AddFile("site/Jane_Doe/holiday.jpg", "just text"u8.ToArray());
+        string notAFolder = _photos.AddFile("not-a-folder", "a file"u8.ToArray());
+        string galleryPath = Path.Combine(notAFolder, "gallery.ffg");
+
+        CliRun run = Fedface.Run(["enroll", _photos.PathOf("site"), "--gallery", galleryPath, .. Fedface.PretrainedModel]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.StartsWith($"fedface enroll: error: cannot write {galleryPath}: ", run.Error, StringComparison.Ordinal);
+        Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)); // no "skipped …: not an image": nothing was embedded
+        Assert.Equal("", run.Output);
+    }
+
     [Fact]
     public void AddsToAnExistingGalleryAndReplacesTheTemplateOfSomeoneEnrolledAgain()
     {

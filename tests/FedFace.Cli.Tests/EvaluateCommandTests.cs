@@ -131,6 +131,20 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.False(Directory.Exists(outDirectory));
     }
 
+    /// <summary>Regression: an --out that could not be written was found out only after every image was embedded.</summary>
+    [Fact]
+    public void AnOutFolderThatCannotBeWrittenIsOneLineBeforeAnyImageIsEmbedded()
+    {
+        string outDirectory = Path.Combine(_lfw.PathOf("pairs.txt"), "out");
+
+        CliRun run = RunEveryProtocol(outDirectory);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.StartsWith($"fedface evaluate: error: cannot write {Path.Combine(outDirectory, "evaluation.json")}: ", run.Error, StringComparison.Ordinal);
+        Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("", run.Output); // no "… images, … aligned and embedded" line: nothing was embedded
+    }
+
     [Fact]
     public void AMissingPairsFileIsNamed()
     {

@@ -54,6 +54,32 @@ public class AtomicFileTests
     }
 
     [Fact]
+    public void Ensuring_a_path_is_writable_makes_its_folder_and_leaves_no_file_behind()
+    {
+        using var temp = new TempDirectory();
+        string path = Path.Combine(temp.Path, "a", "b", "file.bin");
+
+        AtomicFile.EnsureWritable(path);
+
+        Assert.True(Directory.Exists(Path.Combine(temp.Path, "a", "b")));
+        Assert.Empty(temp.AllFiles());
+    }
+
+    [Fact]
+    public void A_path_whose_folder_cannot_be_made_is_an_IOException_naming_it()
+    {
+        using var temp = new TempDirectory();
+        string file = temp.File("file.bin");
+        File.WriteAllText(file, "not a folder");
+        string path = Path.Combine(file, "gallery.ffg");
+
+        IOException error = Assert.Throws<IOException>(() => AtomicFile.EnsureWritable(path));
+
+        Assert.StartsWith($"cannot write {path}: ", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["file.bin"], temp.AllFiles());
+    }
+
+    [Fact]
     public void Accepts_a_relative_path()
     {
         using var temp = new TempDirectory();

@@ -14,7 +14,7 @@ public static class AtomicFile
         afterStep ??= static _ => { };
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}{TemporarySuffix}");
+        string temporary = TemporaryPathFor(directory, path);
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -37,6 +37,28 @@ public static class AtomicFile
         FlushDirectory(directory);
         afterStep(AtomicWriteStep.DirectoryFlushed);
     }
+
+    /// <summary>
+    /// Proves now that <paramref name="path"/> can be written, for commands that would otherwise learn it only once their
+    /// work is done: makes its folder and creates and removes a temporary file in it, as <see cref="Write"/> will.
+    /// </summary>
+    /// <exception cref="IOException">naming <paramref name="path"/> when its folder cannot be made or takes no new file.</exception>
+    public static void EnsureWritable(string path)
+    {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        try
+        {
+            Directory.CreateDirectory(directory);
+            using var probe = new FileStream(TemporaryPathFor(directory, path), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot write {path}: {e.Message}", e);
+        }
+    }
+
+    private static string TemporaryPathFor(string directory, string path) =>
+        Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}{TemporarySuffix}");
 
     /// <summary>
     /// Deletes the temporary files a killed writer left in <paramref name="directory"/> and returns their names. Only for
