@@ -13,7 +13,7 @@ public sealed class StatusCommand : ICliCommand
     public string Name => "status";
     public string Summary => "show a running federation: round and stage, sites, rounds, privacy budget, models";
     public string Usage => """
-        usage: fedface status --aggregator HOST:PORT --ca FILE --cert FILE --key FILE [--json]
+        usage: fedface status --aggregator HOST:PORT --ca FILE --cert FILE --key FILE [--json] [--timeout SECONDS]
 
         Asks the aggregator's admin service (its federation port, mutual TLS) and prints the round and its stage, the
         sites (last seen, rounds contributed, rounds not accepted and why), the rounds with the loss and accuracy the
@@ -24,6 +24,7 @@ public sealed class StatusCommand : ICliCommand
           --cert FILE, --key FILE the operator certificate and key (fedface-certs writes operator.crt/.key;
                                   a site certificate is refused)
           --json                  print the report as JSON (protobuf's JSON mapping) instead of tables
+          --timeout SECONDS       how long to wait for the answer (default 30); no answer by then is exit code 1
 
         """;
 
@@ -35,6 +36,7 @@ public sealed class StatusCommand : ICliCommand
         string address = Required(arguments, "aggregator");
         var endpoint = new AggregatorEndpoint(AggregatorUrl(address), Required(arguments, "cert"), Required(arguments, "key"), Required(arguments, "ca"));
         bool json = arguments.Flag("json");
+        int timeoutSeconds = arguments.IntOption("timeout", 1, 3600) ?? 30;
         arguments.EnsureAllUsed(0);
 
         FederationReport report;
@@ -43,11 +45,11 @@ public sealed class StatusCommand : ICliCommand
             using var connection = new OperatorConnection(endpoint);
             try
             {
-                report = connection.Admin.GetStatus(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(30));
+                report = connection.Admin.GetStatus(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(timeoutSeconds));
             }
             catch (RpcException e)
             {
-                error.WriteLine($"fedface status: error: {Refusal(e, address, connection.AggregatorRefusal)}");
+                error.WriteLine($"fedface status: error: {Refusal(e, address, connection.AggregatorRefusal, timeoutSeconds)}");
                 return CommandDispatcher.Failure;
             }
         }
@@ -69,8 +71,9 @@ public sealed class StatusCommand : ICliCommand
             ? $"https://{address}"
             : throw new UsageException($"--aggregator must be HOST:PORT (e.g. agg.example.org:7443), got '{address}'");
 
-    private static string Refusal(RpcException e, string address, string? aggregatorRefusal) =>
+    private static string Refusal(RpcException e, string address, string? aggregatorRefusal, int timeoutSeconds) =>
         aggregatorRefusal is not null ? $"refusing the aggregator at {address}: {aggregatorRefusal}"
+        : e.StatusCode == StatusCode.DeadlineExceeded ? $"the aggregator at {address} did not answer within {timeoutSeconds} s"
         : e.StatusCode is StatusCode.PermissionDenied or StatusCode.Unauthenticated ? $"the aggregator refused: {e.Status.Detail}"
         : e.StatusCode == StatusCode.Unavailable ? $"cannot reach the aggregator at {address}: {e.Status.Detail}"
         : string.Create(CultureInfo.InvariantCulture, $"the aggregator at {address} answered {e.StatusCode}: {e.Status.Detail}");

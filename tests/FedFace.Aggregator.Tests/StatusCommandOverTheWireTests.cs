@@ -63,6 +63,20 @@ public sealed class StatusCommandOverTheWireTests(TestFederation federation, ITe
         Assert.StartsWith($"fedface status: error: cannot reach the aggregator at localhost:{closedPort}", line);
     }
 
+    [Fact]
+    public void Status_of_an_aggregator_that_accepts_and_never_answers_gives_up_at_the_timeout_in_one_line()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        int port = ((IPEndPoint)silent.LocalEndpoint).Port;
+
+        (int exit, string printed, string error) = Status(port, federation.Pki.OperatorCertificate, federation.Pki.OperatorKey, "--timeout", "1");
+
+        Assert.Equal(1, exit);
+        Assert.Equal("", printed);
+        Assert.Equal($"fedface status: error: the aggregator at localhost:{port} did not answer within 1 s\n", error.ReplaceLineEndings("\n"));
+    }
+
     [Theory]
     [InlineData("localhost", "--aggregator must be HOST:PORT")]
     [InlineData("https://localhost:7443", "--aggregator must be HOST:PORT")]
@@ -77,12 +91,12 @@ public sealed class StatusCommandOverTheWireTests(TestFederation federation, ITe
         Assert.StartsWith($"fedface status: {message}", error.ToString());
     }
 
-    private (int Exit, string Output, string Error) Status(int port, string certificate, string key)
+    private (int Exit, string Output, string Error) Status(int port, string certificate, string key, params string[] options)
     {
         using var printed = new StringWriter();
         using var error = new StringWriter();
         int exit = CommandDispatcher.Run(FedFace.Cli.Program.Commands,
-            ["status", "--aggregator", $"localhost:{port}", "--ca", federation.Pki.CaCertificate, "--cert", certificate, "--key", key], printed, error);
+            ["status", "--aggregator", $"localhost:{port}", "--ca", federation.Pki.CaCertificate, "--cert", certificate, "--key", key, .. options], printed, error);
         return (exit, printed.ToString(), error.ToString());
     }
 
