@@ -3,9 +3,9 @@
 # (a CPU emulator that implements AVX-512) with a RAM disk holding the self-contained probe
 # (lab/EmulatedCpu/ConvolutionPathProbe) and runs it three ways: as every FedFace process does, forced contiguous, and
 # with oneDNN held to AVX2. Each run records oneDNN's ISA, the convolution kernels it ran and the check's verdict.
-# Writes lab/results/emulated-avx512.json. About 20 minutes on one core of a 2-core EPYC (the emulator runs ~50M
-# instructions a second). Needs root to install Debian's bochs, syslinux, mtools, dosfstools, busybox-static and cpio.
-# Usage: bash lab/emulated-avx512.sh [--cpu corei7_skylake_x|corei7_icelake|tigerlake] [--out PATH]
+# Writes lab/results/emulated-avx512.json. About 8 minutes on a 2-core AMD EPYC (the emulator uses one core). Needs root
+# to install Debian's bochs, syslinux, mtools, dosfstools, busybox-static and cpio.
+# Usage: bash lab/emulated-avx512.sh [--cpu corei7_skylake_x|corei7_icelake_u] [--out PATH]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/prerequisites.sh
@@ -16,7 +16,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --cpu) cpu_model="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    *) echo "usage: bash lab/emulated-avx512.sh [--cpu corei7_skylake_x|corei7_icelake|tigerlake] [--out PATH]" >&2; exit 2 ;;
+    *) echo "usage: bash lab/emulated-avx512.sh [--cpu corei7_skylake_x|corei7_icelake_u] [--out PATH]" >&2; exit 2 ;;
   esac
 done
 
@@ -74,7 +74,7 @@ mcopy -i "$disk" "$work/initrd" ::initrd
 
 sed -e "s#@CPU_MODEL@#$cpu_model#" -e "s#@DISK@#$disk#" -e "s#@SERIAL@#$work/serial.txt#" -e "s#@LOG@#$work/bochs.log#" \
   lab/EmulatedCpu/bochsrc.in > "$work/bochsrc"
-echo "Booting $kernel_package on Bochs's $cpu_model; the probe's three runs follow (about 20 minutes)"
+echo "Booting $kernel_package on Bochs's $cpu_model; the probe's three runs follow (about 8 minutes)"
 start=$(date +%s)
 # Debian's Bochs starts in its debugger: "c" continues. The emulated machine powers itself off when done.
 echo c | timeout 3600 bochs -q -f "$work/bochsrc" > "$work/bochs.out" 2>&1 || true
