@@ -5,7 +5,10 @@
 # with oneDNN held to AVX2. Each run records oneDNN's ISA, the convolution kernels it ran and the check's verdict.
 # Writes lab/results/emulated-avx512.json. About 8 minutes on a 2-core AMD EPYC (the emulator uses one core). Needs root
 # to install Debian's bochs, syslinux, mtools, dosfstools, busybox-static and cpio.
-# Usage: bash lab/emulated-avx512.sh [--cpu corei7_skylake_x|corei7_icelake_u] [--out PATH]
+# Usage: bash lab/emulated-avx512.sh [--cpu BOCHS_CPU_MODEL] [--out PATH]
+# corei7_skylake_x (the default; oneDNN's avx512_core) boots. Bochs 2.7's models with AVX512_VNNI did not: corei7_icelake_u
+# hung early in this kernel's boot (after "Poking KASLR using RDRAND RDTSC"), tigerlake printed nothing in 6 minutes.
+# No Bochs model has AVX512_BF16.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/prerequisites.sh
@@ -16,7 +19,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --cpu) cpu_model="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    *) echo "usage: bash lab/emulated-avx512.sh [--cpu corei7_skylake_x|corei7_icelake_u] [--out PATH]" >&2; exit 2 ;;
+    *) echo "usage: bash lab/emulated-avx512.sh [--cpu BOCHS_CPU_MODEL] [--out PATH]" >&2; exit 2 ;;
   esac
 done
 
