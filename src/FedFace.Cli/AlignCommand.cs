@@ -1,4 +1,7 @@
+using System.CommandLine;
 using System.Diagnostics;
+using FedFace.CommandLine;
+using FedFace.Recognition;
 using FedFace.Vision;
 
 namespace FedFace.Cli;
@@ -9,83 +12,102 @@ namespace FedFace.Cli;
 /// </summary>
 public sealed class AlignCommand : ICliCommand
 {
-    public string Name => "align";
-    public string Summary => "detect, align and quality-check a folder of photos (loose or a folder per person), with an on-disk cache";
     private static readonly FacePipelineSettings s_defaults = new();
     private static readonly DetectorOptions s_detectorDefaults = new();
 
-    public string Usage { get; } = $$"""
-        usage: fedface align <folder> [options]
-
-          <folder>                 photos (jpg, jpeg, png, pgm, bmp, webp): loose in it, or in a folder per person as
-                                   enroll and training need them
-
-        options:
-          --cache DIR              keep aligned crops here; a second run over the same photos detects nothing
-          --detector yunet|haar    face detector (default yunet; haar needs Debian's opencv-data)
-          --detector-model PATH    YuNet ONNX model (required with yunet), e.g. ../shared/models/face_detection_yunet_2023mar.onnx;
-                                   the same flag as enroll, identify and evaluate take (--model, its older name, still works)
-          --cascades DIR           folder of the Haar cascades (default {{s_detectorDefaults.CascadeDirectory}})
-          --policy largest|central which face of several to keep (default {{s_defaults.Policy.ToString().ToLowerInvariant()}})
-          --min-face PX            smaller faces are passed over / rejected as too small (default {{s_defaults.MinFaceSidePixels}})
-          --score X                detector score threshold, 0..1 (default {{s_detectorDefaults.ScoreThreshold}})
-          --size 112|96x112|160    aligned crop size (default {{s_defaults.Template.Name}})
-          --min-sharpness X        quality gate: variance of the Laplacian (default {{s_defaults.Quality.MinSharpness}})
-          --min-brightness X       quality gate: mean luminance 0..255 (default {{s_defaults.Quality.MinMeanLuminance}})
-          --max-brightness X       quality gate: mean luminance 0..255 (default {{s_defaults.Quality.MaxMeanLuminance}})
-          --max-yaw X              quality gate: nose offset in eye distances (default {{s_defaults.Quality.MaxAbsYaw}}, about 60°)
-          --max-roll DEG           quality gate: eye-line angle (default {{s_defaults.Quality.MaxAbsRollDegrees}})
-          --min-inside X           quality gate: least share of the face inside the photo, 0..1 (default {{s_defaults.Quality.MinInsideFraction}});
-                                   of several faces the first, by --policy, not cut off at the edge is kept
-          --no-quality-gate        keep every aligned face
-          --threads N              workers (default: the number of cores)
-          --report FILE            also write every photo's outcome and the totals as JSON
-          --list-rejected          print every rejected face and photo without a face, not only unreadable files
-
-        Exit code 0 when the folder was processed (whatever the photos held), 1 on an error, 2 on bad arguments.
-
-        """;
-
-    public int Run(CommandArguments arguments, TextWriter output, TextWriter error)
+    private readonly Argument<string> _folder = new("folder")
     {
-        FacePipelineSettings defaults = s_defaults;
-        DetectorOptions detectorDefaults = s_detectorDefaults;
-        string? cacheDirectory = arguments.Option("cache");
-        DetectorKind kind = arguments.ParsedValueOption("detector", FaceDetectorFactory.ParseKind) ?? detectorDefaults.Kind;
+        Description = "Photos (jpg, jpeg, png, pgm, bmp, webp): loose in it, or in a folder per person as enroll and training need them.",
+    };
+    private readonly Option<string?> _cache = new("--cache") { Description = "Keep aligned crops here; a second run over the same photos detects nothing.", HelpName = "DIR" };
+    private readonly Option<DetectorKind?> _detector = CheckedOptions.Parsed("--detector", text => (DetectorKind?)FaceDetectorFactory.ParseKind(text), "yunet|haar",
+        $"Face detector; haar needs Debian's opencv-data. [default: {s_detectorDefaults.Kind.ToString().ToLowerInvariant()}]");
+    private readonly Option<string?> _detectorModel = new("--detector-model", "--model")
+    {
+        Description = "The YuNet face-detector model, ONNX (required with yunet), e.g. ../shared/models/face_detection_yunet_2023mar.onnx; the same flag "
+            + "as enroll, identify and evaluate take (--model, its older name, still works).",
+        HelpName = "PATH",
+    };
+    private readonly Option<string> _cascades = new("--cascades")
+    {
+        Description = "Folder of the Haar cascades.",
+        HelpName = "DIR",
+        DefaultValueFactory = _ => s_detectorDefaults.CascadeDirectory,
+    };
+    private readonly Option<FaceSelectionPolicy?> _policy = EmbeddingOptions.Policy($"Which face of several to keep. [default: {EmbeddingRecipe.PolicyName(s_defaults.Policy)}]");
+    private readonly Option<float> _minFace = CheckedOptions.Number("--min-face", 0f, 100_000f, s_defaults.MinFaceSidePixels, "PX", "Smaller faces are passed over / rejected as too small.");
+    private readonly Option<float> _score = CheckedOptions.Number("--score", 0f, 1f, s_detectorDefaults.ScoreThreshold, "X", "Detector score threshold, 0..1.");
+    private readonly Option<AlignmentTemplate?> _size = CheckedOptions.Parsed("--size", AlignmentTemplate.Parse, "112|96x112|160", $"Aligned crop size. [default: {s_defaults.Template.Name}]");
+    // The quality gate's defaults are those of the gate in force: --no-quality-gate's accept everything.
+    private readonly Option<float?> _minSharpness = CheckedOptions.Number("--min-sharpness", 0f, float.MaxValue, "X",
+        $"Quality gate: variance of the Laplacian. [default: {s_defaults.Quality.MinSharpness}]");
+    private readonly Option<float?> _minBrightness = CheckedOptions.Number("--min-brightness", 0f, 255f, "X",
+        $"Quality gate: mean luminance 0..255. [default: {s_defaults.Quality.MinMeanLuminance}]");
+    private readonly Option<float?> _maxBrightness = CheckedOptions.Number("--max-brightness", 0f, 255f, "X",
+        $"Quality gate: mean luminance 0..255. [default: {s_defaults.Quality.MaxMeanLuminance}]");
+    private readonly Option<float?> _maxYaw = CheckedOptions.Number("--max-yaw", 0f, float.MaxValue, "X",
+        $"Quality gate: nose offset in eye distances. [default: {s_defaults.Quality.MaxAbsYaw}, about 60°]");
+    private readonly Option<float?> _maxRoll = CheckedOptions.Number("--max-roll", 0f, 180f, "DEG",
+        $"Quality gate: eye-line angle. [default: {s_defaults.Quality.MaxAbsRollDegrees}]");
+    private readonly Option<float?> _minInside = CheckedOptions.Number("--min-inside", 0f, 1f, "X",
+        "Quality gate: least share of the face inside the photo, 0..1; of several faces the first, by --policy, not cut off at the edge is kept. "
+        + $"[default: {s_defaults.Quality.MinInsideFraction}]");
+    private readonly Option<bool> _noQualityGate = new("--no-quality-gate") { Description = "Keep every aligned face." };
+    private readonly Option<int?> _threads = EmbeddingOptions.Threads();
+    private readonly Option<string?> _report = new("--report") { Description = "Also write every photo's outcome and the totals as JSON.", HelpName = "FILE" };
+    private readonly Option<bool> _listRejected = new("--list-rejected") { Description = "Print every rejected face and photo without a face, not only unreadable files." };
+
+    public AlignCommand()
+    {
+        Command = new Command("align", """
+            Detects, aligns and quality-checks every photo of a site folder (a folder per person, and loose photos at its top:
+            aligning needs no names), caching the crops, and prints what became of them.
+
+            Exit codes: 0 when the folder was processed (whatever the photos held), 1 on an error, 2 on bad arguments.
+            """)
+        {
+            _folder, _cache, _detector, _detectorModel, _cascades, _policy, _minFace, _score, _size, _minSharpness, _minBrightness, _maxBrightness,
+            _maxYaw, _maxRoll, _minInside, _noQualityGate, _threads, _report, _listRejected,
+        };
+    }
+
+    public Command Command { get; }
+    public string Summary => "Detect, align and quality-check a folder of photos (loose or a folder per person), with an on-disk cache.";
+
+    public int Run(ParseResult parsed, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
+        DetectorKind kind = parsed.GetValue(_detector) ?? s_detectorDefaults.Kind;
         var detector = new DetectorOptions
         {
             Kind = kind,
-            YuNetModelPath = arguments.Option("detector-model") ?? arguments.Option("model")
-                ?? (kind == DetectorKind.YuNet ? throw EmbeddingOptions.MissingDetectorModel("detector-model") : ""),
-            CascadeDirectory = arguments.Option("cascades") ?? detectorDefaults.CascadeDirectory,
-            ScoreThreshold = arguments.FloatOption("score", 0, 1) ?? detectorDefaults.ScoreThreshold,
+            YuNetModelPath = parsed.GetValue(_detectorModel)
+                ?? (kind == DetectorKind.YuNet ? throw new UsageException("Option '--detector-model' is required with the yunet detector, the default "
+                    + "(the YuNet face-detector model, ONNX, e.g. ../shared/models/face_detection_yunet_2023mar.onnx)") : ""),
+            CascadeDirectory = parsed.GetRequiredValue(_cascades),
+            ScoreThreshold = parsed.GetValue(_score),
         };
-        QualityOptions gate = arguments.Flag("no-quality-gate") ? QualityOptions.AcceptAll : defaults.Quality;
+        QualityOptions gate = parsed.GetValue(_noQualityGate) ? QualityOptions.AcceptAll : s_defaults.Quality;
         gate = gate with
         {
-            MinSharpness = arguments.FloatOption("min-sharpness", 0, float.MaxValue) ?? gate.MinSharpness,
-            MinMeanLuminance = arguments.FloatOption("min-brightness", 0, 255) ?? gate.MinMeanLuminance,
-            MaxMeanLuminance = arguments.FloatOption("max-brightness", 0, 255) ?? gate.MaxMeanLuminance,
-            MaxAbsYaw = arguments.FloatOption("max-yaw", 0, float.MaxValue) ?? gate.MaxAbsYaw,
-            MaxAbsRollDegrees = arguments.FloatOption("max-roll", 0, 180) ?? gate.MaxAbsRollDegrees,
-            MinInsideFraction = arguments.FloatOption("min-inside", 0, 1) ?? gate.MinInsideFraction,
+            MinSharpness = parsed.GetValue(_minSharpness) ?? gate.MinSharpness,
+            MinMeanLuminance = parsed.GetValue(_minBrightness) ?? gate.MinMeanLuminance,
+            MaxMeanLuminance = parsed.GetValue(_maxBrightness) ?? gate.MaxMeanLuminance,
+            MaxAbsYaw = parsed.GetValue(_maxYaw) ?? gate.MaxAbsYaw,
+            MaxAbsRollDegrees = parsed.GetValue(_maxRoll) ?? gate.MaxAbsRollDegrees,
+            MinInsideFraction = parsed.GetValue(_minInside) ?? gate.MinInsideFraction,
         };
         var settings = new FacePipelineSettings
         {
-            Policy = arguments.ParsedValueOption("policy", FaceSelector.ParsePolicy) ?? defaults.Policy,
-            MinFaceSidePixels = arguments.FloatOption("min-face", 0, 100_000) ?? defaults.MinFaceSidePixels,
-            Template = arguments.ParsedOption("size", AlignmentTemplate.Parse) ?? defaults.Template,
+            Policy = parsed.GetValue(_policy) ?? s_defaults.Policy,
+            MinFaceSidePixels = parsed.GetValue(_minFace),
+            Template = parsed.GetValue(_size) ?? s_defaults.Template,
             Quality = gate,
         };
-        int threads = arguments.IntOption("threads", 1, 256) ?? Environment.ProcessorCount;
-        string? reportPath = arguments.Option("report");
-        bool listRejected = arguments.Flag("list-rejected");
-        arguments.EnsureAllUsed(expectedPositionals: 1);
-        if (arguments.Positionals.Count == 0)
-        {
-            throw new UsageException("which folder? (a folder per person holding their photos)");
-        }
-        string folder = arguments.Positionals[0];
+        int threads = parsed.GetValue(_threads) ?? Environment.ProcessorCount;
+        string? reportPath = parsed.GetValue(_report), cacheDirectory = parsed.GetValue(_cache);
+        bool listRejected = parsed.GetValue(_listRejected);
+        string folder = parsed.GetRequiredValue(_folder);
 
         var clock = Stopwatch.StartNew();
         SiteDataset dataset = SiteDataset.Scan(folder);

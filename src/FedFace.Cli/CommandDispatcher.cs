@@ -1,64 +1,68 @@
+using System.CommandLine;
 using FedFace.CommandLine;
-using FedFace.Core;
 
 namespace FedFace.Cli;
 
 /// <summary>
-/// Picks the command named by the first argument and turns failures into messages and exit codes: a usage error is one
-/// line naming what was wrong (with the command or option probably meant) and exit code 2, as in every FedFace program.
+/// Parses <c>fedface</c>'s command line (System.CommandLine, with the conventions of every FedFace program: a usage error
+/// is one line naming what was wrong, with the command or option probably meant, and exit code 2; --help; --version),
+/// runs the command it names and turns failures into one-line messages and exit codes.
 /// </summary>
 public static class CommandDispatcher
 {
+    public const string Name = "fedface";
     public const int Success = ExitCodes.Success, Failure = ExitCodes.Failure, UsageError = ExitCodes.UsageError;
+
+    private const string Description = """
+        FedFace's operator command line: align, enroll, identify and evaluate faces with a federation's model, and show a
+        running federation. fedface <command> --help for a command's arguments and options.
+
+        Exit codes: 0 success, 1 an error (files, data, the aggregator), 2 a usage error.
+        """;
 
     public static int Run(IReadOnlyList<ICliCommand> commands, IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
         ArgumentNullException.ThrowIfNull(commands);
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Count == 0 || args[0] is "help" or "--help" or "-h")
+        var commandLine = new ProgramCommandLine(Name, Description, settings: [], configFile: false);
+        foreach (ICliCommand command in commands)
         {
-            (args.Count == 0 ? error : output).Write(Overview(commands));
-            return args.Count == 0 ? UsageError : Success;
+            commandLine.AddCommand(command.Command, command.Summary);
         }
-        if (args is ["--version"])
+        if (args.Count == 0)
         {
-            output.WriteLine(BuildVersion.Line("fedface"));
-            return Success;
-        }
-        ICliCommand? command = commands.FirstOrDefault(c => c.Name == args[0]);
-        if (command is null)
-        {
-            string what = args[0].StartsWith('-') ? "option" : "command";
-            error.WriteLine($"fedface: unknown {what} '{args[0]}'{Suggestions.Hint(args[0], commands.Select(c => c.Name).Append("--help").Append("--version"))} (see fedface --help)");
+            // No command: the list of them, where a usage error goes.
+            commandLine.Parse(["--help"], error, error);
             return UsageError;
         }
-        if (args.Skip(1).Any(a => a is "--help" or "-h"))
+        // "fedface help [COMMAND]" as "fedface [COMMAND] --help".
+        CommandLineOutcome outcome = commandLine.Parse(args[0] == "help" ? [.. args.Skip(1), "--help"] : args, output, error);
+        if (outcome.ExitCode is { } answered)
         {
-            output.Write(command.Usage);
-            return Success;
+            return answered;
         }
+        ParseResult parsed = outcome.Result;
+        ICliCommand? chosen = commands.FirstOrDefault(c => c.Command == parsed.CommandResult.Command);
+        if (chosen is null)
+        {
+            error.WriteLine(ParseProblems.Line(Name, $"which command? {string.Join(", ", commands.Select(c => c.Command.Name))}"));
+            return UsageError;
+        }
+        string where = ParseProblems.Where(Name, parsed);
         try
         {
-            return command.Run(new CommandArguments(args.Skip(1)), output, error);
+            return chosen.Run(parsed, output, error);
         }
         catch (UsageException e)
         {
-            error.WriteLine($"fedface {command.Name}: {e.Message} (see fedface {command.Name} --help)");
+            error.WriteLine(ParseProblems.Line(where, e.Message));
             return UsageError;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException or DllNotFoundException)
         {
             // Problems with the operator's files, settings or machine (a native library missing): a clear line, not a stack trace.
-            string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
-            error.WriteLine($"fedface {command.Name}: error: {message}");
+            error.WriteLine($"{where}: error: {(e is ArgumentException argument ? ParseProblems.MessageOf(argument) : e.Message)}");
             return Failure;
         }
-    }
-
-    private static string Overview(IReadOnlyList<ICliCommand> commands)
-    {
-        int width = commands.Max(c => c.Name.Length);
-        return "usage: fedface <command> [options]   (fedface <command> --help for its options; fedface --version)\n\ncommands:\n"
-            + string.Concat(commands.Select(c => $"  {c.Name.PadRight(width)}  {c.Summary}\n"));
     }
 }

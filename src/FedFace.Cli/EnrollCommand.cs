@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using FedFace.Core.Storage;
 using FedFace.Evaluation.Identification;
@@ -13,40 +14,43 @@ namespace FedFace.Cli;
 /// </summary>
 public sealed class EnrollCommand : ICliCommand
 {
-    public string Name => "enroll";
-    public string Summary => "build or extend a 1:N gallery: one template per person from a folder of their photos";
-
-    public string Usage { get; } = $"""
-        usage: fedface enroll <folder> --model MODEL.onnx --gallery FILE [options]
-
-          <folder>                 a folder per person holding that person's photos; the folder name is the person's id
-
-        options:
-          --gallery FILE           the gallery to create or add to; FILE.recipe.json beside it records how its templates were made
-          --replace                start a new gallery instead of adding to FILE
-        {EmbeddingOptions.Usage(FaceSelectionPolicy.Largest, qualityGate: true)}
-
-        A person's template is the mean of the embeddings of all their usable photos. Enrolling someone already in the
-        gallery replaces their template with one made from these photos alone. A person without a usable photo is listed
-        and not enrolled (a template they already had is kept). Adding to a gallery uses its recipe's normalisation and
-        flipping unless they are given, and refuses a different model, normalisation or flipping.
-
-        Exit code 0 when the gallery was written, 1 on an error or when nobody could be enrolled, 2 on bad arguments.
-
-        """;
-
-    public int Run(CommandArguments arguments, TextWriter output, TextWriter error)
+    private readonly Argument<string> _folder = new("folder") { Description = "A folder per person holding that person's photos; the folder name is the person's id." };
+    private readonly Option<string> _gallery = new("--gallery")
     {
-        string galleryPath = arguments.Option("gallery") ?? throw new UsageException("--gallery FILE is required (the gallery to create or add to)");
-        bool replace = arguments.Flag("replace");
-        EmbeddingRecipe recipe = EmbeddingOptions.Parse(arguments, FaceSelectionPolicy.Largest, qualityGate: true);
-        arguments.EnsureAllUsed(expectedPositionals: 1);
-        if (arguments.Positionals.Count == 0)
-        {
-            throw new UsageException("which folder? (a folder per person holding their photos)");
-        }
+        Description = "The gallery to create or add to; FILE.recipe.json beside it records how its templates were made.",
+        HelpName = "FILE",
+        Required = true,
+    };
+    private readonly Option<bool> _replace = new("--replace") { Description = "Start a new gallery instead of adding to FILE." };
+    private readonly EmbeddingOptions _embedding = new(FaceSelectionPolicy.Largest, qualityGate: true);
 
-        SiteDataset dataset = SiteDataset.Scan(arguments.Positionals[0]);
+    public EnrollCommand()
+    {
+        Command = new Command("enroll", """
+            Builds or extends a 1:N gallery: one template per person from a folder of their photos.
+
+            A person's template is the mean of the embeddings of all their usable photos. Enrolling someone already in the
+            gallery replaces their template with one made from these photos alone. A person without a usable photo is listed
+            and not enrolled (a template they already had is kept). Adding to a gallery uses its recipe's normalisation and
+            flipping unless they are given, and refuses a different model, normalisation or flipping.
+
+            Exit codes: 0 when the gallery was written, 1 on an error or when nobody could be enrolled, 2 on bad arguments.
+            """)
+        { _folder, _gallery, _replace };
+        _embedding.AddTo(Command);
+    }
+
+    public Command Command { get; }
+    public string Summary => "Build or extend a 1:N gallery: one template per person from a folder of their photos.";
+
+    public int Run(ParseResult parsed, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
+        string galleryPath = parsed.GetRequiredValue(_gallery);
+        bool replace = parsed.GetValue(_replace);
+        EmbeddingRecipe recipe = _embedding.Read(parsed);
+
+        SiteDataset dataset = SiteDataset.Scan(parsed.GetRequiredValue(_folder));
         dataset.EnsurePersonFolders();
         if (dataset.LoosePhotos.Count > 0)
         {

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using FedFace.Core.Storage;
@@ -21,51 +22,70 @@ public sealed class EvaluateCommand : ICliCommand
     // 1e-2 beside the protocol's 1e-3: LFW's 300 impostor pairs per fold support 1e-2, not 1e-3 (FarSupport).
     private static readonly double[] s_verificationFars = [1e-2, LfwProtocol.StandardTargetFar];
 
-    public string Name => "evaluate";
-    public string Summary => "score a face-embedding model on LFW: 10-fold accuracy, TAR@FAR, ROC; all-pairs and 1:N identification";
-
-    public string Usage { get; } = $"""
-        usage: fedface evaluate --model MODEL.onnx [options]
-
-        options:
-          --pairs FILE             LFW View 2 pairs (required), e.g. ../shared/data/lfw-pairs.txt
-          --lfw DIR                the images --pairs names, a folder per person (required), e.g. ../shared/data/lfw-deepfunneled
-          --title NAME             the data set's name on the ROC plot and in the report (default: the --lfw folder's name)
-          --out DIR                where lfw-roc.csv, lfw-roc.png and evaluation.json go (default {DefaultOutDirectory})
-          --all-pairs              also every pair of every image under --lfw (LFW: 13,233 images, 87.5 million pairs):
-                                   exact TAR at FAR {string.Join(", ", AllPairsVerification.StandardFars.Select(Far))}
-          --identification         also 1:N identification over every image under --lfw: each person with two or more
-                                   images enrols their first and is searched with the rest (closed-set rank-1, rank-5);
-                                   people with one image are strangers (open-set DIR at FAR {string.Join(", ", s_identificationFars.Select(Far))})
-        {EmbeddingOptions.Usage(FaceSelectionPolicy.MostCentral, qualityGate: false)}
-
-        Every image is scored: no quality gate, faces of any size (default policy central: an LFW image is centred on its
-        person). 10-fold accuracy: per fold the threshold that is best on the other nine; mean ± population std.
-        TAR@FAR {string.Join(", ", s_verificationFars.Select(Far))}: per fold, threshold from that fold's own impostor pairs. A rate is given only
-        where the impostors (per fold, pairs, strangers) number at least 1/FAR, else n/a with what it would need; rates
-        carry their counts and ± standard error (folds: ± std over the folds). A pair with a faceless image
-        scores {LfwEvaluation.NoFaceScore} ("different"); all-pairs and identification use the images with a face. Align and embed all of LFW take
-        a few minutes on two cores: --cache makes a second run skip detection.
-
-        Exit code 0 when evaluated, 1 on an error, 2 on bad arguments.
-
-        """;
-
-    public int Run(CommandArguments arguments, TextWriter output, TextWriter error)
+    private readonly Option<string> _pairs = new("--pairs") { Description = "LFW View 2 pairs, e.g. ../shared/data/lfw-pairs.txt.", HelpName = "FILE", Required = true };
+    private readonly Option<string> _lfw = new("--lfw")
     {
-        long start = Stopwatch.GetTimestamp();
-        EmbeddingRecipe recipe = EmbeddingOptions.Parse(arguments, FaceSelectionPolicy.MostCentral, qualityGate: false);
-        string? pairsOption = arguments.Option("pairs"), lfwOption = arguments.Option("lfw");
-        string outDirectory = arguments.Option("out") ?? DefaultOutDirectory;
-        string? titleOption = arguments.Option("title");
-        bool allPairs = arguments.Flag("all-pairs"), identification = arguments.Flag("identification");
-        arguments.EnsureAllUsed(expectedPositionals: 0);
-        if (pairsOption is null || lfwOption is null)
-        {
-            throw new UsageException("--pairs FILE and --lfw DIR are required (LFW View 2 pairs and the folder of the images they name, e.g. ../shared/data/lfw-pairs.txt and ../shared/data/lfw-deepfunneled)");
-        }
+        Description = "The images --pairs names, a folder per person, e.g. ../shared/data/lfw-deepfunneled.",
+        HelpName = "DIR",
+        Required = true,
+    };
+    private readonly Option<string?> _title = new("--title")
+    {
+        Description = "The data set's name on the ROC plot and in the report. [default: the --lfw folder's name]",
+        HelpName = "NAME",
+    };
+    private readonly Option<string> _out = new("--out")
+    {
+        Description = "Where lfw-roc.csv, lfw-roc.png and evaluation.json go.",
+        HelpName = "DIR",
+        DefaultValueFactory = _ => DefaultOutDirectory,
+    };
+    private readonly Option<bool> _allPairs = new("--all-pairs")
+    {
+        Description = "Also every pair of every image under --lfw (LFW: 13,233 images, 87.5 million pairs): exact TAR at FAR "
+            + $"{string.Join(", ", AllPairsVerification.StandardFars.Select(Far))}.",
+    };
+    private readonly Option<bool> _identification = new("--identification")
+    {
+        Description = "Also 1:N identification over every image under --lfw: each person with two or more images enrols their first and is "
+            + "searched with the rest (closed-set rank-1, rank-5); people with one image are strangers (open-set DIR at FAR "
+            + $"{string.Join(", ", s_identificationFars.Select(Far))}).",
+    };
+    private readonly EmbeddingOptions _embedding = new(FaceSelectionPolicy.MostCentral, qualityGate: false);
 
-        LfwEvaluation lfw = LfwEvaluation.Open(pairsOption, lfwOption);
+    public EvaluateCommand()
+    {
+        Command = new Command("evaluate", $"""
+            Scores a face-embedding model on LFW: the View 2 10-fold protocol (accuracy, TAR@FAR, ROC as CSV and PNG), and on
+            request the exact all-pairs TAR@FAR and 1:N identification over every LFW image, written as a JSON report too.
+
+            Every image is scored: no quality gate, faces of any size (default policy central: an LFW image is centred on its
+            person). 10-fold accuracy: per fold the threshold that is best on the other nine; mean ± population std.
+            TAR@FAR {string.Join(", ", s_verificationFars.Select(Far))}: per fold, threshold from that fold's own impostor pairs. A rate is given only
+            where the impostors (per fold, pairs, strangers) number at least 1/FAR, else n/a with what it would need; rates
+            carry their counts and ± standard error (folds: ± std over the folds). A pair with a faceless image
+            scores {LfwEvaluation.NoFaceScore} ("different"); all-pairs and identification use the images with a face. Align and embed all of LFW take
+            a few minutes on two cores: --cache makes a second run skip detection.
+
+            Exit codes: 0 when evaluated, 1 on an error, 2 on bad arguments.
+            """)
+        { _pairs, _lfw, _title, _out, _allPairs, _identification };
+        _embedding.AddTo(Command);
+    }
+
+    public Command Command { get; }
+    public string Summary => "Score a face-embedding model on LFW: 10-fold accuracy, TAR@FAR, ROC; all-pairs and 1:N identification.";
+
+    public int Run(ParseResult parsed, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
+        long start = Stopwatch.GetTimestamp();
+        EmbeddingRecipe recipe = _embedding.Read(parsed);
+        string outDirectory = parsed.GetRequiredValue(_out);
+        string? titleOption = parsed.GetValue(_title);
+        bool allPairs = parsed.GetValue(_allPairs), identification = parsed.GetValue(_identification);
+
+        LfwEvaluation lfw = LfwEvaluation.Open(parsed.GetRequiredValue(_pairs), parsed.GetRequiredValue(_lfw));
         lfw.EnsurePairImagesExist();
         string dataSet = titleOption ?? Path.GetFileName(lfw.LfwDirectory.TrimEnd(Path.DirectorySeparatorChar));
         IReadOnlyList<LabelledImage> everyImage = allPairs || identification ? lfw.EveryImage() : [];

@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using FedFace.CommandLine;
 using FedFace.Core;
 using FedFace.Evaluation.Identification;
 using FedFace.Recognition;
@@ -18,43 +20,46 @@ public sealed record ProbeAnswer(string Image, ProbeStatus Status, string? Perso
 /// </summary>
 public sealed class IdentifyCommand : ICliCommand
 {
-    public string Name => "identify";
-    public string Summary => "who is in these photos: the best matches in a gallery, accepted or \"unknown\" at a threshold";
+    private readonly Argument<string[]> _images = new("image") { Description = "The photos to identify.", Arity = ArgumentArity.OneOrMore };
+    private readonly Option<string> _gallery = new("--gallery") { Description = "A gallery made by fedface enroll.", HelpName = "FILE", Required = true };
+    private readonly Option<int> _top = CheckedOptions.Number("--top", 1, 1000, 5, "K", "Candidates listed per photo.");
+    private readonly Option<float?> _threshold = CheckedOptions.Number("--threshold", -1f, 1f, "T",
+        "Accept the best candidate when its cosine score is ≥ T. [default: the model's own threshold, from its metadata or FedFace's table of known "
+        + "models; a model with none needs --threshold. mobilefacenet_foamliu.onnx: "
+        + PretrainedMobileFaceNet.VerificationThreshold.ToString("F3", CultureInfo.InvariantCulture)
+        + ", where it falsely matches one pair of different people in 10,000 and accepts 97.7% of same-person pairs over all 87.3 million pairs of "
+        + "LFW's 13,233 images. A probe meets every template, so a gallery of N people takes up to N/10,000 of strangers for someone: raise T for "
+        + "large galleries]");
+    private readonly Option<bool> _json = new("--json") { Description = "Print the answers as JSON." };
+    private readonly EmbeddingOptions _embedding = new(FaceSelectionPolicy.Largest, qualityGate: true);
 
-    public string Usage { get; } = $"""
-        usage: fedface identify <image> [<image>…] --model MODEL.onnx --gallery FILE [options]
-
-        options:
-          --gallery FILE           a gallery made by fedface enroll
-          --top K                  candidates listed per photo (default 5)
-          --threshold T            accept the best candidate when its cosine score is ≥ T (default: the model's own threshold,
-                                   from its metadata or FedFace's table of known models; a model with none needs --threshold.
-                                   mobilefacenet_foamliu.onnx: {PretrainedMobileFaceNet.VerificationThreshold.ToString("F3", CultureInfo.InvariantCulture)}, where it falsely matches one pair of different
-                                   people in 10,000 and accepts 97.7% of same-person pairs over all 87.3 million pairs of
-                                   LFW's 13,233 images. A probe meets every template, so a gallery of N people takes up to
-                                   N/10,000 of strangers for someone: raise T for large galleries)
-          --json                   print the answers as JSON
-        {EmbeddingOptions.Usage(FaceSelectionPolicy.Largest, qualityGate: true)}
-
-        Without --normalization and --flip the gallery's recipe (FILE.recipe.json) is used; a different model, normalisation
-        or flipping is refused. A photo without a usable face is reported with its reason and the others carry on.
-
-        Exit code 0 when every photo was looked at (whatever it held), 1 on an error, 2 on bad arguments.
-
-        """;
-
-    public int Run(CommandArguments arguments, TextWriter output, TextWriter error)
+    public IdentifyCommand()
     {
-        string galleryPath = arguments.Option("gallery") ?? throw new UsageException("--gallery FILE is required (made by fedface enroll)");
-        int top = arguments.IntOption("top", 1, 1000) ?? 5;
-        float? chosenThreshold = arguments.FloatOption("threshold", -1, 1);
-        bool json = arguments.Flag("json");
-        EmbeddingRecipe recipe = EmbeddingOptions.Parse(arguments, FaceSelectionPolicy.Largest, qualityGate: true);
-        arguments.EnsureAllUsed(expectedPositionals: arguments.Positionals.Count);
-        if (arguments.Positionals.Count == 0)
-        {
-            throw new UsageException("which photos? (one or more image files)");
-        }
+        Command = new Command("identify", """
+            Who is in these photos: for each, the enrolled people with the highest cosine scores, and whether the best is
+            accepted at the threshold (open-set: someone not enrolled is "unknown", not the nearest person).
+
+            Without --normalization and --flip the gallery's recipe (FILE.recipe.json) is used; a different model, normalisation
+            or flipping is refused. A photo without a usable face is reported with its reason and the others carry on.
+
+            Exit codes: 0 when every photo was looked at (whatever it held), 1 on an error, 2 on bad arguments.
+            """)
+        { _images, _gallery, _top, _threshold, _json };
+        _embedding.AddTo(Command);
+    }
+
+    public Command Command { get; }
+    public string Summary => "Who is in these photos: the best matches in a gallery, accepted or \"unknown\" at a threshold.";
+
+    public int Run(ParseResult parsed, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
+        string galleryPath = parsed.GetRequiredValue(_gallery);
+        int top = parsed.GetValue(_top);
+        float? chosenThreshold = parsed.GetValue(_threshold);
+        bool json = parsed.GetValue(_json);
+        EmbeddingRecipe recipe = _embedding.Read(parsed);
+        string[] images = parsed.GetRequiredValue(_images);
 
         Gallery gallery = Gallery.Load(galleryPath);
         GalleryRecipe? galleryRecipe = GalleryRecipe.ReadBeside(galleryPath);
@@ -70,8 +75,8 @@ public sealed class IdentifyCommand : ICliCommand
             throw new InvalidDataException($"{galleryPath} holds {gallery.Dimension}-value templates; {Path.GetFileName(embedding.ModelPath)} makes {embedding.EmbeddingSize}-value embeddings");
         }
 
-        var progress = new ProgressBar(error, arguments.Positionals.Count, "photos", inPlace: !Console.IsErrorRedirected);
-        EmbeddedPhotos photos = embedding.EmbedFiles(arguments.Positionals, progress);
+        var progress = new ProgressBar(error, images.Length, "photos", inPlace: !Console.IsErrorRedirected);
+        EmbeddedPhotos photos = embedding.EmbedFiles(images, progress);
         progress.Finish();
         ProbeAnswer[] answers = [.. photos.Photos.Select(photo => Answer(gallery, photo, threshold, top))];
 

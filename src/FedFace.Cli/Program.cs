@@ -2,8 +2,11 @@ namespace FedFace.Cli;
 
 public static class Program
 {
-    /// <summary>Every command the tool knows; a new command is one class and one line here.</summary>
-    public static IReadOnlyList<ICliCommand> Commands { get; } =
+    /// <summary>
+    /// Every command the tool knows, made anew for each command line (a System.CommandLine command belongs to the one
+    /// parser it is added to); a new command is one class and one line here.
+    /// </summary>
+    public static IReadOnlyList<ICliCommand> Commands =>
     [
         new AlignCommand(),
         new EnrollCommand(),

@@ -1,5 +1,8 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Security.Cryptography;
+using FedFace.CommandLine;
 using FedFace.Protos.Admin.V1;
 using FedFace.Transport;
 using Google.Protobuf;
@@ -10,34 +13,50 @@ namespace FedFace.Cli;
 /// <summary><c>fedface status</c>: asks the aggregator's admin service how the federation stands and prints it as tables.</summary>
 public sealed class StatusCommand : ICliCommand
 {
-    public string Name => "status";
-    public string Summary => "show a running federation: round and stage, sites, rounds, privacy budget, models";
-    public string Usage => """
-        usage: fedface status --aggregator HOST:PORT --ca FILE --cert FILE --key FILE [--json] [--timeout SECONDS]
-
-        Asks the aggregator's admin service (its federation port, mutual TLS) and prints the round and its stage, the
-        sites (last seen, rounds contributed, rounds not accepted and why), the rounds with the loss and accuracy the
-        sites reported, the privacy budget, and the published models with their hashes and signatures.
-
-          --aggregator HOST:PORT  the aggregator's address; HOST must be a name its certificate carries
-          --ca FILE               the federation CA certificate (ca.crt)
-          --cert FILE, --key FILE the operator certificate and key (fedface-certs writes operator.crt/.key;
-                                  a site certificate is refused)
-          --json                  print the report as JSON (protobuf's JSON mapping) instead of tables
-          --timeout SECONDS       how long to wait for the answer (default 30); no answer by then is exit code 1
-
-        """;
-
-    public int Run(CommandArguments arguments, TextWriter output, TextWriter error)
+    private readonly Option<string> _aggregator = new("--aggregator")
     {
-        ArgumentNullException.ThrowIfNull(arguments);
+        Description = "The aggregator's address; HOST must be a name its certificate carries.",
+        HelpName = "HOST:PORT",
+        Required = true,
+        Validators = { CheckAddress },
+    };
+    private readonly Option<string> _ca = new("--ca") { Description = "The federation CA certificate (ca.crt).", HelpName = "FILE", Required = true };
+    private readonly Option<string> _cert = new("--cert")
+    {
+        Description = "The operator certificate (fedface-certs writes operator.crt; a site certificate is refused).",
+        HelpName = "FILE",
+        Required = true,
+    };
+    private readonly Option<string> _key = new("--key") { Description = "The operator certificate's key (operator.key).", HelpName = "FILE", Required = true };
+    private readonly Option<bool> _json = new("--json") { Description = "Print the report as JSON (protobuf's JSON mapping) instead of tables." };
+    private readonly Option<int> _timeout = CheckedOptions.Number("--timeout", 1, 3600, 30, "SECONDS",
+        "How long to wait for the answer; no answer by then is exit code 1.");
+
+    public StatusCommand()
+    {
+        Command = new Command("status", """
+            Asks the aggregator's admin service (its federation port, mutual TLS) and prints the round and its stage, the
+            sites (last seen, rounds contributed, rounds not accepted and why), the rounds with the loss and accuracy the
+            sites reported, the privacy budget, and the published models with their hashes and signatures.
+
+            Exit codes: 0 when the aggregator answered, 1 when it could not be reached, refused or did not answer in time,
+            2 on bad arguments.
+            """)
+        { _aggregator, _ca, _cert, _key, _json, _timeout };
+    }
+
+    public Command Command { get; }
+    public string Summary => "Show a running federation: round and stage, sites, rounds, privacy budget, models.";
+
+    public int Run(ParseResult parsed, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        string address = Required(arguments, "aggregator");
-        var endpoint = new AggregatorEndpoint(AggregatorUrl(address), Required(arguments, "cert"), Required(arguments, "key"), Required(arguments, "ca"));
-        bool json = arguments.Flag("json");
-        int timeoutSeconds = arguments.IntOption("timeout", 1, 3600) ?? 30;
-        arguments.EnsureAllUsed(0);
+        string address = parsed.GetRequiredValue(_aggregator);
+        var endpoint = new AggregatorEndpoint($"https://{address}", parsed.GetRequiredValue(_cert), parsed.GetRequiredValue(_key), parsed.GetRequiredValue(_ca));
+        bool json = parsed.GetValue(_json);
+        int timeoutSeconds = parsed.GetValue(_timeout);
 
         FederationReport report;
         try
@@ -62,14 +81,15 @@ public sealed class StatusCommand : ICliCommand
         return CommandDispatcher.Success;
     }
 
-    private static string Required(CommandArguments arguments, string name) =>
-        arguments.Option(name) ?? throw new UsageException($"--{name} is required");
-
-    /// <summary>HOST:PORT (a bracketed IPv6 address too) as the https address gRPC dials.</summary>
-    private static string AggregatorUrl(string address) =>
-        Uri.TryCreate($"https://{address}", UriKind.Absolute, out Uri? uri) && !uri.IsDefaultPort && uri.AbsolutePath == "/" && address.Contains(':', StringComparison.Ordinal)
-            ? $"https://{address}"
-            : throw new UsageException($"--aggregator must be HOST:PORT (e.g. agg.example.org:7443), got '{address}'");
+    /// <summary>HOST:PORT (a bracketed IPv6 address too), as the https address gRPC dials: anything else is a usage error.</summary>
+    private static void CheckAddress(OptionResult result)
+    {
+        if (result.Tokens is [{ Value: var address }]
+            && !(Uri.TryCreate($"https://{address}", UriKind.Absolute, out Uri? uri) && !uri.IsDefaultPort && uri.AbsolutePath == "/" && address.Contains(':', StringComparison.Ordinal)))
+        {
+            result.AddError($"--aggregator must be HOST:PORT (e.g. agg.example.org:7443), got '{address}'");
+        }
+    }
 
     private static string Refusal(RpcException e, string address, string? aggregatorRefusal, int timeoutSeconds) =>
         aggregatorRefusal is not null ? $"refusing the aggregator at {address}: {aggregatorRefusal}"

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace FedFace.CommandLine;
@@ -14,25 +16,53 @@ public static class ParseProblems
             .Reverse().Prepend(programName).Append(result.CommandResult.Command is RootCommand ? "" : result.CommandResult.Command.Name).Where(part => part.Length > 0));
     }
 
-    /// <summary>Every error in one line: an unknown word with the flag or command it probably meant, then the parser's own messages.</summary>
-    public static string OneLine(ParseResult result, IEnumerable<string>? moreFlags = null)
+    /// <summary>
+    /// Every error in one line: an unknown word with the flag or command it probably meant, then the parser's own
+    /// messages (less those about a flag suggested for a misspelt one: the suggestion already says what to type).
+    /// <paramref name="optionsTakenAsArguments"/> are unknown options that were left out of the parse
+    /// (<see cref="OptionTakenAsArgument"/>).
+    /// </summary>
+    public static string OneLine(ParseResult result, IEnumerable<string>? moreFlags = null, IEnumerable<string>? optionsTakenAsArguments = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         Command command = result.CommandResult.Command;
         string[] flags = [.. KnownFlags(command), .. moreFlags ?? []];
         string[] commands = [.. command.Subcommands.Select(sub => sub.Name)];
+        // Where only a sub-command can come, a word is a command's name: the words after it were meant for that command.
+        bool wantsCommand = commands.Length > 0 && command.Arguments.Count == 0;
         var unknown = new List<string>();
+        var suggested = new List<string>();
+        void UnknownOption(string token)
+        {
+            // --galery=x is --galery misspelt.
+            string flag = token.Split('=', 2)[0];
+            unknown.Add($"unknown option '{token}'{Suggestions.Hint(flag, flags)}");
+            if (Suggestions.Closest(flag, flags) is { } meant)
+            {
+                suggested.Add(meant);
+            }
+        }
+        foreach (string token in optionsTakenAsArguments ?? [])
+        {
+            UnknownOption(token);
+        }
         for (int i = 0; i < result.UnmatchedTokens.Count; i++)
         {
             string token = result.UnmatchedTokens[i];
             if (token.StartsWith('-'))
             {
-                unknown.Add($"unknown option '{token}'{Suggestions.Hint(token, flags)}");
-                // The word after an unknown option is taken as its value, not reported as a second problem.
-                if (i + 1 < result.UnmatchedTokens.Count && !result.UnmatchedTokens[i + 1].StartsWith('-'))
+                UnknownOption(token);
+                // The word after an unknown option is taken as its value, not reported as a second problem (unless the
+                // option meant is a flag, which takes none).
+                if (i + 1 < result.UnmatchedTokens.Count && !result.UnmatchedTokens[i + 1].StartsWith('-') && MeantOptionTakesValue(command, token))
                 {
                     i++;
                 }
+            }
+            else if (wantsCommand)
+            {
+                unknown.Add($"unknown command '{token}'{Suggestions.Hint(token, commands)}");
+                break;
             }
             else
             {
@@ -40,20 +70,71 @@ public static class ParseProblems
             }
         }
         IEnumerable<string> others = result.Errors.Select(e => e.Message)
-            .Where(message => !result.UnmatchedTokens.Any(token => message.Contains($"'{token}'", StringComparison.Ordinal)));
+            .Where(message => !result.UnmatchedTokens.Concat(suggested).Any(token => message.Contains($"'{token}'", StringComparison.Ordinal)));
         return string.Join("; ", unknown.Concat(others).Select(Flatten).Distinct());
     }
 
+    /// <summary>
+    /// The first word a command's argument took that reads as an option (<c>--galery</c>, not <c>-0.5</c>, nor a word
+    /// after <c>--</c>), or null: System.CommandLine gives a word that no option claims to a free argument, so a
+    /// misspelt option would pass for a folder or a photo.
+    /// </summary>
+    public static string? OptionTakenAsArgument(ParseResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var taken = new HashSet<Token>(ReferenceEqualityComparer.Instance);
+        for (SymbolResult? symbol = result.CommandResult; symbol is not null; symbol = symbol.Parent)
+        {
+            if (symbol is CommandResult command)
+            {
+                taken.UnionWith(command.Children.OfType<ArgumentResult>().SelectMany(argument => argument.Tokens));
+            }
+        }
+        return result.Tokens.TakeWhile(token => token.Type != TokenType.DoubleDash)
+            .FirstOrDefault(token => taken.Contains(token) && ReadsAsOption(token.Value))?.Value;
+    }
+
+    private static bool ReadsAsOption(string word) =>
+        word.Length > 1 && word[0] == '-' && !double.TryParse(word, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+
+    /// <summary>A usage error as every FedFace program prints it: "fedface enroll: PROBLEM (see fedface enroll --help)".</summary>
+    public static string Line(string where, string problem) => $"{where}: {problem} (see {where} --help)";
+
+    /// <summary>An <see cref="ArgumentException"/>'s message as an operator reads it: without " (Parameter 'name')".</summary>
+    public static string MessageOf(ArgumentException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception.ParamName is { } name ? exception.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : exception.Message;
+    }
+
+    /// <summary>
+    /// Whether the option a misspelt <paramref name="typed"/> (<c>--galery</c>) probably meant takes a value, so that the
+    /// word after it is that value rather than an argument: false for a flag (<c>--jsno</c> for --json: a value is optional
+    /// there, and is rarely given); true when no option is near, as an unknown option usually comes with its value.
+    /// </summary>
+    public static bool MeantOptionTakesValue(Command command, string typed)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(typed);
+        Option[] options = [.. KnownOptions(command)];
+        string? meant = Suggestions.Closest(typed.Split('=', 2)[0], options.SelectMany(FlagsOf));
+        return options.FirstOrDefault(option => FlagsOf(option).Contains(meant)) is not { } option || option.Arity.MinimumNumberOfValues > 0;
+    }
+
     /// <summary>The flags valid at <paramref name="command"/>: its own and its ancestors' recursive ones.</summary>
-    private static IEnumerable<string> KnownFlags(Command command)
+    private static IEnumerable<string> KnownFlags(Command command) => KnownOptions(command).SelectMany(FlagsOf);
+
+    private static IEnumerable<Option> KnownOptions(Command command)
     {
         IEnumerable<Option> options = command.Options;
         for (Command? parent = command.Parents.OfType<Command>().FirstOrDefault(); parent is not null; parent = parent.Parents.OfType<Command>().FirstOrDefault())
         {
             options = options.Concat(parent.Options.Where(option => option.Recursive));
         }
-        return options.SelectMany(option => option.Aliases.Prepend(option.Name)).Where(name => name.StartsWith("--", StringComparison.Ordinal));
+        return options;
     }
+
+    private static IEnumerable<string> FlagsOf(Option option) => option.Aliases.Prepend(option.Name).Where(name => name.StartsWith("--", StringComparison.Ordinal));
 
     private static string Flatten(string message) =>
         Plain(string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.'));

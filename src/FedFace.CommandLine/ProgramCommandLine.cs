@@ -14,6 +14,7 @@ namespace FedFace.CommandLine;
 public sealed class ProgramCommandLine
 {
     private readonly string _name;
+    private readonly Dictionary<Command, string> _summaries = [];
 
     /// <param name="name">The executable's name, as --version and error lines print it.</param>
     /// <param name="description">What the program does, first in --help.</param>
@@ -24,7 +25,8 @@ public sealed class ProgramCommandLine
     {
         _name = name;
         Settings = settings;
-        Root = new RootCommand(description);
+        // Help's usage lines name the program, not the process it runs in (dotnet, a test host).
+        Root = new RootCommand(description) { HelpName = name };
         // The program's work follows the parse (its own code, not an action); without one System.CommandLine would ask
         // for a sub-command wherever there are some.
         Root.SetAction(_ => ExitCodes.Success);
@@ -35,7 +37,7 @@ public sealed class ProgramCommandLine
         foreach (HelpOption help in Root.Options.OfType<HelpOption>())
         {
             // Redirected output has no width; descriptions wrap at a terminal's.
-            help.Action = new HelpAction { MaxWidth = 120 };
+            help.Action = new HelpListingSummaries(new HelpAction { MaxWidth = 120 }, _summaries);
         }
         if (configFile)
         {
@@ -62,6 +64,18 @@ public sealed class ProgramCommandLine
     }
 
     public RootCommand Root { get; }
+
+    /// <summary>
+    /// Adds a sub-command that the program's --help lists by <paramref name="summary"/>, one line, while its own --help
+    /// gives its whole description (what it does, in paragraphs, and its exit codes).
+    /// </summary>
+    public void AddCommand(Command command, string summary)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        Root.Subcommands.Add(command);
+        _summaries[command] = summary;
+    }
+
     public Option<string>? Config { get; }
     public IReadOnlyList<SettingOption> Settings { get; }
 
@@ -73,16 +87,28 @@ public sealed class ProgramCommandLine
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        ParseResult result = Root.Parse(LastSettingWins([.. args.Select(KeyFlagAsName)]));
-        if (result.Action is HelpAction or PrintVersion)
+        List<string> words = LastSettingWins([.. args.Select(KeyFlagAsName)]);
+        ParseResult result = Root.Parse(words);
+        // A misspelt option that an argument took is left out, with its value (the word after it, unless --name=value or
+        // the option meant is a flag), and the rest parsed again.
+        var takenAsArguments = new List<string>();
+        while (ParseProblems.OptionTakenAsArgument(result) is { } misspelt && words.IndexOf(misspelt) is var at and >= 0)
+        {
+            takenAsArguments.Add(misspelt);
+            bool valueFollows = !misspelt.Contains('=', StringComparison.Ordinal) && at + 1 < words.Count && !words[at + 1].StartsWith('-')
+                && ParseProblems.MeantOptionTakesValue(result.CommandResult.Command, misspelt);
+            words.RemoveRange(at, valueFollows ? 2 : 1);
+            result = Root.Parse(words);
+        }
+        if (result.Action is HelpListingSummaries or PrintVersion)
         {
             int code = result.Invoke(new InvocationConfiguration { Output = output, Error = error });
             return new CommandLineOutcome(code, result, [], null);
         }
-        if (result.Errors.Count > 0)
+        if (result.Errors.Count > 0 || takenAsArguments.Count > 0)
         {
-            string where = ParseProblems.Where(_name, result);
-            error.WriteLine($"{where}: {Problems(result)} (see {where} --help)");
+            error.WriteLine(ParseProblems.Line(ParseProblems.Where(_name, result),
+                ParseProblems.OneLine(result, Settings.Select(setting => setting.KeyFlag), takenAsArguments)));
             return new CommandLineOutcome(ExitCodes.UsageError, result, [], null);
         }
         KeyValuePair<string, string?>[] given = [.. Settings
@@ -142,7 +168,36 @@ public sealed class ProgramCommandLine
         return [.. args.Where((_, index) => !dropped.Contains(index))];
     }
 
-    private string Problems(ParseResult result) => ParseProblems.OneLine(result, Settings.Select(setting => setting.KeyFlag));
+    /// <summary>
+    /// --help, where a command's list of sub-commands gives each added by <see cref="AddCommand"/> its summary rather
+    /// than its whole description (System.CommandLine 3 keeps its help builder's customisations internal, so the list is
+    /// written with the summaries put in for the while).
+    /// </summary>
+    private sealed class HelpListingSummaries(HelpAction help, IReadOnlyDictionary<Command, string> summaries) : SynchronousCommandLineAction
+    {
+        public override bool ClearsParseErrors => help.ClearsParseErrors;
+
+        public override int Invoke(ParseResult parseResult)
+        {
+            (Command Command, string? Description)[] listed = [.. parseResult.CommandResult.Command.Subcommands
+                .Where(summaries.ContainsKey).Select(command => (command, command.Description))];
+            try
+            {
+                foreach ((Command command, _) in listed)
+                {
+                    command.Description = summaries[command];
+                }
+                return help.Invoke(parseResult);
+            }
+            finally
+            {
+                foreach ((Command command, string? description) in listed)
+                {
+                    command.Description = description;
+                }
+            }
+        }
+    }
 
     /// <summary>--version: the one build-wide version, as every FedFace program prints it.</summary>
     private sealed class PrintVersion(string name) : SynchronousCommandLineAction

@@ -107,7 +107,7 @@ public sealed class EvaluateCommandTests : IDisposable
         CliRun run = Fedface.Run(["evaluate", .. Fedface.PretrainedModel, "--lfw", _lfw.PathOf("lfw"), "--out", outDirectory]);
 
         Assert.Equal(2, run.ExitCode);
-        Assert.StartsWith("fedface evaluate: --pairs FILE and --lfw DIR are required", run.Error, StringComparison.Ordinal);
+        Assert.StartsWith("fedface evaluate: Option '--pairs' is required", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("not found", run.Error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(outDirectory));
     }
