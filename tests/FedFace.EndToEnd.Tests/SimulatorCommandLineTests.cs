@@ -112,40 +112,25 @@ public sealed class SimulatorCommandLineTests(ITestOutputHelper output)
     public async Task SIGTERM_stops_a_run_as_Ctrl_C_does_in_one_line_with_exit_code_143()
     {
         string directory = Path.Combine(Path.GetTempPath(), $"fedface-sigterm-{Guid.NewGuid():N}");
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in (string[])[Simulator, "--sites", "4", "--Rounds", "1000", "--engine-site-work", "synthetic", "--out", directory])
-        {
-            start.ArgumentList.Add(arg);
-        }
-        var roundDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var printed = new System.Text.StringBuilder();
-        using var process = new System.Diagnostics.Process { StartInfo = start };
-        process.OutputDataReceived += (_, line) =>
-        {
-            lock (printed) printed.AppendLine(line.Data);
-            if (line.Data?.Contains("engine: round 1:", StringComparison.Ordinal) == true) roundDone.TrySetResult();
-        };
+        int signalled = 0;
         try
         {
-            process.Start();
-            process.BeginOutputReadLine();
-            Task<string> error = process.StandardError.ReadToEndAsync();
-            await roundDone.Task.WaitAsync(TimeSpan.FromMinutes(2));
-            Assert.Equal(0, Kill(process.Id, Sigterm));
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
-            string errors = await error;
-            lock (printed) output.WriteLine($"exit {process.ExitCode}\n{printed}\n{errors}");
+            (int exit, _, string error) = await RunAsync(NoEnvironment, ["--sites", "4", "--Rounds", "1000", "--engine-site-work", "synthetic", "--out", directory],
+                onOutputLine: (line, process) =>
+                {
+                    if (line.Contains("engine: round 1:", StringComparison.Ordinal) && Interlocked.Exchange(ref signalled, 1) == 0)
+                    {
+                        ChildProcess.Terminate(process);
+                    }
+                });
 
-            Assert.Equal(143, process.ExitCode);
-            Assert.Equal("stopped (SIGTERM)", errors.Trim().Split('\n')[^1]);
-            Assert.DoesNotContain("   at ", errors, StringComparison.Ordinal);
+            Assert.Equal(1, signalled);
+            Assert.Equal(143, exit);
+            Assert.Equal("stopped (SIGTERM)", error.Trim().Split('\n')[^1]);
+            Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
         }
         finally
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
             if (Directory.Exists(directory))
             {
                 Directory.Delete(directory, recursive: true);
@@ -153,14 +138,13 @@ public sealed class SimulatorCommandLineTests(ITestOutputHelper output)
         }
     }
 
-    private const int Sigterm = 15;
+    private Task<(int Exit, string Output, string Error)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunAsync(environment, args, onOutputLine: null);
 
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
-
-    private async Task<(int Exit, string Output, string Error)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    private async Task<(int Exit, string Output, string Error)> RunAsync(IReadOnlyDictionary<string, string> environment, string[] args,
+        Action<string, System.Diagnostics.Process>? onOutputLine)
     {
-        (int exit, string printed, string error) = await ChildProcess.RunAsync("dotnet", [Simulator, .. args], TimeSpan.FromMinutes(2), environment);
+        (int exit, string printed, string error) = await ChildProcess.RunAsync("dotnet", [Simulator, .. args], TimeSpan.FromMinutes(2), environment, onOutputLine);
         output.WriteLine($"exit {exit}\n{printed}\n{error}");
         return (exit, printed, error);
     }
