@@ -75,6 +75,28 @@ public static class ParseProblems
     }
 
     /// <summary>
+    /// An option given no value, whose value System.CommandLine took from the next word though that word is one of the
+    /// command's options (<c>--gallery --model m</c>), said as the one problem, or null: the parser's own messages about
+    /// it ("unexpected argument 'm'", "Option '--model' is required") would name the consequences, not the mistake.
+    /// </summary>
+    public static string? OptionWithoutItsValue(ParseResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var flags = new HashSet<string>(KnownFlags(result.CommandResult.Command), StringComparer.Ordinal);
+        for (SymbolResult? symbol = result.CommandResult; symbol is not null; symbol = symbol.Parent)
+        {
+            foreach (OptionResult option in symbol is CommandResult command ? command.Children.OfType<OptionResult>() : [])
+            {
+                if (option.Tokens.FirstOrDefault(token => flags.Contains(token.Value.Split('=', 2)[0])) is { } flag)
+                {
+                    return $"{option.Option.Name} has no value: the word after it, '{flag.Value}', is an option";
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
     /// The first word a command's argument took that reads as an option (<c>--galery</c>, not <c>-0.5</c>, nor a word
     /// after <c>--</c>), or null: System.CommandLine gives a word that no option claims to a free argument, so a
     /// misspelt option would pass for a folder or a photo.

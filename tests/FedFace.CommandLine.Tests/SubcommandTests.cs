@@ -48,6 +48,8 @@ public sealed class SubcommandTests
     [InlineData("sample identify: unknown option '--tpo' (did you mean --top?) (see sample identify --help)", "identify", "a.jpg", "--tpo", "3", "b.jpg")]
     // ... but a misspelt flag takes no value: the word after it is still the argument.
     [InlineData("sample identify: unknown option '--jsno' (did you mean --json?) (see sample identify --help)", "identify", "--jsno", "a.jpg")]
+    // An option whose value was left out is that one problem, not its consequences (the next option taken as its value).
+    [InlineData("sample enroll: --gallery has no value: the word after it, '--threads', is an option (see sample enroll --help)", "enroll", "photos", "--gallery", "--threads", "4")]
     public void A_usage_error_is_one_line_naming_the_word_and_what_was_meant(string expected, params string[] args)
     {
         (CommandLineOutcome outcome, string output, string error) = Parse(args);
