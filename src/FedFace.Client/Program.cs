@@ -20,16 +20,13 @@ if (parsed.ExitCode is { } answered)
 {
     return answered;
 }
-// init-model builds a network and the worker trains one: refuse at once, in one line, on a machine whose convolutions
-// compute wrong (or with an unknown FEDFACE_CONV_LAYOUT).
-if (ConvolutionLayoutGuard.FailureAtStart() is { } numericsError)
-{
-    Console.Error.WriteLine($"{SiteCommandLine.Name}: error: {numericsError}");
-    return ExitCodes.Failure;
-}
 ParseResult command = parsed.Result;
 if (command.CommandResult.Command == commandLine.InitModel)
 {
+    if (NumericsRefusal() is { } refused)
+    {
+        return refused;
+    }
     string output = command.GetValue(commandLine.InitOut)!;
     string? onnx = command.GetValue(commandLine.FromOnnx);
     var architecture = BackboneArchitecture.Parse(command.GetValue(commandLine.Backbone)!);
@@ -40,7 +37,7 @@ if (command.CommandResult.Command == commandLine.InitModel)
 }
 if (command.CommandResult.Command == commandLine.ExportOnnx)
 {
-    return ExportOnnx(commandLine, command);
+    return NumericsRefusal() ?? ExportOnnx(commandLine, command);
 }
 
 // --kit: the signed startup kit is checked before anything in it is used; its settings layer over the settings files, and the
@@ -82,6 +79,11 @@ if (problems.Count > 0)
     }
     return ExitCodes.UsageError;
 }
+// Checked once the settings are: a mistyped key is told first, not after the check's second and its warnings.
+if (NumericsRefusal() is { } numericsRefused)
+{
+    return numericsRefused;
+}
 builder.Services.AddSingleton(Options.Create(site));
 // Outlives the host (RunAsync disposes it): the worker keeps a fatal fault here as one line.
 var exit = new SiteExit();
@@ -95,6 +97,18 @@ if (exit.Failure is { } failure)
     return ExitCodes.Failure;
 }
 return ExitCodes.Success;
+
+// Every command builds a network (the worker trains one): refuse, in one line, on a machine whose convolutions compute
+// wrong (or with an unknown FEDFACE_CONV_LAYOUT).
+static int? NumericsRefusal()
+{
+    if (ConvolutionLayoutGuard.FailureAtStart() is { } numericsError)
+    {
+        Console.Error.WriteLine($"{SiteCommandLine.Name}: error: {numericsError}");
+        return ExitCodes.Failure;
+    }
+    return null;
+}
 
 // The file carries the normalisation the federation trained with (and a measured threshold, when there is one), so that
 // serving it cannot mismatch them: the .ffm model does not know them, so the operator says them here, once.

@@ -43,9 +43,12 @@ public static class SiteProcess
         $"--Site:DetectorModelPath={SharedData.YuNetModel}",
     ];
 
-    public static async Task<SiteRun> RunAsync(params string[] args)
+    public static Task<SiteRun> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>Runs it with <paramref name="environment"/> added to this process's.</summary>
+    public static async Task<SiteRun> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        (int exitCode, string output, string error) = await ChildProcess.RunAsync(Executable, args, s_patience);
+        (int exitCode, string output, string error) = await ChildProcess.RunAsync(Executable, args, s_patience, environment);
         return new SiteRun(exitCode, output, error);
     }
 
