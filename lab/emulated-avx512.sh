@@ -38,6 +38,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# The code measured: the tree as the run starts.
+commit="$(git rev-parse HEAD)"
+dirty=false
+[ -z "$(git status --porcelain)" ] || dirty=true
+
 work="$(mktemp -d /tmp/fedface-emulated-avx512.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 
@@ -83,9 +88,6 @@ start=$(date +%s)
 echo c | timeout 3600 bochs -q -f "$work/bochsrc" > "$work/bochs.out" 2>&1 || true
 seconds=$(( $(date +%s) - start ))
 
-commit="$(git rev-parse HEAD)"
-dirty=false
-[ -z "$(git status --porcelain)" ] || dirty=true
 /usr/bin/python3 lab/EmulatedCpu/report.py --serial "$work/serial.txt" --out "$out" --commit "$commit" --dirty "$dirty" \
   --cpu-model "$cpu_model" --bochs-version "$(dpkg-query -W -f '${Version}' bochs)" --kernel-command-line "$command_line" --seconds "$seconds" \
   || { cp "$work/serial.txt" /tmp/emulated-avx512-serial.txt 2>/dev/null; echo "serial log kept in /tmp/emulated-avx512-serial.txt" >&2; exit 1; }
