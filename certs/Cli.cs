@@ -21,7 +21,7 @@ internal static class Cli
         if (parsed.Errors.Count > 0 && parsed.Action is ParseErrorAction or null)
         {
             string where = ParseProblems.Where(Name, parsed);
-            error.WriteLine($"{where}: {ParseProblems.OneLine(parsed)} (see {where} --help)");
+            error.WriteLine(ParseProblems.Line(where, ParseProblems.OneLine(parsed)));
             return ExitCodes.UsageError;
         }
         try
@@ -37,7 +37,7 @@ internal static class Cli
 
     private static int UsageError(TextWriter error, string problem)
     {
-        error.WriteLine($"{Name}: {problem} (see {Name} --help)");
+        error.WriteLine(ParseProblems.Line(Name, problem));
         return ExitCodes.UsageError;
     }
 

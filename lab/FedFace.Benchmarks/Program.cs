@@ -42,7 +42,7 @@ if (command.CommandResult.Command == commandLine.SecureAggregation)
 }
 if (command.CommandResult.Command != commandLine.Spine)
 {
-    Console.Error.WriteLine($"{BenchCommandLine.Name}: which benchmark? spine, vision, secure-aggregation, load, reliability or robust-cost (see {BenchCommandLine.Name} --help)");
+    Console.Error.WriteLine(ParseProblems.Line(BenchCommandLine.Name, "which benchmark? spine, vision, secure-aggregation, load, reliability or robust-cost"));
     return ExitCodes.UsageError;
 }
 string? demoPath = command.GetValue(commandLine.DemoReport), outPath = command.GetValue(commandLine.SpineOut);

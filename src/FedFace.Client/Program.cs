@@ -119,7 +119,7 @@ static int ExportOnnx(SiteCommandLine commandLine, ParseResult command)
     float threshold = 0;
     if (thresholdText is not null && !ModelCard.TryParseThreshold(thresholdText, out threshold))
     {
-        Console.Error.WriteLine($"{SiteCommandLine.Name} export-onnx: --threshold '{thresholdText}' is not a cosine threshold from -1 to 1 (see {SiteCommandLine.Name} export-onnx --help)");
+        Console.Error.WriteLine(ParseProblems.Line($"{SiteCommandLine.Name} export-onnx", $"--threshold '{thresholdText}' is not a cosine threshold from -1 to 1"));
         return ExitCodes.UsageError;
     }
     ModelState model;

@@ -25,6 +25,10 @@ public static class ParseProblems
     public static string OneLine(ParseResult result, IEnumerable<string>? moreFlags = null, IEnumerable<string>? optionsTakenAsArguments = null)
     {
         ArgumentNullException.ThrowIfNull(result);
+        if (OptionWithoutItsValue(result) is { } withoutValue)
+        {
+            return withoutValue;
+        }
         Command command = result.CommandResult.Command;
         string[] flags = [.. KnownFlags(command), .. moreFlags ?? []];
         string[] commands = [.. command.Subcommands.Select(sub => sub.Name)];
@@ -75,9 +79,20 @@ public static class ParseProblems
     }
 
     /// <summary>
+    /// Whether the parse went wrong: the parser's errors, or an option that took the next option as its value (which the
+    /// parser itself accepts, as in <c>--gallery --json</c>).
+    /// </summary>
+    public static bool HasProblems(ParseResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result.Errors.Count > 0 || OptionWithoutItsValue(result) is not null;
+    }
+
+    /// <summary>
     /// An option given no value, whose value System.CommandLine took from the next word though that word is one of the
     /// command's options (<c>--gallery --model m</c>), said as the one problem, or null: the parser's own messages about
     /// it ("unexpected argument 'm'", "Option '--model' is required") would name the consequences, not the mistake.
+    /// <see cref="OneLine"/> says it alone.
     /// </summary>
     public static string? OptionWithoutItsValue(ParseResult result)
     {

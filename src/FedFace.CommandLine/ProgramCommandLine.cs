@@ -105,12 +105,7 @@ public sealed class ProgramCommandLine
             int code = result.Invoke(new InvocationConfiguration { Output = output, Error = error });
             return new CommandLineOutcome(code, result, [], null);
         }
-        if (ParseProblems.OptionWithoutItsValue(result) is { } withoutValue)
-        {
-            error.WriteLine(ParseProblems.Line(ParseProblems.Where(_name, result), withoutValue));
-            return new CommandLineOutcome(ExitCodes.UsageError, result, [], null);
-        }
-        if (result.Errors.Count > 0 || takenAsArguments.Count > 0)
+        if (ParseProblems.HasProblems(result) || takenAsArguments.Count > 0)
         {
             error.WriteLine(ParseProblems.Line(ParseProblems.Where(_name, result),
                 ParseProblems.OneLine(result, Settings.Select(setting => setting.KeyFlag), takenAsArguments)));

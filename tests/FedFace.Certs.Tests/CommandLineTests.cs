@@ -57,6 +57,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("Site id 'Site-1' is not valid", "revoke", "--pki", "x", "--site", "Site-1")]
     [InlineData("fedface-certs revoke: unknown option '--colour'", "revoke", "--colour")]
     [InlineData("unknown option '--site' (did you mean --sites?)", "--out", "x", "--site", "3")]
+    // An option left without its value is that one problem, not the consequences of the next option taken for it.
+    [InlineData("fedface-certs: --out has no value: the word after it, '--sites', is an option (see fedface-certs --help)", "--out", "--sites", "3")]
     public void Usage_errors_exit_2_with_one_line_saying_what_was_wrong(string expected, params string[] args)
     {
         var error = new StringWriter();
